@@ -1,0 +1,5 @@
+"""``python -m emergence``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""Command-line interface: ``emergence COMMAND ...``.
+
+Each subcommand lives in ``emergence/commands/<name>.py`` and is imported only when it runs, so
+``emergence --help`` stays fast. Errors the user can fix print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from . import __version__
+from .errors import InputError
+from .progress import set_quiet
+
+# name -> "module:attribute"; a command is listed here only once it works.
+COMMANDS: dict[str, str] = {
+    "summary": "emergence.commands.summary:summary",
+    "simulate": "emergence.commands.simulate:simulate",
+}
+
+EPILOG = """\b
+Examples:
+  emergence summary benchmarks_data/
+  emergence simulate out/ --seed 1
+"""
+
+
+class _UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # noqa: D102 - click API
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as err:
+            raise _UserError(str(err)) from None
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="emergence")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def cli(quiet: bool) -> None:
+    """Genuine thresholds or metric mirages: analyse per-scale evaluation results."""
+    set_quiet(quiet)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="emergence")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

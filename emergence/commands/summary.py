@@ -1,0 +1,135 @@
+"""``emergence summary``: load and validate inputs, then say what was found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+from .common import emit_frame, input_options, output_options, parse_renames
+
+
+def summarise(tables) -> pd.DataFrame:
+    """One row per (table, family, model): size, tasks, items or metrics found.
+
+    Parameters
+    ----------
+    tables : emergence.load.Tables
+        Loaded tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table, family, model, params, params_kind, tasks, rows, metrics``; ``params`` is
+        NaN for a model without a known size.
+    """
+    rows = []
+    for name in ("items", "scores"):
+        frame = tables[name]
+        if frame.empty:
+            continue
+        kind = (
+            frame["params_kind"] if "params_kind" in frame else pd.Series(None, index=frame.index)
+        )
+        work = frame.assign(_kind=kind.astype(object), _params=frame["params"].astype(float))
+        for (family, model), group in work.groupby(["family", "model"], sort=True):
+            sizes = group["_params"].dropna().unique()
+            kinds = group["_kind"].dropna().unique()
+            if name == "items":
+                metrics = ""
+            else:
+                metrics = ",".join(sorted(group["metric"].unique()))
+            rows.append(
+                {
+                    "table": name,
+                    "family": family,
+                    "model": model,
+                    "params": float(sizes[0]) if len(sizes) else np.nan,
+                    "params_kind": str(kinds[0]) if len(kinds) else "",
+                    "tasks": int(group["task"].nunique()),
+                    "rows": len(group),
+                    "metrics": metrics,
+                }
+            )
+    losses = tables.losses
+    if not losses.empty:
+        fam = losses["family"] if "family" in losses else pd.Series("", index=losses.index)
+        for family, group in losses.groupby(fam.fillna(""), sort=True):
+            rows.append(
+                {
+                    "table": "losses",
+                    "family": family,
+                    "model": f"{len(group)} runs",
+                    "params": float(group["params"].min()),
+                    "params_kind": "",
+                    "tasks": 0,
+                    "rows": len(group),
+                    "metrics": "loss",
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=["table", "family", "model", "params", "params_kind", "tasks", "rows", "metrics"],
+    )
+    order = out["table"].map({"items": 0, "scores": 1, "losses": 2})
+    out = out.assign(_order=order).sort_values(
+        ["_order", "family", "params", "model"], kind="stable"
+    )
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _count_tasks(tables) -> int:
+    tasks = set()
+    for frame in (tables.items, tables.scores):
+        if not frame.empty:
+            tasks |= set(zip(frame["family"], frame["task"], strict=True))
+    return len(tasks)
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  emergence summary benchmarks_data/
+  emergence summary results/ --format json
+  emergence summary epoch.csv --rename "Model Size=params" --rename "Training FLOP=flops"
+"""
+)
+@input_options
+@output_options
+def summary(
+    paths: tuple[Path, ...],
+    input_format: str | None,
+    renames: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Load and validate PATHS, and list the families, models, sizes, tasks and items found.
+
+    Works without model sizes: models that lack one are listed at the end.
+    """
+    from ..load import load
+
+    tables = load(
+        paths, format=input_format, rename=parse_renames(renames), allow_missing_params=True
+    )
+    frame = summarise(tables)
+    if fmt == "table" and output is None:
+        n_items = len(tables.items)
+        families = sorted(set(frame["family"]) - {""})
+        click.echo(
+            f"{len(tables.sources)} file(s); {len(families)} family(ies); "
+            f"{frame.loc[frame.table != 'losses', 'model'].nunique()} model(s); "
+            f"{_count_tasks(tables)} task(s); "
+            f"{n_items} item row(s); {len(tables.scores)} score row(s); "
+            f"{len(tables.losses)} loss row(s)"
+        )
+    emit_frame(frame, fmt, output)
+    missing = frame.loc[frame["params"].isna() & (frame["table"] != "losses"), "model"]
+    if len(missing):
+        click.echo(
+            f"models without a size ({len(missing)}): {', '.join(sorted(set(missing)))}; "
+            "supply them with --sizes FILE (CSV or JSON mapping model -> params)",
+            err=True,
+        )

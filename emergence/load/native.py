@@ -1,0 +1,229 @@
+"""The native formats: CSV, JSONL and Parquet files holding one tidy table each.
+
+The table is recognised from the column names (:func:`emergence.schema.detect_table`) after the
+user's optional renaming (``rename={"Model Size": "params"}``), which is how other people's files
+(the Epoch Chinchilla CSV, a lab's own spreadsheet) are read without editing them.
+
+JSONL is parsed with pyarrow's multi-threaded reader; when that fails (a truncated line, mixed
+types, bad UTF-8) the file is re-read line by line so the error can name the exact line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..schema import detect_table
+from .tables import Tables
+from .validate import validate
+
+NAME = "native"
+DESCRIPTION = "emergence's own tidy tables (items, scores or losses) as .csv, .jsonl or .parquet"
+SUFFIXES = (".csv", ".jsonl", ".parquet")
+
+
+def _first_jsonl_object(path: Path) -> dict | None:
+    with open(path, "rb") as handle:
+        for raw in handle:
+            if raw.strip():
+                try:
+                    obj = json.loads(raw)
+                except ValueError:
+                    return None
+                return obj if isinstance(obj, dict) else None
+    return None
+
+
+def columns_of(path: Path) -> list[str] | None:
+    """Column names of a native file without reading it whole (``None`` if unreadable)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle), None)
+            return header
+        if suffix == ".jsonl":
+            obj = _first_jsonl_object(path)
+            return list(obj) if obj is not None else None
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+def _renamed(columns: list[str], rename: Mapping[str, str] | None) -> list[str]:
+    if not rename:
+        return columns
+    return [rename.get(c, c) for c in columns]
+
+
+def sniff(path: Path, rename: Mapping[str, str] | None = None) -> bool:
+    """True when ``path`` is a native file whose columns form a known table."""
+    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+        return False
+    cols = columns_of(path)
+    return cols is not None and detect_table(_renamed(cols, rename)) is not None
+
+
+def _jsonl_line_locator(path: Path):
+    cache: list[int] = []
+
+    def where(i: int) -> str:
+        if not cache:
+            with open(path, "rb") as handle:
+                cache.extend(n for n, raw in enumerate(handle, start=1) if raw.strip())
+        return f"{path.name}:{cache[i]}" if i < len(cache) else f"{path.name}: record {i + 1}"
+
+    return where
+
+
+def _csv_line_locator(path: Path):
+    cache: list[int] = []
+
+    def where(i: int) -> str:
+        if not cache:
+            with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+                reader = csv.reader(handle)
+                next(reader, None)
+                line = reader.line_num
+                for _ in reader:
+                    cache.append(line + 1)
+                    line = reader.line_num
+        return f"{path.name}:{cache[i]}" if i < len(cache) else f"{path.name}: record {i + 1}"
+
+    return where
+
+
+def _decode_error(path: Path, data: bytes, err: UnicodeDecodeError) -> InputError:
+    line = data.count(b"\n", 0, err.start) + 1
+    return InputError(
+        f"{path.name}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x}); expected UTF-8 text"
+    )
+
+
+def _read_jsonl_slow(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _decode_error(path, data, err) from None
+    records = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            raise InputError(
+                f"{path.name}:{n}: invalid JSON ({err.msg} at column {err.colno}); expected one "
+                "complete JSON object per line (truncated file?)"
+            ) from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{path.name}:{n}: expected a JSON object, got {type(obj).__name__}")
+        records.append(obj)
+    if not records:
+        raise InputError(f"{path.name}: empty file; expected one JSON object per line")
+    return pd.DataFrame.from_records(records)
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name}: empty file; expected one JSON object per line")
+    try:
+        import pyarrow.json as pj
+
+        table = pj.read_json(path)
+    except Exception:  # noqa: BLE001 - any parse problem: re-read slowly for a precise message
+        return _read_jsonl_slow(path)
+    return table.to_pandas()
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path.name}: empty file; expected a header line and rows")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _decode_error(path, data, err) from None
+    try:
+        return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, ValueError) as err:
+        raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises many types for corrupt files
+        raise InputError(f"{path.name}: not a readable Parquet file ({err})") from None
+
+
+def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str, pd.DataFrame]:
+    """Read a native file into ``(table_name, raw_frame)`` without validating it."""
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        frame = _read_jsonl(path)
+    elif suffix == ".csv":
+        frame = _read_csv(path)
+    elif suffix == ".parquet":
+        frame = _read_parquet(path)
+    else:
+        raise InputError(f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl "
+                         "or .parquet")
+    if rename:
+        frame = frame.rename(columns=dict(rename))
+    table = detect_table(list(frame.columns))
+    if table is None:
+        raise InputError(
+            f"{path.name}: cannot tell which table this is from its columns "
+            f"({', '.join(map(str, frame.columns[:8]))}); expected items (item, target, ...), "
+            "scores (metric, value, ...) or losses (params, tokens or flops, loss); "
+            "rename columns with --rename OLD=NEW"
+        )
+    return table, frame
+
+
+def read(
+    path: Path,
+    rename: Mapping[str, str] | None = None,
+    *,
+    allow_missing_params: bool = False,
+) -> Tables:
+    """Read and validate one native file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``.csv``, ``.jsonl`` or ``.parquet`` file.
+    rename : mapping, optional
+        Column renames applied before the table is recognised.
+    allow_missing_params : bool
+        Accept rows without ``params`` (to be filled from a size mapping).
+
+    Returns
+    -------
+    Tables
+        One of its tables filled.
+    """
+    table, frame = read_frame(path, rename)
+    suffix = path.suffix.lower()
+    where = None
+    if suffix == ".jsonl":
+        where = _jsonl_line_locator(path)
+    elif suffix == ".csv":
+        where = _csv_line_locator(path)
+    else:
+        where = lambda i: f"{path.name}: row {i + 1}"  # noqa: E731
+    clean = validate(frame, table, path.name, where=where,
+                     allow_missing_params=allow_missing_params)
+    return Tables(sources=(str(path),), **{table: clean})

@@ -1,0 +1,51 @@
+"""Parse the ways people write parameter and token counts: ``7B``, ``125M``, ``1.3e9``, ``70m``."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
+_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBgGtT]?)\s*$")
+
+
+def parse_size(value: object) -> float:
+    """Convert a size spelling to a float.
+
+    Accepted: numbers (``7000000000``, ``1.3e9``), strings of numbers, and a number followed by
+    one suffix letter, case-insensitive: ``K`` = 1e3, ``M`` = 1e6, ``B`` or ``G`` = 1e9,
+    ``T`` = 1e12 (``7B``, ``125M``, ``1.3b``). Thousands separators and underscores are allowed
+    (``1,300,000``, ``1_000``).
+
+    Parameters
+    ----------
+    value : object
+        The value to parse.
+
+    Returns
+    -------
+    float
+        The size; ``nan`` for missing values (None, NaN, empty string).
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not a size spelling.
+    """
+    if value is None:
+        return math.nan
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    if hasattr(value, "item"):  # numpy scalar
+        return float(value.item())
+    if not isinstance(value, str):
+        raise ValueError(f"expected a size, got {value!r}")
+    text = value.strip().replace(",", "").replace("_", "")
+    if text == "" or text.lower() in {"nan", "na", "null", "none"}:
+        return math.nan
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise ValueError(f"expected a size such as 7B, 125M or 1.3e9, got {value!r}")
+    return float(match.group(1)) * _SUFFIX[match.group(2).lower()]

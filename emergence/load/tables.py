@@ -1,0 +1,55 @@
+"""The bundle of tidy tables a load returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..schema import TABLES
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the canonical columns of table ``name``."""
+    return pd.DataFrame({col: pd.Series(dtype=object) for col in TABLES[name].required})
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Items, scores and losses tables (each possibly empty).
+
+    Attributes
+    ----------
+    items, scores, losses : pandas.DataFrame
+        The tidy tables described in :mod:`emergence.schema`.
+    sources : tuple of str
+        The files the tables were read from, in reading order.
+    """
+
+    items: pd.DataFrame = field(default_factory=lambda: empty_table("items"))
+    scores: pd.DataFrame = field(default_factory=lambda: empty_table("scores"))
+    losses: pd.DataFrame = field(default_factory=lambda: empty_table("losses"))
+    sources: tuple[str, ...] = ()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no table has a row."""
+        return self.items.empty and self.scores.empty and self.losses.empty
+
+
+def concat_tables(parts: list[Tables]) -> Tables:
+    """Concatenate several :class:`Tables` table by table (rows in order)."""
+    merged: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        frames = [p[name] for p in parts if not p[name].empty]
+        if not frames:
+            merged[name] = empty_table(name)
+        elif len(frames) == 1:
+            merged[name] = frames[0]
+        else:
+            merged[name] = pd.concat(frames, ignore_index=True, sort=False)
+    sources = tuple(s for p in parts for s in p.sources)
+    return Tables(sources=sources, **merged)

@@ -1,0 +1,152 @@
+"""Writing results: atomic files and table/CSV/JSON rendering for the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FORMATS = ("table", "csv", "json")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    An error part-way leaves no partial file behind.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; its parent folders are created.
+    data : bytes
+        Content.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` atomically; see :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars, arrays, dataclasses and NaN into plain JSON values.
+
+    Non-finite floats become ``null`` so the output is strict JSON.
+    """
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def dumps_json(value: Any) -> str:
+    """Deterministic, strict JSON text (sorted keys are *not* imposed: order is the caller's)."""
+    return json.dumps(to_jsonable(value), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def frame_to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as JSON-ready dicts (NaN -> null, numpy -> Python)."""
+    return [to_jsonable(rec) for rec in frame.to_dict(orient="records")]
+
+
+def render_frame(frame: pd.DataFrame, fmt: str, float_format: str = "{:.6g}") -> str:
+    """Render a table for the terminal or a file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    fmt : {"table", "csv", "json"}
+        ``table`` is aligned plain text, ``csv`` is RFC 4180 with full float precision, ``json`` a
+        list of records.
+    float_format : str
+        Format of floats in ``table`` output.
+
+    Returns
+    -------
+    str
+    """
+    if fmt == "csv":
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+    if fmt == "json":
+        return dumps_json(frame_to_records(frame))
+    if fmt == "table":
+        if frame.empty:
+            return "(no rows)\n"
+        shown = frame.copy()
+        for col in shown.columns:
+            if pd.api.types.is_float_dtype(shown[col]):
+                shown[col] = [
+                    "" if pd.isna(v) else float_format.format(v) for v in shown[col].to_numpy()
+                ]
+        return shown.to_string(index=False) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table atomically, choosing the format from the suffix.
+
+    ``.csv``, ``.json`` (list of records), ``.jsonl`` (one record per line) or ``.parquet``.
+    """
+    dest = Path(path)
+    suffix = dest.suffix.lower()
+    if suffix == ".csv":
+        return atomic_write_text(dest, render_frame(frame, "csv"))
+    if suffix == ".json":
+        return atomic_write_text(dest, render_frame(frame, "json"))
+    if suffix == ".jsonl":
+        lines = [
+            json.dumps(rec, allow_nan=False, ensure_ascii=False) for rec in frame_to_records(frame)
+        ]
+        return atomic_write_text(dest, "".join(line + "\n" for line in lines))
+    if suffix == ".parquet":
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        return atomic_write_bytes(dest, buf.getvalue())
+    raise ValueError(
+        f"{dest}: unsupported output suffix {suffix!r}; use .csv, .json, .jsonl or .parquet"
+    )

@@ -1,0 +1,179 @@
+"""The three tidy tables every loader produces: items, scores and losses.
+
+Each column is declared once here (name, dtype, unit, required or optional, meaning); the README's
+schema reference and the validators are generated from / driven by these declarations.
+
+List-valued columns (``target_tokens``, ``target_logprobs``, ...) hold one 1-D numpy array per row
+(``float64`` for numbers, ``object`` for token strings) or ``None`` where the field is absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PARAMS_KINDS = ("total", "non_embedding", "flop_matched_non_embedding", "nominal")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a tidy table."""
+
+    name: str
+    dtype: str  # "str", "float", "int", "bool", "list[str]", "list[float]"
+    required: bool
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A tidy table: its columns and the columns that identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All column names, in canonical order."""
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Names of the required columns."""
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+_C = Column
+
+_MODEL_COLUMNS = (
+    _C(
+        "family",
+        "str",
+        True,
+        "-",
+        "Model family, e.g. `pythia`; scaling is analysed within a family.",
+    ),
+    _C("model", "str", True, "-", "Model name, unique within a family."),
+    _C(
+        "params",
+        "float",
+        True,
+        "parameters",
+        "Parameter count N (> 0). Accepts `7B`, `125M`, `1.3e9`.",
+    ),
+    _C("task", "str", True, "-", "Task name."),
+)
+
+ITEMS = TableSpec(
+    "items",
+    _MODEL_COLUMNS
+    + (
+        _C("item", "str", True, "-", "Item identifier, the same for the same item at every scale."),
+        _C("target", "str", True, "-", "Reference answer text."),
+        _C(
+            "output",
+            "str",
+            False,
+            "-",
+            "Model output text. Required unless the item is multiple choice (`choices` and "
+            "`choice_logprobs` given), where it defaults to the highest-scoring choice.",
+        ),
+        _C("subtask", "str", False, "-", "Subtask name."),
+        _C("n_shots", "int", False, "examples", "Number of in-context examples."),
+        _C("tokens", "float", False, "tokens", "Training tokens D."),
+        _C("flops", "float", False, "FLOP", "Training compute C."),
+        _C(
+            "params_kind",
+            "str",
+            False,
+            "-",
+            "What `params` counts: `total`, `non_embedding`, `flop_matched_non_embedding` or "
+            "`nominal` (read from a model name).",
+        ),
+        _C("target_tokens", "list[str]", False, "-", "Target split into tokens."),
+        _C("output_tokens", "list[str]", False, "-", "Output split into tokens."),
+        _C(
+            "target_logprobs",
+            "list[float]",
+            False,
+            "nats",
+            "Teacher-forced log-probability of each target token (each <= 0, same length as "
+            "`target_tokens` when both are given).",
+        ),
+        _C("choices", "list[str]", False, "-", "Answer options of a multiple-choice item."),
+        _C(
+            "choice_logprobs",
+            "list[float]",
+            False,
+            "nats",
+            "Log-likelihood of each choice (same length as `choices`).",
+        ),
+        _C("correct_choice", "int", False, "index", "0-based index of the correct choice."),
+        _C("correct", "bool", False, "-", "Correctness as graded by the source framework."),
+    ),
+    key=("family", "model", "task", "subtask", "n_shots", "item"),
+)
+
+SCORES = TableSpec(
+    "scores",
+    _MODEL_COLUMNS
+    + (
+        _C("metric", "str", True, "-", "Metric name, e.g. `exact_match` or `target_logprob`."),
+        _C("value", "float", True, "metric units", "Aggregate value (usually a mean over items)."),
+        _C("subtask", "str", False, "-", "Subtask name."),
+        _C("n_shots", "int", False, "examples", "Number of in-context examples."),
+        _C("n_items", "int", False, "items", "Number of items aggregated."),
+        _C("stderr", "float", False, "metric units", "Standard error of `value`."),
+        _C("ci_low", "float", False, "metric units", "Lower confidence bound of `value`."),
+        _C("ci_high", "float", False, "metric units", "Upper confidence bound of `value`."),
+        _C("params_kind", "str", False, "-", "What `params` counts (see items)."),
+        _C("source", "str", False, "-", "Where the row came from (file or framework)."),
+    ),
+    key=("family", "model", "task", "subtask", "n_shots", "metric"),
+)
+
+LOSSES = TableSpec(
+    "losses",
+    (
+        _C("params", "float", True, "parameters", "Parameter count N (> 0)."),
+        _C(
+            "tokens",
+            "float",
+            True,
+            "tokens",
+            "Training tokens D (> 0); derived as flops / (6 params) when only `flops` is given.",
+        ),
+        _C("loss", "float", True, "nats/token", "Final (validation) loss (> 0)."),
+        _C("model", "str", False, "-", "Model name."),
+        _C("family", "str", False, "-", "Model family."),
+        _C("flops", "float", False, "FLOP", "Training compute C; derived as 6 N D when absent."),
+        _C("split", "str", False, "-", "Which data split the loss was measured on."),
+    ),
+    key=("family", "model", "params", "tokens", "split"),
+)
+
+TABLES: dict[str, TableSpec] = {"items": ITEMS, "scores": SCORES, "losses": LOSSES}
+
+
+def detect_table(columns: set[str] | list[str] | tuple[str, ...]) -> str | None:
+    """Name the table whose required columns a set of column names covers.
+
+    Items are recognised by ``item`` + ``target``, scores by ``metric`` + ``value``, losses by
+    ``loss`` + ``params``. Returns ``None`` when nothing matches.
+    """
+    cols = set(columns)
+    if {"item", "target"} <= cols:
+        return "items"
+    if {"metric", "value"} <= cols:
+        return "scores"
+    if "loss" in cols and "params" in cols and ({"tokens", "flops"} & cols):
+        return "losses"
+    return None

@@ -1,0 +1,269 @@
+"""Simulated model families with known truth: mirages, genuine thresholds and smooth tasks.
+
+The generative models (documented in the README and ``benchmarks_data/README.md``):
+
+``mirage`` (Schaeffer et al. 2023)
+    Per-token cross-entropy falls as a smooth power law, ``CE(N) = E + A (N / 1e9)^-alpha``. Item
+    ``j`` has difficulty ``d_j ~ N(0, item_sd)`` that scales its cross-entropy, token ``k`` of the
+    answer is produced correctly with probability ``p_jk = exp(-CE_jk)``, and its teacher-forced
+    log-probability is ``-CE_jk`` plus small noise. Exact match over an ``L``-token answer is then
+    about ``p^L``: sharp-looking, although nothing about the model changes abruptly.
+``threshold``
+    The per-token probability itself jumps: ``CE(N)`` follows a logistic step in ``log10 N`` from
+    ``ce_high`` to ``ce_low`` centred at ``log10 N*`` with width ``width`` decades (0.04-0.08), so
+    the continuous metric breaks too.
+``smooth``
+    Single-token answers whose probability rises smoothly (a wide logistic in ``log10 N``), so
+    neither metric shows a jump.
+
+Every family has its own unevenly spaced scales; a ``losses`` grid follows the Chinchilla form
+``L(N, D) = E + A / N^alpha + B / D^beta`` with known constants and 1 % log-normal noise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .output import atomic_write_text
+
+CLASSES = ("mirage", "threshold", "smooth")
+LOSS_TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+_DIGITS = np.array(list("0123456789"), dtype=object)
+
+
+@dataclass(frozen=True)
+class TaskTruth:
+    """What is true of one simulated task (one row of ``truth.csv``)."""
+
+    family: str
+    task: str
+    true_class: str
+    n_scales: int
+    n_items: int
+    answer_len_min: int
+    answer_len_max: int
+    ce_E: float
+    ce_A: float
+    ce_alpha: float
+    threshold_params: float
+    threshold_width_decades: float
+    ce_high: float
+    ce_low: float
+    item_sd: float
+
+
+def _per_token_ce(truth: TaskTruth, params: np.ndarray) -> np.ndarray:
+    """Mean per-token cross-entropy (nats) at each scale under the task's generative model."""
+    x = np.log10(params)
+    if truth.true_class == "mirage":
+        return truth.ce_E + truth.ce_A * (params / 1e9) ** (-truth.ce_alpha)
+    step = 1.0 / (
+        1.0 + np.exp(-(x - np.log10(truth.threshold_params)) / truth.threshold_width_decades)
+    )
+    return truth.ce_high + (truth.ce_low - truth.ce_high) * step
+
+
+def _scales(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` unevenly spaced sizes between about 10M and 100B parameters.
+
+    Evenly spaced in log10 N, each point jittered by up to 35 % of the spacing, so no two scales
+    coincide and no gap is more than about twice the typical spacing.
+    """
+    lo, hi = 7.0 + rng.uniform(0, 0.5), 11.0 - rng.uniform(0, 0.5)
+    x = np.linspace(lo, hi, n)
+    step = (hi - lo) / (n - 1)
+    x[1:-1] += rng.uniform(-0.35, 0.35, size=n - 2) * step
+    return np.round(10.0**x, -3)
+
+
+def _task_truth(
+    rng: np.random.Generator, family: str, task: str, cls: str, params: np.ndarray, n_items: int
+) -> TaskTruth:
+    x = np.log10(params)
+    if cls == "smooth":
+        len_min = len_max = 1
+    else:
+        len_min = int(rng.integers(1, 6))
+        len_max = int(rng.integers(max(len_min, 4), 16))
+    # threshold placed strictly inside the scale range, with at least 2 scales on each side
+    inner = np.sort(x)[2:-2] if len(x) >= 6 else np.sort(x)[1:-1]
+    x_star = float(rng.uniform(inner.min(), inner.max())) if len(inner) else float(np.median(x))
+    return TaskTruth(
+        family=family,
+        task=task,
+        true_class=cls,
+        n_scales=len(params),
+        n_items=n_items,
+        answer_len_min=len_min,
+        answer_len_max=len_max,
+        ce_E=float(rng.uniform(0.01, 0.05)) if cls != "threshold" else float("nan"),
+        ce_A=float(rng.uniform(0.25, 0.6))
+        if cls == "mirage"
+        else (float(rng.uniform(0.6, 1.2)) if cls == "smooth" else float("nan")),
+        ce_alpha=float(rng.uniform(0.3, 0.6)) if cls != "threshold" else float("nan"),
+        threshold_params=float(10.0**x_star) if cls == "threshold" else float("nan"),
+        threshold_width_decades=float(rng.uniform(0.04, 0.08))
+        if cls == "threshold"
+        else float("nan"),
+        ce_high=float(rng.uniform(1.2, 2.0)) if cls == "threshold" else float("nan"),
+        ce_low=float(rng.uniform(0.02, 0.08)) if cls == "threshold" else float("nan"),
+        item_sd=float(rng.uniform(0.1, 0.3)),
+    )
+
+
+def _smooth_ce(truth: TaskTruth, params: np.ndarray) -> np.ndarray:
+    # smooth single-token task: p(N) follows a power law in cross-entropy with a large A
+    return truth.ce_E + truth.ce_A * (params / 1e9) ** (-truth.ce_alpha)
+
+
+def _simulate_items(
+    rng: np.random.Generator, truth: TaskTruth, models: list[str], params: np.ndarray
+) -> list[dict]:
+    lengths = rng.integers(truth.answer_len_min, truth.answer_len_max + 1, size=truth.n_items)
+    difficulty = np.exp(rng.normal(0.0, truth.item_sd, size=truth.n_items))
+    targets = [rng.choice(_DIGITS, size=L) for L in lengths]
+    ce_scale = (
+        _smooth_ce(truth, params) if truth.true_class == "smooth" else _per_token_ce(truth, params)
+    )
+    rows = []
+    for s, (model, n_params) in enumerate(zip(models, params, strict=True)):
+        for j in range(truth.n_items):
+            L = int(lengths[j])
+            # per-token cross-entropy: scale level x item difficulty x token jitter
+            ce = ce_scale[s] * difficulty[j] * np.exp(rng.normal(0.0, 0.1, size=L))
+            p = np.exp(-ce)
+            right = rng.random(L) < p
+            target = targets[j]
+            wrong = (target.astype(int) + rng.integers(1, 10, size=L)) % 10
+            output = np.where(right, target, _DIGITS[wrong])
+            rows.append(
+                {
+                    "family": truth.family,
+                    "model": model,
+                    "params": float(n_params),
+                    "task": truth.task,
+                    "item": f"{truth.task}-{j:04d}",
+                    "target": "".join(target),
+                    "output": "".join(output),
+                    "target_tokens": target.tolist(),
+                    "output_tokens": output.tolist(),
+                    "target_logprobs": [round(float(v), 6) for v in -ce],
+                }
+            )
+    return rows
+
+
+def _simulate_losses(rng: np.random.Generator, family: str) -> list[dict]:
+    t = LOSS_TRUTH
+    rows = []
+    for c in np.logspace(18, 22, 5):
+        for n in np.logspace(np.log10(c) / 2 - 2.6, np.log10(c) / 2 - 0.6, 7):
+            n = float(np.round(n, -3))
+            d = float(c / (6 * n))
+            loss = t["E"] + t["A"] / n ** t["alpha"] + t["B"] / d ** t["beta"]
+            loss *= float(np.exp(rng.normal(0.0, 0.01)))
+            rows.append(
+                {
+                    "family": family,
+                    "model": f"{family}-{n:.3g}-{d:.3g}",
+                    "params": n,
+                    "tokens": round(d),
+                    "loss": round(loss, 6),
+                }
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Simulated tables and the truth behind them."""
+
+    items: pd.DataFrame
+    losses: pd.DataFrame
+    truth: pd.DataFrame
+
+
+def simulate(
+    seed: int = 0,
+    n_families: int = 3,
+    tasks_per_class: int = 2,
+    scales: tuple[int, int] = (5, 15),
+    items: tuple[int, int] = (50, 500),
+) -> Simulation:
+    """Simulate model families on mirage, threshold and smooth tasks.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same tables.
+    n_families : int
+        Number of model families.
+    tasks_per_class : int
+        Tasks of each class (mirage, threshold, smooth) per family.
+    scales : (int, int)
+        Inclusive range of the number of model sizes per family (at least 5).
+    items : (int, int)
+        Inclusive range of the number of items per task.
+
+    Returns
+    -------
+    Simulation
+        ``items`` (native items table with token lists and teacher-forced log-probs),
+        ``losses`` (a Chinchilla-style grid) and ``truth`` (one row per task, see
+        :class:`TaskTruth`).
+    """
+    rng = np.random.default_rng(seed)
+    item_rows: list[dict] = []
+    loss_rows: list[dict] = []
+    truths: list[TaskTruth] = []
+    for f in range(n_families):
+        family = f"sim-{chr(ord('a') + f)}"
+        n_scales = int(rng.integers(scales[0], scales[1] + 1))
+        params = _scales(rng, n_scales)
+        models = [f"{family}-{p / 1e6:.0f}m" for p in params]
+        for cls in CLASSES:
+            for k in range(tasks_per_class):
+                task = f"{cls}_{k + 1}"
+                n_items = int(rng.integers(items[0], items[1] + 1))
+                truth = _task_truth(rng, family, task, cls, params, n_items)
+                truths.append(truth)
+                item_rows.extend(_simulate_items(rng, truth, models, params))
+        loss_rows.extend(_simulate_losses(rng, family))
+    return Simulation(
+        items=pd.DataFrame(item_rows),
+        losses=pd.DataFrame(loss_rows),
+        truth=pd.DataFrame([asdict(t) for t in truths]),
+    )
+
+
+def predicted_exact_match(truth: TaskTruth | dict, params: np.ndarray, length: int) -> np.ndarray:
+    """Expected exact match at each scale for answers of ``length`` tokens (item effects aside)."""
+    t = TaskTruth(**truth) if isinstance(truth, dict) else truth
+    ce = _smooth_ce(t, params) if t.true_class == "smooth" else _per_token_ce(t, params)
+    return np.exp(-ce * length)
+
+
+def write_simulation(sim: Simulation, out_dir: str | Path) -> list[Path]:
+    """Write ``items.jsonl``, ``losses.csv`` and ``truth.csv`` into ``out_dir`` (atomically).
+
+    The files are byte-identical for the same simulation.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lines = "".join(
+        json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n"
+        for rec in sim.items.to_dict(orient="records")
+    )
+    written = [atomic_write_text(out / "items.jsonl", lines)]
+    written.append(
+        atomic_write_text(out / "losses.csv", sim.losses.to_csv(index=False, lineterminator="\n"))
+    )
+    written.append(
+        atomic_write_text(out / "truth.csv", sim.truth.to_csv(index=False, lineterminator="\n"))
+    )
+    return written
