@@ -91,6 +91,25 @@ def frame_to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [to_jsonable(rec) for rec in frame.to_dict(orient="records")]
 
 
+def _lists_as_json(frame: pd.DataFrame) -> pd.DataFrame:
+    """List-valued cells as JSON arrays, the native CSV convention for list fields."""
+    out = frame
+    for col in frame.columns:
+        if frame[col].dtype != object:
+            continue
+        values = frame[col].to_numpy()
+        if any(isinstance(v, list | tuple | np.ndarray) for v in values):
+            if out is frame:
+                out = frame.copy()
+            out[col] = [
+                json.dumps(to_jsonable(v), ensure_ascii=False)
+                if isinstance(v, list | tuple | np.ndarray)
+                else v
+                for v in values
+            ]
+    return out
+
+
 def render_frame(frame: pd.DataFrame, fmt: str, float_format: str = "{:.6g}") -> str:
     """Render a table for the terminal or a file.
 
@@ -110,7 +129,7 @@ def render_frame(frame: pd.DataFrame, fmt: str, float_format: str = "{:.6g}") ->
     """
     if fmt == "csv":
         buf = io.StringIO()
-        frame.to_csv(buf, index=False, lineterminator="\n")
+        _lists_as_json(frame).to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
     if fmt == "json":
         return dumps_json(frame_to_records(frame))

@@ -13,7 +13,8 @@ The generative models (documented in the README and ``benchmarks_data/README.md`
     ``ce_high`` to ``ce_low`` centred at ``log10 N*`` with width ``width`` decades (0.04-0.08), so
     the continuous metric breaks too.
 ``smooth``
-    Single-token answers whose probability rises smoothly (a wide logistic in ``log10 N``), so
+    Single-token answers whose cross-entropy follows the same logistic in ``log10 N`` as a
+    threshold but 1-1.5 decades wide, so accuracy climbs gradually across the whole range and
     neither metric shows a jump.
 
 Every family has its own unevenly spaced scales; a ``losses`` grid follows the Chinchilla form
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .output import atomic_write_text
+from .output import atomic_write_text, write_frame
 
 CLASSES = ("mirage", "threshold", "smooth")
 LOSS_TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -50,8 +51,8 @@ class TaskTruth:
     ce_E: float
     ce_A: float
     ce_alpha: float
-    threshold_params: float
-    threshold_width_decades: float
+    center_params: float
+    width_decades: float
     ce_high: float
     ce_low: float
     item_sd: float
@@ -62,9 +63,7 @@ def _per_token_ce(truth: TaskTruth, params: np.ndarray) -> np.ndarray:
     x = np.log10(params)
     if truth.true_class == "mirage":
         return truth.ce_E + truth.ce_A * (params / 1e9) ** (-truth.ce_alpha)
-    step = 1.0 / (
-        1.0 + np.exp(-(x - np.log10(truth.threshold_params)) / truth.threshold_width_decades)
-    )
+    step = 1.0 / (1.0 + np.exp(-(x - np.log10(truth.center_params)) / truth.width_decades))
     return truth.ce_high + (truth.ce_low - truth.ce_high) * step
 
 
@@ -84,15 +83,25 @@ def _scales(rng: np.random.Generator, n: int) -> np.ndarray:
 def _task_truth(
     rng: np.random.Generator, family: str, task: str, cls: str, params: np.ndarray, n_items: int
 ) -> TaskTruth:
-    x = np.log10(params)
+    x = np.sort(np.log10(params))
+    nan = float("nan")
     if cls == "smooth":
         len_min = len_max = 1
     else:
         len_min = int(rng.integers(1, 6))
         len_max = int(rng.integers(max(len_min, 4), 16))
-    # threshold placed strictly inside the scale range, with at least 2 scales on each side
-    inner = np.sort(x)[2:-2] if len(x) >= 6 else np.sort(x)[1:-1]
-    x_star = float(rng.uniform(inner.min(), inner.max())) if len(inner) else float(np.median(x))
+    mirage = cls == "mirage"
+    if cls == "threshold":
+        # N* strictly inside the scale range, with at least 2 scales on each side
+        inner = x[2:-2] if len(x) >= 6 else x[1:-1]
+        center, width = float(rng.uniform(inner.min(), inner.max())), float(rng.uniform(0.04, 0.08))
+        ce_high, ce_low = float(rng.uniform(1.2, 2.0)), float(rng.uniform(0.02, 0.08))
+    elif cls == "smooth":
+        center = float(rng.uniform(x.mean() - 0.5, x.mean() + 0.5))
+        width = float(rng.uniform(1.0, 1.5))
+        ce_high, ce_low = float(rng.uniform(2.0, 3.0)), float(rng.uniform(0.05, 0.15))
+    else:
+        center = width = ce_high = ce_low = nan
     return TaskTruth(
         family=family,
         task=task,
@@ -101,24 +110,15 @@ def _task_truth(
         n_items=n_items,
         answer_len_min=len_min,
         answer_len_max=len_max,
-        ce_E=float(rng.uniform(0.01, 0.05)) if cls != "threshold" else float("nan"),
-        ce_A=float(rng.uniform(0.25, 0.6))
-        if cls == "mirage"
-        else (float(rng.uniform(0.6, 1.2)) if cls == "smooth" else float("nan")),
-        ce_alpha=float(rng.uniform(0.3, 0.6)) if cls != "threshold" else float("nan"),
-        threshold_params=float(10.0**x_star) if cls == "threshold" else float("nan"),
-        threshold_width_decades=float(rng.uniform(0.04, 0.08))
-        if cls == "threshold"
-        else float("nan"),
-        ce_high=float(rng.uniform(1.2, 2.0)) if cls == "threshold" else float("nan"),
-        ce_low=float(rng.uniform(0.02, 0.08)) if cls == "threshold" else float("nan"),
+        ce_E=float(rng.uniform(0.01, 0.05)) if mirage else nan,
+        ce_A=float(rng.uniform(0.25, 0.6)) if mirage else nan,
+        ce_alpha=float(rng.uniform(0.3, 0.6)) if mirage else nan,
+        center_params=float(10.0**center) if not mirage else nan,
+        width_decades=width,
+        ce_high=ce_high,
+        ce_low=ce_low,
         item_sd=float(rng.uniform(0.1, 0.3)),
     )
-
-
-def _smooth_ce(truth: TaskTruth, params: np.ndarray) -> np.ndarray:
-    # smooth single-token task: p(N) follows a power law in cross-entropy with a large A
-    return truth.ce_E + truth.ce_A * (params / 1e9) ** (-truth.ce_alpha)
 
 
 def _simulate_items(
@@ -127,9 +127,7 @@ def _simulate_items(
     lengths = rng.integers(truth.answer_len_min, truth.answer_len_max + 1, size=truth.n_items)
     difficulty = np.exp(rng.normal(0.0, truth.item_sd, size=truth.n_items))
     targets = [rng.choice(_DIGITS, size=L) for L in lengths]
-    ce_scale = (
-        _smooth_ce(truth, params) if truth.true_class == "smooth" else _per_token_ce(truth, params)
-    )
+    ce_scale = _per_token_ce(truth, params)
     rows = []
     for s, (model, n_params) in enumerate(zip(models, params, strict=True)):
         for j in range(truth.n_items):
@@ -152,7 +150,7 @@ def _simulate_items(
                     "output": "".join(output),
                     "target_tokens": target.tolist(),
                     "output_tokens": output.tolist(),
-                    "target_logprobs": [round(float(v), 6) for v in -ce],
+                    "target_logprobs": [round(float(v), 4) for v in -ce],
                 }
             )
     return rows
@@ -244,22 +242,41 @@ def simulate(
 def predicted_exact_match(truth: TaskTruth | dict, params: np.ndarray, length: int) -> np.ndarray:
     """Expected exact match at each scale for answers of ``length`` tokens (item effects aside)."""
     t = TaskTruth(**truth) if isinstance(truth, dict) else truth
-    ce = _smooth_ce(t, params) if t.true_class == "smooth" else _per_token_ce(t, params)
+    ce = _per_token_ce(t, params)
     return np.exp(-ce * length)
 
 
-def write_simulation(sim: Simulation, out_dir: str | Path) -> list[Path]:
-    """Write ``items.jsonl``, ``losses.csv`` and ``truth.csv`` into ``out_dir`` (atomically).
+def write_simulation(
+    sim: Simulation, out_dir: str | Path, items_format: str = "jsonl"
+) -> list[Path]:
+    """Write the items table, ``losses.csv`` and ``truth.csv`` into ``out_dir`` (atomically).
 
-    The files are byte-identical for the same simulation.
+    Parameters
+    ----------
+    sim : Simulation
+        What :func:`simulate` returned.
+    out_dir : path-like
+        Destination folder (created).
+    items_format : {"jsonl", "parquet"}
+        ``items.jsonl`` (readable) or ``items.parquet`` (about a tenth of the size).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written; byte-identical for the same simulation.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lines = "".join(
-        json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n"
-        for rec in sim.items.to_dict(orient="records")
-    )
-    written = [atomic_write_text(out / "items.jsonl", lines)]
+    if items_format == "parquet":
+        written = [write_frame(sim.items, out / "items.parquet")]
+    elif items_format == "jsonl":
+        lines = "".join(
+            json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+            for rec in sim.items.to_dict(orient="records")
+        )
+        written = [atomic_write_text(out / "items.jsonl", lines)]
+    else:
+        raise ValueError(f"items_format must be 'jsonl' or 'parquet', got {items_format!r}")
     written.append(
         atomic_write_text(out / "losses.csv", sim.losses.to_csv(index=False, lineterminator="\n"))
     )

@@ -44,6 +44,13 @@ Examples:
     show_default=True,
     help="Range of the number of items per task.",
 )
+@click.option(
+    "--items-format",
+    type=click.Choice(["jsonl", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="File format of the items table.",
+)
 def simulate(
     out_dir: Path,
     seed: int,
@@ -51,6 +58,7 @@ def simulate(
     tasks_per_class: int,
     scales: tuple[int, int],
     items: tuple[int, int],
+    items_format: str,
 ) -> None:
     """Write items.jsonl, losses.csv and truth.csv with known truth into OUT_DIR.
 
@@ -67,5 +75,5 @@ def simulate(
     sim = run(
         seed=seed, n_families=families, tasks_per_class=tasks_per_class, scales=scales, items=items
     )
-    for path in write_simulation(sim, out_dir):
+    for path in write_simulation(sim, out_dir, items_format):
         click.echo(f"wrote {path}", err=True)

@@ -178,8 +178,9 @@ def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str
     elif suffix == ".parquet":
         frame = _read_parquet(path)
     else:
-        raise InputError(f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl "
-                         "or .parquet")
+        raise InputError(
+            f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl or .parquet"
+        )
     if rename:
         frame = frame.rename(columns=dict(rename))
     table = detect_table(list(frame.columns))
@@ -224,6 +225,7 @@ def read(
         where = _csv_line_locator(path)
     else:
         where = lambda i: f"{path.name}: row {i + 1}"  # noqa: E731
-    clean = validate(frame, table, path.name, where=where,
-                     allow_missing_params=allow_missing_params)
+    clean = validate(
+        frame, table, path.name, where=where, allow_missing_params=allow_missing_params
+    )
     return Tables(sources=(str(path),), **{table: clean})

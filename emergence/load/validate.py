@@ -27,6 +27,8 @@ _HELPER_COLUMNS = ("_source", "_record")
 
 
 def _describe(value: object) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, str):
         return json.dumps(value if len(value) <= 40 else value[:37] + "...")
     if isinstance(value, np.ndarray):
@@ -385,7 +387,7 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
 def _fill_mc_output(result: pd.DataFrame, checker: _Checker) -> None:
     n = len(result)
     output = (
-        result["output"].to_numpy(dtype=object)
+        np.array(result["output"].to_numpy(dtype=object), dtype=object)
         if "output" in result
         else np.full(n, None, dtype=object)
     )

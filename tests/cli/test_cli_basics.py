@@ -1,0 +1,81 @@
+"""CLI plumbing: version, help with examples, python -m, output formats, atomic -o."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from emergence import __version__
+from emergence.cli import cli
+
+LOSSES = "params,tokens,loss,family\n1e8,2e9,3.1,f\n1e9,2e10,2.6,f\n"
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_help_shows_examples_for_every_command() -> None:
+    runner = CliRunner()
+    top = runner.invoke(cli, ["--help"])
+    assert top.exit_code == 0 and "Examples:" in top.output
+    for name in cli.list_commands(None):
+        sub = runner.invoke(cli, [name, "--help"])
+        assert sub.exit_code == 0, name
+        assert "Examples:" in sub.output, name
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "emergence", "--version"], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_summary_formats(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(LOSSES)
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["summary", str(path), "--format", "json"])
+    assert as_json.exit_code == 0
+    rows = json.loads(as_json.output)
+    assert rows[0]["table"] == "losses" and rows[0]["rows"] == 2
+    as_csv = runner.invoke(cli, ["summary", str(path), "--format", "csv"])
+    assert as_csv.output.splitlines()[0].startswith("table,family,model,params")
+    table = runner.invoke(cli, ["summary", str(path)])
+    assert "2 loss row(s)" in table.output
+
+
+def test_summary_output_file_is_written_atomically(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(LOSSES)
+    out = tmp_path / "deep" / "summary.csv"
+    result = CliRunner().invoke(cli, ["summary", str(path), "-o", str(out)])
+    assert result.exit_code == 0
+    assert pd.read_csv(out)["rows"].tolist() == [2]
+    assert [p.name for p in out.parent.iterdir()] == ["summary.csv"]  # no temp files left
+
+
+def test_summary_lists_models_without_sizes(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("family,model,params,task,metric,value\nf,a,,t,acc,0.5\nf,b,1e9,t,acc,0.6\n")
+    result = CliRunner().invoke(cli, ["summary", str(path)])
+    assert result.exit_code == 0
+    assert "models without a size (1): a" in result.output
+
+
+def test_rename_option(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text("N,D,L\n1e8,2e9,3.1\n1e9,2e10,2.6\n")
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["summary", str(path)])
+    assert bad.exit_code == 2 and "cannot tell which table" in bad.output
+    good = runner.invoke(cli, ["summary", str(path), "--rename", "N=params", "--rename",
+                               "D=tokens", "--rename", "L=loss"])
+    assert good.exit_code == 0, good.output
+    assert runner.invoke(cli, ["summary", str(path), "--rename", "N"]).exit_code == 2

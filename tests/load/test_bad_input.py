@@ -1,0 +1,121 @@
+"""Every class of bad input gives one clear line, exit status 2, no traceback, no output file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from emergence.cli import cli
+from emergence.errors import InputError
+from emergence.load import load
+
+HEADER = '"family":"f","model":"m","task":"t","target":"1"'
+
+
+def _jsonl(tmp_path: Path, *lines: str, name: str = "runs.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _good(i: int, **extra: str) -> str:
+    fields = {"params": "1e9", "item": f'"{i}"', "output": '"1"'}
+    fields.update(extra)
+    return "{" + HEADER + "," + ",".join(f'"{k}":{v}' for k, v in fields.items()) + "}"
+
+
+CASES = {
+    "missing column": (
+        lambda p: _jsonl(p, '{"family":"f","model":"m","params":1,"item":"1","target":"1"}'),
+        "runs.jsonl: field 'task': missing required column",
+    ),
+    "wrong type": (
+        lambda p: _jsonl(p, _good(1), _good(2, params='"seven"')),
+        "runs.jsonl:2: field 'params': expected a positive number (e.g. 7B, 125M, 1.3e9), "
+        'got "seven"',
+    ),
+    "negative params": (
+        lambda p: _jsonl(p, _good(1), _good(2), _good(3, params="-5")),
+        "runs.jsonl:3: field 'params': expected a positive number, got -5.0",
+    ),
+    "non-finite params": (
+        lambda p: _jsonl(p, _good(1, params='"inf"')),
+        "runs.jsonl:1: field 'params'",
+    ),
+    "logprob above zero": (
+        lambda p: _jsonl(
+            p,
+            _good(1, target_tokens='["1"]', target_logprobs="[-0.5]"),
+            _good(2, target_tokens='["1"]', target_logprobs="[0.25]"),
+        ),
+        "runs.jsonl:2: field 'target_logprobs': expected log-probabilities <= 0, got 0.25",
+    ),
+    "list lengths disagree": (
+        lambda p: _jsonl(p, _good(1, target_tokens='["1","2"]', target_logprobs="[-0.5]")),
+        "runs.jsonl:1: field 'target_logprobs': expected 2 values (one per element of "
+        "'target_tokens'), got 1",
+    ),
+    "duplicate keys": (
+        lambda p: _jsonl(p, _good(1), _good(2), _good(1)),
+        "runs.jsonl:3: duplicate items row (family=f, model=m, task=t, item=1); first seen at "
+        "runs.jsonl:1",
+    ),
+    "empty file": (lambda p: _jsonl(p), "runs.jsonl: empty file"),
+    "truncated line": (
+        lambda p: _jsonl(p, _good(1), _good(2)[:-9]),
+        "runs.jsonl:2: invalid JSON",
+    ),
+    "wrong encoding": (
+        lambda p: (p / "runs.csv").write_bytes(
+            b"family,model,params,task,item,target,output\nf,m,1e9,t,1,caf\xe9,x\n"
+        )
+        and p / "runs.csv",
+        "runs.csv:2: not valid UTF-8 (byte 0xe9); expected UTF-8 text",
+    ),
+    "unknown table": (
+        lambda p: (p / "x.csv").write_text("a,b\n1,2\n") and p / "x.csv",
+        "x.csv: cannot tell which table this is from its columns (a, b)",
+    ),
+    "bad correct_choice": (
+        lambda p: _jsonl(
+            p,
+            "{" + HEADER + ',"params":1,"item":"1","choices":["a","b"],'
+            '"choice_logprobs":[-1,-2],"correct_choice":5}',
+        ),
+        "runs.jsonl:1: field 'correct_choice': expected an index below 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_library_raises_input_error(tmp_path: Path, case: str) -> None:
+    make, expected = CASES[case]
+    path = make(tmp_path)
+    with pytest.raises(InputError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cli_prints_one_line_and_exits_2_without_output(tmp_path: Path, case: str) -> None:
+    make, expected = CASES[case]
+    path = make(tmp_path)
+    before = path.read_bytes()
+    out = tmp_path / "out" / "summary.csv"
+    result = CliRunner().invoke(cli, ["summary", str(path), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert lines == [f"error: {lines[0][len('error: '):]}"] and expected in lines[0]
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert path.read_bytes() == before  # inputs are never modified
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["summary", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
