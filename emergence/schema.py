@@ -3,8 +3,11 @@
 Each column is declared once here (name, dtype, unit, required or optional, meaning); the README's
 schema reference and the validators are generated from / driven by these declarations.
 
-List-valued columns (``target_tokens``, ``target_logprobs``, ...) hold one 1-D numpy array per row
-(``float64`` for numbers, ``object`` for token strings) or ``None`` where the field is absent.
+After validation, string columns have pandas' ``str`` dtype and list-valued columns
+(``target_tokens``, ``target_logprobs``, ...) are Arrow-backed list columns
+(``pd.ArrowDtype(pa.list_(pa.string()))`` or ``pa.list_(pa.float64())``): a row's value reads as
+a Python list (missing: ``<NA>``), and whole columns flatten without a Python loop
+(:func:`emergence.metrics.ragged.flatten`).
 """
 
 from __future__ import annotations

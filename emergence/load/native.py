@@ -144,7 +144,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         table = pj.read_json(path)
     except Exception:  # noqa: BLE001 - any parse problem: re-read slowly for a precise message
         return _read_jsonl_slow(path)
-    return table.to_pandas()
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -163,7 +163,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, dtype_backend="pyarrow")
     except Exception as err:  # noqa: BLE001 - pyarrow raises many types for corrupt files
         raise InputError(f"{path.name}: not a readable Parquet file ({err})") from None
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, locate
 from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec
@@ -24,6 +26,7 @@ _SIZE_LIKE = {"params", "tokens", "flops"}
 _NONNEGATIVE = {"stderr", "n_items", "n_shots", "correct_choice"}
 _LOGPROB_LISTS = {"target_logprobs", "choice_logprobs"}
 _HELPER_COLUMNS = ("_source", "_record")
+STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
 
 
 def _describe(value: object) -> str:
@@ -71,14 +74,29 @@ class _Checker:
 
     # -- scalar columns -------------------------------------------------------------------
     def strings(self, col: Column) -> pd.Series:
-        values = self.frame[col.name].to_numpy(dtype=object)
+        series = self.frame[col.name]
+        if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+            out = series.astype(STR)  # typed string column (Arrow reader): checks are vectorised
+        else:
+            out = pd.Series(self._strings_slow(col, series), index=series.index, dtype=STR)
+        missing = out.isna().to_numpy()
+        if col.required and col.name != "output" and missing.any():
+            raise self.fail(np.flatnonzero(missing)[0], col.name, "expected a string, got null")
+        if col.required and col.name in {"family", "model", "task", "item"}:
+            empty = (out == "").to_numpy(dtype=bool, na_value=False)
+            if empty.any():
+                raise self.fail(
+                    np.flatnonzero(empty)[0], col.name, 'expected a non-empty string, got ""'
+                )
+        return out
+
+    def _strings_slow(self, col: Column, series: pd.Series) -> np.ndarray:
+        values = series.to_numpy(dtype=object)
         out = np.empty(len(values), dtype=object)
         for i, v in enumerate(values):
             if isinstance(v, str):
                 out[i] = v
             elif _is_missing(v):
-                if col.required and col.name != "output":
-                    raise self.fail(i, col.name, "expected a string, got null")
                 out[i] = None
             elif isinstance(v, bool | list | dict | np.ndarray):
                 raise self.fail(i, col.name, f"expected a string, got {_describe(v)}")
@@ -86,11 +104,7 @@ class _Checker:
                 out[i] = str(int(v))  # ids read as numbers: 3.0 -> "3"
             else:
                 out[i] = str(v)
-        if col.required and col.name in {"family", "model", "task", "item"}:
-            empty = np.flatnonzero(np.array([s == "" for s in out], dtype=bool))
-            if len(empty):
-                raise self.fail(empty[0], col.name, 'expected a non-empty string, got ""')
-        return pd.Series(out, index=self.frame.index, dtype=object)
+        return out
 
     def floats(self, col: Column) -> pd.Series:
         series = self.frame[col.name]
@@ -169,17 +183,18 @@ class _Checker:
     # -- list columns ---------------------------------------------------------------------
     def lists(self, col: Column) -> pd.Series:
         numeric = col.dtype == "list[float]"
-        values = self.frame[col.name].to_numpy(dtype=object)
-        out = np.empty(len(values), dtype=object)
-        want = np.float64 if numeric else object
-        for i, v in enumerate(values):
-            if (
-                type(v) is np.ndarray
-                and v.ndim == 1
-                and (v.dtype == want or (numeric and v.dtype.kind in "if"))
-            ):
-                out[i] = v if v.dtype == want else v.astype(want)
-                continue
+        value_type = pa.float64() if numeric else pa.string()
+        series = self.frame[col.name]
+        arr = _arrow_list(series)
+        if arr is not None and _list_value_type_ok(arr.type.value_type, numeric):
+            arr = arr.cast(pa.list_(value_type))  # typed Arrow list column: no per-row work
+        else:
+            arr = pa.array(self._lists_slow(col, series, numeric), type=pa.list_(value_type))
+        return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=series.index)
+
+    def _lists_slow(self, col: Column, series: pd.Series, numeric: bool) -> list:
+        out: list = []
+        for i, v in enumerate(series.to_numpy(dtype=object)):
             if isinstance(v, str):
                 try:
                     v = json.loads(v)
@@ -188,14 +203,14 @@ class _Checker:
                         i, col.name, f"expected a JSON array, got {_describe(v)}"
                     ) from None
             if _is_missing(v):
-                out[i] = None
+                out.append(None)
                 continue
             if not isinstance(v, list | tuple | np.ndarray):
                 raise self.fail(i, col.name, f"expected a list, got {_describe(v)}")
-            out[i] = self._list_elements(i, col, list(v), numeric)
-        return pd.Series(out, index=self.frame.index, dtype=object)
+            out.append(self._list_elements(i, col, list(v), numeric))
+        return out
 
-    def _list_elements(self, i: int, col: Column, items: list, numeric: bool) -> np.ndarray:
+    def _list_elements(self, i: int, col: Column, items: list, numeric: bool) -> list:
         if numeric:
             for v in items:
                 ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(
@@ -205,15 +220,13 @@ class _Checker:
                     raise self.fail(
                         i, col.name, f"expected a list of numbers, got element {_describe(v)}"
                     )
-            return np.array([float(v) for v in items], dtype=np.float64)
+            return [float(v) for v in items]
         for v in items:
             if not isinstance(v, str):
                 raise self.fail(
                     i, col.name, f"expected a list of strings, got element {_describe(v)}"
                 )
-        arr = np.empty(len(items), dtype=object)
-        arr[:] = items
-        return arr
+        return items
 
     allow_missing_params = False
 
@@ -229,10 +242,31 @@ def _parse_float(value: object) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+def _arrow_list(series: pd.Series) -> pa.ChunkedArray | None:
+    if isinstance(series.dtype, pd.ArrowDtype):
+        arr = series.array._pa_array  # noqa: SLF001 - the Arrow data behind the column
+        if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+            return arr
+    return None
+
+
+def _list_value_type_ok(value_type: pa.DataType, numeric: bool) -> bool:
+    if pa.types.is_null(value_type):
+        return True  # only empty lists
+    if numeric:
+        return pa.types.is_floating(value_type) or pa.types.is_integer(value_type)
+    return pa.types.is_string(value_type) or pa.types.is_large_string(value_type)
+
+
 def _lengths(series: pd.Series) -> np.ndarray:
-    return np.fromiter(
-        (-1 if v is None else len(v) for v in series.to_numpy()), dtype=np.int64, count=len(series)
-    )
+    """Length of each list (-1 where absent)."""
+    arr = _arrow_list(series)
+    lengths = pc.list_value_length(arr).to_numpy(zero_copy_only=False)
+    return np.where(np.isnan(lengths.astype(float)), -1, lengths).astype(np.int64)
+
+
+def _flat_values(series: pd.Series) -> np.ndarray:
+    return pc.list_flatten(_arrow_list(series)).to_numpy(zero_copy_only=False)
 
 
 def validate(
@@ -342,21 +376,16 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
         if values_col in result:
             lens = _lengths(result[values_col])
             has = lens >= 0
-            if has.any():
-                flat = (
-                    np.concatenate([v for v in result[values_col].to_numpy() if v is not None])
-                    if has.sum()
-                    else np.empty(0)
+            flat = _flat_values(result[values_col])
+            bad = np.isnan(flat) | (flat > 0)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                i = int(np.searchsorted(np.cumsum(np.where(has, lens, 0)), k, side="right"))
+                raise checker.fail(
+                    i,
+                    values_col,
+                    f"expected log-probabilities <= 0, got {_describe(float(flat[k]))}",
                 )
-                if (np.isnan(flat).any() or (flat > 0).any()) and len(flat):
-                    offsets = np.cumsum(np.where(has, lens, 0))
-                    k = int(np.flatnonzero(np.isnan(flat) | (flat > 0))[0])
-                    i = int(np.searchsorted(offsets, k, side="right"))
-                    raise checker.fail(
-                        i,
-                        values_col,
-                        f"expected log-probabilities <= 0, got {_describe(float(flat[k]))}",
-                    )
             if labels_col in result:
                 other = _lengths(result[labels_col])
                 bad = has & (other >= 0) & (other != lens)
@@ -385,29 +414,25 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
 
 
 def _fill_mc_output(result: pd.DataFrame, checker: _Checker) -> None:
-    n = len(result)
-    output = (
-        np.array(result["output"].to_numpy(dtype=object), dtype=object)
-        if "output" in result
-        else np.full(n, None, dtype=object)
-    )
-    missing = np.array([v is None for v in output], dtype=bool)
+    if "output" not in result:
+        result["output"] = pd.Series(np.nan, index=result.index, dtype=STR)
+    missing = result["output"].isna().to_numpy()
     if not missing.any():
-        result["output"] = pd.Series(output, index=result.index, dtype=object)
         return
     has_mc = "choices" in result and "choice_logprobs" in result
+    fills = {}
     for i in np.flatnonzero(missing):
         choices = result["choices"].iat[i] if has_mc else None
         logps = result["choice_logprobs"].iat[i] if has_mc else None
-        if choices is None or logps is None or len(choices) == 0:
+        if _is_missing(choices) or _is_missing(logps) or len(choices) == 0:
             raise checker.fail(
                 i,
                 "output",
                 "expected a string (or 'choices' with "
                 "'choice_logprobs' for a multiple-choice item), got null",
             )
-        output[i] = choices[int(np.argmax(logps))]
-    result["output"] = pd.Series(output, index=result.index, dtype=object)
+        fills[result.index[i]] = choices[int(np.argmax(logps))]
+    result.loc[list(fills), "output"] = list(fills.values())
 
 
 def _check_duplicates(result: pd.DataFrame, spec: TableSpec, checker: _Checker) -> None:
