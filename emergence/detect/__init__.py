@@ -1,0 +1,63 @@
+"""detect stage: changepoint statistics and the threshold / mirage verdict.
+
+Pure functions on numpy arrays returning frozen result dataclasses; see ``docs/detect.md``.
+"""
+
+from __future__ import annotations
+
+from .compare import ModelFit, ShapeComparison, compare_shapes
+from .davies import DaviesResult, davies_grid, davies_test
+from .descriptives import ScalingDescriptives, breakthroughness, describe_scaling
+from .diagnostics import NullAdequacy, null_adequacy
+from .multiplicity import AdjustedPValues, benjamini_hochberg, holm
+from .pscore import PscoreResult, pscore_test
+from .segmented import MuggeoResult, SegmentedResult, fit_segmented, muggeo_iterate, profile_rss
+from .simulate import SimulatedTask, simulate_task
+from .supf import SupFResult, supf_test
+from .verdict import (
+    LABELS,
+    ReplicationResult,
+    TaskEvidence,
+    TaskVerdict,
+    assess_task,
+    classify_tasks,
+    item_split_replication,
+)
+from .weights import ScaleWeights, scale_weights
+
+__all__ = [
+    "LABELS",
+    "AdjustedPValues",
+    "DaviesResult",
+    "ModelFit",
+    "NullAdequacy",
+    "MuggeoResult",
+    "PscoreResult",
+    "ReplicationResult",
+    "ScaleWeights",
+    "ScalingDescriptives",
+    "SegmentedResult",
+    "ShapeComparison",
+    "SimulatedTask",
+    "SupFResult",
+    "TaskEvidence",
+    "TaskVerdict",
+    "assess_task",
+    "benjamini_hochberg",
+    "breakthroughness",
+    "classify_tasks",
+    "compare_shapes",
+    "davies_grid",
+    "davies_test",
+    "describe_scaling",
+    "fit_segmented",
+    "holm",
+    "item_split_replication",
+    "muggeo_iterate",
+    "null_adequacy",
+    "profile_rss",
+    "pscore_test",
+    "scale_weights",
+    "simulate_task",
+    "supf_test",
+]

@@ -1,0 +1,66 @@
+"""Shared input checks and least-squares helpers for the detect statistics (private)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emergence.errors import InputError
+
+ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+def as_xy(x, y, *, min_n: int, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
+    """Return finite 1-D float arrays of equal length >= ``min_n`` or raise InputError."""
+    xa = np.asarray(x, dtype=float)
+    ya = np.asarray(y, dtype=float)
+    if xa.ndim != 1 or ya.ndim != 1:
+        raise InputError(f"{what} must be 1-D arrays, got shapes {xa.shape} and {ya.shape}")
+    if xa.shape != ya.shape:
+        raise InputError(f"{what} must have the same length, got {xa.size} and {ya.size}")
+    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
+        raise InputError(f"{what} must be finite (no NaN or inf)")
+    if xa.size < min_n:
+        raise InputError(f"need at least {min_n} points, got {xa.size}")
+    if np.unique(xa).size < 3:
+        raise InputError("x must take at least 3 distinct values")
+    return xa, ya
+
+
+def as_weights(weights, n: int) -> np.ndarray:
+    """Return positive finite weights of length ``n`` (ones when None) or raise InputError."""
+    if weights is None:
+        return np.ones(n)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (n,):
+        raise InputError(f"weights must be a 1-D array of length {n}, got shape {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w <= 0):
+        raise InputError("weights must be finite and > 0")
+    return w
+
+
+def check_alternative(alternative: str) -> str:
+    """Normalise R spellings (``two.sided``) and validate the alternative."""
+    alt = str(alternative).replace(".", "-").replace("_", "-").lower()
+    if alt not in ALTERNATIVES:
+        raise InputError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
+    return alt
+
+
+def hinge(x: np.ndarray, psi: float) -> np.ndarray:
+    """(x - psi)_+ ."""
+    return np.maximum(x - psi, 0.0)
+
+
+def residual_maker(design: np.ndarray) -> np.ndarray:
+    """I - X (X'X)^+ X' via the SVD (rank-safe)."""
+    u, s, _ = np.linalg.svd(design, full_matrices=False)
+    tol = s.max() * max(design.shape) * np.finfo(float).eps
+    u = u[:, s > tol]
+    return np.eye(design.shape[0]) - u @ u.T
+
+
+def ols_rss(design: np.ndarray, y: np.ndarray) -> float:
+    """Residual sum of squares of the least-squares fit of y on ``design``."""
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ coef
+    return float(resid @ resid)
