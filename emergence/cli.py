@@ -17,6 +17,7 @@ from .progress import set_quiet
 
 # name -> "module:attribute"; a command is listed here only once it works.
 COMMANDS: dict[str, str] = {
+    "fit": "emergence.commands.fit:fit",
     "summary": "emergence.commands.summary:summary",
     "simulate": "emergence.commands.simulate:simulate",
 }
@@ -25,6 +26,7 @@ EPILOG = """\b
 Examples:
   emergence summary benchmarks_data/
   emergence simulate out/ --seed 1
+  emergence fit chinchilla runs.csv --bootstrap 1000
 """
 
 

@@ -1,0 +1,217 @@
+"""Chinchilla Approach 2: isoFLOP parabolas, then power laws of the minima against compute.
+
+Per compute budget a quadratic in ``log N`` is fitted to the loss; its vertex gives ``N*`` (and
+``D* = C / (6 N*)``). Then ``log N*`` and ``log D*`` are regressed on ``log C``:
+``N_opt = k_N C^a`` and ``D_opt = k_D C^b``. Parabola fits are biased when the grid is off-centre
+or wide (arXiv 2603.22339); where the data allow, prefer Approach 3 (:mod:`.chinchilla`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from .compute_optimal import FLOPS_PER_PARAM_TOKEN
+from .validate import as_positive, check_lengths
+
+
+@dataclass(frozen=True)
+class AllocationLaw:
+    """``y = coefficient * C^exponent`` fitted in log-log space.
+
+    Attributes
+    ----------
+    coefficient, exponent : float
+        Fitted constants.
+    exponent_se : float
+        Standard error of the exponent (OLS/WLS formula; NaN with two points).
+    n_points : int
+        Number of budgets used.
+    """
+
+    coefficient: float
+    exponent: float
+    exponent_se: float
+    n_points: int
+
+
+@dataclass(frozen=True)
+class IsoflopMinima:
+    """Per-budget parabola vertices.
+
+    Attributes
+    ----------
+    compute : ndarray
+        Budget C of each isoFLOP group (geometric mean of its points' C).
+    n_star, d_star, loss_star : ndarray
+        Vertex: optimal N, ``C/(6 N*)`` and the minimum loss.
+    curvature : ndarray
+        Quadratic coefficient (> 0 for a valid minimum).
+    n_points : ndarray
+        Points per budget.
+    inside : ndarray of bool
+        Whether the vertex lies inside the sampled N range (extrapolated vertices are unreliable).
+    """
+
+    compute: np.ndarray
+    n_star: np.ndarray
+    d_star: np.ndarray
+    loss_star: np.ndarray
+    curvature: np.ndarray
+    n_points: np.ndarray
+    inside: np.ndarray
+
+
+@dataclass(frozen=True)
+class IsoflopResult:
+    """Approach-2 fit.
+
+    Attributes
+    ----------
+    minima : IsoflopMinima
+        Budgets used (valid parabolas only).
+    n_opt, d_opt : AllocationLaw
+        ``N_opt = k_N C^a`` and ``D_opt = k_D C^b``.
+    skipped : tuple of str
+        Budgets left out and why.
+    """
+
+    minima: IsoflopMinima
+    n_opt: AllocationLaw
+    d_opt: AllocationLaw
+    skipped: tuple[str, ...]
+
+
+def fit_allocation_law(compute, optimum, weights=None, name: str = "N*") -> AllocationLaw:
+    """OLS (or WLS) of ``log optimum`` on ``log compute``.
+
+    Parameters
+    ----------
+    compute, optimum : array-like
+        Budgets and optimal sizes (> 0); rows with NaN optimum are dropped.
+    weights : array-like, optional
+        WLS weights (Porian et al.: ``1 / std^2`` of the log optimum).
+    name : str
+        Field name for messages.
+
+    Returns
+    -------
+    AllocationLaw
+    """
+    c = np.asarray(compute, float)
+    y = np.asarray(optimum, float)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, float)
+    ok = np.isfinite(y) & np.isfinite(c) & np.isfinite(w)
+    c, y, w = as_positive(c[ok], "compute"), as_positive(y[ok], name), w[ok]
+    if np.unique(c).size < 2:
+        raise InputError(f"field '{name}': need optima at two or more compute budgets")
+    lx, ly = np.log(c), np.log(y)
+    xm = np.average(lx, weights=w)
+    ym = np.average(ly, weights=w)
+    sxx = np.sum(w * (lx - xm) ** 2)
+    slope = np.sum(w * (lx - xm) * (ly - ym)) / sxx
+    intercept = ym - slope * xm
+    se = float("nan")
+    if len(ly) > 2:
+        resid = ly - intercept - slope * lx
+        s2 = np.sum(w * resid**2) / (len(ly) - 2)
+        se = float(np.sqrt(s2 / sxx))
+    return AllocationLaw(float(np.exp(intercept)), float(slope), se, len(ly))
+
+
+def group_budgets(compute, tolerance: float = 0.05) -> np.ndarray:
+    """Group labels for isoFLOP budgets: a new group starts where sorted log10 C jumps by more
+    than ``tolerance`` (read-off or rounded budgets are never exactly equal)."""
+    lc = np.log10(np.asarray(compute, float))
+    order = np.argsort(lc)
+    labels = np.empty(len(lc), dtype=int)
+    group = 0
+    for rank, i in enumerate(order):
+        if rank and lc[i] - lc[order[rank - 1]] > tolerance:
+            group += 1
+        labels[i] = group
+    return labels
+
+
+def isoflop_minima(
+    n_params, loss, compute, *, budget_tolerance: float = 0.05, source: str | None = None
+) -> tuple[IsoflopMinima, tuple[str, ...]]:
+    """Parabola ``loss ~ c0 + c1 u + c2 u^2`` with ``u = log N`` per budget; vertices.
+
+    Returns
+    -------
+    minima : IsoflopMinima
+        Valid budgets (>= 3 points with distinct N and c2 > 0).
+    skipped : tuple of str
+        Budgets left out and why.
+    """
+    n = as_positive(n_params, "params", source)
+    y = as_positive(loss, "loss", source)
+    c = as_positive(compute, "flops", source)
+    check_lengths({"params": n, "loss": y, "flops": c}, source)
+    labels = group_budgets(c, budget_tolerance)
+    rows, skipped = [], []
+    for g in np.unique(labels):
+        sel = labels == g
+        cg = float(np.exp(np.mean(np.log(c[sel]))))
+        u = np.log(n[sel])
+        if np.unique(u).size < 3:
+            skipped.append(f"C={cg:.3g}: fewer than 3 distinct model sizes")
+            continue
+        c2, c1, c0 = np.polyfit(u, y[sel], 2)
+        if c2 <= 0:
+            skipped.append(f"C={cg:.3g}: parabola opens downwards (no minimum)")
+            continue
+        u_star = -c1 / (2 * c2)
+        n_star = float(np.exp(u_star))
+        rows.append((cg, n_star, cg / (FLOPS_PER_PARAM_TOKEN * n_star),
+                     float(c0 - c1**2 / (4 * c2)), float(c2), int(sel.sum()),
+                     bool(u.min() <= u_star <= u.max())))
+    if not rows:
+        raise InputError(f"{source + ': ' if source else ''}no isoFLOP budget has a valid "
+                         "parabola (need >= 3 model sizes per budget with a minimum)")
+    cols = list(zip(*rows, strict=True))
+    minima = IsoflopMinima(*(np.array(col) for col in cols))
+    return minima, tuple(skipped)
+
+
+def fit_isoflop(
+    n_params, loss, compute=None, n_tokens=None, *, budget_tolerance: float = 0.05,
+    source: str | None = None,
+) -> IsoflopResult:
+    """Approach 2: isoFLOP parabola minima, then ``N_opt = k_N C^a``, ``D_opt = k_D C^b``.
+
+    Parameters
+    ----------
+    n_params, loss : array-like
+        Model sizes and final losses.
+    compute : array-like, optional
+        Training FLOP per run; default ``6 N D`` from ``n_tokens``.
+    n_tokens : array-like, optional
+        Training tokens (needed when ``compute`` is absent).
+    budget_tolerance : float
+        Budgets closer than this in log10 C are one isoFLOP group.
+    source : str, optional
+        Label for error messages.
+
+    Returns
+    -------
+    IsoflopResult
+    """
+    if compute is None:
+        if n_tokens is None:
+            raise InputError("isoFLOP fit needs 'flops' or 'tokens' per run")
+        compute = FLOPS_PER_PARAM_TOKEN * np.asarray(n_params, float) * np.asarray(n_tokens, float)
+    minima, skipped = isoflop_minima(n_params, loss, compute, budget_tolerance=budget_tolerance,
+                                     source=source)
+    if minima.compute.size < 2:
+        raise InputError(f"{source + ': ' if source else ''}isoFLOP fit needs valid minima at "
+                         f"two or more budgets (got {minima.compute.size})")
+    return IsoflopResult(
+        minima=minima,
+        n_opt=fit_allocation_law(minima.compute, minima.n_star, name="N*"),
+        d_opt=fit_allocation_law(minima.compute, minima.d_star, name="D*"),
+        skipped=skipped,
+    )

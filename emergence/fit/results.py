@@ -1,0 +1,133 @@
+"""Result objects of the fitting stage (frozen dataclasses with named fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """How an optimisation ended.
+
+    Attributes
+    ----------
+    objective : float
+        Final objective value (in the reduction the caller asked for).
+    grad_norm : float
+        Max-norm of the gradient of that objective at the solution.
+    iterations : int
+        Quasi-Newton plus Newton iterations.
+    n_evaluations : int
+        Objective evaluations.
+    converged : bool
+        Whether the stopping test was met (gradient small relative to the objective).
+    message : str
+        Optimiser message.
+    on_bound : tuple of str
+        Parameters sitting on (or numerically at) a bound of their domain.
+    dead_terms : tuple of str
+        Terms that have run off (coefficient vanished or exploded, exponent huge or ~0): the fit is
+        degenerate and effectively has fewer terms.
+    warnings : tuple of str
+        Human-readable remarks (e.g. why a term is flagged).
+    """
+
+    objective: float
+    grad_norm: float
+    iterations: int
+    n_evaluations: int
+    converged: bool
+    message: str = ""
+    on_bound: tuple[str, ...] = ()
+    dead_terms: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted scaling law.
+
+    Attributes
+    ----------
+    form : str
+        ``"chinchilla"``, ``"power_law"`` (with offset), ``"power_law_no_offset"``, ``"bnsl"``,
+        ``"kaplan_nd"`` or ``"chinchilla_tied"``.
+    params : dict of str to float
+        Parameters on their natural scale (e.g. ``E, A, B, alpha, beta``).
+    objective : float
+        Final objective value.
+    n_points : int
+        Number of points fitted.
+    converged : bool
+        Same as ``diagnostics.converged``.
+    diagnostics : Diagnostics
+        Optimiser report.
+    theta : ndarray
+        Internal parameter vector (log-space coefficients) the optimiser worked on.
+    extra : dict
+        Form-specific details (e.g. the Huber ``delta``, the variables used).
+    """
+
+    form: str
+    params: dict[str, float]
+    objective: float
+    n_points: int
+    converged: bool
+    diagnostics: Diagnostics
+    theta: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Percentile bootstrap over points.
+
+    Attributes
+    ----------
+    draws : dict of str to ndarray
+        One array of length ``n_boot`` per parameter or derived quantity (NaN where a refit failed).
+    se : dict of str to float
+        Standard deviation of the draws (ddof=1).
+    ci : dict of str to tuple of float
+        Percentile interval at ``level``.
+    level : float
+        Confidence level of ``ci``.
+    n_boot : int
+        Number of resamples.
+    n_failed : int
+        Resamples whose refit did not converge (kept in the draws, counted here).
+    seed : int or None
+        Seed of the resampling.
+    resampling : str
+        ``"rng"`` (numpy Generator) or ``"epoch"`` (legacy ``np.random.seed`` + ``choice``).
+    """
+
+    draws: dict[str, np.ndarray]
+    se: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    level: float
+    n_boot: int
+    n_failed: int
+    seed: int | None
+    resampling: str
+
+
+def summarise_draws(
+    draws: dict[str, np.ndarray], level: float = 0.95
+) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """Standard errors and percentile intervals of bootstrap draws (NaNs ignored)."""
+    lo, hi = 50 * (1 - level), 50 * (1 + level)
+    se: dict[str, float] = {}
+    ci: dict[str, tuple[float, float]] = {}
+    for key, arr in draws.items():
+        ok = np.asarray(arr, float)
+        ok = ok[np.isfinite(ok)]
+        if ok.size < 2:
+            se[key], ci[key] = float("nan"), (float("nan"), float("nan"))
+            continue
+        se[key] = float(np.std(ok, ddof=1))
+        ci[key] = (float(np.percentile(ok, lo)), float(np.percentile(ok, hi)))
+    return se, ci

@@ -1,0 +1,244 @@
+"""Chinchilla Approach 3 against Epoch's replication (expected.json) and simulated truth."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import shared_path
+
+from emergence.errors import InputError
+from emergence.fit import (
+    EPOCH_HEADLINE,
+    HOFFMANN_ROUNDED,
+    HOFFMANN_UNROUNDED,
+    chinchilla_objective,
+    chinchilla_predict,
+    compute_optimal,
+    fit_chinchilla,
+    fit_huber_likelihood,
+    huber_loglik,
+)
+
+
+def check(got: float, spec: dict, tol_key: str = "tol") -> None:
+    """Compare ``got`` with an expected.json entry under its stated tolerance type."""
+    value, tol, kind = spec["value"], spec[tol_key], spec.get("tol_type", "abs")
+    if kind == "abs":
+        assert abs(got - value) <= tol, (got, value, tol)
+    elif kind == "rel":
+        assert abs(got - value) <= tol * abs(value), (got, value, tol)
+    elif kind == "upper_bound":
+        assert got <= tol, (got, tol)
+    elif kind == "range":
+        assert tol[0] <= got <= tol[1], (got, tol)
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    return json.loads(shared_path("fits", "expected.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def epoch():
+    """(N, D, L) for all 245 rows and the mask of Epoch's 240 (5 highest losses dropped)."""
+    df = pd.read_csv(shared_path("fits", "epoch_chinchilla_svg_extracted_data.csv"))
+    n = df["Model Size"].to_numpy(float)
+    d = df["Training FLOP"].to_numpy(float) / (6 * n)
+    loss = df["loss"].to_numpy(float)
+    keep = loss < np.sort(loss)[-5]
+    return n, d, loss, keep
+
+
+@pytest.fixture(scope="module")
+def epoch_fit(epoch):
+    n, d, loss, keep = epoch
+    return fit_chinchilla(n[keep], d[keep], loss[keep])
+
+
+def test_outlier_rule_matches_epoch(epoch, expected) -> None:
+    n, d, loss, keep = epoch
+    setup = expected["epoch_chinchilla"]["setup"]
+    assert len(loss) == setup["n_rows_file"] and keep.sum() == setup["n_rows_used"]
+    np.testing.assert_allclose(np.sort(loss[~keep]), setup["dropped_losses"], atol=1e-4)
+
+
+def test_point_estimate_reaches_epoch_optimum(epoch_fit, expected) -> None:
+    ref = expected["epoch_chinchilla"]["huber_optimum"]
+    check(epoch_fit.objective, ref["objective"])
+    for name in ("A", "B", "E", "alpha", "beta"):
+        check(epoch_fit.params[name], ref[name])
+    np.testing.assert_allclose(epoch_fit.theta, ref["theta_log"]["value"], atol=5e-4)
+    diag = epoch_fit.diagnostics
+    assert epoch_fit.converged and diag.dead_terms == () and diag.on_bound == ()
+    assert diag.iterations > 0 and diag.grad_norm < 1e-8
+
+
+def test_point_estimate_beats_epoch_grid_and_published_constants(epoch, epoch_fit,
+                                                                 expected) -> None:
+    n, d, loss, keep = epoch
+    grid = expected["epoch_chinchilla"]["epoch_grid_fit_notebook"]
+    assert epoch_fit.objective <= grid["objective"]["value"]
+    for params in (HOFFMANN_UNROUNDED, HOFFMANN_ROUNDED, EPOCH_HEADLINE):
+        assert epoch_fit.objective < chinchilla_objective(params, n[keep], d[keep], loss[keep])
+    # Cross-estimator check against Epoch's headline (a different estimator).
+    head = expected["epoch_chinchilla"]["epoch_published_headline"]
+    for name in ("A", "B", "E", "alpha", "beta"):
+        check(epoch_fit.params[name], head[name], tol_key="cross_estimator_tol")
+
+
+def test_rmse_in_loss_space(epoch, epoch_fit, expected) -> None:
+    n, d, loss, keep = epoch
+    pred = chinchilla_predict(epoch_fit.params, n[keep], d[keep])
+    rmse = float(np.sqrt(np.mean((pred - loss[keep]) ** 2)))
+    assert rmse == pytest.approx(expected["epoch_chinchilla"]["huber_optimum"]["rmse_L_240"]
+                                 ["value"], abs=5e-5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_loss_scale_trap_from_hoffmann_start(epoch, expected, reduction) -> None:
+    """SciPy's L-BFGS-B stops after 2 iterations on the mean objective; we must not."""
+    n, d, loss, keep = epoch
+    fit = fit_chinchilla(n[keep], d[keep], loss[keep], reduction=reduction,
+                         start=HOFFMANN_UNROUNDED)
+    ref = expected["epoch_chinchilla"]["huber_optimum"]
+    total = fit.objective * (keep.sum() if reduction == "mean" else 1)
+    check(total, ref["objective"])
+    for name in ("A", "B", "E", "alpha", "beta"):
+        check(fit.params[name], ref[name])
+    trap = expected["epoch_chinchilla"]["optimizer_traps"]["mean_objective_lbfgsb_from_hoffmann"]
+    assert fit.diagnostics.iterations > trap["value"]["iterations"]
+
+
+def test_all_245_points_outlier_sensitivity(epoch, expected) -> None:
+    n, d, loss, _ = epoch
+    fit = fit_chinchilla(n, d, loss)
+    ref = expected["epoch_chinchilla"]["all_245_points"]
+    # expected.json's beta_range [0.452, 0.453] spans the Huber-likelihood (0.45201) and Huber
+    # (0.45305) estimates with its upper end rounded down; its own huber_optimum entry says
+    # 0.45305, so the Huber fit is checked against that value and the range's lower end.
+    assert ref["beta_range"]["tol"][0] <= fit.params["beta"]
+    assert fit.params["beta"] == pytest.approx(ref["huber_optimum"]["value"]["beta"], abs=5e-5)
+    co = compute_optimal(fit.params, 5.76e23)
+    # Same rounding in D_over_N_at_5.76e23_range ([6.6, 6.8]); the Huber optimum's own row in
+    # compute_optimal.all_245_points (6.8, rel 2 %) is the applicable reference.
+    ratio = float(co.tokens_per_param[0])
+    assert ref["D_over_N_at_5.76e23_range"]["tol"][0] <= ratio
+    check(ratio, {**expected["compute_optimal"]["all_245_points"],
+                  "value": expected["compute_optimal"]["all_245_points"]["value"]["D_over_N"]})
+    for name, value in ref["huber_optimum"]["value"].items():
+        assert fit.params[name] == pytest.approx(value, rel=2e-3)
+
+
+def test_huber_likelihood_reproduces_epoch_headline(epoch, expected) -> None:
+    n, d, loss, keep = epoch
+    fit = fit_huber_likelihood(n[keep], d[keep], loss[keep])
+    head = expected["epoch_chinchilla"]["epoch_published_headline"]
+    for name in ("A", "B", "E", "alpha", "beta"):
+        check(fit.params[name], head[name])
+    check(fit.extra["loglik"], head["loglik_240"])
+    loglik_245, _ = huber_loglik(fit.params, n, d, loss)
+    check(loglik_245, head["loglik_245"])
+    lr = expected["epoch_chinchilla"]["loglik_and_lr_test"]
+    hoff, _ = huber_loglik(HOFFMANN_UNROUNDED, n[keep], d[keep], loss[keep])
+    stat = 2 * (fit.extra["loglik"] - hoff)
+    check(stat, lr["lr_stat"])
+    from scipy.stats import chi2
+
+    check(float(chi2.sf(stat, lr["lr_df"]["value"])), lr["lr_p"])
+
+
+def test_loglik_of_published_constants(epoch, expected) -> None:
+    n, d, loss, keep = epoch
+    lr = expected["epoch_chinchilla"]["loglik_and_lr_test"]
+    for params, key in ((HOFFMANN_ROUNDED, "hoffmann_rounded"),
+                        (HOFFMANN_UNROUNDED, "hoffmann_unrounded")):
+        check(huber_loglik(params, n[keep], d[keep], loss[keep])[0], lr[f"{key}_loglik_240"])
+        check(huber_loglik(params, n, d, loss)[0], lr[f"{key}_loglik_245"])
+
+
+def test_hoffmann_constants_match_expected(expected) -> None:
+    ref = expected["hoffmann_constants"]
+    for name, value in ref["unrounded"]["value"].items():
+        if name in HOFFMANN_UNROUNDED:
+            assert HOFFMANN_UNROUNDED[name] == pytest.approx(value, rel=1e-8)
+    assert HOFFMANN_ROUNDED == ref["rounded"]["value"]
+
+
+def _simulate(seed: int, n_runs: int = 150, noise: float = 0.01):
+    rng = np.random.default_rng(seed)
+    n = 10 ** rng.uniform(7, 10, n_runs)
+    d = 10 ** rng.uniform(9, 12, n_runs)
+    loss = chinchilla_predict(HOFFMANN_UNROUNDED, n, d) * np.exp(noise * rng.standard_normal(
+        n_runs))
+    return n, d, loss
+
+
+def test_simulation_recovers_truth_noiseless() -> None:
+    n, d, loss = _simulate(0, noise=0.0)
+    fit = fit_chinchilla(n, d, loss)
+    for name, value in HOFFMANN_UNROUNDED.items():
+        assert fit.params[name] == pytest.approx(value, rel=1e-5), name
+    assert fit.objective < 1e-12
+
+
+def test_simulation_recovers_truth_with_noise() -> None:
+    n, d, loss = _simulate(1, n_runs=400, noise=0.005)
+    fit = fit_chinchilla(n, d, loss)
+    assert fit.params["alpha"] == pytest.approx(HOFFMANN_UNROUNDED["alpha"], abs=0.03)
+    assert fit.params["beta"] == pytest.approx(HOFFMANN_UNROUNDED["beta"], abs=0.03)
+    assert fit.params["E"] == pytest.approx(HOFFMANN_UNROUNDED["E"], abs=0.05)
+
+
+def test_dead_term_is_flagged() -> None:
+    """Data with no dependence on D: the B term must be reported as dead, not hidden."""
+    rng = np.random.default_rng(3)
+    n = 10 ** rng.uniform(7, 10, 60)
+    d = 10 ** rng.uniform(9, 12, 60)
+    loss = 1.7 + 400 * n**-0.34
+    fit = fit_chinchilla(n, d, loss)
+    assert "B" in fit.diagnostics.dead_terms
+    assert fit.diagnostics.warnings
+
+
+def test_input_errors() -> None:
+    n = np.array([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])
+    d = np.array([1e9, 3e9, 2e9, 8e9, 5e9, 2e10])
+    loss = chinchilla_predict(HOFFMANN_UNROUNDED, n, d)
+    with pytest.raises(InputError, match="only 4 points"):
+        fit_chinchilla(n[:4], d[:4], loss[:4])
+    with pytest.raises(InputError, match="not positive"):
+        fit_chinchilla(n, d, np.where(np.arange(6) == 2, 0.0, loss))
+    with pytest.raises(InputError, match="'params'.*not positive"):
+        fit_chinchilla(-n, d, loss)
+    with pytest.raises(InputError, match="single scale"):
+        fit_chinchilla(np.full(6, 1e8), d, loss)
+    with pytest.raises(InputError, match="not finite"):
+        fit_chinchilla(n, d, np.where(np.arange(6) == 1, np.nan, loss))
+    with pytest.raises(InputError, match="different lengths"):
+        fit_chinchilla(n, d[:5], loss)
+
+
+def test_degenerate_plateaus_are_flagged(epoch, expected) -> None:
+    """From corners of Epoch's start grid, every end point is f* or flagged (dead term or not
+    converged); the plateaus are the degenerate objectives listed in expected.json."""
+    n, d, loss, keep = epoch
+    f_star = expected["epoch_chinchilla"]["huber_optimum"]["objective"]["value"]
+    traps = expected["epoch_chinchilla"]["optimizer_traps"]
+    plateaus = traps["degenerate_plateaus_objective"]["value"]
+    seen = set()
+    for al, be, e, a, b in itertools.product([0, 2], [0, 2], [-1, 1], [0, 25], [0, 25]):
+        start = {"A": np.exp(a), "B": np.exp(b), "E": np.exp(e), "alpha": al, "beta": be}
+        fit = fit_chinchilla(n[keep], d[keep], loss[keep], start=start)
+        if fit.objective <= f_star * (1 + 1e-8):
+            continue
+        assert fit.diagnostics.dead_terms or not fit.converged, fit
+        if fit.converged:
+            seen.add(min(plateaus, key=lambda p: abs(p - fit.objective)))
+            assert min(abs(p - fit.objective) / p for p in plateaus) < 2e-3, fit.objective
+    assert seen  # at least one plateau was reached and recognised

@@ -1,0 +1,106 @@
+"""Single-variable power laws, the metrics-stage helper and Kaplan's joint L(N, D)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from emergence.errors import InputError
+from emergence.fit import (
+    fit_kaplan_nd,
+    fit_power_law,
+    fit_predict_power_law,
+    kaplan_nd_predict,
+    power_law_predict,
+)
+
+KAPLAN_N = {"alpha": 0.076, "N_c": 8.8e13}  # Kaplan et al. 2020, L(N) = (N_c/N)^alpha_N
+
+
+def test_offset_law_recovered_exactly() -> None:
+    x = np.geomspace(1e7, 1e11, 15)
+    truth = {"E": 1.69, "A": 406.4, "alpha": 0.34}
+    fit = fit_power_law(x, power_law_predict(truth, x))
+    for key, value in truth.items():
+        assert fit.params[key] == pytest.approx(value, rel=1e-7), key
+    assert fit.converged and fit.form == "power_law" and fit.diagnostics.dead_terms == ()
+
+
+def test_kaplan_no_offset_is_ols_in_log_space() -> None:
+    """With delta = inf and no offset the fit is OLS of log y on log x (closed form)."""
+    rng = np.random.default_rng(0)
+    x = np.geomspace(1e6, 1e10, 12)
+    y = (KAPLAN_N["N_c"] / x) ** KAPLAN_N["alpha"] * np.exp(0.01 * rng.standard_normal(12))
+    fit = fit_power_law(x, y, offset=False, delta=math.inf)
+    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
+    assert fit.params["alpha"] == pytest.approx(-slope, rel=1e-10)
+    assert fit.params["A"] == pytest.approx(np.exp(intercept), rel=1e-9)
+    assert fit.params["x_c"] == pytest.approx(np.exp(intercept / -slope), rel=1e-8)
+    noiseless = fit_power_law(x, (KAPLAN_N["N_c"] / x) ** KAPLAN_N["alpha"], offset=False)
+    assert noiseless.params["x_c"] == pytest.approx(KAPLAN_N["N_c"], rel=1e-6)
+    assert noiseless.params["alpha"] == pytest.approx(KAPLAN_N["alpha"], rel=1e-8)
+
+
+def test_noisy_offset_law_and_prediction() -> None:
+    rng = np.random.default_rng(5)
+    x = np.geomspace(1e7, 1e10, 40)
+    truth = {"E": 2.0, "A": 50.0, "alpha": 0.25}
+    y = power_law_predict(truth, x) * np.exp(0.002 * rng.standard_normal(x.size))
+    out = fit_predict_power_law(x, y, [1e11, 1e12])
+    expected = power_law_predict(truth, [1e11, 1e12])
+    np.testing.assert_allclose(out.y_pred, expected, rtol=0.01)
+    assert out.fit.params["alpha"] == pytest.approx(0.25, abs=0.05)
+
+
+def test_mirage_use_case_cross_entropy_to_exact_match() -> None:
+    """Per-token CE falls as a power law; exact match of L tokens is exp(-CE)^L (metrics stage)."""
+    n = np.geomspace(1e8, 1e10, 8)
+    ce = 0.1 + 30.0 * n**-0.2
+    out = fit_predict_power_law(n, ce, [1e11])
+    em = np.exp(-out.y_pred) ** 5
+    assert em[0] == pytest.approx(np.exp(-(0.1 + 30.0 * 1e11**-0.2)) ** 5, rel=1e-6)
+
+
+def test_flat_data_flags_dead_term() -> None:
+    x = np.geomspace(1e7, 1e10, 10)
+    fit = fit_power_law(x, np.full(10, 2.5))
+    assert "A" in fit.diagnostics.dead_terms or fit.params["A"] < 1e-6 * 2.5
+    assert fit.params["E"] == pytest.approx(2.5, rel=1e-6)
+
+
+def test_power_law_input_errors() -> None:
+    x = np.array([1e7, 1e8, 1e9])
+    with pytest.raises(InputError, match="only 2 points"):
+        fit_power_law(x[:2], [3.0, 2.5])
+    with pytest.raises(InputError, match="not positive"):
+        fit_power_law(x, [3.0, -2.5, 2.0])
+    with pytest.raises(InputError, match="single scale"):
+        fit_power_law([1e8, 1e8, 1e8], [3.0, 2.9, 2.8])
+    with pytest.raises(InputError, match="x_new"):
+        fit_predict_power_law(x, [3.0, 2.5, 2.2], [0.0])
+
+
+def test_kaplan_joint_law_recovered() -> None:
+    """Kaplan et al. Table 2 constants (recalled; used here only as simulation truth)."""
+    truth = {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103}
+    rng = np.random.default_rng(2)
+    n = 10 ** rng.uniform(6, 9.5, 80)
+    d = 10 ** rng.uniform(7, 10.5, 80)
+    fit = fit_kaplan_nd(n, d, kaplan_nd_predict(truth, n, d))
+    for key, value in truth.items():
+        assert fit.params[key] == pytest.approx(value, rel=1e-4), key
+
+
+def test_power_law_bootstrap_covers_truth() -> None:
+    """Simulation with known truth: the percentile CI of alpha covers it, SE is plausible."""
+    from emergence.fit import bootstrap_power_law
+
+    rng = np.random.default_rng(11)
+    x = np.geomspace(1e7, 1e10, 30)
+    truth = {"E": 2.0, "A": 50.0, "alpha": 0.25}
+    y = power_law_predict(truth, x) * np.exp(0.003 * rng.standard_normal(x.size))
+    boot = bootstrap_power_law(x, y, n_boot=300, seed=4, n_jobs=1, delta=math.inf)
+    assert boot.ci["alpha"][0] < 0.25 < boot.ci["alpha"][1]
+    assert 0 < boot.se["alpha"] < 0.1 and boot.n_failed <= 3
