@@ -18,6 +18,7 @@ from .progress import set_quiet
 # name -> "module:attribute"; a command is listed here only once it works.
 COMMANDS: dict[str, str] = {
     "fit": "emergence.commands.fit:fit",
+    "formats": "emergence.commands.formats:formats",
     "summary": "emergence.commands.summary:summary",
     "simulate": "emergence.commands.simulate:simulate",
 }

@@ -24,8 +24,81 @@ def parse_renames(values: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    # size options are not passed to the command: load_inputs() reads them from the context
+    ctx.meta[f"emergence.{param.name}"] = value
+    return value
+
+
+def size_options(func: F) -> F:
+    """``--sizes``, ``--sizes-from-names`` and ``--size-kind`` (read by :func:`load_inputs`)."""
+    from ..schema import PARAMS_KINDS
+
+    func = click.option(
+        "--size-kind",
+        type=click.Choice(PARAMS_KINDS),
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="Size kind to use where a family mixes kinds.",
+    )(func)
+    func = click.option(
+        "--sizes-from-names",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember,
+        help="Read nominal sizes from model names (pythia-410m, Llama-2-7b) where none is given.",
+    )(func)
+    func = click.option(
+        "--sizes",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="CSV or JSON mapping model -> params (columns model, params[, kind, family]).",
+    )(func)
+    return func
+
+
+def load_inputs(
+    paths: tuple[Path, ...] | list[Path],
+    input_format: str | None = None,
+    renames: tuple[str, ...] = (),
+    *,
+    allow_missing_params: bool = False,
+):
+    """Load PATHS with the command line's input and size options.
+
+    Parameters
+    ----------
+    paths, input_format, renames
+        As given by :func:`input_options`.
+    allow_missing_params : bool
+        Accept models without a size (``emergence summary``); otherwise a model without a size
+        stops the command with the list of such models.
+
+    Returns
+    -------
+    emergence.load.Tables
+    """
+    from ..load import load
+
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return load(
+        list(paths),
+        format=input_format,
+        rename=parse_renames(renames),
+        sizes=meta.get("emergence.sizes"),
+        sizes_from_names=bool(meta.get("emergence.sizes_from_names")),
+        size_kind=meta.get("emergence.size_kind"),
+        allow_missing_params=allow_missing_params,
+    )
+
+
 def input_options(func: F) -> F:
-    """``PATH...``, ``--input-format`` and ``--rename`` for commands that read data."""
+    """``PATH...``, ``--input-format``, ``--rename`` and the size options."""
+    func = size_options(func)
     func = click.option(
         "--rename",
         "renames",

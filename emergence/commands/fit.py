@@ -11,36 +11,28 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .common import input_options, load_inputs
 
 X_COLUMNS = {"params": "params", "tokens": "tokens", "flops": "flops"}
 
 
-def _parse_renames(values: tuple[str, ...]) -> dict[str, str] | None:
-    mapping = {}
-    for value in values:
-        old, sep, new = value.partition("=")
-        if not sep or not old or not new:
-            raise InputError(f"--rename {value!r}: expected OLD=NEW")
-        mapping[old] = new
-    return mapping or None
+def _load_tables(paths: tuple[Path, ...], input_format: str | None, renames: tuple[str, ...]):
+    return load_inputs(paths, input_format, renames)
 
 
-def _load_tables(paths: tuple[Path, ...], renames: tuple[str, ...]):
-    from ..load import load
-
-    return load(list(paths), rename=_parse_renames(renames))
-
-
-def _losses(paths, renames, drop_highest: int = 0) -> tuple[pd.DataFrame, str]:
-    tables = _load_tables(paths, renames)
+def _losses(paths, input_format, renames, drop_highest: int = 0) -> tuple[pd.DataFrame, str]:
+    tables = _load_tables(paths, input_format, renames)
     frame = tables.losses
     label = ", ".join(str(p) for p in paths)
     if frame.empty:
-        raise InputError(f"{label}: no loss rows found (need columns params, tokens or flops, "
-                         "loss; use --rename OLD=NEW to map column names)")
+        raise InputError(
+            f"{label}: no loss rows found (need columns params, tokens or flops, "
+            "loss; use --rename OLD=NEW to map column names)"
+        )
     if "flops" not in frame.columns or frame["flops"].isna().all():
-        frame = frame.assign(flops=6.0 * frame["params"].astype(float)
-                             * frame["tokens"].astype(float))
+        frame = frame.assign(
+            flops=6.0 * frame["params"].astype(float) * frame["tokens"].astype(float)
+        )
     if drop_highest:
         if drop_highest >= len(frame):
             raise InputError(f"--drop-highest {drop_highest}: only {len(frame)} rows")
@@ -50,8 +42,9 @@ def _losses(paths, renames, drop_highest: int = 0) -> tuple[pd.DataFrame, str]:
     return frame.reset_index(drop=True), label
 
 
-def _emit(payload: dict[str, Any], tables: list[tuple[str, pd.DataFrame]], fmt: str,
-          output: Path | None) -> None:
+def _emit(
+    payload: dict[str, Any], tables: list[tuple[str, pd.DataFrame]], fmt: str, output: Path | None
+) -> None:
     from ..output import atomic_write_text, dumps_json, render_frame
 
     if fmt == "json":
@@ -70,31 +63,42 @@ def _emit(payload: dict[str, Any], tables: list[tuple[str, pd.DataFrame]], fmt: 
 
 def _diagnostics_dict(diag) -> dict[str, Any]:
     return {
-        "objective": diag.objective, "grad_norm": diag.grad_norm, "iterations": diag.iterations,
-        "n_evaluations": diag.n_evaluations, "converged": diag.converged,
-        "message": diag.message, "on_bound": list(diag.on_bound),
-        "dead_terms": list(diag.dead_terms), "warnings": list(diag.warnings),
+        "objective": diag.objective,
+        "grad_norm": diag.grad_norm,
+        "iterations": diag.iterations,
+        "n_evaluations": diag.n_evaluations,
+        "converged": diag.converged,
+        "message": diag.message,
+        "on_bound": list(diag.on_bound),
+        "dead_terms": list(diag.dead_terms),
+        "warnings": list(diag.warnings),
     }
 
 
 def _param_frame(params: dict[str, float], se: dict, ci: dict) -> pd.DataFrame:
     names = list(params)
-    return pd.DataFrame({
-        "parameter": names,
-        "estimate": [float(params[k]) for k in names],
-        "se": [float(se.get(k, math.nan)) for k in names],
-        "ci_low": [float(ci[k][0]) if k in ci else math.nan for k in names],
-        "ci_high": [float(ci[k][1]) if k in ci else math.nan for k in names],
-    })
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "estimate": [float(params[k]) for k in names],
+            "se": [float(se.get(k, math.nan)) for k in names],
+            "ci_low": [float(ci[k][0]) if k in ci else math.nan for k in names],
+            "ci_high": [float(ci[k][1]) if k in ci else math.nan for k in names],
+        }
+    )
 
 
 def _diag_frame(result, extra: dict[str, Any] | None = None) -> pd.DataFrame:
     d = result.diagnostics
-    rows = [("objective", f"{result.objective:.10g}"), ("n_points", str(result.n_points)),
-            ("converged", str(result.converged)), ("grad_norm", f"{d.grad_norm:.3g}"),
-            ("iterations", str(d.iterations)),
-            ("on_bound", ", ".join(d.on_bound) or "-"),
-            ("dead_terms", ", ".join(d.dead_terms) or "-")]
+    rows = [
+        ("objective", f"{result.objective:.10g}"),
+        ("n_points", str(result.n_points)),
+        ("converged", str(result.converged)),
+        ("grad_norm", f"{d.grad_norm:.3g}"),
+        ("iterations", str(d.iterations)),
+        ("on_bound", ", ".join(d.on_bound) or "-"),
+        ("dead_terms", ", ".join(d.dead_terms) or "-"),
+    ]
     rows += [("warning", w) for w in d.warnings]
     rows += [(k, str(v)) for k, v in (extra or {}).items()]
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -109,19 +113,21 @@ def _bootstrap_parts(boot, keys) -> tuple[dict, dict]:
 
 
 def _format_option(func):
-    func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                        default=None, help="Write the result to this file instead of stdout.")(func)
-    func = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                        show_default=True, help="Output format.")(func)
-    return func
-
-
-def _input_options(func):
-    func = click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
-                        help="Rename a column before reading (repeatable), e.g. "
-                        "--rename 'Model Size=params'.")(func)
-    func = click.argument("paths", nargs=-1, required=True,
-                          type=click.Path(exists=True, path_type=Path))(func)
+    func = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write the result to this file instead of stdout.",
+    )(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)
     return func
 
 
@@ -142,32 +148,68 @@ def fit() -> None:
 
 
 @fit.command("chinchilla", epilog=FIT_EPILOG)
-@_input_options
-@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Bootstrap resamples over points (0: none).")
+@input_options
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Bootstrap resamples over points (0: none).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the bootstrap (default: all cores).")
-@click.option("--delta", type=float, default=1e-3, show_default=True,
-              help="Huber threshold on log-loss residuals.")
-@click.option("--compute", "budget", type=float, default=5.76e23, show_default=True,
-              help="Budget C (FLOP) for the compute-optimal allocation.")
-@click.option("--drop-highest", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Drop the K highest-loss rows first (Epoch's replication drops 5).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the bootstrap (default: all cores).",
+)
+@click.option(
+    "--delta",
+    type=float,
+    default=1e-3,
+    show_default=True,
+    help="Huber threshold on log-loss residuals.",
+)
+@click.option(
+    "--compute",
+    "budget",
+    type=float,
+    default=5.76e23,
+    show_default=True,
+    help="Budget C (FLOP) for the compute-optimal allocation.",
+)
+@click.option(
+    "--drop-highest",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Drop the K highest-loss rows first (Epoch's replication drops 5).",
+)
 @_format_option
-def chinchilla_cmd(paths, renames, n_boot, seed, jobs, delta, budget, drop_highest, fmt,
-                   output) -> None:
+def chinchilla_cmd(
+    paths, input_format, renames, n_boot, seed, jobs, delta, budget, drop_highest, fmt, output
+) -> None:
     """Chinchilla Approach 3: L = E + A/N^alpha + B/D^beta (Huber on log loss)."""
     from ..fit.chinchilla import bootstrap_chinchilla, fit_chinchilla
     from ..fit.compute_optimal import compute_optimal
 
-    frame, label = _losses(paths, renames, drop_highest)
+    frame, label = _losses(paths, input_format, renames, drop_highest)
     n, d, y = (frame[c].to_numpy(float) for c in ("params", "tokens", "loss"))
     result = fit_chinchilla(n, d, y, delta=delta, source=label)
     boot = None
     if n_boot:
-        boot = bootstrap_chinchilla(n, d, y, n_boot=n_boot, seed=seed, delta=delta,
-                                    compute=budget, n_jobs=jobs, start=result.params)
+        boot = bootstrap_chinchilla(
+            n,
+            d,
+            y,
+            n_boot=n_boot,
+            seed=seed,
+            delta=delta,
+            compute=budget,
+            n_jobs=jobs,
+            start=result.params,
+        )
     se, ci = _bootstrap_parts(boot, list(result.params))
     co = None
     try:
@@ -177,12 +219,23 @@ def chinchilla_cmd(paths, renames, n_boot, seed, jobs, delta, budget, drop_highe
     co_json = None
     co_rows = []
     if co is not None:
-        derived = {"a": co.a, "b": co.b, "N_opt": float(co.n_opt[0]),
-                   "D_opt": float(co.d_opt[0]), "D_over_N": float(co.tokens_per_param[0])}
+        derived = {
+            "a": co.a,
+            "b": co.b,
+            "N_opt": float(co.n_opt[0]),
+            "D_opt": float(co.d_opt[0]),
+            "D_over_N": float(co.tokens_per_param[0]),
+        }
         dse, dci = _bootstrap_parts(boot, list(derived))
-        co_json = {"compute": budget, **derived, "n_coefficient": co.n_coefficient,
-                   "d_coefficient": co.d_coefficient, "loss_opt": float(co.loss_opt[0]),
-                   "se": dse, "ci": dci}
+        co_json = {
+            "compute": budget,
+            **derived,
+            "n_coefficient": co.n_coefficient,
+            "d_coefficient": co.d_coefficient,
+            "loss_opt": float(co.loss_opt[0]),
+            "se": dse,
+            "ci": dci,
+        }
         co_rows = [_param_frame(derived, dse, {k: tuple(v) for k, v in dci.items()})]
     payload = {
         "form": result.form,
@@ -194,29 +247,39 @@ def chinchilla_cmd(paths, renames, n_boot, seed, jobs, delta, budget, drop_highe
         "converged": result.converged,
         "diagnostics": _diagnostics_dict(result.diagnostics),
         "compute_optimal": co_json,
-        "bootstrap": None if boot is None else {
-            "n_boot": boot.n_boot, "seed": boot.seed, "level": boot.level,
-            "n_failed": boot.n_failed, "resampling": boot.resampling},
+        "bootstrap": None
+        if boot is None
+        else {
+            "n_boot": boot.n_boot,
+            "seed": boot.seed,
+            "level": boot.level,
+            "n_failed": boot.n_failed,
+            "resampling": boot.resampling,
+        },
         "delta": delta,
     }
-    tables = [("parameters", _param_frame(result.params, se,
-                                          {k: tuple(v) for k, v in ci.items()})),
-              ("diagnostics", _diag_frame(result))]
+    tables = [
+        ("parameters", _param_frame(result.params, se, {k: tuple(v) for k, v in ci.items()})),
+        ("diagnostics", _diag_frame(result)),
+    ]
     if co_rows:
         tables.append((f"compute-optimal allocation at C = {budget:.3g} FLOP", co_rows[0]))
     _emit(payload, tables, fmt, output)
 
 
-def _xy(paths, renames, x: str, y: str, task: str | None) -> tuple[np.ndarray, np.ndarray, str]:
-    tables = _load_tables(paths, renames)
+def _xy(
+    paths, input_format, renames, x: str, y: str, task: str | None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    tables = _load_tables(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     if y == "loss":
         frame = tables.losses
         if frame.empty:
             raise InputError(f"{label}: no loss rows found (need params, tokens or flops, loss)")
         if x == "flops" and ("flops" not in frame.columns or frame["flops"].isna().all()):
-            frame = frame.assign(flops=6.0 * frame["params"].astype(float)
-                                 * frame["tokens"].astype(float))
+            frame = frame.assign(
+                flops=6.0 * frame["params"].astype(float) * frame["tokens"].astype(float)
+            )
         if x not in frame.columns:
             raise InputError(f"{label}: no column '{x}' in the loss table")
         return frame[x].to_numpy(float), frame["loss"].to_numpy(float), label
@@ -227,123 +290,219 @@ def _xy(paths, renames, x: str, y: str, task: str | None) -> tuple[np.ndarray, n
     if task is not None:
         frame = frame[frame["task"] == task]
     if frame.empty:
-        raise InputError(f"{label}: no scores with metric '{y}'"
-                         + (f" and task '{task}'" if task else ""))
+        raise InputError(
+            f"{label}: no scores with metric '{y}'" + (f" and task '{task}'" if task else "")
+        )
     if x != "params":
         raise InputError(f"--x {x}: scores carry only parameter counts; use --x params")
     tasks = frame["task"].unique()
     if len(tasks) > 1:
-        raise InputError(f"{label}: metric '{y}' has {len(tasks)} tasks "
-                         f"({', '.join(map(str, tasks[:5]))}...); choose one with --task")
+        raise InputError(
+            f"{label}: metric '{y}' has {len(tasks)} tasks "
+            f"({', '.join(map(str, tasks[:5]))}...); choose one with --task"
+        )
     agg = frame.groupby("params", as_index=False)["value"].mean()
     return agg["params"].to_numpy(float), agg["value"].to_numpy(float), label
 
 
 @fit.command("power-law", epilog=FIT_EPILOG)
-@_input_options
-@click.option("--x", "x", type=click.Choice(list(X_COLUMNS)), default="params",
-              show_default=True, help="Scale variable.")
-@click.option("--y", "y", default="loss", show_default=True,
-              help="'loss' (loss table) or a metric name from the scores table.")
+@input_options
+@click.option(
+    "--x",
+    "x",
+    type=click.Choice(list(X_COLUMNS)),
+    default="params",
+    show_default=True,
+    help="Scale variable.",
+)
+@click.option(
+    "--y",
+    "y",
+    default="loss",
+    show_default=True,
+    help="'loss' (loss table) or a metric name from the scores table.",
+)
 @click.option("--task", default=None, help="Task to use when --y is a metric.")
 @click.option("--no-offset", is_flag=True, help="Fit A x^-alpha without the constant E.")
-@click.option("--delta", type=float, default=1e-3, show_default=True,
-              help="Huber threshold on log residuals ('inf' for least squares).")
-@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Bootstrap resamples over points (0: none).")
+@click.option(
+    "--delta",
+    type=float,
+    default=1e-3,
+    show_default=True,
+    help="Huber threshold on log residuals ('inf' for least squares).",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Bootstrap resamples over points (0: none).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the bootstrap (default: all cores).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the bootstrap (default: all cores).",
+)
 @_format_option
-def power_law_cmd(paths, renames, x, y, task, no_offset, delta, n_boot, seed, jobs, fmt,
-                  output) -> None:
+def power_law_cmd(
+    paths, input_format, renames, x, y, task, no_offset, delta, n_boot, seed, jobs, fmt, output
+) -> None:
     """Single-variable power law y = E + A x^-alpha (Kaplan's L(N), L(D), L(C) with --no-offset)."""
     from ..fit.power_law import bootstrap_power_law, fit_power_law
 
-    xs, ys, label = _xy(paths, renames, x, y, task)
-    result = fit_power_law(xs, ys, offset=not no_offset, delta=delta, x_name=x, y_name=y,
-                           source=label)
+    xs, ys, label = _xy(paths, input_format, renames, x, y, task)
+    result = fit_power_law(
+        xs, ys, offset=not no_offset, delta=delta, x_name=x, y_name=y, source=label
+    )
     boot = None
     if n_boot:
-        boot = bootstrap_power_law(xs, ys, offset=not no_offset, delta=delta, n_boot=n_boot,
-                                   seed=seed, n_jobs=jobs)
+        boot = bootstrap_power_law(
+            xs, ys, offset=not no_offset, delta=delta, n_boot=n_boot, seed=seed, n_jobs=jobs
+        )
     se, ci = _bootstrap_parts(boot, list(result.params))
-    payload = {"form": result.form, "params": result.params, "se": se, "ci": ci,
-               "objective": result.objective, "n_points": result.n_points,
-               "converged": result.converged,
-               "diagnostics": _diagnostics_dict(result.diagnostics), "x": x, "y": y,
-               "delta": delta}
-    tables = [("parameters", _param_frame(result.params, se,
-                                          {k: tuple(v) for k, v in ci.items()})),
-              ("diagnostics", _diag_frame(result))]
+    payload = {
+        "form": result.form,
+        "params": result.params,
+        "se": se,
+        "ci": ci,
+        "objective": result.objective,
+        "n_points": result.n_points,
+        "converged": result.converged,
+        "diagnostics": _diagnostics_dict(result.diagnostics),
+        "x": x,
+        "y": y,
+        "delta": delta,
+    }
+    tables = [
+        ("parameters", _param_frame(result.params, se, {k: tuple(v) for k, v in ci.items()})),
+        ("diagnostics", _diag_frame(result)),
+    ]
     _emit(payload, tables, fmt, output)
 
 
 @fit.command("isoflop", epilog=FIT_EPILOG)
-@_input_options
-@click.option("--budget-tolerance", type=float, default=0.05, show_default=True,
-              help="Runs whose log10 C differ by less than this share an isoFLOP budget.")
+@input_options
+@click.option(
+    "--budget-tolerance",
+    type=float,
+    default=0.05,
+    show_default=True,
+    help="Runs whose log10 C differ by less than this share an isoFLOP budget.",
+)
 @_format_option
-def isoflop_cmd(paths, renames, budget_tolerance, fmt, output) -> None:
+def isoflop_cmd(paths, input_format, renames, budget_tolerance, fmt, output) -> None:
     """Chinchilla Approach 2: parabola minima per budget, then N_opt = k_N C^a, D_opt = k_D C^b."""
     from ..fit.isoflop import fit_isoflop
 
-    frame, label = _losses(paths, renames)
-    res = fit_isoflop(frame["params"].to_numpy(float), frame["loss"].to_numpy(float),
-                      compute=frame["flops"].to_numpy(float),
-                      budget_tolerance=budget_tolerance, source=label)
+    frame, label = _losses(paths, input_format, renames)
+    res = fit_isoflop(
+        frame["params"].to_numpy(float),
+        frame["loss"].to_numpy(float),
+        compute=frame["flops"].to_numpy(float),
+        budget_tolerance=budget_tolerance,
+        source=label,
+    )
     m = res.minima
-    minima = pd.DataFrame({"compute": m.compute, "n_star": m.n_star, "d_star": m.d_star,
-                           "loss_star": m.loss_star, "n_points": m.n_points,
-                           "inside_range": m.inside})
+    minima = pd.DataFrame(
+        {
+            "compute": m.compute,
+            "n_star": m.n_star,
+            "d_star": m.d_star,
+            "loss_star": m.loss_star,
+            "n_points": m.n_points,
+            "inside_range": m.inside,
+        }
+    )
 
     def law(a):
-        return {"coefficient": a.coefficient, "exponent": a.exponent,
-                "exponent_se": a.exponent_se}
+        return {"coefficient": a.coefficient, "exponent": a.exponent, "exponent_se": a.exponent_se}
 
-    warnings = list(res.skipped) + [f"C={c:.3g}: vertex outside the sampled sizes"
-                                    for c, ok in zip(m.compute, m.inside, strict=True) if not ok]
+    warnings = list(res.skipped) + [
+        f"C={c:.3g}: vertex outside the sampled sizes"
+        for c, ok in zip(m.compute, m.inside, strict=True)
+        if not ok
+    ]
     payload = {
-        "form": "isoflop", "params": {"a": res.n_opt.exponent, "b": res.d_opt.exponent},
-        "se": {"a": res.n_opt.exponent_se, "b": res.d_opt.exponent_se}, "ci": {},
-        "objective": None, "n_points": int(len(frame)), "converged": True,
+        "form": "isoflop",
+        "params": {"a": res.n_opt.exponent, "b": res.d_opt.exponent},
+        "se": {"a": res.n_opt.exponent_se, "b": res.d_opt.exponent_se},
+        "ci": {},
+        "objective": None,
+        "n_points": int(len(frame)),
+        "converged": True,
         "diagnostics": {"n_budgets": int(m.compute.size), "warnings": warnings},
-        "n_opt": law(res.n_opt), "d_opt": law(res.d_opt),
+        "n_opt": law(res.n_opt),
+        "d_opt": law(res.d_opt),
         "minima": {c: minima[c].tolist() for c in minima.columns},
     }
-    laws = pd.DataFrame({"quantity": ["N_opt", "D_opt"],
-                         "coefficient": [res.n_opt.coefficient, res.d_opt.coefficient],
-                         "exponent": [res.n_opt.exponent, res.d_opt.exponent],
-                         "exponent_se": [res.n_opt.exponent_se, res.d_opt.exponent_se]})
-    tables = [("allocation laws (X_opt = coefficient * C^exponent)", laws),
-              ("isoFLOP minima", minima)]
+    laws = pd.DataFrame(
+        {
+            "quantity": ["N_opt", "D_opt"],
+            "coefficient": [res.n_opt.coefficient, res.d_opt.coefficient],
+            "exponent": [res.n_opt.exponent, res.d_opt.exponent],
+            "exponent_se": [res.n_opt.exponent_se, res.d_opt.exponent_se],
+        }
+    )
+    tables = [
+        ("allocation laws (X_opt = coefficient * C^exponent)", laws),
+        ("isoFLOP minima", minima),
+    ]
     if warnings:
         tables.append(("warnings", pd.DataFrame({"warning": warnings})))
     _emit(payload, tables, fmt, output)
 
 
 @fit.command("bnsl", epilog=FIT_EPILOG)
-@_input_options
-@click.option("--x", "x", type=click.Choice(list(X_COLUMNS)), default="params",
-              show_default=True, help="Scale variable.")
-@click.option("--y", "y", default="loss", show_default=True,
-              help="'loss' (loss table) or a metric name from the scores table.")
+@input_options
+@click.option(
+    "--x",
+    "x",
+    type=click.Choice(list(X_COLUMNS)),
+    default="params",
+    show_default=True,
+    help="Scale variable.",
+)
+@click.option(
+    "--y",
+    "y",
+    default="loss",
+    show_default=True,
+    help="'loss' (loss table) or a metric name from the scores table.",
+)
 @click.option("--task", default=None, help="Task to use when --y is a metric.")
-@click.option("--breaks", "n_breaks", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Number of breaks.")
+@click.option(
+    "--breaks",
+    "n_breaks",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Number of breaks.",
+)
 @_format_option
-def bnsl_cmd(paths, renames, x, y, task, n_breaks, fmt, output) -> None:
+def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, fmt, output) -> None:
     """Broken neural scaling law (Caballero et al. 2022) with one or more breaks."""
     from ..fit.bnsl import fit_bnsl
 
-    xs, ys, label = _xy(paths, renames, x, y, task)
+    xs, ys, label = _xy(paths, input_format, renames, x, y, task)
     result = fit_bnsl(xs, ys, n_breaks=n_breaks, x_name=x, y_name=y, source=label)
-    payload = {"form": result.form, "params": result.params, "se": {}, "ci": {},
-               "objective": result.objective, "n_points": result.n_points,
-               "converged": result.converged,
-               "diagnostics": _diagnostics_dict(result.diagnostics),
-               "rmsle_train": result.extra["rmsle_train"], "x": x, "y": y}
-    tables = [("parameters", _param_frame(result.params, {}, {})),
-              ("diagnostics", _diag_frame(result,
-                                          {"rmsle_train": f"{result.extra['rmsle_train']:.4g}"}))]
+    payload = {
+        "form": result.form,
+        "params": result.params,
+        "se": {},
+        "ci": {},
+        "objective": result.objective,
+        "n_points": result.n_points,
+        "converged": result.converged,
+        "diagnostics": _diagnostics_dict(result.diagnostics),
+        "rmsle_train": result.extra["rmsle_train"],
+        "x": x,
+        "y": y,
+    }
+    tables = [
+        ("parameters", _param_frame(result.params, {}, {})),
+        ("diagnostics", _diag_frame(result, {"rmsle_train": f"{result.extra['rmsle_train']:.4g}"})),
+    ]
     _emit(payload, tables, fmt, output)

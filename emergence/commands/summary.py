@@ -8,7 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from .common import emit_frame, input_options, output_options, parse_renames
+from .common import emit_frame, input_options, load_inputs, output_options
 
 
 def summarise(tables) -> pd.DataFrame:
@@ -109,11 +109,7 @@ def summary(
 
     Works without model sizes: models that lack one are listed at the end.
     """
-    from ..load import load
-
-    tables = load(
-        paths, format=input_format, rename=parse_renames(renames), allow_missing_params=True
-    )
+    tables = load_inputs(paths, input_format, renames, allow_missing_params=True)
     frame = summarise(tables)
     if fmt == "table" and output is None:
         n_items = len(tables.items)

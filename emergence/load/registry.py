@@ -17,13 +17,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..progress import progress
 from ..schema import TABLES
 from . import native
+from .sizes_registry import apply_sizes
 from .tables import Tables, concat_tables
 from .validate import validate
 
 # Detection order matters: the first module whose sniff() accepts a path reads it.
-FORMAT_MODULES: list[str] = []
+FORMAT_MODULES: list[str] = [
+    "emergence.load.inspect_ai",
+    "emergence.load.helm",
+    "emergence.load.bigbench",
+    "emergence.load.lm_eval",
+    "emergence.load.study_tables",
+]
 
 
 def format_modules() -> list[ModuleType]:
@@ -78,10 +86,16 @@ def _walk(
                 continue
             yield from _walk(child, modules, rename, explicit=False)
         return
+    if explicit and len(modules) == 1:
+        yield path, modules[0]  # a forced format reads the file and says what is wrong with it
+        return
     for module in modules:
         if _sniff(module, path, rename):
             yield path, module
             return
+    if explicit and native in modules and path.suffix.lower() in native.SUFFIXES:
+        yield path, native  # native.read explains precisely what is wrong with the file
+        return
     if explicit:
         names = ", ".join(m.NAME for m in modules)
         raise InputError(
@@ -124,6 +138,9 @@ def load(
     *,
     format: str | None = None,  # noqa: A002 - mirrors the CLI option
     rename: Mapping[str, str] | None = None,
+    sizes: str | os.PathLike[str] | Mapping[str, object] | None = None,
+    sizes_from_names: bool = False,
+    size_kind: str | None = None,
     allow_missing_params: bool = False,
 ) -> Tables:
     """Read files and folders into the three tidy tables.
@@ -140,8 +157,17 @@ def load(
     rename : mapping, optional
         Column renames for native files, e.g. ``{"Model Size": "params"}``. When a losses file
         has ``flops`` but no ``tokens``, tokens are derived as ``flops / (6 params)``.
+    sizes : path-like or mapping, optional
+        Model sizes (CSV or JSON file, or a dict ``model -> params``); they override sizes
+        given by the source. See :func:`emergence.load.sizes_registry.read_sizes`.
+    sizes_from_names : bool
+        Opt in to reading nominal sizes from model names (``pythia-410m``, ``Llama-2-7b``) for
+        models that still lack one. Never on by default.
+    size_kind : str, optional
+        Which size kind to use where a family mixes kinds (``total``, ``non_embedding``, ...).
     allow_missing_params : bool
-        Accept rows without a parameter count (for summaries).
+        Accept models without a size (for summaries). Otherwise a model without a size is an
+        error that lists every such model and how to supply sizes.
 
     Returns
     -------
@@ -153,16 +179,24 @@ def load(
     if not paths:
         raise InputError("no input paths given")
     modules = [get_format(format)] if format else format_modules()
-    parts: list[Tables] = []
+    found: list[tuple[Path, ModuleType]] = []
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
-        for found, module in _walk(path, modules, rename, explicit=True):
-            parts.append(_read_one(found, module, rename, allow_missing_params))
+        found.extend(_walk(path, modules, rename, explicit=True))
+    with progress(found, "reading") as bar:
+        # sizes may come from a mapping applied after reading, so rows may lack them for now
+        parts = [_read_one(p, module, rename, True) for p, module in bar]
     if not parts:
         raise InputError(
             f"{', '.join(map(str, paths))}: no recognised input files found "
             "(see `emergence formats`)"
         )
     _check_cross_file_duplicates(parts)
-    return concat_tables(parts)
+    return apply_sizes(
+        concat_tables(parts),
+        sizes,
+        from_names=sizes_from_names,
+        kind=size_kind,
+        require=not allow_missing_params,
+    )

@@ -312,6 +312,8 @@ def validate(
     frame = frame.reset_index(drop=True)
     if table == "losses":
         frame = _derive_loss_columns(frame, source)
+    if allow_missing_params and table != "losses" and "params" not in frame.columns:
+        frame = frame.assign(params=np.nan)  # sizes come from a mapping or model names
     present = set(frame.columns)
     missing = [c for c in spec.required if c not in present]
     if table == "items" and "output" not in present:

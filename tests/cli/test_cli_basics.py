@@ -32,8 +32,12 @@ def test_help_shows_examples_for_every_command() -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "emergence", "--version"], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "emergence", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and __version__ in proc.stdout
 
 
@@ -75,7 +79,44 @@ def test_rename_option(tmp_path: Path) -> None:
     runner = CliRunner()
     bad = runner.invoke(cli, ["summary", str(path)])
     assert bad.exit_code == 2 and "cannot tell which table" in bad.output
-    good = runner.invoke(cli, ["summary", str(path), "--rename", "N=params", "--rename",
-                               "D=tokens", "--rename", "L=loss"])
+    good = runner.invoke(
+        cli,
+        [
+            "summary",
+            str(path),
+            "--rename",
+            "N=params",
+            "--rename",
+            "D=tokens",
+            "--rename",
+            "L=loss",
+        ],
+    )
     assert good.exit_code == 0, good.output
     assert runner.invoke(cli, ["summary", str(path), "--rename", "N"]).exit_code == 2
+
+
+def test_sizes_file_and_names_opt_in(tmp_path: Path) -> None:
+    scores = tmp_path / "s.csv"
+    scores.write_text(
+        "family,model,task,metric,value\np,pythia-70m,t,acc,0.3\np,pythia-1.4b,t,acc,0.5\n"
+    )
+    runner = CliRunner()
+    # summary works without sizes and lists the models that lack one
+    listed = runner.invoke(cli, ["summary", str(scores)])
+    assert listed.exit_code == 0 and "models without a size (2)" in listed.output
+    # commands that need the scale axis stop with the list
+    stopped = runner.invoke(cli, ["fit", "power-law", str(scores), "--y", "acc", "--task", "t"])
+    assert stopped.exit_code == 2
+    assert "pythia-1.4b" in stopped.output and "pythia-70m" in stopped.output
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text("model,params\npythia-70m,70M\npythia-1.4b,1.4B\n")
+    as_json = runner.invoke(
+        cli, ["summary", str(scores), "--sizes", str(sizes), "--format", "json"]
+    )
+    assert as_json.exit_code == 0, as_json.output
+    assert sorted(r["params"] for r in json.loads(as_json.output)) == [7e7, 1.4e9]
+    named = runner.invoke(cli, ["summary", str(scores), "--sizes-from-names", "--format", "json"])
+    rows = json.loads(named.output)
+    assert sorted(r["params"] for r in rows) == [7e7, 1.4e9]
+    assert {r["params_kind"] for r in rows} == {"nominal"}

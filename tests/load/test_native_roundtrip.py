@@ -157,7 +157,9 @@ def item_records(draw):
     return records
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(records=item_records())
 def test_hypothesis_jsonl_records_survive_a_load(tmp_path: Path, records: list[dict]) -> None:
     path = tmp_path / "h.jsonl"

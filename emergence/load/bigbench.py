@@ -1,0 +1,369 @@
+"""BIG-bench results (``scores_<family>_<model>.json``, ``full-log_<family>_<model>.json``) and
+task definitions (``task.json``).
+
+* ``scores`` entries (one per subtask and shot count, plus task-level aggregates) become score
+  rows, one per metric in ``score_dict``; values are kept as written (RENORMALIZED metrics are
+  0-1 on disk; BIG-bench's own loader multiplies them by 100).
+* ``queries`` of a full log become items: multiple-choice ``cond_log_prob`` samples give
+  ``choices``/``choice_logprobs``/``correct_choice`` (gold from ``target_values``, never from
+  position), ``generate_text`` samples give ``output`` and ``target``. Bare ``-Infinity`` is read.
+* ``model`` holds three parameter counts; ``params`` is the one BIG-bench's scaling plots use,
+  ``flop_matched_non_embedding_params`` (falling back to non-embedding, then total), and the
+  other kinds are kept in helper columns ``params_total``, ``params_non_embedding`` and
+  ``params_flop_matched_non_embedding`` for :func:`emergence.load.sizes_registry.apply_sizes`.
+* A ``task.json`` holds no model output: it reads as empty tables; :func:`read_task` gives its
+  examples as a frame (targets and choices) for joining.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, locate
+from .framework_common import head, logprob_array, make_tables, read_json, str_array, to_float
+from .tables import Tables
+
+NAME = "bigbench"
+DESCRIPTION = (
+    "BIG-bench results: scores_<family>_<model>.json, full-log_<family>_<model>.json "
+    "(queries with -Infinity) and task.json definitions"
+)
+
+# (schema kind, BIG-bench field), in the order preferred for ``params``
+KINDS = (
+    ("flop_matched_non_embedding", "flop_matched_non_embedding_params"),
+    ("non_embedding", "non_embedding_params"),
+    ("total", "total_params"),
+)
+
+
+def _is_results(path: Path) -> bool:
+    if path.suffix != ".json":
+        return False
+    start = head(path, 4096)
+    return (
+        '"scores"' in start[:200]
+        and '"model' in start
+        or (path.name.startswith(("scores_", "full-log_")) and start.lstrip().startswith("{"))
+    )
+
+
+def _is_task(path: Path) -> bool:
+    if path.name != "task.json":
+        return False
+    start = head(path, 2048)
+    return '"canary"' in start or '"examples"' in start or '"keywords"' in start
+
+
+def sniff(path: Path) -> bool:
+    """True for a BIG-bench results file (scores or full log) or a ``task.json``."""
+    return not path.is_dir() and (_is_results(path) or _is_task(path))
+
+
+def read(path: Path) -> Tables:
+    """Read a BIG-bench results file (or a ``task.json``, which gives empty tables).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        ``scores_*.json``, ``full-log_*.json`` or ``task.json``.
+
+    Returns
+    -------
+    Tables
+        Unvalidated items (full logs only) and scores.
+    """
+    path = Path(path)
+    if _is_task(path):
+        read_task(path)  # checks the file; a definition has no model rows
+        return Tables(sources=(str(path),))
+    source = path.name
+    doc = read_json(path, "BIG-bench results JSON")
+    if not isinstance(doc, dict):
+        raise InputError(f"{locate(source)}: expected a results object, got {type(doc).__name__}")
+    model = doc.get("model")
+    if not isinstance(model, dict):
+        raise InputError(
+            f"{locate(source, None, 'model')}: expected the model data object, got {model!r:.60}"
+        )
+    for key in ("model_family", "model_name"):
+        if not isinstance(model.get(key), str) or not model[key]:
+            raise InputError(
+                f"{locate(source, 'model', key)}: expected a string, got {model.get(key)!r}"
+            )
+    task_info = doc.get("task") if isinstance(doc.get("task"), dict) else {}
+    task_name = task_info.get("task_name")
+    base = {"family": model["model_family"], "model": model["model_name"], **_sizes(model, source)}
+    scores = doc.get("scores", [])
+    if not isinstance(scores, list):
+        raise InputError(
+            f"{locate(source, None, 'scores')}: expected a list, got {type(scores).__name__}"
+        )
+    queries = doc.get("queries") or []
+    if not isinstance(queries, list):
+        raise InputError(
+            f"{locate(source, None, 'queries')}: expected a list, got {type(queries).__name__}"
+        )
+    if task_name is None:
+        task_name = _task_from_queries(queries) or _task_from_scores(scores) or path.parent.name
+    items = _items(queries, base, task_name, source)
+    score_rows = (
+        [] if items and _has_scores_sibling(path) else _score_rows(scores, base, task_name, source)
+    )
+    return make_tables(items, score_rows, (str(path),))
+
+
+def _has_scores_sibling(path: Path) -> bool:
+    """A full log whose scores file sits beside it leaves the scores to that file."""
+    if not path.name.startswith("full-log_"):
+        return False
+    return (path.parent / ("scores_" + path.name[len("full-log_") :])).exists()
+
+
+def _sizes(model: dict[str, Any], source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"params": math.nan, "params_kind": None}
+    for kind, field in KINDS:
+        value = to_float(model.get(field))
+        if field in model and model[field] is not None and not (math.isfinite(value) and value > 0):
+            raise InputError(
+                f"{locate(source, 'model', field)}: expected a positive "
+                f"parameter count, got {model[field]!r}"
+            )
+        value = value if math.isfinite(value) and value > 0 else math.nan
+        out[f"params_{kind}"] = value
+        if math.isnan(out["params"]) and not math.isnan(value):
+            out["params"], out["params_kind"] = value, kind
+    return out
+
+
+def _split_task(label: str | None, task_name: str) -> tuple[str, str | None]:
+    if not label or label == task_name:
+        return task_name, None
+    if ":" in label:
+        task, sub = label.split(":", 1)
+        return task, sub or None
+    return task_name, label
+
+
+def _task_from_queries(queries: list[Any]) -> str | None:
+    for q in queries:
+        if isinstance(q, dict) and isinstance(q.get("task"), str):
+            return q["task"].split(":")[0]
+    return None
+
+
+def _task_from_scores(scores: list[Any]) -> str | None:
+    for s in scores:
+        if isinstance(s, dict) and isinstance(s.get("subtask_description"), str):
+            return s["subtask_description"].split(":")[0]
+    return None
+
+
+def _score_rows(
+    scores: list[Any], base: dict[str, Any], task_name: str, source: str
+) -> list[dict[str, Any]]:
+    rows = []
+    for i, entry in enumerate(scores):
+        record = f"scores[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("score_dict"), dict):
+            raise InputError(
+                f"{locate(source, record, 'score_dict')}: expected an object of "
+                f"metric values, got {entry!r:.60}"
+            )
+        task, sub = _split_task(entry.get("subtask_description"), task_name)
+        shots = entry.get("number_of_shots")
+        if shots is not None and not isinstance(shots, int):
+            raise InputError(
+                f"{locate(source, record, 'number_of_shots')}: expected an integer, got {shots!r}"
+            )
+        if shots is not None and shots < 0:
+            shots = None  # BIG-bench writes -1 where shots make no sense (programmatic tasks)
+        for metric, value in entry["score_dict"].items():
+            number = to_float(value)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(
+                    f"{locate(source, record, f'score_dict.{metric}')}: expected "
+                    f"a number, got {value!r:.40}"
+                )
+            rows.append(
+                {
+                    **base,
+                    "task": task,
+                    "subtask": sub,
+                    "n_shots": shots,
+                    "metric": metric,
+                    "value": number,
+                    "source": f"{NAME}:{source}",
+                    "_source": source,
+                    "_record": f"{record}.{metric}",
+                }
+            )
+    return rows
+
+
+def _item_id(text: str, seen: dict[tuple, int], key: tuple) -> str:
+    """A stable id from the prompt (the same at every model size); repeats get ``#n``."""
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    k = key + (digest,)
+    seen[k] = seen.get(k, 0) + 1
+    return digest if seen[k] == 1 else f"{digest}#{seen[k]}"
+
+
+def _items(
+    queries: list[Any], base: dict[str, Any], task_name: str, source: str
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple, int] = {}
+    for qi, query in enumerate(queries):
+        qrec = f"queries[{qi}]"
+        if not isinstance(query, dict) or not isinstance(query.get("samples"), list):
+            raise InputError(
+                f"{locate(source, qrec, 'samples')}: expected a list of samples, got {query!r:.60}"
+            )
+        task, sub = _split_task(query.get("task"), task_name)
+        shots = query.get("shots")
+        head_ = {
+            **base,
+            "task": task,
+            "subtask": sub,
+            "n_shots": shots if isinstance(shots, int) else None,
+        }
+        function = query.get("function")
+        for si, sample in enumerate(query["samples"]):
+            record = f"{qrec}.samples[{si}]"
+            if not isinstance(sample, dict) or not isinstance(sample.get("input"), str):
+                raise InputError(
+                    f"{locate(source, record, 'input')}: expected a string, got {sample!r:.60}"
+                )
+            item = _item_id(sample["input"], seen, (task, sub, shots))
+            row = {**head_, "item": item, "_source": source, "_record": record}
+            if function == "cond_log_prob":
+                row.update(_cond_log_prob(sample, source, record))
+            elif function == "generate_text":
+                row.update(_generate(sample, source, record))
+            else:
+                raise InputError(
+                    f"{locate(source, qrec, 'function')}: expected "
+                    f"'cond_log_prob' or 'generate_text', got {function!r}"
+                )
+            rows.append(row)
+    return rows
+
+
+def _cond_log_prob(sample: dict[str, Any], source: str, record: str) -> dict[str, Any]:
+    targets = sample.get("targets")
+    scores = sample.get("absolute_scores", sample.get("scores"))
+    if not isinstance(targets, list) or not isinstance(scores, list) or len(targets) != len(scores):
+        raise InputError(
+            f"{locate(source, record, 'scores')}: expected one log-probability "
+            f"per target, got {scores!r:.60}"
+        )
+    logprobs = logprob_array([to_float(s) for s in scores])
+    values = sample.get("target_values")
+    if isinstance(values, dict):  # multiple choice: gold by value, never by position
+        gold_scores = [to_float(values.get(t)) for t in targets]
+        gold = int(np.nanargmax(gold_scores)) if not all(map(math.isnan, gold_scores)) else None
+        correct = to_float(sample.get("correct"))
+        return {
+            "choices": str_array(targets),
+            "choice_logprobs": logprobs,
+            "correct_choice": gold,
+            "target": targets[gold] if gold is not None else "",
+            "output": targets[int(np.argmax(logprobs))],
+            "correct": None if math.isnan(correct) else correct >= 1.0,
+        }
+    # a scoring query: log-prob of each target continuation; the first is the reference
+    return {
+        "target": str(targets[0]) if targets else "",
+        "target_tokens": str_array(targets[:1]),
+        "target_logprobs": logprobs[:1],
+        "output": "",
+        "correct": None,
+    }
+
+
+def _generate(sample: dict[str, Any], source: str, record: str) -> dict[str, Any]:
+    output = sample.get("output")
+    if not isinstance(output, str):
+        raise InputError(
+            f"{locate(source, record, 'output')}: expected a string, got {output!r:.40}"
+        )
+    targets = sample.get("targets")
+    target, correct = "", None
+    if isinstance(targets, dict) and targets:
+        target = next(iter(targets))
+        hits = [
+            to_float((m or {}).get("exact_str_match"))
+            for m in targets.values()
+            if isinstance(m, dict)
+        ]
+        hits = [h for h in hits if not math.isnan(h)]
+        correct = max(hits) >= 1.0 if hits else None
+    elif isinstance(targets, list) and targets:
+        target = str(targets[0])
+    elif isinstance(targets, str):
+        target = targets
+    return {"target": target, "output": output, "correct": correct}
+
+
+def read_task(path: Path) -> pd.DataFrame:
+    """The examples of a BIG-bench ``task.json`` as a frame.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``task.json`` (a parent task with subtasks has no examples: an empty frame).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``task``, ``item`` (0-based example index), ``input``, ``target`` (first
+        target, or the highest-scoring choice), ``choices`` and ``correct_choice``.
+    """
+    path = Path(path)
+    doc = read_json(path, "BIG-bench task JSON")
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        raise InputError(
+            f"{locate(path.name, None, 'name')}: expected a BIG-bench task "
+            f"definition with a name, got {doc!r:.60}"
+        )
+    examples = doc.get("examples", [])
+    if not isinstance(examples, list):
+        raise InputError(
+            f"{locate(path.name, None, 'examples')}: expected a list, got {type(examples).__name__}"
+        )
+    rows = []
+    for i, ex in enumerate(examples):
+        if not isinstance(ex, dict) or not isinstance(ex.get("input"), str):
+            raise InputError(
+                f"{locate(path.name, f'examples[{i}]', 'input')}: expected a string, got {ex!r:.60}"
+            )
+        choices, gold = None, None
+        if isinstance(ex.get("target_scores"), dict):
+            choices = list(ex["target_scores"])
+            vals = [to_float(v) for v in ex["target_scores"].values()]
+            gold = int(np.nanargmax(vals))
+        target = ex.get("target")
+        if isinstance(target, list):
+            target = target[0] if target else None
+        if target is None and choices is not None:
+            target = choices[gold]
+        rows.append(
+            {
+                "task": doc["name"],
+                "item": str(i),
+                "input": ex["input"],
+                "target": None if target is None else str(target),
+                "choices": str_array(choices),
+                "correct_choice": gold,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["task", "item", "input", "target", "choices", "correct_choice"]
+    )

@@ -1,0 +1,281 @@
+"""Stanford HELM run folders: ``scenario_state.json`` + ``per_instance_stats.json`` (+ run spec).
+
+A run folder (``runs/<suite>/<run name>/``) is claimed whole. Items come from the request
+states: one per (instance, train trial). Multiple-choice runs with ``multiple_choice_separate_*``
+adapters make one request per reference; the choice log-prob is the sum of the trailing tokens
+that spell the reference (HELM's tokenizer is not needed when token texts concatenate to it).
+Generation and joint multiple-choice runs give the completion as ``output`` and its tokens as
+``output_tokens``. ``correct`` is the instance's ``exact_match`` stat. Scores come from
+``stats.json`` (or are aggregated from ``per_instance_stats.json``), split ``test`` (else
+``valid``), without perturbations. HELM outputs carry no parameter count.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, locate
+from .framework_common import family_from_name, make_tables, read_json, str_array, to_float
+from .tables import Tables
+
+NAME = "helm"
+DESCRIPTION = (
+    "Stanford HELM run folder: scenario_state.json, per_instance_stats.json, run_spec.json"
+)
+
+_STATE = "scenario_state.json"
+_STATS = "per_instance_stats.json"
+_CORRECT_STATS = ("exact_match", "quasi_exact_match")
+
+
+def sniff(path: Path) -> bool:
+    """True for a folder holding ``scenario_state.json`` and ``per_instance_stats.json``."""
+    return path.is_dir() and (path / _STATE).is_file() and (path / _STATS).is_file()
+
+
+def read(path: Path) -> Tables:
+    """Read a HELM run folder into items and scores.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The run folder (``.../runs/<suite>/<run name>``).
+
+    Returns
+    -------
+    Tables
+        Unvalidated items and scores; ``params`` is NaN (HELM keeps sizes in its model
+        metadata, not in run output).
+    """
+    path = Path(path)
+    if path.is_file():
+        path = path.parent
+    state = read_json(path / _STATE, "HELM scenario state")
+    stats = read_json(path / _STATS, "HELM per-instance stats")
+    spec_path = path / "run_spec.json"
+    spec = read_json(spec_path, "HELM run spec") if spec_path.exists() else {}
+    if not isinstance(state, dict) or not isinstance(state.get("request_states"), list):
+        raise InputError(
+            f"{locate(_STATE, None, 'request_states')}: expected a list of "
+            f"request states, got {state!r:.60}"
+        )
+    if not isinstance(stats, list):
+        raise InputError(
+            f"{locate(_STATS)}: expected a list of per-instance stats, got {type(stats).__name__}"
+        )
+    adapter = (
+        (spec.get("adapter_spec") if isinstance(spec, dict) else None)
+        or state.get("adapter_spec")
+        or {}
+    )
+    model = adapter.get("model") or adapter.get("model_deployment")
+    if not isinstance(model, str) or not model:
+        raise InputError(
+            f"{locate(_STATE, 'adapter_spec', 'model')}: expected the model id, got {model!r}"
+        )
+    run_name = spec.get("name") if isinstance(spec, dict) and spec.get("name") else path.name
+    task, subtask = _task_from_run_name(run_name)
+    shots = adapter.get("max_train_instances")
+    base = {
+        "family": family_from_name(model),
+        "model": model,
+        "params": math.nan,
+        "params_kind": None,
+        "task": task,
+        "subtask": subtask,
+        "n_shots": shots if isinstance(shots, int) else None,
+    }
+    correct = _instance_correct(stats)
+    method = str(adapter.get("method", ""))
+    items = _items(state["request_states"], base, correct, method)
+    scores = _scores(stats, base)
+    return make_tables(items, scores, (str(path),))
+
+
+def _task_from_run_name(name: str) -> tuple[str, str | None]:
+    """``mmlu:subject=anatomy,method=...,model=...`` -> (``mmlu``, ``subject=anatomy``)."""
+    scenario, _, args = name.partition(":")
+    keep = [
+        a
+        for a in args.split(",")
+        if a
+        and not a.startswith(("model=", "model_deployment=", "method=", "max_train_instances="))
+    ]
+    return scenario, ",".join(keep) or None
+
+
+def _stat_name(stat: dict[str, Any]) -> tuple[str, str | None, bool]:
+    name = stat.get("name") or {}
+    return str(name.get("name")), name.get("split"), bool(name.get("perturbation"))
+
+
+def _instance_correct(stats: list[Any]) -> dict[tuple[str, int], Any]:
+    """(instance, trial) -> correct (bool), and (instance, trial, "pred") -> predicted index."""
+    out: dict[tuple, Any] = {}
+    for i, entry in enumerate(stats):
+        if not isinstance(entry, dict) or not isinstance(entry.get("stats"), list):
+            raise InputError(
+                f"{locate(_STATS, f'[{i}]', 'stats')}: expected a list of stats, got {entry!r:.60}"
+            )
+        if entry.get("perturbation"):
+            continue
+        key = (str(entry.get("instance_id")), int(entry.get("train_trial_index", 0)))
+        for stat in entry["stats"]:
+            name, _, perturbed = _stat_name(stat)
+            if name == "predicted_index" and not perturbed:
+                out[key + ("pred",)] = _mean(stat)
+            if name in _CORRECT_STATS and not perturbed and key not in out:
+                mean = _mean(stat)
+                if not math.isnan(mean) and mean != 0.5:  # 0.5: a tie between references
+                    out[key] = mean > 0.5
+    return out
+
+
+def _mean(stat: dict[str, Any]) -> float:
+    mean = to_float(stat.get("mean"))
+    if math.isnan(mean):
+        count = to_float(stat.get("count"))
+        if count and count > 0:
+            mean = to_float(stat.get("sum")) / count
+    return mean
+
+
+def _gold(instance: dict[str, Any]) -> tuple[list[str], int | None]:
+    refs = instance.get("references") or []
+    texts = [str((r.get("output") or {}).get("text", "")) for r in refs]
+    gold = next((i for i, r in enumerate(refs) if "correct" in (r.get("tags") or [])), None)
+    return texts, gold
+
+
+def _suffix_logprob(tokens: list[dict[str, Any]], reference: str) -> float:
+    """Sum of the trailing token log-probs whose texts spell `` reference``."""
+    want = reference.strip()
+    text, total = "", 0.0
+    for tok in reversed(tokens):
+        text = str(tok.get("text", "")) + text
+        total += to_float(tok.get("logprob"))
+        if text.strip() == want:
+            return total
+        if len(text.strip()) > len(want):
+            break
+    return math.nan
+
+
+def _items(
+    states: list[Any], base: dict[str, Any], correct: dict[tuple[str, int], bool], method: str
+) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = {}
+    for i, rs in enumerate(states):
+        if not isinstance(rs, dict) or not isinstance(rs.get("instance"), dict):
+            raise InputError(
+                f"{locate(_STATE, f'request_states[{i}]', 'instance')}: expected "
+                f"an instance object, got {rs!r:.60}"
+            )
+        inst = rs["instance"]
+        if inst.get("perturbation") or rs.get("request_mode") == "calibration":
+            continue
+        key = (str(inst.get("id", f"#{i}")), int(rs.get("train_trial_index", 0)))
+        groups.setdefault(key, []).append((i, rs))
+    trials = {t for _, t in groups}
+    rows = []
+    for (inst_id, trial), members in groups.items():
+        i, first = members[0]
+        record = f"request_states[{i}]"
+        choices, gold = _gold(first["instance"])
+        item = inst_id if len(trials) == 1 else f"{inst_id}#trial{trial}"
+        row = {
+            **base,
+            "item": item,
+            "correct": correct.get((inst_id, trial)),
+            "target": choices[gold] if gold is not None else (choices[0] if choices else ""),
+            "output": None,
+            "output_tokens": None,
+            "choices": None,
+            "choice_logprobs": None,
+            "correct_choice": None,
+            "_source": _STATE,
+            "_record": record,
+        }
+        if method.startswith("multiple_choice_separate"):
+            logps = np.full(len(choices), np.nan)
+            for _, rs in members:
+                ref = rs.get("reference_index")
+                comp = _completion(rs)
+                if isinstance(ref, int) and 0 <= ref < len(choices) and comp:
+                    logps[ref] = _suffix_logprob(comp.get("tokens") or [], choices[ref])
+            if np.isnan(logps).any():
+                raise InputError(
+                    f"{locate(_STATE, record, 'result.completions[0].tokens')}: "
+                    f"expected echoed tokens ending in each reference, got "
+                    f"tokens that do not spell them"
+                )
+            row.update(choices=str_array(choices), choice_logprobs=logps, correct_choice=gold)
+            predicted = correct.get((inst_id, trial, "pred"))
+            if predicted is not None and gold is not None and not math.isnan(predicted):
+                row["correct"] = int(predicted) == gold  # HELM's own choice, ties resolved
+        else:
+            comp = _completion(first) or {}
+            text = str(comp.get("text", "")).strip()
+            mapping = first.get("output_mapping") or {}
+            row["output"] = mapping.get(text, text)
+            tokens = comp.get("tokens")
+            if isinstance(tokens, list) and tokens:
+                row["output_tokens"] = str_array([t.get("text", "") for t in tokens])
+            if method == "multiple_choice_joint" and choices:
+                row.update(choices=str_array(choices), correct_choice=gold)
+        rows.append(row)
+    return rows
+
+
+def _completion(rs: dict[str, Any]) -> dict[str, Any] | None:
+    result = rs.get("result")
+    if not isinstance(result, dict):
+        return None
+    comps = result.get("completions") or []
+    return comps[0] if comps and isinstance(comps[0], dict) else None
+
+
+def _scores(per_instance: list[Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """Item-level aggregates of the per-instance stats.
+
+    ``stats.json`` averages over train trials first (its ``count`` is the number of trials), so
+    the item mean, item count and standard error are computed here from the instances.
+    """
+    values: dict[tuple[str, str | None], dict[str, list[float]]] = {}
+    first: dict[tuple[str, str | None], int] = {}
+    for i, entry in enumerate(per_instance):
+        if entry.get("perturbation"):
+            continue
+        inst = str(entry.get("instance_id"))
+        for stat in entry.get("stats", []):
+            name, split, perturbed = _stat_name(stat)
+            mean = _mean(stat)
+            if perturbed or math.isnan(mean):
+                continue
+            values.setdefault((name, split), {}).setdefault(inst, []).append(mean)
+            first.setdefault((name, split), i)
+    splits = {split for _, split in values}
+    split = "test" if "test" in splits else ("valid" if "valid" in splits else None)
+    rows = []
+    for (name, s_split), by_instance in values.items():
+        if s_split != split:
+            continue
+        per_item = np.array([np.mean(v) for v in by_instance.values()])
+        n = len(per_item)
+        rows.append(
+            {
+                **base,
+                "metric": name,
+                "value": float(per_item.mean()),
+                "n_items": n,
+                "stderr": float(per_item.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
+                "source": f"{NAME}:{_STATS}",
+                "_source": _STATS,
+                "_record": f"[{first[(name, s_split)]}]",
+            }
+        )
+    return rows

@@ -1,0 +1,329 @@
+"""Model sizes: take them from the source, from a user mapping, or (opt-in) from model names.
+
+Rules (never guess silently):
+
+1. A size the source records (lm-eval ``model_num_parameters`` = total; BIG-bench's three kinds)
+   is used with its kind.
+2. A user mapping (CSV or JSON, model -> params, optional ``kind`` and ``family``) fills missing
+   sizes and overrides source sizes for the models it names.
+3. ``from_names=True`` reads a nominal size from the model name (``pythia-410m`` -> 4.1e8,
+   kind ``nominal``) for models still without one. Off by default.
+4. Any model still without a size is an error listing every such model and how to supply sizes.
+5. Several size kinds within one family is an error unless ``kind`` chooses one; rows whose
+   source also recorded that kind (BIG-bench) switch to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, locate
+from ..schema import PARAMS_KINDS
+from .framework_common import size_from_name
+from .sizes import parse_size
+from .tables import Tables
+
+HOW_TO = (
+    "supply sizes with --sizes FILE (CSV with columns model,params[,kind][,family] or JSON "
+    '{"model": "7B", ...}), or opt in to reading nominal sizes from model names with '
+    "--sizes-from-names"
+)
+_MODEL_COLS = ("model", "name", "model_name", "model name")
+_PARAM_COLS = (
+    "params",
+    "parameters",
+    "n_params",
+    "num_parameters",
+    "size",
+    "model size",
+    "params_total",
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    """A parameter count and what it counts."""
+
+    params: float
+    kind: str | None = None
+    family: str | None = None
+
+
+def read_sizes(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, Size]:
+    """Read a model -> size mapping from a CSV or JSON file, or a dict.
+
+    CSV: a header with a model column (``model``/``name``) and a size column (``params``,
+    ``parameters``, ``size``...; a header ending in ``(B)``/``(M)`` scales the values, as in
+    ``Model Size (B)``), optional ``kind`` and ``family``. JSON: ``{"model": 7e9}``,
+    ``{"model": "7B"}``, ``{"model": {"params": ..., "kind": ..., "family": ...}}`` or a list of
+    such records with a ``model`` key.
+
+    Parameters
+    ----------
+    source : path-like or mapping
+        The file, or an already-parsed mapping.
+
+    Returns
+    -------
+    dict of str to Size
+    """
+    if isinstance(source, Mapping):
+        return _from_mapping(source, "<sizes>")
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: no such sizes file")
+    if path.suffix.lower() == ".json":
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise InputError(
+                f"{locate(path.name, err.lineno)}: expected a JSON sizes mapping, "
+                f"got invalid JSON: {err.msg}"
+            ) from None
+        if isinstance(doc, list):
+            doc = {str(r.get("model")): r for r in doc if isinstance(r, dict)}
+        if not isinstance(doc, dict):
+            raise InputError(
+                f"{locate(path.name)}: expected an object model -> params, got {type(doc).__name__}"
+            )
+        return _from_mapping(doc, path.name)
+    return _from_csv(path)
+
+
+def _size(value: Any, source: str, record: Any, field: str, scale: float = 1.0) -> float:
+    try:
+        number = parse_size(value) * scale
+    except ValueError as err:
+        raise InputError(f"{locate(source, record, field)}: {err}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise InputError(
+            f"{locate(source, record, field)}: expected a positive parameter count, got {value!r}"
+        )
+    return number
+
+
+def _kind(value: Any, source: str, record: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = str(value).strip().replace("-", "_")
+    if kind not in PARAMS_KINDS:
+        raise InputError(
+            f"{locate(source, record, 'kind')}: expected one of "
+            f"{', '.join(PARAMS_KINDS)}, got {value!r}"
+        )
+    return kind
+
+
+def _from_mapping(doc: Mapping[str, Any], source: str) -> dict[str, Size]:
+    out = {}
+    for model, value in doc.items():
+        if isinstance(value, Mapping):
+            raw = next((value[k] for k in ("params", "parameters", "size") if k in value), None)
+            out[str(model)] = Size(
+                _size(raw, source, model, "params"),
+                _kind(value.get("kind"), source, model),
+                value.get("family"),
+            )
+        else:
+            out[str(model)] = Size(_size(value, source, model, "params"))
+    return out
+
+
+def _from_csv(path: Path) -> dict[str, Size]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        lower = {h.strip().lower(): h for h in header}
+        model_col = next((lower[c] for c in _MODEL_COLS if c in lower), None)
+        size_col, scale = None, 1.0
+        for h in header:
+            key = h.strip().lower()
+            base, unit = key, ""
+            if key.endswith(")") and "(" in key:
+                base, unit = key[: key.rindex("(")].strip(), key[key.rindex("(") + 1 : -1]
+            if base in _PARAM_COLS:
+                size_col = h
+                scale = {"": 1.0, "b": 1e9, "m": 1e6, "k": 1e3, "t": 1e12}.get(unit, 1.0)
+                break
+        if model_col is None or size_col is None:
+            raise InputError(
+                f"{locate(path.name, 1)}: expected columns model and params, got "
+                f"{', '.join(header) or 'no header'}"
+            )
+        kind_col = lower.get("kind") or lower.get("params_kind")
+        fam_col = lower.get("family") or lower.get("model family")
+        out = {}
+        for lineno, row in enumerate(reader, 2):
+            model = (row.get(model_col) or "").strip()
+            if not model:
+                continue
+            raw = row.get(size_col)
+            if raw is None or not raw.strip():
+                continue  # an unknown size stays unknown (and is reported if needed)
+            out[model] = Size(
+                _size(raw, path.name, lineno, size_col, scale),
+                _kind(row.get(kind_col) if kind_col else None, path.name, lineno),
+                (row.get(fam_col) or "").strip() or None if fam_col else None,
+            )
+    return out
+
+
+def _frames(tables: Tables) -> dict[str, pd.DataFrame]:
+    return {"items": tables.items, "scores": tables.scores}
+
+
+def missing_sizes(tables: Tables) -> list[tuple[str, str]]:
+    """The (family, model) pairs that have rows without a parameter count, sorted."""
+    missing: set[tuple[str, str]] = set()
+    for frame in _frames(tables).values():
+        if frame.empty or "params" not in frame:
+            continue
+        params = pd.to_numeric(frame["params"], errors="coerce")
+        rows = frame.loc[params.isna(), ["family", "model"]].drop_duplicates()
+        missing.update(zip(rows["family"].astype(str), rows["model"].astype(str), strict=True))
+    return sorted(missing)
+
+
+def require_sizes(tables: Tables) -> None:
+    """Raise :class:`InputError` listing every model without a size (for fit/detect/report)."""
+    missing = missing_sizes(tables)
+    if missing:
+        listing = ", ".join(f"{m} (family {f})" for f, m in missing)
+        raise InputError(f"no parameter count for {len(missing)} model(s): {listing}; {HOW_TO}")
+
+
+def _lookup(mapping: dict[str, Size], family: str, model: str) -> Size | None:
+    for key in (model, f"{family}/{model}", model.split("@")[0], model.split("/")[-1]):
+        if key in mapping:
+            return mapping[key]
+    return None
+
+
+def _apply_frame(frame: pd.DataFrame, mapping: dict[str, Size], from_names: bool) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    params = pd.to_numeric(frame.get("params"), errors="coerce").to_numpy(dtype=float, copy=True)
+    kinds = (
+        frame["params_kind"].to_numpy(dtype=object, copy=True)
+        if "params_kind" in frame
+        else np.full(len(frame), None, dtype=object)
+    )
+    families = frame["family"].astype(str).to_numpy(dtype=object, copy=True)
+    pairs = frame[["family", "model"]].astype(str).drop_duplicates()
+    for family, model in pairs.itertuples(index=False):
+        mask = (
+            (frame["family"].astype(str) == family) & (frame["model"].astype(str) == model)
+        ).to_numpy()
+        size = _lookup(mapping, family, model) if mapping else None
+        if size is not None:
+            params[mask] = size.params
+            kinds[mask] = size.kind
+            if size.family:
+                families[mask] = size.family
+        elif from_names and np.isnan(params[mask]).any():
+            nominal = size_from_name(model)
+            if nominal is not None:
+                fill = mask & np.isnan(params)
+                params[fill] = nominal
+                kinds[fill] = "nominal"
+    frame["params"] = params
+    frame["params_kind"] = kinds
+    frame["family"] = families
+    return frame
+
+
+def _check_kinds(frames: dict[str, pd.DataFrame], kind: str | None) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, frame in frames.items():
+        if frame.empty or "params_kind" not in frame:
+            out[name] = frame
+            continue
+        frame = frame.copy()
+        if kind is not None:
+            alt = f"params_{kind}"
+            other = frame["params_kind"].notna() & (frame["params_kind"] != kind)
+            if alt in frame:  # the source recorded this kind too (BIG-bench)
+                values = pd.to_numeric(frame[alt], errors="coerce")
+                switch = other & values.notna()
+                frame.loc[switch, "params"] = values[switch]
+                frame.loc[switch, "params_kind"] = kind
+                other = other & ~switch
+            if other.any():
+                bad = frame.loc[other, ["model", "params_kind"]].drop_duplicates()
+                listing = ", ".join(f"{m} ({k})" for m, k in bad.itertuples(index=False))
+                raise InputError(
+                    f"size kind {kind!r} chosen, but these models have only "
+                    f"another kind: {listing}; give their {kind} sizes with "
+                    f"--sizes FILE (column kind={kind})"
+                )
+        kinds = frame.dropna(subset=["params_kind"]).groupby("family")["params_kind"].unique()
+        mixed = {f: sorted(k) for f, k in kinds.items() if len(k) > 1}
+        if mixed:
+            listing = "; ".join(f"family {f}: {', '.join(k)}" for f, k in sorted(mixed.items()))
+            raise InputError(
+                f"parameter counts of different kinds within one family ({listing});"
+                f" choose one with --size-kind "
+                f"{{{','.join(PARAMS_KINDS)}}} or supply sizes of one kind with "
+                f"--sizes FILE"
+            )
+        out[name] = frame
+    return out
+
+
+def apply_sizes(
+    tables: Tables,
+    mapping: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    from_names: bool = False,
+    kind: str | None = None,
+    require: bool = True,
+) -> Tables:
+    """Fill ``params``/``params_kind`` of items and scores from a mapping or model names.
+
+    Parameters
+    ----------
+    tables : Tables
+        Loaded tables (rows may have NaN ``params``).
+    mapping : path-like or mapping, optional
+        Sizes file or dict (see :func:`read_sizes`); overrides source sizes for models it names.
+    from_names : bool
+        Opt in to nominal sizes read from model names (``pythia-410m``) for models still
+        without a size. Off by default.
+    kind : str, optional
+        The size kind to use where a family mixes kinds (one of
+        :data:`emergence.schema.PARAMS_KINDS`).
+    require : bool
+        Raise when any model is still without a size (default). ``False`` for summaries.
+
+    Returns
+    -------
+    Tables
+
+    Raises
+    ------
+    emergence.errors.InputError
+        Listing every model without a size and how to supply one; or naming mixed kinds.
+    """
+    if kind is not None and kind not in PARAMS_KINDS:
+        raise InputError(f"size kind: expected one of {', '.join(PARAMS_KINDS)}, got {kind!r}")
+    sizes = read_sizes(mapping) if mapping is not None else {}
+    frames = {
+        name: _apply_frame(frame, sizes, from_names) for name, frame in _frames(tables).items()
+    }
+    frames = _check_kinds(frames, kind)
+    result = Tables(
+        items=frames["items"], scores=frames["scores"], losses=tables.losses, sources=tables.sources
+    )
+    if require:
+        require_sizes(result)
+    return result

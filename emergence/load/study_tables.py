@@ -1,0 +1,196 @@
+"""Published per-model score tables of two emergence studies on BIG-bench tasks.
+
+* ObsScaling (Ruan et al. 2024, ``base_llm_emergent_capability_eval.csv``): one row per model,
+  one column per ``<task>_<shots>_<metric>`` (``arithmetic_2da_2_acc``). When the study's model
+  table (columns ``Model``, ``Model Family``, ``Model Size (B)``; ``base_llm_benchmark_eval.csv``)
+  sits in the same folder, it supplies family and size (kind left unset: the study gives rounded
+  model-card sizes). That table read on its own holds no scores (empty tables); pass it to
+  ``--sizes`` instead.
+* UKP on-emergence (Lu et al. 2024, ``evaluation_scores.csv``): one row per run (seed); runs of
+  the same model, task, prompt type and shot count are averaged (``stderr`` over seeds). The
+  prompt type (``closed``, ``closed-adv``, ``open``) becomes ``subtask``; ``-100`` means "not
+  computed" and is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, locate
+from .framework_common import family_from_name, head, make_tables
+from .tables import Tables
+
+NAME = "study-csv"
+DESCRIPTION = (
+    "Emergence-study score tables: ObsScaling wide CSV (Model, <task>_<shots>_<metric>) and "
+    "model table; UKP on-emergence evaluation_scores.csv (one row per run)"
+)
+
+_WIDE_COL = re.compile(r"^(?P<task>.+?)_(?P<shots>\d+)_(?P<metric>[A-Za-z][A-Za-z_]*)$")
+_UKP_COLS = {"run_id", "filename", "model", "prompt_type", "number_of_shots"}
+_UKP_META = {
+    "run_id",
+    "filename",
+    "number_of_data",
+    "model",
+    "prompt_type",
+    "number_of_shots",
+    "temperature",
+    "max_new_tokens",
+    "batch_size",
+    "pad_token",
+    "pad_token_id",
+    "eos_token_id",
+    "seed",
+    "device",
+}
+_META_COLS = {"Model", "Model Family", "Model Size (B)"}
+
+
+def _header(path: Path) -> list[str]:
+    first = head(path, 4096).splitlines()
+    return [c.strip() for c in first[0].split(",")] if first else []
+
+
+def _kind(path: Path) -> str | None:
+    if path.is_dir() or path.suffix.lower() != ".csv":
+        return None
+    cols = _header(path)
+    if _UKP_COLS <= set(cols):
+        return "ukp"
+    if _META_COLS <= set(cols):
+        return "meta"
+    if cols and cols[0] == "Model" and len(cols) > 1 and all(_WIDE_COL.match(c) for c in cols[1:]):
+        return "wide"
+    return None
+
+
+def sniff(path: Path) -> bool:
+    """True for an ObsScaling wide score table or model table, or a UKP run table."""
+    return _kind(path) is not None
+
+
+def read(path: Path) -> Tables:
+    """Read one of the study tables into scores.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The CSV file.
+
+    Returns
+    -------
+    Tables
+        Unvalidated scores (empty for the ObsScaling model table).
+    """
+    path = Path(path)
+    kind = _kind(path)
+    if kind == "meta":
+        return Tables(sources=(str(path),))
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise InputError(f"{locate(path.name)}: expected a CSV table, got {err}") from None
+    if kind == "ukp":
+        return Tables(scores=_read_ukp(frame, path.name), sources=(str(path),))
+    return make_tables([], _read_wide(frame, path), (str(path),))
+
+
+def _study_models(folder: Path) -> dict[str, tuple[str, float]]:
+    for csv in sorted(folder.glob("*.csv")):
+        if _kind(csv) == "meta":
+            meta = pd.read_csv(csv)
+            return {
+                str(m): (str(f), float(s) * 1e9)
+                for m, f, s in zip(
+                    meta["Model"], meta["Model Family"], meta["Model Size (B)"], strict=True
+                )
+            }
+    return {}
+
+
+def _read_wide(frame: pd.DataFrame, path: Path) -> list[dict]:
+    models = _study_models(path.parent)
+    rows = []
+    cols = [(c, _WIDE_COL.match(c)) for c in frame.columns[1:]]
+    for i, rec in enumerate(frame.itertuples(index=False), 2):
+        model = str(rec[0])
+        family, params = models.get(model, (family_from_name(model), math.nan))
+        for j, (col, match) in enumerate(cols, 1):
+            value = rec[j]
+            if pd.isna(value):
+                continue  # not evaluated
+            rows.append(
+                {
+                    "family": family,
+                    "model": model,
+                    "params": params,
+                    "params_kind": None,
+                    "task": match["task"],
+                    "subtask": None,
+                    "n_shots": int(match["shots"]),
+                    "metric": match["metric"],
+                    "value": float(value),
+                    "source": f"{NAME}:{path.name}",
+                    "_source": path.name,
+                    "_record": f"{i}:{col}",
+                }
+            )
+    return rows
+
+
+def _read_ukp(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    metrics = [c for c in frame.columns if c not in _UKP_META]
+    task = frame["filename"].astype(str).str.replace(r"/?task\.json$", "", regex=True)
+    base = pd.DataFrame(
+        {
+            "model": frame["model"].astype(str),
+            "task": task.str.partition("/")[0],
+            "sub": task.str.partition("/")[2],
+            "prompt": frame["prompt_type"].astype(str),
+            "n_shots": frame["number_of_shots"],
+            "n_items": frame["number_of_data"],
+            "line": np.arange(len(frame)) + 2,
+        }
+    )
+    long = base.join(frame[metrics].apply(pd.to_numeric, errors="coerce")).melt(
+        id_vars=list(base.columns), value_vars=metrics, var_name="metric"
+    )
+    long = long[np.isfinite(long["value"]) & (long["value"] != -100)]
+    keys = ["model", "task", "sub", "prompt", "n_shots", "metric"]
+    agg = (
+        long.groupby(keys, sort=True)
+        .agg(
+            value=("value", "mean"),
+            sd=("value", "std"),
+            n=("value", "size"),
+            n_items=("n_items", "first"),
+            line=("line", "first"),
+        )
+        .reset_index()
+    )
+    subtask = np.where(agg["sub"] != "", agg["sub"] + ",", "") + agg["prompt"]
+    out = pd.DataFrame(
+        {
+            "family": agg["model"].map({m: family_from_name(m) for m in agg["model"].unique()}),
+            "model": agg["model"],
+            "params": math.nan,
+            "params_kind": None,
+            "task": agg["task"],
+            "subtask": subtask,
+            "n_shots": agg["n_shots"].astype(int),
+            "metric": agg["metric"],
+            "value": agg["value"],
+            "stderr": agg["sd"] / np.sqrt(agg["n"]),
+            "n_items": agg["n_items"].astype(int),
+            "source": f"ukp-on-emergence:{source}",
+            "_source": source,
+            "_record": agg["line"],
+        }
+    )
+    return out

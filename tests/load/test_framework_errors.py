@@ -1,0 +1,129 @@
+"""Malformed and truncated framework files give one-line errors naming file and field."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from emergence.commands.formats import format_table, formats
+from emergence.errors import InputError
+from emergence.load import load
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+LM = FIX / "lm-eval-0.4.13" / "tiny-neox-h32-l1"
+BB = FIX / "bigbench-constructed" / "toy_arithmetic" / "results" / "scores_Toy_2m.json"
+
+
+def _copy_lm_run(tmp_path: Path) -> Path:
+    run = tmp_path / "tiny-neox-h32-l1"
+    run.mkdir()
+    for path in LM.iterdir():
+        (run / path.name).write_bytes(path.read_bytes())
+    return run
+
+
+def _err(path, **kw) -> str:
+    with pytest.raises(InputError) as err:
+        load(path, allow_missing_params=True, **kw)
+    assert "\n" not in str(err.value)
+    return str(err.value)
+
+
+def test_truncated_lm_eval_results(tmp_path):
+    run = _copy_lm_run(tmp_path)
+    results = next(run.glob("results_*.json"))
+    results.write_text(results.read_text()[:1500])
+    assert _err(results).startswith(f"{results.name}:")
+    assert "truncated" in _err(results)
+
+
+def test_truncated_samples_line_names_file_and_line(tmp_path):
+    run = _copy_lm_run(tmp_path)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    lines = samples.read_text().splitlines()
+    samples.write_text("\n".join(lines[:3] + [lines[3][:80]]) + "\n")
+    assert _err(run).startswith(f"{samples.name}:4: expected one JSON object per line")
+
+
+def test_sample_without_doc_id(tmp_path):
+    run = _copy_lm_run(tmp_path)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    line = json.loads(samples.read_text().splitlines()[0])
+    del line["doc_id"]
+    samples.write_text(json.dumps(line) + "\n")
+    assert _err(run).startswith(f"{samples.name}:1: field 'doc_id'")
+
+
+def test_gold_index_out_of_range(tmp_path):
+    run = _copy_lm_run(tmp_path)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    line = json.loads(samples.read_text().splitlines()[0])
+    line["target"] = "7"
+    samples.write_text(json.dumps(line) + "\n")
+    assert _err(run).startswith(f"{samples.name}:1: field 'target': expected a choice index")
+
+
+def test_lm_eval_results_without_model(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"results": {"t": {"acc": 0.5}}, "config": {"model_args": ""}}))
+    assert _err(path).startswith("results.json:config: field 'model_args'")
+
+
+def test_truncated_eval_zip(tmp_path):
+    src = next((FIX / "inspect-0.3.285").glob("*.eval"))
+    bad = tmp_path / src.name
+    bad.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+    msg = _err(bad)
+    assert msg.startswith(f"{bad.name}: expected an Inspect .eval zip archive")
+
+
+def test_eval_zip_member_with_bad_json(tmp_path):
+    bad = tmp_path / "x.eval"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("header.json", json.dumps({"version": 2, "eval": {"task": "t", "model": "m"}}))
+        zf.writestr("samples/1_epoch_1.json", '{"id": 1, "input": ')
+    assert _err(bad).startswith("x.eval:samples/1_epoch_1.json:1: expected Inspect JSON")
+
+
+def test_inspect_json_without_model(tmp_path):
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps({"version": 2, "status": "success", "eval": {"task": "t"}}))
+    assert _err(path).startswith("log.json:eval: field 'model': expected a string")
+
+
+def test_bigbench_non_numeric_score(tmp_path):
+    doc = json.loads(BB.read_text())
+    doc["scores"][1]["score_dict"]["exact_str_match"] = "high"
+    path = tmp_path / BB.name
+    path.write_text(json.dumps(doc))
+    assert _err(path).startswith(
+        f"{BB.name}:scores[1]: field 'score_dict.exact_str_match': expected a number"
+    )
+
+
+def test_bigbench_bad_parameter_count(tmp_path):
+    doc = json.loads(BB.read_text())
+    doc["model"]["total_params"] = -3
+    path = tmp_path / BB.name
+    path.write_text(json.dumps(doc))
+    assert _err(path).startswith(f"{BB.name}:model: field 'total_params'")
+
+
+def test_forced_format_with_wrong_shape(tmp_path):
+    path = tmp_path / "results_x.json"
+    path.write_text('{"results": {"toy": 5}, "config": {"model_args": "pretrained=m"}}')
+    assert _err(path, format="lm-eval").startswith(
+        "results_x.json:results.toy: expected an object of metrics, got int"
+    )
+
+
+def test_formats_command_lists_every_format():
+    names = [name for name, _ in format_table()]
+    assert names[-5:] == ["inspect", "helm", "bigbench", "lm-eval", "study-csv"]
+    out = CliRunner().invoke(formats).output
+    for name in names:
+        assert name in out

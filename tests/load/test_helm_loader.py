@@ -1,0 +1,82 @@
+"""HELM loader: run folders written by crfm-helm 0.5.16 (echo model ``simple/model1``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emergence.errors import InputError
+from emergence.load import helm, load
+
+RUNS = Path(__file__).resolve().parents[1] / "fixtures" / "helm-0.5.16" / "runs" / "v1"
+GEN = RUNS / "simple1__model=simple_model1"
+JOINT = RUNS / "simple_mcqa__model=simple_model1"
+SEPARATE = RUNS / "toy_mcqa_separate__model=simple_model1"
+
+
+def test_suite_folder_reads_every_run():
+    tables = load(RUNS.parent, allow_missing_params=True)
+    assert sorted(tables.items["task"].unique()) == ["simple1", "simple_mcqa", "toy_mcqa_separate"]
+    assert set(tables.items["model"]) == {"simple/model1"}
+    assert tables.items["params"].isna().all()
+
+
+def test_generation_run_trials_and_completions():
+    state = json.loads((GEN / "scenario_state.json").read_text())
+    items = load(GEN, allow_missing_params=True).items
+    assert len(state["request_states"]) == len(items) == 30  # 10 instances x 3 trials
+    first = state["request_states"][0]
+    key = f"{first['instance']['id']}#trial{first['train_trial_index']}"
+    row = items.set_index("item").loc[key]
+    assert row["output"] == first["result"]["completions"][0]["text"].strip()
+    assert row["n_shots"] == 5
+
+
+def test_joint_multiple_choice_maps_gold_and_scores():
+    stats = json.loads((JOINT / "per_instance_stats.json").read_text())
+    tables = load(JOINT, allow_missing_params=True)
+    item = tables.items.set_index("item").loc["id60"]
+    assert list(item["choices"]) == ["Even", "Odd"] and item["correct_choice"] == 0
+    em = [s for s in stats[0]["stats"] if s["name"]["name"] == "exact_match"][0]
+    assert item["correct"] == (em["mean"] == 1)
+    row = tables.scores[tables.scores["metric"] == "exact_match"].iloc[0]
+    means = [
+        next(s["mean"] for s in e["stats"] if s["name"]["name"] == "exact_match") for e in stats
+    ]
+    assert row["value"] == pytest.approx(np.mean(means)) and row["n_items"] == len(stats)
+
+
+def test_separate_adapter_gives_choice_logprobs():
+    items = load(SEPARATE, allow_missing_params=True).items
+    assert len(items) == 10
+    row = items.set_index("item").loc["id60"]
+    np.testing.assert_array_equal(row["choice_logprobs"], [0.0, 0.0])  # echo model: log 1
+    assert row["n_shots"] == 0
+
+
+def test_reference_logprob_is_sum_of_trailing_tokens(tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(SEPARATE, run)
+    state = json.loads((run / "scenario_state.json").read_text())
+    rs = state["request_states"][0]
+    rs["result"]["completions"][0]["tokens"] = [
+        {"text": "Is", "logprob": -9.0},
+        {"text": " Ev", "logprob": -1.25},
+        {"text": "en", "logprob": -0.5},
+    ]
+    (run / "scenario_state.json").write_text(json.dumps(state))
+    row = load(run, allow_missing_params=True).items.set_index("item").loc[rs["instance"]["id"]]
+    assert row["choice_logprobs"][rs["reference_index"]] == -1.75
+
+
+def test_missing_request_states_is_a_clear_error(tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(JOINT, run)
+    (run / "scenario_state.json").write_text(json.dumps({"adapter_spec": {}}))
+    assert helm.sniff(run)
+    with pytest.raises(InputError, match=r"scenario_state.json: field 'request_states'"):
+        load(run, allow_missing_params=True)

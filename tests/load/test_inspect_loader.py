@@ -1,0 +1,103 @@
+"""Inspect AI loader: real upstream logs (deflate .eval, .json) and real 0.3.285 zstd logs."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+
+from emergence.load import inspect_ai as ins
+from emergence.load import load
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspect-0.3.285"
+TESTS = ("formats", "inspect", "tests")
+
+
+def test_upstream_mmlu_eval_deflate():
+    path = shared_path(*TESTS, "analysis", "test_logs_choices", "mmlu-summary-choices.eval")
+    assert ins.sniff(path)
+    tables = load(path, allow_missing_params=True)
+    item = tables.items.iloc[0]
+    assert len(tables.items) == 1
+    assert item["model"] == "openai/gpt-4o" and item["task"] == "inspect_evals/mmlu_0_shot"
+    assert list(item["choices"]) == ["6.0 e", "6.8 eV", "12.2 eV", "13.6 eV"]
+    assert item["correct_choice"] == 0 and item["target"] == "6.0 e"
+    assert item["output"] == "12.2 eV"  # scorer answer "C"
+    assert not item["correct"]
+    score = tables.scores.iloc[0]
+    assert (score["metric"], score["value"], score["stderr"]) == ("accuracy", 0.0, 0.0)
+
+
+def test_upstream_paired_eval_and_json_logs_agree():
+    folder = shared_path(*TESTS, "log", "test_eval_log")
+    a = load(folder / "log_formats.eval", allow_missing_params=True)
+    b = load(folder / "log_formats.json", allow_missing_params=True)
+    for t in (a, b):
+        item = t.items.iloc[0]
+        assert (item["model"], item["item"], item["target"], item["output"]) == (
+            "ollama/llama3.1",
+            "1",
+            " Yes",
+            "No",
+        )
+        assert not item["correct"]
+    assert a.scores["value"].tolist() == b.scores["value"].tolist()
+
+
+def test_upstream_header_only_log():
+    path = shared_path(
+        *TESTS, "test_eval_set", "2024-08-29T15-11-17+00-00_popularity_5EAmX6wjMFqea6WY7XHzZp.json"
+    )
+    doc = json.loads(path.read_text())
+    tables = load(path, allow_missing_params=True)
+    assert tables.items.empty
+    metrics = doc["results"]["scores"][0]["metrics"]
+    assert tables.scores["value"].iloc[0] == metrics["accuracy"]["value"]
+
+
+def _zstd_log() -> Path:
+    return next(FIXTURES.glob("*.eval"))
+
+
+def test_real_zstd_eval_with_logprobs():
+    path = _zstd_log()
+    with zipfile.ZipFile(path) as zf:
+        assert {i.compress_type for i in zf.infolist()} == {93}
+        info = zf.getinfo("samples/q0_epoch_1.json")
+        with pytest.raises(NotImplementedError):  # stdlib zipfile < 3.14 cannot
+            zf.read(info)
+        sample = json.loads(ins._read_member(path, zf, info))
+    tables = load(path, allow_missing_params=True)
+    items = tables.items.set_index("item")
+    assert len(items) == 6 and items.index.tolist() == [f"q{i}" for i in range(6)]
+    tokens = [t["token"] for t in sample["output"]["choices"][0]["logprobs"]["content"]]
+    assert list(items.loc["q0", "output_tokens"]) == tokens
+    assert ins.output_logprobs(sample) == [
+        t["logprob"] for t in sample["output"]["choices"][0]["logprobs"]["content"]
+    ]
+    assert items.loc["q0", "target"] == "5" and items.loc["q0", "correct_choice"] == 1
+
+
+def test_zstd_and_deflate_containers_read_the_same(tmp_path):
+    src = _zstd_log()
+    dst = tmp_path / src.name
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, ins._read_member(src, zin, info))
+    a = load(src, allow_missing_params=True)
+    b = load(dst, allow_missing_params=True)
+    assert a.items["output"].tolist() == b.items["output"].tolist()
+    assert a.scores["value"].tolist() == b.scores["value"].tolist()
+
+
+def test_json_log_two_models():
+    tables = load(FIXTURES, allow_missing_params=True)
+    assert sorted(tables.items["model"].unique()) == ["hf/tiny-neox-h32-l1", "hf/tiny-neox-h64-l2"]
+    doc = json.loads(next(FIXTURES.glob("*.json")).read_text())
+    rows = tables.scores[tables.scores["model"] == doc["eval"]["model"]]
+    assert rows["value"].iloc[0] == pytest.approx(
+        doc["results"]["scores"][0]["metrics"]["accuracy"]["value"]
+    )

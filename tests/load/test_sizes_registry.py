@@ -1,0 +1,107 @@
+"""Size registry: source sizes, user mappings, opt-in sizes from names, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+
+from emergence.errors import InputError
+from emergence.load import bigbench, load
+from emergence.load.framework_common import family_from_name, size_from_name
+from emergence.load.sizes_registry import apply_sizes, missing_sizes, read_sizes, require_sizes
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+PYTHIA = ("formats", "lm-eval-v0.3", "pythia-v1")
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "family"),
+    [
+        ("EleutherAI/pythia-410m-deduped", 4.1e8, "pythia-deduped"),
+        ("meta-llama/Llama-2-7b-hf", 7e9, "Llama-2-hf"),
+        ("EleutherAI/pythia-v1.1-1.4b-deduped@step143000", 1.4e9, "pythia-v1.1-deduped"),
+        ("gpt2-xl", None, "gpt2-xl"),
+        ("tiny-neox-h64-l2", None, "tiny-neox-h64-l2"),
+    ],
+)
+def test_names(name, size, family):
+    assert size_from_name(name) == (pytest.approx(size) if size else None)
+    assert family_from_name(name) == family
+
+
+def test_missing_sizes_error_lists_every_model_and_how():
+    tables = load(
+        [shared_path(*PYTHIA, "pythia-70m-deduped"), shared_path(*PYTHIA, "pythia-12b-deduped")],
+        allow_missing_params=True,
+    )
+    assert len(missing_sizes(tables)) == 2
+    with pytest.raises(InputError) as err:
+        apply_sizes(tables)
+    msg = str(err.value)
+    assert "pythia-v1.1-70m-deduped@step143000" in msg and "pythia-v1.1-12b-deduped" in msg
+    assert "--sizes" in msg and "--sizes-from-names" in msg
+
+
+def test_sizes_from_names_is_opt_in_and_nominal():
+    tables = load(shared_path(*PYTHIA), allow_missing_params=True)
+    out = apply_sizes(tables, from_names=True)
+    s = out.scores
+    assert set(s["params_kind"]) == {"nominal"}
+    row = s[s["model"] == "EleutherAI/pythia-v1.1-2.8b-deduped@step143000"]
+    assert set(row["params"]) == {2.8e9}
+    require_sizes(out)  # nothing missing any more
+
+
+def test_csv_mapping_with_study_units():
+    path = shared_path("bigbench", "raw", "obsscaling_model_metadata.csv")
+    sizes = read_sizes(path)
+    assert sizes["meta-llama/Llama-2-13b-hf"].params == 13e9
+    assert sizes["meta-llama/Llama-2-13b-hf"].family == "Llama-2"
+
+
+def test_json_and_dict_mappings_fill_and_override(tmp_path):
+    mapping = {
+        "tiny-neox-h32-l1": {"params": "20K", "kind": "non_embedding", "family": "tiny-neox"},
+        "tiny-neox-h64-l2": {"params": 90_000, "kind": "non_embedding", "family": "tiny-neox"},
+    }
+    path = tmp_path / "sizes.json"
+    path.write_text(json.dumps(mapping))
+    tables = load(
+        [FIX / "lm-eval-0.4.13" / "tiny-neox-h32-l1", FIX / "lm-eval-0.4.13" / "tiny-neox-h64-l2"],
+        allow_missing_params=True,
+    )
+    out = apply_sizes(tables, path)
+    assert set(out.items["family"]) == {"tiny-neox"}
+    assert sorted(out.scores["params"].unique()) == [20_000, 90_000]
+    assert set(out.scores["params_kind"]) == {"non_embedding"}
+
+
+def test_mixed_kinds_in_a_family_need_a_choice():
+    tables = load(FIX / "lm-eval-0.4.13", allow_missing_params=True)  # all "total"
+    mapping = {
+        "tiny-neox-h32-l1": {"params": 1e6, "family": "tiny", "kind": "non_embedding"},
+        "tiny-neox-h64-l2": {"params": 2e6, "family": "tiny", "kind": "total"},
+        "tiny-neox-h128-l4": {"params": 3e6, "family": "tiny", "kind": "total"},
+    }
+    with pytest.raises(InputError, match="different kinds within one family"):
+        apply_sizes(tables, mapping)
+    with pytest.raises(InputError, match="tiny-neox-h32-l1 \\(non_embedding\\)"):
+        apply_sizes(tables, mapping, kind="total")  # nothing to switch to: still an error
+
+
+def test_bigbench_kind_choice_switches_to_recorded_counts():
+    path = FIX / "bigbench-constructed" / "toy_arithmetic" / "results" / "scores_Toy_16m.json"
+    tables = bigbench.read(path)
+    out = apply_sizes(tables, kind="total")
+    assert set(out.scores["params"]) == {24_000_000}
+    assert set(out.scores["params_kind"]) == {"total"}
+
+
+def test_bad_mapping_values_name_the_file_and_model(tmp_path):
+    path = tmp_path / "sizes.csv"
+    path.write_text("model,params\nfoo,7B\nbar,huge\n")
+    with pytest.raises(InputError, match=r"sizes.csv:3: field 'params'"):
+        read_sizes(path)
