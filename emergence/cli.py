@@ -19,6 +19,7 @@ from .progress import set_quiet
 COMMANDS: dict[str, str] = {
     "fit": "emergence.commands.fit:fit",
     "formats": "emergence.commands.formats:formats",
+    "rescore": "emergence.commands.rescore:rescore",
     "summary": "emergence.commands.summary:summary",
     "simulate": "emergence.commands.simulate:simulate",
 }
@@ -27,6 +28,7 @@ EPILOG = """\b
 Examples:
   emergence summary benchmarks_data/
   emergence simulate out/ --seed 1
+  emergence rescore results/ -o scores.csv --bootstrap 1000
   emergence fit chinchilla runs.csv --bootstrap 1000
 """
 

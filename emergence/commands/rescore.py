@@ -1,0 +1,120 @@
+"""``emergence rescore``: score the same items under discontinuous and continuous metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from .common import emit_frame, input_options, load_inputs, output_options
+
+NORMALISE_OPTIONS = ("strip", "casefold", "whitespace")
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise InputError("--metrics: expected a comma-separated list of metric names")
+    return names
+
+
+def _normalisation(value: str | None):  # noqa: ANN202
+    from ..metrics.text import Normalisation
+
+    opts = set(_split(value) or [])
+    unknown = sorted(opts - set(NORMALISE_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"--normalise: unknown option '{unknown[0]}'; expected {', '.join(NORMALISE_OPTIONS)}"
+        )
+    return Normalisation(
+        strip="strip" in opts, casefold="casefold" in opts, collapse_whitespace="whitespace" in opts
+    )
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  emergence rescore runs/ -o scores.csv
+  emergence rescore items.jsonl --metrics exact_match,token_edit_distance,p_correct
+  emergence rescore items.parquet --bootstrap 2000 --seed 7 --format json
+  emergence rescore lm_eval_out/ --normalise strip,casefold --metrics exact_match
+"""
+)
+@input_options
+@output_options
+@click.option(
+    "--metrics",
+    default=None,
+    metavar="A,B,...",
+    help="Metrics to compute (default: every metric the items support). "
+    "Names: exact_match, multiple_choice_grade, token_edit_distance, char_edit_distance, "
+    "target_logprob, mean_token_logprob, per_token_prob, p_correct, brier, brier_bigbench.",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap replicates over items for the confidence interval (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option(
+    "--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+    show_default=True, help="Confidence level of the percentile interval.",
+)
+@click.option(
+    "--normalise",
+    default=None,
+    metavar="OPTS",
+    help="exact_match normalisation, comma-separated: strip, casefold, whitespace "
+    "(collapse runs of whitespace). Default: strict equality.",
+)
+@click.option(
+    "--tokenizer",
+    type=click.Choice(["regex", "whitespace", "char"]),
+    default="regex",
+    show_default=True,
+    help="Fallback tokenizer for token_edit_distance on items without tokens.",
+)
+def rescore(
+    paths: tuple[Path, ...],
+    input_format: str | None,
+    renames: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    metrics: str | None,
+    n_boot: int,
+    seed: int,
+    level: float,
+    normalise: str | None,
+    tokenizer: str,
+) -> None:
+    """Rescore the items in PATHS under each metric and print the scores table.
+
+    One row per family, model, task (subtask, shots) and metric: the mean over items, the item
+    count, the standard error and a percentile bootstrap interval over items. Aggregate-only
+    inputs (scores tables) are passed through unchanged.
+    """
+    from ..metrics import rescore as run_rescore
+
+    names = _split(metrics)
+    norm = _normalisation(normalise)
+    tables = load_inputs(paths, input_format, renames)
+    if names is not None and len(tables.items) == 0:
+        raise InputError("--metrics given, but the inputs contain no item-level rows to rescore")
+    frame = run_rescore(
+        tables.items,
+        tables.scores,
+        names,
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+        normalisation=norm,
+        tokenizer=tokenizer,
+    )
+    emit_frame(frame, fmt, output)

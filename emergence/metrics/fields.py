@@ -1,0 +1,164 @@
+"""Column access for metric computation: each item field is read and flattened at most once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError
+from .ragged import Ragged, arrow_layout, arrow_list, flatten
+
+LIST_FIELDS = {
+    "target_tokens": object,
+    "output_tokens": object,
+    "target_logprobs": np.float64,
+    "choices": object,
+    "choice_logprobs": np.float64,
+}
+# Log-probs a little above 0 are rounding; anything larger is a data error.
+LOGPROB_TOLERANCE = 1e-6
+
+
+class ItemFields:
+    """Lazily flattened, validated view of an items table's fields.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Items table (see :data:`emergence.schema.ITEMS`).
+    """
+
+    def __init__(self, items: pd.DataFrame) -> None:
+        self.items = items
+        self.n = len(items)
+        self._cache: dict[str, object] = {}
+
+    def columns(self) -> set[str]:
+        """Names of the columns of the table."""
+        return set(self.items.columns)
+
+    def present(self, field: str) -> np.ndarray:
+        """Boolean mask of rows where ``field`` holds a value."""
+        if field not in self.items.columns:
+            return np.zeros(self.n, dtype=bool)
+        if field in LIST_FIELDS:
+            arr = self.arrow(field)
+            if arr is not None:
+                return self.get(f"layout:{field}", lambda: arrow_layout(arr))[2]
+            return self.ragged(field).present
+        return self.get(f"present:{field}", lambda: self.items[field].notna().to_numpy())
+
+    def has(self, field: str) -> bool:
+        """True when at least one row has ``field``."""
+        return bool(self.present(field).any())
+
+    def arrow(self, field: str):  # noqa: ANN201 - pyarrow.Array or None
+        """The list column ``field`` as one Arrow array when it is Arrow-backed, else ``None``."""
+        if field not in self.items.columns:
+            return None
+        return self.get(f"arrow:{field}", lambda: arrow_list(self.items[field]))
+
+    def ragged(self, field: str) -> Ragged:
+        """The list column ``field`` flattened (validated for log-prob fields)."""
+        key = f"ragged:{field}"
+        if key not in self._cache:
+            if field not in self.items.columns:
+                rag = Ragged(
+                    np.empty(0, dtype=LIST_FIELDS[field]),
+                    np.zeros(self.n, dtype=np.int64),
+                    np.zeros(self.n, dtype=np.int64),
+                    np.zeros(self.n, dtype=bool),
+                )
+            else:
+                arr = self.arrow(field)
+                rag = flatten(
+                    self.items[field] if arr is None else arr, dtype=LIST_FIELDS[field]
+                )
+            if field == "target_logprobs":
+                rag = _checked_logprobs(rag, field)
+            self._cache[key] = rag
+        return self._cache[key]  # type: ignore[return-value]
+
+    def text(self, field: str) -> np.ndarray:
+        """A string column as an object array (``None`` where missing)."""
+        key = f"text:{field}"
+        if key not in self._cache:
+            if field not in self.items.columns:
+                arr = np.full(self.n, None, dtype=object)
+            else:
+                arr = self.items[field].to_numpy(dtype=object)
+                missing = pd.isna(arr)
+                if missing.any():
+                    arr = arr.copy()
+                    arr[missing] = None
+            self._cache[key] = arr
+        return self._cache[key]  # type: ignore[return-value]
+
+    def token_codes(self) -> tuple[Ragged, Ragged]:
+        """``output_tokens`` and ``target_tokens`` as integer codes from one shared dictionary.
+
+        Arrow-backed columns are dictionary-encoded in Arrow without creating Python strings.
+        """
+
+        def make() -> tuple[Ragged, Ragged]:
+            oa, ta = self.arrow("output_tokens"), self.arrow("target_tokens")
+            if oa is not None and ta is not None:
+                flat = [oa.flatten(), ta.flatten()]
+                if flat[0].type != flat[1].type:
+                    flat = [a.cast(pa.large_string()) for a in flat]
+                enc = pc.dictionary_encode(pa.concat_arrays(flat))
+                codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                split = len(flat[0])
+                o_lay = self.get("layout:output_tokens", lambda: arrow_layout(oa))
+                t_lay = self.get("layout:target_tokens", lambda: arrow_layout(ta))
+                return (
+                    Ragged(codes[:split], *o_lay),
+                    Ragged(codes[split:], *t_lay),
+                )
+            ro, rt = self.ragged("output_tokens"), self.ragged("target_tokens")
+            both = np.concatenate([ro.values.astype(object), rt.values.astype(object)])
+            codes = pd.factorize(both, use_na_sentinel=False)[0].astype(np.int64)
+            split = len(ro.values)
+            return (
+                Ragged(codes[:split], ro.starts, ro.lengths, ro.present),
+                Ragged(codes[split:], rt.starts, rt.lengths, rt.present),
+            )
+
+        return self.get("token_codes", make)
+
+    def number(self, field: str) -> np.ndarray:
+        """A numeric column as ``float64`` (NaN where missing)."""
+        key = f"number:{field}"
+        if key not in self._cache:
+            if field not in self.items.columns:
+                arr = np.full(self.n, np.nan)
+            else:
+                arr = pd.to_numeric(self.items[field], errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan
+                )
+            self._cache[key] = arr
+        return self._cache[key]  # type: ignore[return-value]
+
+    def get(self, key: str, make):  # noqa: ANN001, ANN201 - small memo helper
+        """Memoise an intermediate result shared by several metrics."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+
+def _checked_logprobs(rag: Ragged, field: str) -> Ragged:
+    vals = rag.values
+    bad = vals > LOGPROB_TOLERANCE
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        row = int(np.searchsorted(rag.starts + rag.lengths, pos, side="right"))
+        raise InputError(
+            f"items row {row}: field '{field}': log-probability {vals[pos]:g} > 0; "
+            "expected natural-log probabilities <= 0"
+        )
+    if (vals > 0).any():
+        vals = np.minimum(vals, 0.0)
+        rag = Ragged(vals, rag.starts, rag.lengths, rag.present)
+    return rag

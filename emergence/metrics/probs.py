@@ -1,0 +1,139 @@
+"""Log-probability metrics: teacher-forced target log-probs and multiple-choice scores.
+
+Every function takes flattened columns (:class:`~emergence.metrics.ragged.Ragged`) and returns one
+``float64`` value per row, NaN where the row lacks the inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ragged import Ragged
+
+BRIER_CONVENTIONS = ("lm_eval", "bigbench")
+
+
+def target_logprob(logprobs: Ragged) -> np.ndarray:
+    """Sum of the target's per-token log-probs, log p(target) (nats, <= 0)."""
+    return np.where(logprobs.present, logprobs.row_sum(), np.nan)
+
+
+def mean_token_logprob(logprobs: Ragged) -> np.ndarray:
+    """Mean per-token log-prob of the target (nats/token, <= 0); NaN for empty targets."""
+    ok = logprobs.present & (logprobs.lengths > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = logprobs.row_sum() / logprobs.lengths
+    return np.where(ok, mean, np.nan)
+
+
+def per_token_prob(logprobs: Ragged) -> np.ndarray:
+    """Geometric-mean per-token probability, exp(mean log-prob), in [0, 1]."""
+    return np.exp(mean_token_logprob(logprobs))
+
+
+def p_target(logprobs: Ragged) -> np.ndarray:
+    """Probability of the whole target, exp(sum of log-probs), in [0, 1]."""
+    return np.exp(target_logprob(logprobs))
+
+
+@dataclass(frozen=True)
+class ChoiceScores:
+    """Per-row multiple-choice quantities derived from the choice log-likelihoods.
+
+    Attributes
+    ----------
+    valid : numpy.ndarray
+        Rows with choice log-probs and a correct choice inside the range of choices.
+    predicted : numpy.ndarray
+        Argmax choice (first on ties, as ``numpy.argmax`` and lm-eval), -1 where invalid.
+    p_correct : numpy.ndarray
+        Softmax-normalised probability of the correct choice.
+    brier_sum : numpy.ndarray
+        sum_k (p_k - 1[k = correct])^2 over the K choices (lm-eval convention, range 0-2).
+    n_choices : numpy.ndarray
+        K per row.
+    """
+
+    valid: np.ndarray
+    predicted: np.ndarray
+    p_correct: np.ndarray
+    brier_sum: np.ndarray
+    n_choices: np.ndarray
+
+
+def choice_scores(choice_logprobs: Ragged, correct_choice: np.ndarray) -> ChoiceScores:
+    """Softmax over each row's choices, argmax, probability of the correct choice and Brier sum.
+
+    Parameters
+    ----------
+    choice_logprobs : Ragged
+        Log-likelihood of each choice (float).
+    correct_choice : numpy.ndarray
+        0-based index of the correct choice per row; NaN or out of range marks an invalid row.
+
+    Returns
+    -------
+    ChoiceScores
+    """
+    lp = choice_logprobs
+    k = lp.lengths
+    cc = np.asarray(correct_choice, dtype=np.float64)
+    valid = lp.present & (k > 0) & np.isfinite(cc) & (cc >= 0) & (cc < k)
+    cc_int = np.where(valid, cc, 0).astype(np.int64)
+    row_max = lp.row_max()
+    valid &= np.isfinite(row_max)  # all choices -inf (or NaN): no distribution
+    shift = lp.values - np.repeat(np.where(valid, row_max, 0.0), k)
+    expv = np.exp(shift)
+    rows = lp.row_ids()
+    z = np.bincount(rows, weights=expv, minlength=lp.n_rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        probs = expv / np.repeat(z, k)
+    is_correct = lp.local_index() == np.repeat(cc_int, k)
+    sq = (probs - is_correct) ** 2
+    brier = np.bincount(rows, weights=sq, minlength=lp.n_rows)
+    p_corr = np.zeros(lp.n_rows)
+    idx = lp.starts[valid] + cc_int[valid]
+    p_corr[valid] = probs[idx]
+    predicted = np.where(valid, lp.row_argmax(), -1)
+    nan = np.nan
+    return ChoiceScores(
+        valid=valid,
+        predicted=predicted,
+        p_correct=np.where(valid, p_corr, nan),
+        brier_sum=np.where(valid, brier, nan),
+        n_choices=k,
+    )
+
+
+def brier_score(scores: ChoiceScores, convention: str = "lm_eval") -> np.ndarray:
+    """Per-item multi-class Brier score under a framework's convention.
+
+    Parameters
+    ----------
+    scores : ChoiceScores
+    convention : {"lm_eval", "bigbench"}
+        ``lm_eval``: sum over the K choices of (p_k - y_k)^2, range [0, 2] (lm-eval
+        ``brier_score``). ``bigbench``: the same divided by K, range [0, 1] (BIG-bench
+        ``calibration_multiple_choice_brier_score``, a mean over (item, choice) pairs; for a
+        fixed K the two differ by exactly a factor K).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if convention == "lm_eval":
+        return scores.brier_sum
+    if convention == "bigbench":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return scores.brier_sum / scores.n_choices
+    raise ValueError(
+        f"unknown Brier convention {convention!r}; expected one of {BRIER_CONVENTIONS}"
+    )
+
+
+def multiple_choice_grade(scores: ChoiceScores, correct_choice: np.ndarray) -> np.ndarray:
+    """1.0 where the highest-scoring choice is the correct one, 0.0 otherwise, NaN if invalid."""
+    cc = np.asarray(correct_choice, dtype=np.float64)
+    return np.where(scores.valid, (scores.predicted == cc).astype(np.float64), np.nan)

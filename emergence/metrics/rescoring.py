@@ -1,0 +1,62 @@
+"""Rescoring: items table in, scores table out (with aggregate-only scores passed through)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..schema import SCORES
+from . import registry, text
+from .aggregate import BootstrapSpec, aggregate
+from .scoring import score_items
+
+
+def rescore(
+    items: pd.DataFrame | None,
+    scores: pd.DataFrame | None = None,
+    metrics: Sequence[str | registry.Metric] | None = None,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    normalisation: text.Normalisation | None = None,
+    tokenizer: str = "regex",
+    workers: int = -1,
+) -> pd.DataFrame:
+    """Score every item under each metric and aggregate per model, task and metric.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame or None
+        Items table; may be empty or ``None`` when only aggregate scores are available.
+    scores : pandas.DataFrame, optional
+        Existing scores table (e.g. BIG-bench aggregates); its rows are appended unchanged.
+    metrics : sequence of str or Metric, optional
+        Metric names; default every metric the items support (see
+        :func:`~emergence.metrics.scoring.score_items`).
+    n_boot, seed, level
+        Bootstrap replicates, seed and confidence level (:class:`BootstrapSpec`).
+    normalisation, tokenizer, workers
+        Metric options (:func:`~emergence.metrics.scoring.configure`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Scores table in :data:`emergence.schema.SCORES` column order (optional columns only when
+        some row has them): rescored rows first, then the passed-through rows.
+    """
+    frames = []
+    if items is not None and len(items):
+        per_item = score_items(
+            items, metrics, normalisation=normalisation, tokenizer=tokenizer, workers=workers
+        )
+        frames.append(aggregate(items, per_item, BootstrapSpec(n_boot, seed, level)))
+    if scores is not None and len(scores):
+        frames.append(scores.reset_index(drop=True))
+    if not frames:
+        return pd.DataFrame(columns=list(SCORES.required))
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    known = [c for c in SCORES.names if c in out.columns]
+    extra = [c for c in out.columns if c not in SCORES.names]
+    return out[known + extra]

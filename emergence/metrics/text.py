@@ -1,0 +1,211 @@
+"""String metrics: exact match with optional normalisation, character and token edit distance.
+
+All functions work on whole columns at once; edit distances run in rapidfuzz's C++ code, with
+tokens mapped to single code points so a token sequence is compared as a string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cpdist
+
+TOKENIZERS = ("regex", "whitespace", "char")
+_WORD_OR_PUNCT = re.compile(r"\w+|[^\w\s]")
+_SURROGATES = 0xE000 - 0xD800
+_MAX_CODES = 0x110000 - _SURROGATES - 1
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """Text normalisation applied to both output and target before exact match.
+
+    Attributes
+    ----------
+    strip : bool
+        Remove leading and trailing whitespace.
+    casefold : bool
+        Compare case-insensitively (``str.casefold``).
+    collapse_whitespace : bool
+        Replace every run of whitespace by one space.
+    """
+
+    strip: bool = False
+    casefold: bool = False
+    collapse_whitespace: bool = False
+
+    @property
+    def active(self) -> bool:
+        """True when any option is on."""
+        return self.strip or self.casefold or self.collapse_whitespace
+
+
+def normalise_texts(texts: pd.Series, norm: Normalisation) -> pd.Series:
+    """Apply ``norm`` to a column of strings (missing values stay missing)."""
+    out = texts
+    if norm.collapse_whitespace:
+        out = out.str.replace(r"\s+", " ", regex=True)
+    if norm.strip:
+        out = out.str.strip()
+    if norm.casefold:
+        out = out.str.casefold()
+    return out
+
+
+def exact_match(
+    outputs: Sequence, targets: Sequence, norm: Normalisation | None = None
+) -> np.ndarray:
+    """1.0 where output equals target, 0.0 where not, NaN where either is missing.
+
+    Parameters
+    ----------
+    outputs, targets : sequence of str or None
+        Model outputs and reference answers, row by row.
+    norm : Normalisation, optional
+        Normalisation of both sides; strict equality when omitted.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` array.
+    """
+    out = pd.Series(outputs, dtype=object)
+    tgt = pd.Series(targets, dtype=object)
+    if norm is not None and norm.active:
+        out = normalise_texts(out.astype("string"), norm).astype(object)
+        tgt = normalise_texts(tgt.astype("string"), norm).astype(object)
+    missing = (out.isna() | tgt.isna()).to_numpy()
+    equal = out.to_numpy(dtype=object) == tgt.to_numpy(dtype=object)
+    return np.where(missing, np.nan, equal.astype(np.float64))
+
+
+def fallback_tokenize(text: str, tokenizer: str = "regex") -> list[str]:
+    """Split text into tokens when the data carry none.
+
+    Parameters
+    ----------
+    text : str
+    tokenizer : {"regex", "whitespace", "char"}
+        ``regex`` (default): runs of word characters, and every other non-space character on its
+        own (``r"\\w+|[^\\w\\s]"``), so ``"x = 12, y"`` -> ``["x", "=", "12", ",", "y"]``.
+        ``whitespace``: ``str.split()``. ``char``: every character, spaces included.
+
+    Returns
+    -------
+    list of str
+    """
+    if tokenizer == "regex":
+        return _WORD_OR_PUNCT.findall(text)
+    if tokenizer == "whitespace":
+        return text.split()
+    if tokenizer == "char":
+        return list(text)
+    raise ValueError(f"unknown tokenizer {tokenizer!r}; expected one of {', '.join(TOKENIZERS)}")
+
+
+def char_edit_distance(
+    outputs: Sequence[str], targets: Sequence[str], workers: int = 1
+) -> np.ndarray:
+    """Levenshtein distance between strings, pair by pair (unit costs).
+
+    Parameters
+    ----------
+    outputs, targets : sequence of str
+        Equal-length sequences without missing values.
+    workers : int
+        Threads for rapidfuzz (``-1``: all cores).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` distances.
+    """
+    if len(outputs) == 0:
+        return np.empty(0)
+    return cpdist(
+        list(outputs), list(targets), scorer=Levenshtein.distance, workers=workers, dtype=np.int64
+    ).astype(np.float64)
+
+
+def codes_to_strings(codes: np.ndarray, lengths: np.ndarray) -> list | None:
+    """Encode integer-coded token sequences as strings, one code point per token code.
+
+    Equal codes give equal code points, so string edit distance equals token edit distance.
+    Returns ``None`` when a code does not fit in a code point (more than ~1.1M distinct tokens).
+    """
+    codes = np.asarray(codes)
+    if codes.size and (codes.min() < 0 or codes.max() >= _MAX_CODES):
+        return None
+    # Code point = code + 1 (NUL is reserved as padding), skipping the surrogate block.
+    points = codes.astype("<u4")
+    points += 1
+    points[points >= 0xD800] += _SURROGATES
+    lengths = np.asarray(lengths, dtype=np.int64)
+    m = lengths.size
+    width = int(lengths.max()) if m else 0
+    if m and width and (lengths == width).all():
+        return points.view(f"<U{width}").tolist()
+    if m and width and m * width <= 4 * max(points.size, 1):
+        # Fixed-width path: scatter into a zero-padded block and view it as numpy unicode;
+        # numpy drops the trailing NUL padding when converting to str.
+        starts = np.cumsum(lengths) - lengths
+        block = np.zeros((m, width), dtype="<u4")
+        rows = np.repeat(np.arange(m), lengths)
+        block[rows, np.arange(points.size) - np.repeat(starts, lengths)] = points
+        return block.view(f"<U{width}").reshape(m).tolist()
+    joined = points.astype("<u4").tobytes().decode("utf-32-le")
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    return [joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def token_edit_distance(
+    output_tokens: np.ndarray,
+    output_lengths: np.ndarray,
+    target_tokens: np.ndarray,
+    target_lengths: np.ndarray,
+    workers: int = 1,
+) -> np.ndarray:
+    """Levenshtein distance between token sequences, pair by pair.
+
+    Parameters
+    ----------
+    output_tokens, target_tokens : numpy.ndarray
+        Flattened tokens of all rows, row after row: any hashable values, or integer token codes
+        shared by both sides (used as they are).
+    output_lengths, target_lengths : numpy.ndarray
+        Number of tokens of each row.
+    workers : int
+        Threads for rapidfuzz.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` distances, one per row.
+    """
+    n = len(output_lengths)
+    if n == 0:
+        return np.empty(0)
+    lengths = np.concatenate([output_lengths, target_lengths]).astype(np.int64)
+    out_t, tgt_t = np.asarray(output_tokens), np.asarray(target_tokens)
+    if np.issubdtype(out_t.dtype, np.integer) and np.issubdtype(tgt_t.dtype, np.integer):
+        codes = np.concatenate([out_t, tgt_t])
+    else:
+        both = np.concatenate([out_t.astype(object), tgt_t.astype(object)])
+        codes = pd.factorize(both, use_na_sentinel=False)[0]
+    seqs = codes_to_strings(codes, lengths)
+    if seqs is None:  # pragma: no cover - more than ~1.1M distinct tokens
+        codes = pd.factorize(codes)[0]
+        ends = np.cumsum(lengths)
+        seqs = [
+            codes[e - k : e].tolist()
+            for e, k in zip(ends.tolist(), lengths.tolist(), strict=True)
+        ]
+    return cpdist(
+        seqs[:n], seqs[n:], scorer=Levenshtein.distance, workers=workers, dtype=np.int64
+    ).astype(np.float64)
