@@ -305,24 +305,29 @@ def _xy(
     return agg["params"].to_numpy(float), agg["value"].to_numpy(float), label
 
 
+def _xy_options(func):
+    """``--x``, ``--y`` and ``--task`` for the single-variable fits."""
+    func = click.option("--task", default=None, help="Task to use when --y is a metric.")(func)
+    func = click.option(
+        "--y",
+        "y",
+        default="loss",
+        show_default=True,
+        help="'loss' (loss table) or a metric name from the scores table.",
+    )(func)
+    return click.option(
+        "--x",
+        "x",
+        type=click.Choice(list(X_COLUMNS)),
+        default="params",
+        show_default=True,
+        help="Scale variable.",
+    )(func)
+
+
 @fit.command("power-law", epilog=FIT_EPILOG)
 @input_options
-@click.option(
-    "--x",
-    "x",
-    type=click.Choice(list(X_COLUMNS)),
-    default="params",
-    show_default=True,
-    help="Scale variable.",
-)
-@click.option(
-    "--y",
-    "y",
-    default="loss",
-    show_default=True,
-    help="'loss' (loss table) or a metric name from the scores table.",
-)
-@click.option("--task", default=None, help="Task to use when --y is a metric.")
+@_xy_options
 @click.option("--no-offset", is_flag=True, help="Fit A x^-alpha without the constant E.")
 @click.option(
     "--delta",
@@ -457,22 +462,7 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, fmt, output) -> 
 
 @fit.command("bnsl", epilog=FIT_EPILOG)
 @input_options
-@click.option(
-    "--x",
-    "x",
-    type=click.Choice(list(X_COLUMNS)),
-    default="params",
-    show_default=True,
-    help="Scale variable.",
-)
-@click.option(
-    "--y",
-    "y",
-    default="loss",
-    show_default=True,
-    help="'loss' (loss table) or a metric name from the scores table.",
-)
-@click.option("--task", default=None, help="Task to use when --y is a metric.")
+@_xy_options
 @click.option(
     "--breaks",
     "n_breaks",
