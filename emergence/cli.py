@@ -17,6 +17,7 @@ from .progress import set_quiet
 
 # name -> "module:attribute"; a command is listed here only once it works.
 COMMANDS: dict[str, str] = {
+    "detect": "emergence.commands.detect:detect",
     "fit": "emergence.commands.fit:fit",
     "formats": "emergence.commands.formats:formats",
     "rescore": "emergence.commands.rescore:rescore",
@@ -28,6 +29,7 @@ EPILOG = """\b
 Examples:
   emergence summary benchmarks_data/
   emergence simulate out/ --seed 1
+  emergence detect benchmarks_data/ -o verdicts.csv
   emergence rescore results/ -o scores.csv --bootstrap 1000
   emergence fit chinchilla runs.csv --bootstrap 1000
 """

@@ -29,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .output import atomic_write_text, write_frame
 
 CLASSES = ("mirage", "threshold", "smooth")
 LOSS_TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
-_DIGITS = np.array(list("0123456789"), dtype=object)
+_DIGITS = np.array(list("0123456789"))
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,20 @@ def _scales(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _task_truth(
-    rng: np.random.Generator, family: str, task: str, cls: str, params: np.ndarray, n_items: int
+    rng: np.random.Generator,
+    family: str,
+    task: str,
+    cls: str,
+    params: np.ndarray,
+    n_items: int,
+    answer_len: tuple[int, int] | None = None,
 ) -> TaskTruth:
     x = np.sort(np.log10(params))
     nan = float("nan")
     if cls == "smooth":
         len_min = len_max = 1
+    elif answer_len is not None:
+        len_min, len_max = int(answer_len[0]), int(answer_len[1])
     else:
         len_min = int(rng.integers(1, 6))
         len_max = int(rng.integers(max(len_min, 4), 16))
@@ -121,39 +130,60 @@ def _task_truth(
     )
 
 
+def _arrow_lists(flat: np.ndarray, offsets: np.ndarray) -> pd.Series:
+    """An Arrow-backed list column from flat values and row offsets (no per-row Python lists)."""
+    arr = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(flat))
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr))
+
+
 def _simulate_items(
     rng: np.random.Generator, truth: TaskTruth, models: list[str], params: np.ndarray
-) -> list[dict]:
-    lengths = rng.integers(truth.answer_len_min, truth.answer_len_max + 1, size=truth.n_items)
-    difficulty = np.exp(rng.normal(0.0, truth.item_sd, size=truth.n_items))
-    targets = [rng.choice(_DIGITS, size=L) for L in lengths]
+) -> pd.DataFrame:
+    """Items of one task at every scale, vectorised over scales, items and tokens.
+
+    Row order is scale-major (every item of the first model, then the next model).
+    """
+    n_items, n_scales = truth.n_items, len(params)
+    lengths = rng.integers(truth.answer_len_min, truth.answer_len_max + 1, size=n_items)
+    difficulty = np.exp(rng.normal(0.0, truth.item_sd, size=n_items))
+    n_tok = int(lengths.sum())
+    token_item = np.repeat(np.arange(n_items), lengths)
+    target = rng.integers(0, 10, size=n_tok)
     ce_scale = _per_token_ce(truth, params)
-    rows = []
-    for s, (model, n_params) in enumerate(zip(models, params, strict=True)):
-        for j in range(truth.n_items):
-            L = int(lengths[j])
-            # per-token cross-entropy: scale level x item difficulty x token jitter
-            ce = ce_scale[s] * difficulty[j] * np.exp(rng.normal(0.0, 0.1, size=L))
-            p = np.exp(-ce)
-            right = rng.random(L) < p
-            target = targets[j]
-            wrong = (target.astype(int) + rng.integers(1, 10, size=L)) % 10
-            output = np.where(right, target, _DIGITS[wrong])
-            rows.append(
-                {
-                    "family": truth.family,
-                    "model": model,
-                    "params": float(n_params),
-                    "task": truth.task,
-                    "item": f"{truth.task}-{j:04d}",
-                    "target": "".join(target),
-                    "output": "".join(output),
-                    "target_tokens": target.tolist(),
-                    "output_tokens": output.tolist(),
-                    "target_logprobs": [round(float(v), 4) for v in -ce],
-                }
-            )
-    return rows
+    # per-token cross-entropy: scale level x item difficulty x token jitter
+    ce = (
+        ce_scale[:, None]
+        * difficulty[token_item][None, :]
+        * np.exp(rng.normal(0.0, 0.1, size=(n_scales, n_tok)))
+    )
+    right = rng.random((n_scales, n_tok)) < np.exp(-ce)
+    wrong = (target[None, :] + rng.integers(1, 10, size=(n_scales, n_tok))) % 10
+    output = np.where(right, target[None, :], wrong)
+
+    item_off = np.zeros(n_items + 1, dtype=np.int64)
+    np.cumsum(lengths, out=item_off[1:])
+    # every row (scale s, item j) is a slice of the flattened (scale-major) token arrays
+    row_off = (np.arange(n_scales)[:, None] * n_tok + item_off[None, :-1]).ravel()
+    offsets = np.append(row_off, n_scales * n_tok)
+    target_buf = (target + 48).astype(np.uint8).tobytes().decode("ascii")
+    target_str = [target_buf[a:b] for a, b in zip(item_off[:-1], item_off[1:], strict=True)]
+    out_buf = (output.ravel() + 48).astype(np.uint8).tobytes().decode("ascii")
+    out_str = [out_buf[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    item_ids = [f"{truth.task}-{j:04d}" for j in range(n_items)]
+    return pd.DataFrame(
+        {
+            "family": truth.family,
+            "model": np.repeat(np.asarray(models, dtype=object), n_items),
+            "params": np.repeat(params.astype(float), n_items),
+            "task": truth.task,
+            "item": item_ids * n_scales,
+            "target": target_str * n_scales,
+            "output": out_str,
+            "target_tokens": _arrow_lists(_DIGITS[np.tile(target, n_scales)], offsets),
+            "output_tokens": _arrow_lists(_DIGITS[output.ravel()], offsets),
+            "target_logprobs": _arrow_lists(np.round(-ce.ravel(), 4), offsets),
+        }
+    )
 
 
 def _simulate_losses(rng: np.random.Generator, family: str) -> list[dict]:
@@ -216,7 +246,7 @@ def simulate(
         :class:`TaskTruth`).
     """
     rng = np.random.default_rng(seed)
-    item_rows: list[dict] = []
+    item_frames: list[pd.DataFrame] = []
     loss_rows: list[dict] = []
     truths: list[TaskTruth] = []
     for f in range(n_families):
@@ -230,12 +260,96 @@ def simulate(
                 n_items = int(rng.integers(items[0], items[1] + 1))
                 truth = _task_truth(rng, family, task, cls, params, n_items)
                 truths.append(truth)
-                item_rows.extend(_simulate_items(rng, truth, models, params))
+                item_frames.append(_simulate_items(rng, truth, models, params))
         loss_rows.extend(_simulate_losses(rng, family))
     return Simulation(
-        items=pd.DataFrame(item_rows),
+        items=pd.concat(item_frames, ignore_index=True),
         losses=pd.DataFrame(loss_rows),
         truth=pd.DataFrame([asdict(t) for t in truths]),
+    )
+
+
+def simulate_task(
+    cls: str,
+    n_scales: int,
+    n_items: int,
+    seed: int | np.random.Generator = 0,
+    *,
+    family: str = "sim",
+    task: str | None = None,
+    answer_len: tuple[int, int] | None = None,
+) -> Simulation:
+    """Simulate one task of a chosen class on its own family of unevenly spaced scales.
+
+    The generative model is the one :func:`simulate` uses; this entry point fixes the class,
+    the number of scales and items and (for mirage and threshold tasks) the answer lengths,
+    which is what calibration studies need.
+
+    Parameters
+    ----------
+    cls : {"mirage", "threshold", "smooth"}
+        True class.
+    n_scales : int
+        Model sizes in the family (at least 5).
+    n_items : int
+        Items in the task (the same items at every scale).
+    seed : int or numpy.random.Generator
+        Seed, or a generator to draw from.
+    family, task : str
+        Names used in the items table (``task`` defaults to ``cls``).
+    answer_len : (int, int), optional
+        Inclusive range of answer lengths in tokens; default random as in :func:`simulate`
+        (1-15). Smooth tasks always have single-token answers.
+
+    Returns
+    -------
+    Simulation
+        ``items`` and a one-row ``truth``; ``losses`` is empty.
+    """
+    if cls not in CLASSES:
+        raise ValueError(f"cls must be one of {CLASSES}, got {cls!r}")
+    if n_scales < 5 or n_items < 1:
+        raise ValueError("need at least 5 scales and 1 item")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    params = _scales(rng, n_scales)
+    models = [f"{family}-{p / 1e6:.0f}m" for p in params]
+    truth = _task_truth(rng, family, task or cls, cls, params, n_items, answer_len)
+    items = _simulate_items(rng, truth, models, params)
+    return Simulation(items=items, losses=pd.DataFrame(), truth=pd.DataFrame([asdict(truth)]))
+
+
+def simulate_tasks(
+    specs: list[tuple[str, int, int]] | list[tuple[str, int, int, tuple[int, int] | None]],
+    seed: int = 0,
+) -> Simulation:
+    """Simulate many single-task families (:func:`simulate_task`) into one items table.
+
+    Parameters
+    ----------
+    specs : list of tuples
+        ``(cls, n_scales, n_items)`` or ``(cls, n_scales, n_items, answer_len)`` per task; task
+        ``k`` is family ``cal-<k>``.
+    seed : int
+        One generator drives every task in order, so the tables depend on the seed only.
+
+    Returns
+    -------
+    Simulation
+    """
+    rng = np.random.default_rng(seed)
+    items, truths = [], []
+    for k, spec in enumerate(specs):
+        cls, n_scales, n_items, *rest = spec
+        sim = simulate_task(
+            cls, int(n_scales), int(n_items), rng, family=f"cal-{k:05d}", task=cls,
+            answer_len=rest[0] if rest else None,
+        )  # fmt: skip
+        items.append(sim.items)
+        truths.append(sim.truth)
+    return Simulation(
+        items=pd.concat(items, ignore_index=True),
+        losses=pd.DataFrame(),
+        truth=pd.concat(truths, ignore_index=True),
     )
 
 

@@ -35,20 +35,37 @@ def _per_item(sim) -> pd.DataFrame:
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     runner = CliRunner()
     for out in ("a", "b"):
-        result = runner.invoke(cli, ["simulate", str(tmp_path / out), "--seed", "3",
-                                     "--families", "1", "--items", "20", "30"])
+        result = runner.invoke(
+            cli,
+            [
+                "simulate",
+                str(tmp_path / out),
+                "--seed",
+                "3",
+                "--families",
+                "1",
+                "--items",
+                "20",
+                "30",
+            ],
+        )
         assert result.exit_code == 0, result.output
     for name in ("items.jsonl", "losses.csv", "truth.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    other = runner.invoke(cli, ["simulate", str(tmp_path / "c"), "--seed", "4", "--families",
-                                "1", "--items", "20", "30"])
+    other = runner.invoke(
+        cli,
+        ["simulate", str(tmp_path / "c"), "--seed", "4", "--families", "1", "--items", "20", "30"],
+    )
     assert other.exit_code == 0
-    assert (tmp_path / "c" / "items.jsonl").read_bytes() != (tmp_path / "a" / "items.jsonl").read_bytes()
+    assert (tmp_path / "c" / "items.jsonl").read_bytes() != (
+        tmp_path / "a" / "items.jsonl"
+    ).read_bytes()
 
 
 def test_simulated_files_load_and_validate(tmp_path: Path) -> None:
-    CliRunner().invoke(cli, ["simulate", str(tmp_path), "--seed", "1", "--families", "1",
-                             "--items", "10", "20"])
+    CliRunner().invoke(
+        cli, ["simulate", str(tmp_path), "--seed", "1", "--families", "1", "--items", "10", "20"]
+    )
     tables = load(tmp_path)
     assert not tables.items.empty and not tables.losses.empty
 
@@ -56,8 +73,9 @@ def test_simulated_files_load_and_validate(tmp_path: Path) -> None:
 def test_exact_match_is_p_to_the_L(sim) -> None:
     """Every class: P(exact match) = prod_k p_k, so observed EM ~ mean_j exp(sum log p)."""
     df = _per_item(sim)
-    g = df.groupby(["family", "task", "params"]).agg(em=("em", "mean"), pred=("p_all", "mean"),
-                                                     n=("em", "size"))
+    g = df.groupby(["family", "task", "params"]).agg(
+        em=("em", "mean"), pred=("p_all", "mean"), n=("em", "size")
+    )
     se = np.sqrt(np.clip(g.pred * (1 - g.pred), 1e-4, None) / g.n)
     z = (g.em - g.pred) / se
     # 4.5 SE per cell over ~100 cells: a correct simulator fails this with tiny probability

@@ -12,22 +12,32 @@ from .diagnostics import NullAdequacy, null_adequacy
 from .multiplicity import AdjustedPValues, benjamini_hochberg, holm
 from .pscore import PscoreResult, pscore_test
 from .segmented import MuggeoResult, SegmentedResult, fit_segmented, muggeo_iterate, profile_rss
-from .simulate import SimulatedTask, simulate_task
 from .supf import SupFResult, supf_test
+from .tables import DetectResult, TaskCurves, detect, detect_tables
 from .verdict import (
     LABELS,
+    EmergenceScreen,
     ReplicationResult,
+    SharpBreakResult,
     TaskEvidence,
     TaskVerdict,
     assess_task,
     classify_tasks,
+    emergence_screen,
     item_split_replication,
+    sharp_break_locations,
+    sharp_break_test,
+    sharp_split_replication,
 )
 from .weights import ScaleWeights, scale_weights
 
 __all__ = [
     "LABELS",
     "AdjustedPValues",
+    "DetectResult",
+    "EmergenceScreen",
+    "SharpBreakResult",
+    "TaskCurves",
     "DaviesResult",
     "ModelFit",
     "NullAdequacy",
@@ -38,7 +48,6 @@ __all__ = [
     "ScalingDescriptives",
     "SegmentedResult",
     "ShapeComparison",
-    "SimulatedTask",
     "SupFResult",
     "TaskEvidence",
     "TaskVerdict",
@@ -48,6 +57,9 @@ __all__ = [
     "classify_tasks",
     "compare_shapes",
     "davies_grid",
+    "detect",
+    "detect_tables",
+    "emergence_screen",
     "davies_test",
     "describe_scaling",
     "fit_segmented",
@@ -58,6 +70,8 @@ __all__ = [
     "profile_rss",
     "pscore_test",
     "scale_weights",
-    "simulate_task",
+    "sharp_break_locations",
+    "sharp_break_test",
+    "sharp_split_replication",
     "supf_test",
 ]

@@ -1,0 +1,769 @@
+"""Table-level detect: items or aggregate scores in, one verdict per (family, task) out.
+
+This wires the pure decision logic of :mod:`emergence.detect.verdict` to the tidy tables of
+:mod:`emergence.load`. With items, every metric is computed by the metrics stage
+(:func:`emergence.metrics.score_items`) and the mirage prediction mean_j p_ij^L comes from
+:func:`emergence.metrics.mirage_curves`; with aggregate scores (e.g. BIG-bench results) the
+per-scale values are read as they are. The metric pair of each task is pre-registered: it is
+fixed by which fields or metric columns exist, never by looking at p-values
+(``docs/detect.md``, "Table-level detect").
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from emergence.detect.verdict import (
+    ReplicationResult,
+    TaskEvidence,
+    TaskVerdict,
+    assess_task,
+    classify_tasks,
+    sharp_break_locations,
+    sharp_split_replication,
+)
+from emergence.errors import InputError
+from emergence.load.tables import Tables
+from emergence.metrics import bootstrap_means, get_metric, mirage_curves, score_items
+from emergence.metrics.fields import ItemFields
+from emergence.metrics.registry import NEG_LOG, NEG_LOG_NEG, NEG_LOG_NEG_LOG, Transform
+from emergence.progress import progress
+
+CURVE_KEYS = ("family", "task", "subtask", "n_shots")
+# Registered item-level metrics, in order of preference (changepoint.md Sec. 6 step 2).
+ITEM_DISCONTINUOUS = ("multiple_choice_grade", "exact_match")
+ITEM_COMPANIONS = ("mean_token_logprob", "p_correct", "token_edit_distance", "brier")
+# Aggregate score columns: registered names first, then names used by BIG-bench and the
+# emergence studies. Each companion is (name, higher_is_better, linearising transform).
+SCORE_DISCONTINUOUS = (
+    "multiple_choice_grade",
+    "exact_match",
+    "exact_str_match",
+    "exact_match_accuracy",
+)
+SCORE_COMPANIONS: tuple[tuple[str, bool, Transform], ...] = (
+    ("mean_token_logprob", True, NEG_LOG_NEG),
+    ("target_logprob", True, NEG_LOG_NEG),
+    ("log_likelihood", True, NEG_LOG_NEG),
+    ("p_correct", True, NEG_LOG_NEG_LOG),
+    ("token_edit_distance", False, NEG_LOG),
+    ("edit_distance", False, NEG_LOG),
+    ("brier", False, NEG_LOG),
+    ("brier_bigbench", False, NEG_LOG),
+    ("brier_score", False, NEG_LOG),
+)
+VERDICT_COLUMNS = (
+    "family",
+    "task",
+    "subtask",
+    "n_shots",
+    "verdict",
+    "n_scales",
+    "n_items",
+    "discontinuous_metric",
+    "discontinuous_pvalue",
+    "continuous_metric",
+    "continuous_transform",
+    "continuous_pvalue",
+    "q_value",
+    "breakpoint_params",
+    "breakpoint_ci_low",
+    "breakpoint_ci_high",
+    "replicates",
+    "breakthroughness",
+    "mirage_max_z",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class TaskCurves:
+    """Per-scale evidence of one (family, task) for reports.
+
+    Attributes
+    ----------
+    key : dict
+        ``family``, ``task`` and, when present, ``subtask`` and ``n_shots``.
+    params : numpy.ndarray
+        Parameter counts, ascending (one per scale).
+    n_items : numpy.ndarray
+        Items scored per scale (NaN when unknown).
+    discontinuous_metric : str or None
+    discontinuous : numpy.ndarray
+        Its per-scale mean (higher is better).
+    continuous_metric : str or None
+        The pre-registered continuous companion.
+    continuous : numpy.ndarray
+        Its per-scale mean, in the metric's own units and direction.
+    companion : numpy.ndarray
+        The linearised companion (higher is better; NaN = censored), the series tested.
+    transform : str or None
+        Name of the linearising transform.
+    mirage_prediction : numpy.ndarray or None
+        Discontinuous curve predicted by the mirage model, mean_j p_ij^L.
+    mirage_se : numpy.ndarray or None
+        SE of observed minus predicted under the mirage null.
+    mirage_band : tuple of numpy.ndarray or None
+        Bonferroni band (over scales) around the prediction that the observed curve must stay in.
+    breakpoint_params : float
+        Profile breakpoint on the companion, in parameters (NaN when no significant break).
+    breakpoint_ci : tuple of float
+        Its interval in parameters (item bootstrap, or delta method without items).
+    verdict : TaskVerdict
+    replication : ReplicationResult or None
+        Item-split confirmation of a threshold.
+    """
+
+    key: dict
+    params: np.ndarray
+    n_items: np.ndarray
+    discontinuous_metric: str | None
+    discontinuous: np.ndarray
+    continuous_metric: str | None
+    continuous: np.ndarray
+    companion: np.ndarray
+    transform: str | None
+    mirage_prediction: np.ndarray | None
+    mirage_se: np.ndarray | None
+    mirage_band: tuple[np.ndarray, np.ndarray] | None
+    breakpoint_params: float
+    breakpoint_ci: tuple[float, float]
+    verdict: TaskVerdict
+    replication: ReplicationResult | None
+
+
+@dataclass(frozen=True)
+class DetectResult:
+    """What :func:`detect` returns.
+
+    Attributes
+    ----------
+    verdicts : pandas.DataFrame
+        One row per (family, task) with the columns of :data:`VERDICT_COLUMNS` (``subtask`` and
+        ``n_shots`` only when the input has them).
+    tasks : tuple of TaskCurves
+        The same tasks in the same order, with the per-scale series behind each verdict.
+    alpha : float
+        BH false-discovery rate used.
+    seed : int
+    """
+
+    verdicts: pd.DataFrame
+    tasks: tuple[TaskCurves, ...]
+    alpha: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """Inputs of one task before the decision (internal)."""
+
+    key: dict
+    params: np.ndarray
+    n_items: np.ndarray
+    disc_name: str | None
+    disc: np.ndarray
+    comp_name: str | None
+    comp: np.ndarray
+    transform: Transform | None
+    pred: np.ndarray | None
+    pred_se: np.ndarray | None
+    item_matrix: np.ndarray | None  # (items, scales) raw companion per item, for resampling
+    answer_length: float | None = None  # mean target tokens (items with log-probs)
+
+
+def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
+    """A stream that depends on the seed and the task only (not on the other tasks)."""
+    tag = zlib.crc32(repr((purpose, *(str(v) for v in key.values()))).encode("utf-8"))
+    return np.random.default_rng(np.random.SeedSequence([seed, tag]))
+
+
+def _present(frame: pd.DataFrame, keys) -> list[str]:
+    return [k for k in keys if k in frame.columns and frame[k].notna().any()]
+
+
+def _curve_groups(frame: pd.DataFrame, keys: list[str]):
+    """(key dict, row positions) per curve, in sorted key order."""
+    if frame.empty:
+        return
+    codes = frame.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(codes.max() + 2))
+    for g in range(codes.max() + 1):
+        rows = order[bounds[g] : bounds[g + 1]]
+        first = frame.iloc[rows[0]]
+        yield {k: first[k] for k in keys}, rows
+
+
+def _scale_index(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct parameter counts (ascending) and each row's scale index. Models of the same size
+    in one family are pooled into one scale: the tests need one value per scale."""
+    uniq, inv = np.unique(params, return_inverse=True)
+    return uniq, inv.reshape(-1)
+
+
+def _group_mean(values: np.ndarray, code: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    ok = ~np.isnan(values)
+    cnt = np.bincount(code, weights=ok, minlength=n)
+    tot = np.bincount(code, weights=np.where(ok, values, 0.0), minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tot / cnt, cnt
+
+
+def _choose(available: dict[str, float], order) -> str | None:
+    """First metric in ``order`` that at least half of the task's rows support."""
+    for name in order:
+        if available.get(name, 0.0) >= 0.5:
+            return name
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Items
+
+
+def _item_curves(items: pd.DataFrame) -> list[_Curve]:
+    items = items.reset_index(drop=True)
+    if items["params"].isna().any():
+        raise InputError("detect needs a parameter count for every model (column 'params')")
+    fields = ItemFields(items)
+    avail = {
+        m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)
+    }
+    wanted = [m for m, mask in avail.items() if mask.any()]
+    if not wanted:
+        raise InputError("the items support no discontinuous or continuous metric")
+    scores = score_items(items, wanted)
+    # Per-item p(whole target) = prod_k p_k for text answers: q_ij of the mirage SE.
+    has_lp = avail["p_correct"] & ~avail["multiple_choice_grade"]
+    mirage = None
+    if has_lp.any() and "exact_match" in wanted:
+        sub = items.loc[has_lp].reset_index(drop=True)
+        mirage = mirage_curves(
+            sub, _subset_scores(scores, has_lp, ("exact_match",)), with_floor=False
+        ).curves
+    keys = _present(items, CURVE_KEYS)
+    item_ids = (
+        pd.factorize(items["item"], use_na_sentinel=False)[0]
+        if "item" in items.columns
+        else None
+    )
+    params_all = items["params"].to_numpy(dtype=float)
+    curves = []
+    for key, rows in _curve_groups(items, keys):
+        frac = {m: float(avail[m][rows].mean()) for m in avail}
+        disc_name = _choose(frac, ITEM_DISCONTINUOUS)
+        comp_name = _choose(frac, ITEM_COMPANIONS)
+        uniq, code = _scale_index(params_all[rows])
+        n_s = uniq.size
+        nan = np.full(n_s, np.nan)
+        disc, n_disc = (
+            _group_mean(scores.column(disc_name)[rows], code, n_s) if disc_name else (nan, nan)
+        )
+        comp, mat, transform = nan, None, None
+        if comp_name:
+            metric = get_metric(comp_name)
+            transform = metric.transform
+            raw = scores.column(comp_name)[rows]
+            comp, _ = _group_mean(raw, code, n_s)
+            ids = (
+                np.unique(item_ids[rows], return_inverse=True)[1].reshape(-1)
+                if item_ids is not None
+                else _within_scale_position(code)
+            )
+            mat = np.full((int(ids.max()) + 1, n_s), np.nan)
+            mat[ids, code] = raw
+        pred = pred_se = length = None
+        if disc_name == "exact_match" and mirage is not None:
+            pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code)
+        curves.append(
+            _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
+                   pred_se, mat, length)
+        )  # fmt: skip
+    return curves
+
+
+def _within_scale_position(code: np.ndarray) -> np.ndarray:
+    """Without item ids, the k-th row of each scale is taken as item k."""
+    out = np.empty(code.size, dtype=np.int64)
+    for s in np.unique(code):
+        idx = np.flatnonzero(code == s)
+        out[idx] = np.arange(idx.size)
+    return out
+
+
+def _subset_scores(scores, mask: np.ndarray, names):
+    from emergence.metrics import ItemScores
+
+    cols = [scores.metrics.index(n) for n in names if n in scores.metrics]
+    return ItemScores(tuple(scores.metrics[c] for c in cols), scores.values[mask][:, cols])
+
+
+def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code):
+    """Mirage prediction per scale (``em_direct`` of :func:`mirage_curves`: mean over items of
+    p_ij^L) and the SE of observed minus predicted under the mirage null.
+
+    Given the items' probabilities q_ij, exact match is Bernoulli(q_ij) under the mirage model,
+    so the mean difference has variance sum_j q_ij (1 - q_ij) / n^2 exactly; one pseudo-item
+    (+1) keeps the SE away from 0 when every q is 0 or 1.
+    """
+    sel = np.ones(len(mirage), dtype=bool)
+    for k, v in key.items():
+        sel &= (mirage[k] == v).to_numpy(dtype=bool)
+    cur = mirage.loc[sel]
+    if cur.empty:
+        return None, None, None
+    n_s = uniq.size
+    pos = np.searchsorted(uniq, cur["params"].to_numpy(dtype=float))
+    w = cur["n_items"].to_numpy(dtype=float)
+    num = np.bincount(pos, weights=w * cur["em_direct"].to_numpy(dtype=float), minlength=n_s)
+    den = np.bincount(pos, weights=w, minlength=n_s)
+    q = scores.column("p_correct")[rows]
+    q = np.where(has_lp[rows], q, np.nan)
+    ok = ~np.isnan(q)
+    var_sum = np.bincount(code, weights=np.where(ok, q * (1 - q), 0.0), minlength=n_s)
+    n = np.bincount(code, weights=ok, minlength=n_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pred = num / den
+        se = np.sqrt(var_sum + 1.0) / n
+    length = float(np.average(cur["mean_length"].to_numpy(dtype=float), weights=w))
+    if not np.all(np.isfinite(pred) & np.isfinite(se)):
+        return None, None, length
+    return pred, se, length
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregate scores
+
+
+def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
+    scores = scores[scores["params"].notna()].reset_index(drop=True)
+    if scores.empty:
+        return []
+    keys = _present(scores, CURVE_KEYS)
+    comp_specs = {name: (hib, t) for name, hib, t in SCORE_COMPANIONS}
+    curves = []
+    for key, rows in _curve_groups(scores, keys):
+        if tuple(key.get(k) for k in ("family", "task", "subtask", "n_shots")) in skip:
+            continue
+        part = scores.iloc[rows]
+        present = set(part["metric"].unique())
+        disc_name = next((m for m in SCORE_DISCONTINUOUS if m in present), None)
+        comp_name = next((m for m, *_ in SCORE_COMPANIONS if m in present), None)
+        uniq, _ = _scale_index(part["params"].to_numpy(dtype=float))
+        n_s = uniq.size
+        nan = np.full(n_s, np.nan)
+
+        def per_scale(metric, column="value", part=part, uniq=uniq, nan=nan, n_s=n_s):
+            m = part[part["metric"] == metric]
+            if column not in m.columns:
+                return nan.copy()
+            code = np.searchsorted(uniq, m["params"].to_numpy(dtype=float))
+            vals = pd.to_numeric(m[column], errors="coerce").to_numpy(dtype=float)
+            return _group_mean(vals, code, n_s)[0]
+
+        disc = per_scale(disc_name) if disc_name else nan
+        n_items = per_scale(disc_name, "n_items") if disc_name else nan
+        comp, transform = nan, None
+        if comp_name:
+            hib, transform = comp_specs[comp_name]
+            comp = per_scale(comp_name)
+        pred = pred_se = None
+        if disc_name in ("exact_match", "exact_str_match", "exact_match_accuracy") and (
+            "p_correct" in present
+        ):
+            # mean_j p_ij^L is the mean of p_correct; without the items the Bernoulli variance
+            # sum_j q_j(1 - q_j) is bounded by n q(1 - q), a conservative (wider) band
+            pred = per_scale("p_correct")
+            n = np.where(np.isfinite(n_items), n_items, np.nan)
+            pred_se = np.sqrt(n * pred * (1 - pred) + 1.0) / n
+            if not np.all(np.isfinite(pred) & np.isfinite(pred_se)):
+                pred = pred_se = None
+        curves.append(
+            _Curve(key, uniq, n_items, disc_name, disc, comp_name, comp, transform, pred,
+                   pred_se, None)
+        )  # fmt: skip
+    return curves
+
+
+def _companion_series(c: _Curve, values: np.ndarray | None = None) -> np.ndarray | None:
+    """Linearised companion, oriented higher-is-better (transforms already are)."""
+    if c.transform is None:
+        return None
+    return c.transform(c.comp if values is None else values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Breakpoint interval and replication
+
+
+def _bootstrap_psi_ci(c: _Curve, x: np.ndarray, ok: np.ndarray, n_boot: int, seed: int):
+    """Percentile interval of the breakpoint over item resamples (paired across scales)."""
+    mat = c.item_matrix
+    present = ~np.isnan(mat)
+    reps = bootstrap_means(
+        np.where(present, mat, 0.0), present.astype(float), n_boot, _task_rng(seed, c.key, "psi")
+    )
+    z = _companion_series(c, reps)[:, ok]
+    z = z[np.all(np.isfinite(z), axis=1)]
+    if z.shape[0] < max(20, n_boot // 2):
+        return (float("nan"), float("nan"))
+    # the same statistic that located the break, re-maximised on each resample; a location is
+    # a midpoint between scales, so widen to the bracketing scales
+    psi = sharp_break_locations(x, z)
+    lo, hi = np.quantile(psi, [0.025, 0.975])
+    return (float(x[x < lo].max(initial=x.min())), float(x[x > hi].min(initial=x.max())))
+
+
+def _replicate(c: _Curve, x: np.ndarray, ok: np.ndarray, seed: int) -> ReplicationResult | None:
+    """Item split: psi on a random half of the items, fixed-psi t-test on the other half."""
+    mat = c.item_matrix
+    n = mat.shape[0]
+    if n < 4:
+        return None
+    perm = _task_rng(seed, c.key, "split").permutation(n)
+    halves = []
+    for idx in (perm[: n // 2], perm[n // 2 :]):
+        with np.errstate(invalid="ignore"):
+            means = np.nanmean(mat[idx], axis=0) if idx.size else np.full(mat.shape[1], np.nan)
+        halves.append(_companion_series(c, means)[ok])
+    if not all(np.all(np.isfinite(h)) for h in halves):
+        return None
+    return sharp_split_replication(x, halves[0], halves[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationResult | None,
+          alpha: float) -> str:  # fmt: skip
+    if label == "underpowered":
+        advice = {
+            "no discontinuous": "add exact-match or multiple-choice-grade scores to ask whether "
+            "the task looks emergent at all",
+            "missing at": "score the discontinuous metric at every scale",
+            "scales <": "evaluate more model sizes of this family (at least 6)",
+            "items per scale": "score more items per scale (at least 50)",
+            "continuous": "provide log-probs of the targets (or choice log-probs) so a "
+            "continuous metric can be computed",
+            "censored": "the continuous metric sits at its bound at most scales; use a metric "
+            "with more resolution (e.g. log-probs)",
+        }
+        tip = next((v for k, v in advice.items() if k in reason), "")
+        return f"{reason}: {tip}" if tip else reason
+    if label == "threshold":
+        where = ""
+        if curve is not None and np.isfinite(curve.breakpoint_params):
+            where = f" near {curve.breakpoint_params:.3g} params"
+        rep_txt = ""
+        if rep is not None:
+            ok = rep.p_value <= alpha
+            rep_txt = (
+                f"; replicates on held-out items (p = {rep.p_value:.2g})"
+                if ok
+                else f"; does NOT replicate on held-out items (p = {rep.p_value:.2g})"
+            )
+        return f"{reason}{where}{rep_txt}"
+    if label == "mirage":
+        return (
+            f"{reason}: the jump is what a smoothly improving per-token probability predicts; "
+            "report the continuous metric"
+        )
+    if label == "ambiguous":
+        return f"{reason}; inspect the per-scale curves before drawing a conclusion"
+    return reason
+
+
+def detect(
+    tables_or_items: Tables | pd.DataFrame | None,
+    scores: pd.DataFrame | None = None,
+    *,
+    alpha: float = 0.05,
+    seed: int = 0,
+    bootstrap: int = 500,
+    min_scales: int = 6,
+    min_items: int = 50,
+    n_sim: int | None = None,
+) -> DetectResult:
+    """Verdict per (family, task): threshold, mirage, smooth, underpowered or ambiguous.
+
+    Parameters
+    ----------
+    tables_or_items : Tables or pandas.DataFrame or None
+        Loaded tables (items and/or scores), or an items table.
+    scores : pandas.DataFrame, optional
+        Aggregate scores table (used for tasks that have no items).
+    alpha : float, default 0.05
+        Benjamini-Hochberg false-discovery rate across tasks, and the level of the item-split
+        replication test.
+    seed : int, default 0
+        Seed of the item bootstrap and of the item split (each task has its own stream).
+    bootstrap : int, default 500
+        Item-bootstrap replicates for the breakpoint interval (0, or no items: the scales
+        bracketing the break).
+    min_scales, min_items : int
+        Below these a task is ``underpowered``.
+    n_sim : int, optional
+        Monte Carlo draws of the sharp-break test. Its p-value is at least 1 / (n_sim + 1),
+        and BH needs p <= alpha / m for a lone discovery among m tasks, so the default is
+        max(2000, 2 m / alpha).
+
+    Returns
+    -------
+    DetectResult
+    """
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1), got {alpha}")
+    if isinstance(tables_or_items, Tables):
+        items, scores = tables_or_items.items, (
+            tables_or_items.scores if scores is None else scores
+        )
+    else:
+        items = tables_or_items
+    curves: list[_Curve] = []
+    if items is not None and len(items):
+        curves.extend(_item_curves(items))
+    done = {tuple(c.key.get(k) for k in CURVE_KEYS) for c in curves}
+    if scores is not None and len(scores):
+        curves.extend(_score_curves(scores, done))
+    if not curves:
+        raise InputError("no (family, task) with items or scores to assess")
+
+    if n_sim is None:
+        n_sim = max(2000, int(np.ceil(2 * len(curves) / alpha)))
+    evidence: list[TaskEvidence] = []
+    with progress(curves, "assessing tasks") as bar:
+        for c in bar:
+            evidence.append(_assess(c, min_scales, min_items, alpha, seed, n_sim))
+    verdicts = classify_tasks(evidence, fdr=alpha)
+
+    rows, out = [], []
+    for c, v in zip(curves, verdicts, strict=True):
+        x = np.log10(c.params)
+        z = _companion_series(c)
+        ok = np.isfinite(z) if z is not None else np.zeros(x.size, dtype=bool)
+        psi_p, ci = float("nan"), (float("nan"), float("nan"))
+        rep = None
+        ev = v.evidence
+        # a located upward break (threshold, or ambiguous because it sits off the jump)
+        broke = (
+            ev.underpowered_reason is None
+            and ev.looks_emergent
+            and v.q_value <= alpha
+            and ev.break_accelerates is not False
+        )
+        if broke:
+            psi_p = float(f"{10.0**ev.psi:.6g}")
+            if c.item_matrix is not None and bootstrap > 0:
+                lo, hi = _bootstrap_psi_ci(c, x[ok], ok, bootstrap, seed)
+            else:
+                lo, hi = ev.psi_bracket
+            ci = (float(f"{10.0**lo:.6g}"), float(f"{10.0**hi:.6g}"))
+        if v.label == "threshold" and c.item_matrix is not None:
+            rep = _replicate(c, x[ok], ok, seed)
+        band = None
+        if c.pred is not None:
+            half = stats.norm.isf(0.025 / c.params.size) * c.pred_se
+            band = (c.pred - half, c.pred + half)
+        tc = TaskCurves(
+            key=c.key, params=c.params, n_items=c.n_items, discontinuous_metric=c.disc_name,
+            discontinuous=c.disc, continuous_metric=c.comp_name, continuous=c.comp,
+            companion=z if z is not None else np.full(x.size, np.nan),
+            transform=c.transform.name if c.transform else None, mirage_prediction=c.pred,
+            mirage_se=c.pred_se, mirage_band=band, breakpoint_params=psi_p, breakpoint_ci=ci,
+            verdict=v, replication=rep,
+        )  # fmt: skip
+        out.append(tc)
+        n_items = np.nanmin(c.n_items) if np.isfinite(c.n_items).any() else np.nan
+        rows.append(
+            {
+                **{k: c.key.get(k) for k in CURVE_KEYS},
+                "verdict": v.label,
+                "n_scales": int(c.params.size),
+                "n_items": int(n_items) if np.isfinite(n_items) else pd.NA,
+                "discontinuous_metric": c.disc_name,
+                "discontinuous_pvalue": ev.screen_p,
+                "continuous_metric": c.comp_name,
+                "continuous_transform": c.transform.name if c.transform else None,
+                "continuous_pvalue": ev.primary_p,
+                "q_value": v.q_value,
+                "breakpoint_params": psi_p,
+                "breakpoint_ci_low": ci[0],
+                "breakpoint_ci_high": ci[1],
+                "replicates": pd.NA if rep is None else bool(rep.p_value <= alpha),
+                "breakthroughness": ev.breakthroughness,
+                "mirage_max_z": ev.mirage_max_z,
+                "note": _note(v.label, v.reason, tc, rep, alpha),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["n_items"] = frame["n_items"].astype("Int64")
+    frame["replicates"] = frame["replicates"].astype("boolean")
+    frame["n_shots"] = frame["n_shots"].astype("Int64") if frame["n_shots"].notna().any() else None
+    cols = [c for c in VERDICT_COLUMNS if c not in ("subtask", "n_shots") or frame[c].notna().any()]
+    return DetectResult(frame[cols].reset_index(drop=True), tuple(out), alpha, seed)
+
+
+def _assess(
+    c: _Curve, min_scales: int, min_items: int, alpha: float, seed: int, n_sim: int
+) -> TaskEvidence:
+    x = np.log10(c.params)
+    disc = c.disc
+    if c.disc_name is None or not np.all(np.isfinite(disc)):
+        # no discontinuous metric at every scale: nothing can look emergent
+        n = c.params.size
+        reason = (
+            "no discontinuous metric (exact match or multiple-choice grade)"
+            if c.disc_name is None
+            else f"{c.disc_name} missing at {int((~np.isfinite(disc)).sum())} of {n} scales"
+        )
+        nan2 = (float("nan"), float("nan"))
+        return TaskEvidence(
+            n, None, float("nan"), float("nan"), float("nan"), float("nan"), nan2, nan2, False,
+            None, float("nan"), reason,
+        )  # fmt: skip
+    n_items = int(np.nanmin(c.n_items)) if np.isfinite(c.n_items).any() else None
+    return assess_task(
+        x,
+        disc,
+        _companion_series(c),
+        mirage_prediction=c.pred,
+        mirage_se=c.pred_se,
+        n_items=n_items,
+        min_scales=min_scales,
+        min_items=min_items,
+        primary="sharp",
+        answer_length=c.answer_length,
+        seed=seed,
+        n_sim=n_sim,
+    )
+
+
+def detect_tables(
+    tables_or_items: Tables | pd.DataFrame | None,
+    scores: pd.DataFrame | None = None,
+    **kwargs,
+) -> pd.DataFrame:
+    """The verdict table of :func:`detect` (same parameters)."""
+    return detect(tables_or_items, scores, **kwargs).verdicts
+
+
+# ---------------------------------------------------------------------------------------------
+# Where does apparent emergence live? (Schaeffer et al. 2023, Sec. 4: per metric)
+
+METRIC_KINDS = {
+    "exact_match": "discontinuous",
+    "multiple_choice_grade": "discontinuous",
+    "exact_str_match": "discontinuous",
+    "exact_match_accuracy": "discontinuous",
+    "bert_score_accuracy": "discontinuous",
+    "token_edit_distance": "continuous",
+    "char_edit_distance": "continuous",
+    "edit_distance": "continuous",
+    "bert_score_f1": "continuous",
+    "single_bert_score": "continuous",
+    "target_logprob": "continuous",
+    "mean_token_logprob": "continuous",
+    "per_token_prob": "continuous",
+    "p_correct": "continuous",
+    "brier": "continuous",
+    "brier_bigbench": "continuous",
+    "brier_score": "continuous",
+    "log_likelihood": "continuous",
+}
+LOWER_IS_BETTER = {
+    "token_edit_distance",
+    "char_edit_distance",
+    "edit_distance",
+    "brier",
+    "brier_bigbench",
+    "brier_score",
+}
+
+
+def screen_curves(scores: pd.DataFrame, *, min_scales: int = 6) -> pd.DataFrame:
+    """Step 1 of the verdict (does it look emergent?) on every metric curve of a scores table.
+
+    One curve per (family, task[, subtask][, n_shots], metric); duplicate rows of one model
+    (e.g. seeds) are averaged and models of the same size pooled. Lower-is-better metrics are
+    flipped first. The screen is run noise-blind (``n_items=None``: unweighted Davies and the
+    breakthroughness fallback) so that every metric is judged by the same rule whatever its
+    units.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Scores table (``family``, ``params``, ``task``, ``metric``, ``value``, ...).
+    min_scales : int, default 6
+        Curves with fewer distinct sizes are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``family``, ``task``, ``subtask``, ``n_shots``, ``metric``, ``metric_kind``
+        (:data:`METRIC_KINDS`, ``other`` when unknown), ``n_scales``, ``looks_emergent``,
+        ``screen_p``, ``sharp_jump``, ``breakthroughness``.
+    """
+    from emergence.detect.verdict import emergence_screen
+
+    frame = scores[scores["params"].notna() & scores["value"].notna()].copy()
+    keys = [k for k in CURVE_KEYS if k in frame.columns]
+    frame[keys] = frame[keys].astype(object).where(frame[keys].notna(), "")
+    means = frame.groupby([*keys, "metric", "params"], sort=True)["value"].mean().reset_index()
+    rows = []
+    for key, grp in means.groupby([*keys, "metric"], sort=True):
+        if len(grp) < min_scales:
+            continue
+        metric = key[-1]
+        y = grp["value"].to_numpy(dtype=float)
+        if metric in LOWER_IS_BETTER:
+            y = -y
+        scr = emergence_screen(np.log10(grp["params"].to_numpy(dtype=float)), y)
+        rows.append(
+            dict(zip([*keys, "metric"], key, strict=True))
+            | {
+                "metric_kind": METRIC_KINDS.get(metric, "other"),
+                "n_scales": len(grp),
+                "looks_emergent": scr.looks_emergent,
+                "screen_p": scr.p_value,
+                "sharp_jump": scr.sharp_jump,
+                "breakthroughness": scr.breakthroughness,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def emergence_by_metric(screened: pd.DataFrame) -> pd.DataFrame:
+    """Per metric: how many curves were screened and how many look emergent.
+
+    Parameters
+    ----------
+    screened : pandas.DataFrame
+        Output of :func:`screen_curves`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``metric``, ``metric_kind``, ``curves``, ``emergent``, ``share``; discontinuous metrics
+        first, then by share.
+    """
+    out = (
+        screened.groupby(["metric", "metric_kind"], sort=True)["looks_emergent"]
+        .agg(curves="size", emergent="sum")
+        .reset_index()
+    )
+    out["emergent"] = out["emergent"].astype(int)
+    out["share"] = out["emergent"] / out["curves"]
+    rank = out["metric_kind"].map({"discontinuous": 0, "continuous": 1}).fillna(2)
+    return (
+        out.assign(_r=rank)
+        .sort_values(["_r", "share"], ascending=[True, False])
+        .drop(columns="_r")
+        .reset_index(drop=True)
+    )

@@ -1,0 +1,149 @@
+"""Table-level detect: items and aggregate scores in, one verdict row per (family, task) out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from emergence.cli import COMMANDS, cli
+from emergence.detect.tables import VERDICT_COLUMNS, detect, detect_tables
+from emergence.detect.verdict import LABELS
+from emergence.errors import InputError
+from emergence.metrics import rescore
+from emergence.simulate import simulate_tasks
+
+SPECS = [
+    ("threshold", 12, 300),
+    ("threshold", 10, 200),
+    ("mirage", 12, 300),
+    ("mirage", 11, 250),
+    ("smooth", 12, 300),
+    ("mirage", 5, 200),
+]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_tasks(SPECS, seed=4)
+
+
+@pytest.fixture(scope="module")
+def result(sim):
+    return detect(sim.items, seed=1, bootstrap=200)
+
+
+def test_one_row_per_task_with_the_issue_columns(result, sim):
+    v = result.verdicts
+    assert len(v) == len(SPECS) == len(result.tasks)
+    required = [c for c in VERDICT_COLUMNS if c not in ("subtask", "n_shots")]
+    assert list(v.columns) == required
+    assert v.verdict.isin(LABELS).all()
+    assert (v.discontinuous_metric == "exact_match").all()
+    # pre-registered companion: log-probs exist, so log mean per-token cross-entropy
+    assert (v.continuous_metric == "mean_token_logprob").all()
+    assert (v.continuous_transform == "neg_log_neg").all()
+    assert v.note.str.len().gt(10).all()
+    assert v.n_items.tolist() == [s[2] for s in SPECS]
+
+
+def test_known_truth_on_clear_cases(result, sim):
+    v = result.verdicts.merge(sim.truth[["family", "true_class", "center_params"]], on="family")
+    thr = v[v.true_class == "threshold"]
+    assert (thr.verdict == "threshold").all()
+    assert thr.replicates.astype(bool).all()
+    # the interval (bracketing scales) contains the true N*
+    assert ((thr.breakpoint_ci_low <= thr.center_params)
+            & (thr.center_params <= thr.breakpoint_ci_high)).all()  # fmt: skip
+    assert (v[v.true_class == "smooth"].verdict == "smooth").all()
+    five = v[v.n_scales == 5].iloc[0]
+    assert five.verdict == "underpowered" and "at least 6" in five.note
+    # no break -> no breakpoint and no replication
+    rest = v[v.verdict != "threshold"]
+    assert rest.breakpoint_params.isna().all() and rest.replicates.isna().all()
+
+
+def test_deterministic_for_a_seed(sim, result):
+    again = detect(sim.items, seed=1, bootstrap=200).verdicts
+    pd.testing.assert_frame_equal(again, result.verdicts)
+
+
+def test_mirage_standard_error_is_calibrated():
+    # Under the mirage model exact match is Bernoulli(p_ij^L): (observed - predicted) / SE must
+    # be about N(0, 1) at every scale with enough expected successes (a little under-dispersed:
+    # the +1 pseudo-item in the variance makes the band slightly conservative).
+    sim = simulate_tasks([("mirage", 12, 300)] * 12, seed=9)
+    res = detect(sim.items, bootstrap=0)
+    z = np.concatenate([
+        ((t.discontinuous - t.mirage_prediction) / t.mirage_se)[t.mirage_prediction * 300 > 5]
+        for t in res.tasks
+    ])  # fmt: skip
+    assert z.size > 60
+    assert abs(z.mean()) < 0.3
+    assert 0.5 < z.var() < 1.3
+
+
+def test_aggregate_scores_give_the_same_threshold_calls(sim, result):
+    scores = rescore(sim.items, n_boot=0)
+    agg = detect_tables(None, scores, seed=1)
+    assert (agg.continuous_metric == "mean_token_logprob").all()
+    merged = agg.merge(result.verdicts, on=["family", "task"], suffixes=("_agg", "_items"))
+    same = merged.verdict_agg == merged.verdict_items
+    assert same[merged.verdict_items == "threshold"].all()
+    # without items there is nothing to split: replication is empty
+    assert agg.replicates.isna().all()
+
+
+def test_companion_falls_back_to_edit_distance(sim):
+    items = sim.items.drop(columns=["target_logprobs"])
+    v = detect_tables(items, bootstrap=0)
+    assert (v.continuous_metric == "token_edit_distance").all()
+    # without log-probs there is no p^L prediction: no task can be named a mirage
+    assert not (v.verdict == "mirage").any()
+
+
+def test_bad_input():
+    with pytest.raises(InputError):
+        detect(pd.DataFrame(), None)
+    with pytest.raises(InputError):
+        detect(pd.DataFrame({"x": [1]}), None, alpha=1.5)
+
+
+def test_cli_writes_one_row_per_task(tmp_path, sim, monkeypatch):
+    monkeypatch.setitem(COMMANDS, "detect", "emergence.commands.detect:detect")
+    items = tmp_path / "items.parquet"
+    sim.items.iloc[: sim.items.shape[0] // 2].to_parquet(items)
+    out = tmp_path / "verdicts.csv"
+    args = ["-q", "detect", str(items), "-o", str(out), "--seed", "3", "--alpha", "0.1",
+            "--bootstrap", "50"]  # fmt: skip
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(out)
+    assert set(frame.verdict) <= set(LABELS) and frame.family.is_unique
+    again = tmp_path / "again.csv"
+    CliRunner().invoke(cli, [*args[:3], "-o", str(again), *args[5:]])
+    assert again.read_bytes() == out.read_bytes()
+    res = CliRunner().invoke(cli, ["detect", str(items), "--format", "json"])
+    assert res.exit_code == 0 and res.output.lstrip().startswith("[")
+
+
+def test_multiple_choice_items_use_grade_and_p_correct():
+    rng = np.random.default_rng(0)
+    rows = []
+    for s, p in enumerate(np.logspace(7, 11, 9)):
+        skill = 3 / (1 + np.exp(-(np.log10(p) - 9) / 0.4))
+        for j in range(120):
+            lp = rng.normal(0, 1, 4)
+            lp[j % 4] += skill + rng.normal(0, 0.5)
+            rows.append({
+                "family": "mc", "model": f"m{s}", "params": p, "task": "mc", "item": f"i{j}",
+                "choices": ["a", "b", "c", "d"], "correct_choice": j % 4,
+                "choice_logprobs": (lp - np.log(np.exp(lp).sum())).tolist(),
+            })  # fmt: skip
+    (row,) = detect_tables(pd.DataFrame(rows), bootstrap=50).itertuples()
+    assert row.discontinuous_metric == "multiple_choice_grade"
+    assert row.continuous_metric == "p_correct" and row.continuous_transform == "neg_log_neg_log"
+    # MC grade is an argmax, not p^L: no mirage prediction is made
+    assert np.isnan(row.mirage_max_z)
+    assert row.verdict in ("threshold", "ambiguous")
