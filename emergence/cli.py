@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "detect": "emergence.commands.detect:detect",
     "fit": "emergence.commands.fit:fit",
     "formats": "emergence.commands.formats:formats",
+    "report": "emergence.commands.report:report",
     "rescore": "emergence.commands.rescore:rescore",
     "summary": "emergence.commands.summary:summary",
     "simulate": "emergence.commands.simulate:simulate",
@@ -27,6 +28,8 @@ COMMANDS: dict[str, str] = {
 
 EPILOG = """\b
 Examples:
+  emergence report                       # bundled demo data -> reports/emergence-report.html
+  emergence report results/ -o reports/pythia.html --title "Pythia suite"
   emergence summary benchmarks_data/
   emergence simulate out/ --seed 1
   emergence detect benchmarks_data/ -o verdicts.csv

@@ -1,0 +1,445 @@
+"""Run the stages a report needs on loaded tables: metrics (rescore), detect and fit.
+
+:func:`analyse` takes the tidy tables of :func:`emergence.load` and returns an :class:`Analysis`,
+a frozen bundle of every result the HTML report renders (the report itself computes nothing).
+Only the public APIs of the stages are called.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .load import Tables
+
+#: Columns :attr:`Analysis.verdicts` always has (the detect stage's table-level contract).
+VERDICT_COLUMNS = (
+    "family", "task", "verdict", "n_scales", "n_items", "discontinuous_metric",
+    "discontinuous_pvalue", "continuous_metric", "continuous_pvalue", "q_value",
+    "breakpoint_params", "breakpoint_ci_low", "breakpoint_ci_high", "note",
+)  # fmt: skip
+#: Extra per-task statistics shown in the task sections (:attr:`Analysis.statistics`).
+STATISTIC_COLUMNS = (
+    "family", "task", "breakthroughness", "looks_emergent", "jump_low_params",
+    "jump_high_params", "psi_in_jump", "mirage_max_z", "mirage_consistent",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file that was read.
+
+    Attributes
+    ----------
+    path : str
+        As given to (or found by) the loader.
+    sha256 : str
+        Hex digest of the file's bytes.
+    size : int
+        Bytes.
+    """
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the analysis was run (everything needed to reproduce it besides the inputs)."""
+
+    seed: int
+    alpha: float
+    bootstrap: int
+    level: float
+    version: str = __version__
+
+
+@dataclass(frozen=True)
+class ScalingFit:
+    """Chinchilla Approach-3 fit of one family's losses, with what the report draws.
+
+    Attributes
+    ----------
+    family : str
+        Family name (``"all"`` when the losses carry no family).
+    data : pandas.DataFrame
+        The runs: ``params, tokens, flops, loss`` plus ``predicted`` and ``residual``
+        (log observed - log predicted; NaN without a fit).
+    fit : emergence.fit.FitResult or None
+    bootstrap : emergence.fit.BootstrapResult or None
+        Percentile bootstrap over runs (parameters and allocation).
+    frontier : emergence.fit.ComputeOptimal or None
+        Compute-optimal N, D and loss over a grid of budgets spanning the data.
+    backtest : emergence.fit.BacktestResult or None
+        Fit on the runs below ``backtest.cut`` FLOP, prediction of the others.
+    notes : tuple of str
+        Why something is missing (no fit, no frontier, no backtest).
+    curves : pandas.DataFrame or None
+        The fitted law along each compute budget of the data (``budget, params, tokens,
+        predicted``), for drawing.
+    isoflop : emergence.fit.IsoflopResult or None
+        Approach 2 (isoFLOP parabola minima), when the runs form isoFLOP groups: a cross-check
+        of the Approach-3 allocation.
+    """
+
+    family: str
+    data: pd.DataFrame
+    fit: Any = None
+    bootstrap: Any = None
+    frontier: Any = None
+    backtest: Any = None
+    notes: tuple[str, ...] = ()
+    curves: pd.DataFrame | None = None
+    isoflop: Any = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the report shows, computed by the stages.
+
+    Attributes
+    ----------
+    inputs : tuple of InputFile
+        Files read, with checksums.
+    models : pandas.DataFrame
+        ``family, model, params``: one row per evaluated model (items or scores), sorted.
+    tasks : pandas.DataFrame
+        ``family, task, n_scales, n_items`` (largest item count over scales).
+    scores : pandas.DataFrame
+        The rescored scores table (bootstrap ``ci_low``/``ci_high``) plus passed-through scores.
+    mirage : pandas.DataFrame or None
+        The mirage model's exact match per scale, as the detect stage tested it
+        (``family, task, params, predicted, band_low, band_high``); None without per-token
+        log-probabilities.
+    verdicts : pandas.DataFrame
+        One row per (family, task) from :func:`emergence.detect.detect` (at least
+        :data:`VERDICT_COLUMNS`).
+    statistics : pandas.DataFrame
+        Extra evidence per (family, task), :data:`STATISTIC_COLUMNS`.
+    scaling : tuple of ScalingFit
+        One per family with losses.
+    settings : Settings
+    detect_source : str
+        Which detect API produced the verdicts.
+    """
+
+    inputs: tuple[InputFile, ...]
+    models: pd.DataFrame
+    tasks: pd.DataFrame
+    scores: pd.DataFrame
+    mirage: pd.DataFrame | None
+    verdicts: pd.DataFrame
+    statistics: pd.DataFrame
+    scaling: tuple[ScalingFit, ...]
+    settings: Settings
+    detect_source: str = field(default="emergence.detect.detect")
+
+
+def file_digests(paths: tuple[str, ...] | list[str]) -> tuple[InputFile, ...]:
+    """SHA-256 and size of each file (in the order given)."""
+    out = []
+    for p in paths:
+        digest = hashlib.sha256()
+        with open(p, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        out.append(InputFile(str(p), digest.hexdigest(), Path(p).stat().st_size))
+    return tuple(out)
+
+
+def analyse(
+    tables: Tables,
+    seed: int = 0,
+    alpha: float = 0.05,
+    bootstrap: int = 1000,
+    level: float = 0.95,
+) -> Analysis:
+    """Rescore, fit and detect: every result the report renders.
+
+    Parameters
+    ----------
+    tables : emergence.load.Tables
+        What :func:`emergence.load` returned.
+    seed : int
+        Seed of every bootstrap (items and scaling-law fits).
+    alpha : float
+        False-discovery rate for threshold calls (Benjamini-Hochberg across tasks).
+    bootstrap : int
+        Bootstrap replicates for the score intervals, the breakpoint intervals and the
+        scaling-law parameter intervals.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    InputError
+        The tables hold nothing to analyse.
+    """
+    from .metrics import rescore
+
+    if tables.items.empty and tables.scores.empty and tables.losses.empty:
+        raise InputError("nothing to analyse: no items, scores or losses were found")
+    items = tables.items if not tables.items.empty else None
+    scores = tables.scores if not tables.scores.empty else None
+    scored = (
+        rescore(items, scores, n_boot=bootstrap, seed=seed, level=level)
+        if items is not None or scores is not None
+        else pd.DataFrame(columns=["family", "model", "params", "task", "metric", "value"])
+    )
+    scored = with_task_labels(scored)
+    verdicts, statistics, curves = detect_frames(_detect(tables, alpha, seed, bootstrap))
+    return Analysis(
+        inputs=file_digests(tables.sources),
+        models=_models(tables),
+        tasks=_tasks(scored),
+        scores=scored,
+        mirage=curves,
+        verdicts=verdicts,
+        statistics=statistics,
+        scaling=scaling_fits(tables.losses, seed=seed, bootstrap=bootstrap, level=level),
+        settings=Settings(seed=seed, alpha=alpha, bootstrap=bootstrap, level=level),
+    )
+
+
+def _models(tables: Tables) -> pd.DataFrame:
+    parts = [
+        t[["family", "model", "params"]]
+        for t in (tables.items, tables.scores)
+        if not t.empty and {"family", "model", "params"} <= set(t.columns)
+    ]
+    if not parts:
+        return pd.DataFrame({"family": [], "model": [], "params": []})
+    frame = pd.concat(parts, ignore_index=True).drop_duplicates(["family", "model"])
+    return frame.sort_values(["family", "params", "model"], kind="stable").reset_index(drop=True)
+
+
+def _tasks(scores: pd.DataFrame) -> pd.DataFrame:
+    if scores.empty:
+        return pd.DataFrame({"family": [], "task": [], "n_scales": [], "n_items": []})
+    grouped = scores.groupby(["family", "task"], sort=True)
+    out = grouped["params"].nunique().rename("n_scales").to_frame()
+    if "n_items" in scores.columns:
+        out["n_items"] = grouped["n_items"].max()
+    else:
+        out["n_items"] = np.nan
+    return out.reset_index()
+
+
+# --- detect: per (family, task) verdicts ------------------------------------------------------
+
+
+def _detect(tables: Tables, alpha: float, seed: int, bootstrap: int) -> Any:
+    """Run the detect stage's table-level entry point (None when nothing can be assessed)."""
+    from .detect import detect
+
+    try:
+        return detect(tables, alpha=alpha, seed=seed, bootstrap=bootstrap)
+    except InputError:
+        if tables.items.empty and tables.scores.empty:
+            return None  # losses only: no task to assess
+        raise
+
+
+def task_label(task: object, subtask: object = None, n_shots: object = None) -> str:
+    """The name a report uses for a task: ``task``, ``task / subtask``, ``task / 5-shot``.
+
+    The verdict unit of the detect stage is (family, task[, subtask][, n_shots]); the report
+    shows one section per such label.
+    """
+    parts = [str(task)]
+    if subtask is not None and not pd.isna(subtask):
+        parts.append(str(subtask))
+    if n_shots is not None and not pd.isna(n_shots):
+        parts.append(f"{int(n_shots)}-shot")
+    return " / ".join(parts)
+
+
+def with_task_labels(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with ``task`` replaced by :func:`task_label` where it has subtask or n_shots."""
+    if frame is None or frame.empty:
+        return frame
+    extra = [c for c in ("subtask", "n_shots") if c in frame.columns and frame[c].notna().any()]
+    if not extra:
+        return frame
+    sub = frame["subtask"] if "subtask" in extra else [None] * len(frame)
+    shots = frame["n_shots"] if "n_shots" in extra else [None] * len(frame)
+    labels = [task_label(t, s, n) for t, s, n in zip(frame["task"], sub, shots, strict=True)]
+    return frame.assign(task=labels)
+
+
+def _task_key(key: dict) -> dict:
+    label = task_label(key.get("task"), key.get("subtask"), key.get("n_shots"))
+    return {"family": key.get("family"), "task": label}
+
+
+def detect_frames(result: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Verdicts, extra statistics and the tested mirage curves from a detect result.
+
+    Parameters
+    ----------
+    result : emergence.detect.tables.DetectResult or None
+
+    Returns
+    -------
+    verdicts : pandas.DataFrame
+        The detect stage's verdict table (at least :data:`VERDICT_COLUMNS`).
+    statistics : pandas.DataFrame
+        :data:`STATISTIC_COLUMNS`, one row per verdict row.
+    mirage : pandas.DataFrame or None
+        ``family, task, params, predicted, band_low, band_high``: the exact match the mirage
+        model predicts at each scale and the band the observed curve had to stay in.
+    """
+    if result is None:
+        verdicts = pd.DataFrame({c: pd.Series(dtype=object) for c in VERDICT_COLUMNS})
+        stats = pd.DataFrame({c: pd.Series(dtype=object) for c in STATISTIC_COLUMNS})
+        return verdicts, stats, None
+    stats, curves = [], []
+    for tc in result.tasks:
+        ev = tc.verdict.evidence
+        stats.append({
+            **_task_key(tc.key), "breakthroughness": ev.breakthroughness,
+            "looks_emergent": ev.looks_emergent, "jump_low_params": _exp10(ev.jump_region[0]),
+            "jump_high_params": _exp10(ev.jump_region[1]), "psi_in_jump": ev.psi_in_jump,
+            "mirage_max_z": ev.mirage_max_z, "mirage_consistent": ev.mirage_consistent,
+        })  # fmt: skip
+        if tc.mirage_prediction is not None:
+            low, high = tc.mirage_band if tc.mirage_band is not None else (None, None)
+            curves.append(pd.DataFrame({
+                **_task_key(tc.key), "params": tc.params, "predicted": tc.mirage_prediction,
+                "band_low": np.nan if low is None else np.clip(low, 0.0, 1.0),
+                "band_high": np.nan if high is None else np.clip(high, 0.0, 1.0),
+            }))  # fmt: skip
+    mirage = pd.concat(curves, ignore_index=True) if curves else None
+    verdicts = with_task_labels(result.verdicts)
+    return verdicts, pd.DataFrame(stats, columns=list(STATISTIC_COLUMNS)), mirage
+
+
+def _exp10(value: float) -> float:
+    return float(10.0**value) if math.isfinite(value) else math.nan
+
+
+# --- fit: scaling laws from the losses table ----------------------------------------------------
+
+
+def scaling_fits(
+    losses: pd.DataFrame, seed: int = 0, bootstrap: int = 1000, level: float = 0.95
+) -> tuple[ScalingFit, ...]:
+    """Chinchilla fit, bootstrap, compute-optimal frontier and backtest per family.
+
+    Parameters
+    ----------
+    losses : pandas.DataFrame
+        Losses table (``params, tokens, loss``; ``family`` and ``flops`` optional).
+    seed, bootstrap, level
+        Bootstrap seed, resamples (0: none) and confidence level.
+
+    Returns
+    -------
+    tuple of ScalingFit
+        One per family (sorted), empty without losses.
+    """
+    if losses is None or losses.empty:
+        return ()
+    frame = losses.copy()
+    if "family" not in frame.columns:
+        frame["family"] = "all"
+    frame["family"] = frame["family"].fillna("all")
+    if "flops" not in frame.columns:
+        frame["flops"] = np.nan
+    n, d = frame["params"].to_numpy(float), frame["tokens"].to_numpy(float)
+    flops = frame["flops"].to_numpy(float)
+    frame["flops"] = np.where(np.isfinite(flops), flops, 6.0 * n * d)
+    return tuple(
+        _fit_family(str(fam), g.reset_index(drop=True), seed, bootstrap, level)
+        for fam, g in frame.groupby("family", sort=True)
+    )
+
+
+def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: float) -> ScalingFit:
+    from .fit import backtest_chinchilla, bootstrap_chinchilla, chinchilla_predict
+    from .fit import compute_optimal as optimal
+
+    cols = ["params", "tokens", "flops", "loss"]
+    data = g[cols].sort_values(["flops", "params"], kind="stable").reset_index(drop=True)
+    n, d, y, c = (data[k].to_numpy(float) for k in ("params", "tokens", "loss", "flops"))
+    notes: list[str] = []
+    try:
+        from .fit import fit_chinchilla
+
+        fit = fit_chinchilla(n, d, y, source=f"losses of {family}")
+    except InputError as err:
+        data = data.assign(predicted=np.nan, residual=np.nan)
+        return ScalingFit(family, data, notes=(f"no Chinchilla fit: {err}",))
+    pred = chinchilla_predict(fit.params, n, d)
+    data = data.assign(predicted=pred, residual=np.log(y) - np.log(pred))
+    boot = None
+    if n_boot:
+        # degenerate refits (a coefficient running off to ~1e15) overflow the SE's square;
+        # their intervals show it, so numpy's warning would only clutter the terminal
+        with np.errstate(over="ignore", invalid="ignore"):
+            boot = bootstrap_chinchilla(
+                n, d, y, n_boot=n_boot, seed=seed, start=fit.params, n_jobs=1, level=level,
+                compute=float(np.max(c)),
+            )  # fmt: skip
+    frontier = None
+    try:
+        grid = np.logspace(np.log10(c.min()) - 1, np.log10(c.max()) + 1, 41)
+        frontier = optimal(fit.params, grid)
+    except InputError as err:
+        notes.append(f"no compute-optimal frontier: {err}")
+    backtest = None
+    log_c = np.log10(c)
+    cut = float(10 ** np.quantile(log_c, 0.8))
+    train = c < cut
+    if train.sum() >= 10 and (~train).sum() >= 1:
+        try:
+            backtest = backtest_chinchilla(n, d, y, cut=cut, scale="flops")
+        except InputError as err:
+            notes.append(f"no backtest: {err}")
+    else:
+        notes.append("no backtest: fewer than 10 runs below the top fifth of compute")
+    curves = _budget_curves(fit.params, data, chinchilla_predict)
+    isoflop = None
+    try:
+        from .fit import fit_isoflop
+
+        isoflop = fit_isoflop(n, y, compute=c, source=f"losses of {family}")
+    except InputError as err:
+        notes.append(f"no isoFLOP cross-check: {err}")
+    return ScalingFit(family, data, fit, boot, frontier, backtest, tuple(notes), curves, isoflop)
+
+
+def _budget_curves(params: dict, data: pd.DataFrame, predict: Any) -> pd.DataFrame:
+    """The fitted law along each compute budget (runs within 0.05 decades share a budget)."""
+    log_c = np.log10(data["flops"].to_numpy(float))
+    budget = np.round(log_c / 0.05) * 0.05
+    parts = []
+    for b in np.unique(budget):
+        n = data["params"].to_numpy(float)[budget == b]
+        if n.size < 2:
+            continue
+        grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 40)
+        c = float(np.median(10 ** log_c[budget == b]))
+        tokens = c / (6.0 * grid)
+        parts.append(pd.DataFrame({
+            "budget": c, "params": grid, "tokens": tokens,
+            "predicted": predict(params, grid, tokens),
+        }))  # fmt: skip
+    if not parts:
+        return pd.DataFrame({"budget": [], "params": [], "tokens": [], "predicted": []})
+    return pd.concat(parts, ignore_index=True)

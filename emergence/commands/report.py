@@ -1,0 +1,156 @@
+"""``emergence report``: the main job. Analyse, write the HTML report, summarise the verdicts."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import InputError
+from .common import load_inputs, size_options
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_DATA = "benchmarks_data"
+DEFAULT_OUTPUT = Path("reports") / "emergence-report.html"
+SUMMARY_ROWS = 20
+
+
+def default_data() -> Path:
+    """``benchmarks_data/`` in the current folder, else the one in the repository checkout."""
+    here = Path(DEFAULT_DATA)
+    if here.is_dir():
+        return here
+    checkout = Path(__file__).resolve().parents[2] / DEFAULT_DATA
+    if checkout.is_dir():
+        return checkout
+    raise InputError(
+        f"no PATH given and no {DEFAULT_DATA}/ folder here or in the installed checkout; "
+        "name the files or folders to analyse"
+    )
+
+
+def _display(path: Path) -> str:
+    """A path relative to the current folder when it lies below it (shorter, portable)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def command_line(
+    paths: list[Path], output: Path, title: str | None, seed: int, n_boot: int, alpha: float,
+    input_format: str | None, renames: tuple[str, ...], sizes: dict | None = None,
+) -> str:  # fmt: skip
+    """The explicit command that reproduces a report (every setting spelled out).
+
+    ``paths`` are those the user named; none means the default data, found the same way again.
+    """
+    args = ["emergence", "report", *(_display(p) for p in paths), "-o", str(output)]
+    args += ["--seed", str(seed), "--bootstrap", str(n_boot), "--alpha", f"{alpha:g}"]
+    if title is not None:
+        args += ["--title", title]
+    if input_format is not None:
+        args += ["--input-format", input_format]
+    for r in renames:
+        args += ["--rename", r]
+    sizes = sizes or {}
+    if sizes.get("sizes") is not None:
+        args += ["--sizes", _display(Path(sizes["sizes"]))]
+    if sizes.get("sizes_from_names"):
+        args.append("--sizes-from-names")
+    if sizes.get("size_kind") is not None:
+        args += ["--size-kind", sizes["size_kind"]]
+    return shlex.join(args)
+
+
+def summary_text(verdicts: pd.DataFrame) -> str:
+    """A one-screen summary: counts per verdict and the first rows of the verdict table."""
+    from ..output import render_frame
+
+    if verdicts.empty:
+        return "no family and task could be tested (no exact match or multiple-choice grade)\n"
+    counts = verdicts["verdict"].value_counts()
+    order = ("threshold", "mirage", "smooth", "ambiguous", "underpowered")
+    line = ", ".join(f"{int(counts[k])} {k}" for k in order if k in counts.index)
+    from ..report.style import size_label
+
+    shown = verdicts[["family", "task", "verdict", "q_value"]].rename(columns={"q_value": "q"})
+    shown["breakpoint"] = [
+        size_label(float(bp)) if v == "threshold" else ""
+        for v, bp in zip(verdicts["verdict"], verdicts["breakpoint_params"], strict=True)
+    ]
+    text = f"{len(verdicts)} family-task pairs: {line}\n\n"
+    text += render_frame(shown.head(SUMMARY_ROWS), "table", float_format="{:.3g}")
+    if len(verdicts) > SUMMARY_ROWS:
+        text += f"... and {len(verdicts) - SUMMARY_ROWS} more in the report\n"
+    return text
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  emergence report                                  # bundled demo data -> reports/
+  emergence report results/ -o reports/pythia.html --title "Pythia suite"
+  emergence report runs.jsonl losses.csv --seed 7 --bootstrap 2000
+"""
+)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_OUTPUT,
+    show_default=True, help="Where to write the HTML report.",
+)  # fmt: skip
+@click.option("--title", default=None, help="Title of the report.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every bootstrap.")
+@click.option(
+    "--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
+    help="Bootstrap resamples (score bands, breakpoint and scaling-law intervals).",
+)  # fmt: skip
+@click.option(
+    "--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+    show_default=True, help="False-discovery rate for threshold calls.",
+)  # fmt: skip
+@click.option(
+    "--input-format", default=None, metavar="NAME",
+    help="Force an input format instead of detecting it (see `emergence formats`).",
+)  # fmt: skip
+@click.option(
+    "--rename", "renames", multiple=True, metavar="OLD=NEW",
+    help="Rename a column of native files before reading (repeatable).",
+)  # fmt: skip
+@size_options
+def report(
+    paths: tuple[Path, ...],
+    output: Path,
+    title: str | None,
+    seed: int,
+    n_boot: int,
+    alpha: float,
+    input_format: str | None,
+    renames: tuple[str, ...],
+) -> None:
+    """Analyse PATH... and write one self-contained HTML report.
+
+    Without PATH the bundled benchmarks_data/ is analysed. The report holds what was read (with
+    checksums), the verdict per family and task, the figures per task, the scaling-law fits and
+    the methods; the same inputs and seed give a byte-identical file.
+    """
+    from ..analysis import analyse
+    from ..report import write_report
+
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"-o {output}: the report is HTML; use a .html file name")
+    inputs = list(paths) or [default_data()]
+    tables = load_inputs(inputs, input_format, renames)
+    analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
+    meta = click.get_current_context().meta
+    sizes = {k: meta.get(f"emergence.{k}") for k in ("sizes", "sizes_from_names", "size_kind")}
+    command = command_line(
+        list(paths), output, title, seed, n_boot, alpha, input_format, renames, sizes
+    )
+    written = write_report(analysis, output, title=title, command=command)
+    click.echo(f"wrote {written}")
+    click.echo(summary_text(analysis.verdicts), nl=False)

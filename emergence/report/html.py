@@ -1,0 +1,151 @@
+"""Small HTML helpers: escaping, number formatting and tables.
+
+Every string that can come from the data goes through :func:`esc`; helpers that take trusted
+markup say so (``*_html`` parameters).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from .style import size_label
+
+DASH = "\u2013"
+
+
+def esc(value: object) -> str:
+    """Escape text for an HTML element or a quoted attribute value."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN and pandas' NA."""
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # array-like: not a missing scalar
+        return False
+
+
+def fmt_p(value: object) -> str:
+    """A p- or q-value: three decimals, or two significant digits below 0.001."""
+    if is_missing(value):
+        return DASH
+    v = float(value)
+    if v < 0.001:
+        return f"{v:.1e}"
+    return f"{v:.3f}"
+
+
+def fmt_num(value: object, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits (``inf`` as the symbol)."""
+    if is_missing(value):
+        return DASH
+    v = float(value)
+    if math.isinf(v):
+        return "\u221e" if v > 0 else "-\u221e"
+    return f"{v:.{digits}g}"
+
+
+def fmt_size(value: object) -> str:
+    """A parameter or token count: ``1.3B``."""
+    if is_missing(value):
+        return DASH
+    return size_label(float(value)) or DASH
+
+
+def fmt_interval(
+    low: object, high: object, fmt: Callable[[object], str] = fmt_size
+) -> str:
+    """``[low, high]`` or a dash."""
+    if is_missing(low) or is_missing(high):
+        return DASH
+    return f"[{fmt(low)}, {fmt(high)}]"
+
+
+def sort_key(value: object) -> str:
+    """``data-v`` attribute value used by the sortable tables (numbers sort numerically)."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(float(value)) if math.isfinite(float(value)) else ""
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: trusted inner markup and an optional sort value and class."""
+
+    html: str
+    sort: str | None = None
+    cls: str | None = None
+
+
+def cell(text: object, sort: object = None, cls: str | None = None) -> Cell:
+    """A cell holding escaped ``text`` (``sort`` defaults to the text)."""
+    return Cell(esc(text), sort_key(text if sort is None else sort), cls)
+
+
+def table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    cls: str = "",
+    numeric: Sequence[bool] | None = None,
+    row_ids: Sequence[str] | None = None,
+    row_notes: Sequence[str] | None = None,
+) -> str:
+    """An HTML table.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column titles (escaped).
+    rows : iterable of sequence of Cell
+    cls : str
+        Class of the table (``sortable`` makes it sortable by clicking a column title).
+    numeric : sequence of bool, optional
+        Right-aligned numeric columns.
+    row_ids : sequence of str, optional
+        Trusted ``id`` of each row.
+    row_notes : sequence of str, optional
+        Text (escaped) shown under each row across the whole width.
+    """
+    numeric = numeric or [False] * len(header)
+    out = [f'<table class="{esc(cls)}">' if cls else "<table>", "<thead><tr>"]
+    for title, num in zip(header, numeric, strict=True):
+        out.append(f'<th scope="col"{" class=num" if num else ""}>{esc(title)}</th>')
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(rows):
+        rid = f' id="{row_ids[i]}"' if row_ids else ""
+        out.append(f"<tr{rid}>")
+        for c, num in zip(row, numeric, strict=True):
+            classes = " ".join(x for x in ("num" if num else "", c.cls or "") if x)
+            attrs = f' class="{classes}"' if classes else ""
+            if c.sort is not None and "sortable" in cls:
+                attrs += f' data-v="{esc(c.sort)}"'
+            out.append(f"<td{attrs}>{c.html}</td>")
+        out.append("</tr>")
+        if row_notes is not None:
+            out.append(
+                f'<tr class="row-note"><td colspan="{len(header)}">{esc(row_notes[i])}</td></tr>'
+            )
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def badge(verdict: object) -> str:
+    """A coloured verdict label (text, so it reads without colour)."""
+    text = esc(verdict)
+    return f'<span class="badge v-{text}">{text}</span>'
+
+
+def swatch(colour: str, dashed: bool = False) -> str:
+    """A small line sample for an HTML legend (``colour`` is trusted, from the palette)."""
+    line = "dashed" if dashed else "solid"
+    return f'<span class="swatch" style="border-top:3px {line} {colour}"></span>'

@@ -1,0 +1,337 @@
+"""Header, verdict and task sections of the report, rendered from an ``Analysis``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import figures, style
+from .html import (
+    Cell,
+    badge,
+    cell,
+    esc,
+    fmt_interval,
+    fmt_num,
+    fmt_p,
+    fmt_size,
+    is_missing,
+    swatch,
+    table,
+)
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+
+DISCONTINUOUS = ("exact_match", "multiple_choice_grade")
+CONTINUOUS = (
+    "mean_token_logprob", "p_correct", "brier", "token_edit_distance", "target_logprob",
+    "per_token_prob", "char_edit_distance",
+)  # fmt: skip
+MAX_PANELS = 3
+OPEN_TASKS = 6  # with this many tasks or fewer, every task section starts open
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that puts ``task_2`` before ``task_10``."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", str(text))
+    )
+
+
+def task_ids(tasks: Sequence[str]) -> dict[str, str]:
+    """Stable, markup-safe element ids for task names (by natural sort position, not by name)."""
+    return {t: f"task-{i + 1:04d}" for i, t in enumerate(sorted(set(tasks), key=natural_key))}
+
+
+def family_indices(families: Sequence[str]) -> dict[str, int]:
+    """Colour index of each family, in sorted order."""
+    return {f: i for i, f in enumerate(sorted(set(families)))}
+
+
+# --- header --------------------------------------------------------------------------------------
+
+
+def header_section(analysis: Analysis, command: str, versions: Mapping[str, str]) -> str:
+    """What was analysed and how to reproduce it."""
+    s = analysis.settings
+    meta = [
+        ("Toolkit", f"emergence {esc(s.version)}"),
+        ("Libraries", esc(", ".join(f"{k} {v}" for k, v in versions.items()))),
+        ("Seed", esc(s.seed)),
+        ("Bootstrap", f"{esc(s.bootstrap)} resamples, {esc(f'{100 * s.level:g}')} % intervals"),
+        ("False-discovery rate", esc(f"{s.alpha:g}")),
+        ("Verdicts from", f"<code>{esc(analysis.detect_source)}</code>"),
+    ]
+    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta)
+    files = table(
+        ["file", "sha256", "bytes"],
+        [
+            [cell(f.path), Cell(esc(f.sha256), cls="hash"), cell(f"{f.size:,}")]
+            for f in analysis.inputs
+        ],
+        numeric=[False, False, True],
+    )
+    return (
+        '<section id="inputs"><h2>What was analysed</h2>'
+        f"<p>Reproduce this report with</p><pre><code>{esc(command)}</code></pre>"
+        f'<dl class="meta">{dl}</dl>'
+        f"<h3>Input files</h3>{files if analysis.inputs else '<p>(tables given directly)</p>'}"
+        f"<h3>Model families</h3>{_families_table(analysis)}"
+        f"{_models_details(analysis)}</section>"
+    )
+
+
+def _families_table(analysis: Analysis) -> str:
+    models, tasks = analysis.models, analysis.tasks
+    runs = {sf.family: len(sf.data) for sf in analysis.scaling}
+    fams = sorted(set(models["family"].tolist()) | set(tasks["family"].tolist()) | set(runs))
+    rows = []
+    for fam in fams:
+        m = models[models["family"] == fam]
+        t = tasks[tasks["family"] == fam]
+        items = t["n_items"].dropna() if "n_items" in t.columns else pd.Series(dtype=float)
+        rows.append([
+            cell(fam),
+            cell(len(m)),
+            Cell(fmt_interval(m["params"].min(), m["params"].max()) if len(m) else "&ndash;"),
+            cell(len(t)),
+            Cell(fmt_interval(items.min(), items.max(), lambda v: f"{int(v):,}")
+                 if len(items) else "&ndash;"),
+            cell(runs.get(fam, 0)),
+        ])  # fmt: skip
+    n_items = analysis.tasks["n_items"].dropna().sum() if len(analysis.tasks) else 0
+    summary = (
+        f"<p>{_count(len(fams), 'family', 'families')}, {_count(len(models), 'model')}, "
+        f"{_count(analysis.tasks['task'].nunique() if len(analysis.tasks) else 0, 'task')}, "
+        f"{_count(int(n_items), 'item')} (summed over families and tasks).</p>"
+    )
+    return summary + table(
+        ["family", "models", "sizes", "tasks", "items per task", "training runs with losses"],
+        rows,
+        numeric=[False, True, False, True, False, True],
+    )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _models_details(analysis: Analysis) -> str:
+    parts = []
+    for fam, m in analysis.models.groupby("family", sort=True):
+        names = ", ".join(
+            f"{esc(r.model)} ({fmt_size(r.params)})" for r in m.itertuples(index=False)
+        )
+        parts.append(f"<p><b>{esc(fam)}</b>: {names}</p>")
+    if not parts:
+        return ""
+    return f"<details><summary>Models and sizes</summary>{''.join(parts)}</details>"
+
+
+# --- verdict table ------------------------------------------------------------------------------
+
+
+def verdict_section(analysis: Analysis, ids: Mapping[str, str]) -> str:
+    """Counts per verdict and the sortable table, one row per (family, task)."""
+    v = analysis.verdicts
+    if v.empty:
+        return (
+            '<section id="verdicts"><h2>Verdicts</h2><p>No task has a discontinuous metric '
+            "(exact match or multiple-choice grade), so there is nothing to test.</p></section>"
+        )
+    counts = v["verdict"].value_counts()
+    chips = "".join(
+        f"<span>{badge(k)} {int(counts[k])}</span>"
+        for k in ("threshold", "mirage", "smooth", "ambiguous", "underpowered")
+        if k in counts.index
+    )
+    rows = []
+    for r in v.itertuples(index=False):
+        link = f'<a href="#{ids[r.task]}">{esc(r.task)}</a>'
+        rows.append([
+            cell(r.family),
+            Cell(link, str(r.task)),
+            Cell(badge(r.verdict), str(r.verdict)),
+            cell(r.n_scales),
+            cell(_int_or_dash(r.n_items), r.n_items),
+            Cell(fmt_p(r.discontinuous_pvalue), _sort(r.discontinuous_pvalue)),
+            Cell(fmt_p(r.continuous_pvalue), _sort(r.continuous_pvalue)),
+            Cell(fmt_p(r.q_value), _sort(r.q_value)),
+            Cell(_breakpoint(r), _sort(r.breakpoint_params if r.verdict == "threshold"
+                                       else np.nan)),
+            cell(r.note, cls="text"),
+        ])  # fmt: skip
+    header = [
+        "family", "task", "verdict", "scales", "items", "p (discontinuous)",
+        "p (continuous)", "q", "breakpoint [interval]", "note",
+    ]  # fmt: skip
+    body = table(
+        header, rows, cls="sortable wide",
+        numeric=[False, False, False, True, True, True, True, True, False, False],
+    )  # fmt: skip
+    return (
+        '<section id="verdicts"><h2>Verdicts</h2>'
+        f'<div class="counts">{chips}</div>'
+        "<p>One row per family and task; click a column title to sort, a task to see its "
+        "figures. <i>p (discontinuous)</i> is the screen for an accelerating rise of the "
+        "discontinuous metric, <i>p (continuous)</i> the test for an upward break in the "
+        "continuous companion and <i>q</i> its Benjamini&ndash;Hochberg adjustment across "
+        "tasks (see Methods).</p>"
+        f"{body}</section>"
+    )
+
+
+def _sort(value: object) -> str:
+    from .html import sort_key
+
+    return sort_key(None if is_missing(value) else float(value))
+
+
+def _int_or_dash(value: object) -> str:
+    return "\u2013" if is_missing(value) else f"{int(value):,}"
+
+
+def _breakpoint(r: Any) -> str:  # r: a verdict row (itertuples)
+    if r.verdict != "threshold":
+        return "&ndash;"
+    return _located(r)
+
+
+def _located(r: Any) -> str:
+    if is_missing(r.breakpoint_params):
+        return "&ndash;"
+    return (
+        f"{fmt_size(r.breakpoint_params)} "
+        f"{fmt_interval(r.breakpoint_ci_low, r.breakpoint_ci_high)}"
+    )
+
+
+# --- per-task sections ----------------------------------------------------------------------------
+
+
+def _panel_metrics(task_scores: pd.DataFrame, verdicts: pd.DataFrame) -> list[str]:
+    present = set(task_scores["metric"].tolist())
+    first = [m for m in verdicts.get("discontinuous_metric", pd.Series()).tolist() if m in present]
+    disc = first[:1] or [m for m in DISCONTINUOUS if m in present][:1]
+    chosen = [m for m in verdicts.get("continuous_metric", pd.Series()).tolist() if m in present]
+    cont: list[str] = []
+    for m in [*chosen, *CONTINUOUS]:
+        if m in present and m not in cont:
+            cont.append(m)
+    return (disc + cont)[:MAX_PANELS]
+
+
+def task_sections(
+    analysis: Analysis, ids: Mapping[str, str], family_index: Mapping[str, int]
+) -> str:
+    """One collapsible section per task: figure, legend and test statistics per family."""
+    scores = analysis.scores
+    if scores.empty:
+        return ""
+    by_task = dict(tuple(scores.groupby("task", sort=True)))
+    curves = analysis.mirage
+    curves_by_task = dict(tuple(curves.groupby("task", sort=True))) if curves is not None else {}
+    verdicts_by_task = dict(tuple(analysis.verdicts.groupby("task", sort=True)))
+    stats = {
+        (row["family"], row["task"]): row for row in analysis.statistics.to_dict(orient="records")
+    }
+    open_attr = " open" if len(ids) <= OPEN_TASKS else ""
+    canvases = figures.Canvases()
+    parts = [
+        '<section id="tasks"><h2>Tasks</h2>',
+        "<p>Each task under its discontinuous metric (left) and continuous metrics computed "
+        "on the same items, against model size on a log scale. Solid lines: observed means "
+        f"with {esc(f'{100 * analysis.settings.level:g}')} % bootstrap bands. Dashed: the exact "
+        "match the mirage model predicts from the per-token probabilities (p<sup>L</sup>), "
+        "with the band (dotted outline) the observed curve must stay in for a mirage. "
+        "Dotted vertical line and shaded span: the breakpoint and its interval, drawn only "
+        "where the verdict is <i>threshold</i>.</p>",
+        '<p class="toolbar"><button type="button" id="expand-all">Expand all</button>'
+        '<button type="button" id="collapse-all">Collapse all</button></p>',
+    ]
+    for n, (task, tid) in enumerate(sorted(ids.items(), key=lambda kv: kv[1])):
+        frame = by_task.get(task)
+        if frame is None:
+            continue
+        verdicts = verdicts_by_task.get(task, analysis.verdicts.iloc[0:0])
+        metrics = _panel_metrics(frame, verdicts)
+        frame = frame[frame["metric"].isin(metrics)]
+        fams = sorted(set(frame["family"].tolist()))
+        breakpoints = [
+            figures.Breakpoint(family_index[r.family], float(r.breakpoint_params),
+                               float(r.breakpoint_ci_low), float(r.breakpoint_ci_high))
+            for r in verdicts.itertuples(index=False)
+            if r.verdict == "threshold" and not is_missing(r.breakpoint_params)
+        ]  # fmt: skip
+        svg = figures.task_figure(
+            frame, metrics, family_index, prefix=f"f{n + 1}",
+            curves=curves_by_task.get(task), breakpoints=breakpoints, canvases=canvases,
+        )  # fmt: skip
+        badges = " ".join(
+            f'<span class="note">{esc(r.family)}</span>{badge(r.verdict)}'
+            for r in verdicts.itertuples(index=False)
+        )
+        legend = _legend(fams, family_index)
+        parts.append(
+            f'<details class="task" id="{tid}"{open_attr}><summary>{esc(task)} {badges}'
+            f'</summary><div class="legend">{legend}</div><figure>{svg}</figure>'
+            f"{_task_stats(verdicts, stats)}</details>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _legend(families: Sequence[str], family_index: Mapping[str, int]) -> str:
+    parts = []
+    for f in families:
+        k = family_index[f]
+        sample = swatch(style.family_colour(k), dashed=style.family_linestyle(k) != "-")
+        parts.append(f"<span>{sample}{esc(f)}</span>")
+    return "".join(parts)
+
+
+def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
+    if verdicts.empty:
+        return '<p class="note">No verdict: the task has no discontinuous metric.</p>'
+    rows = []
+    for r in verdicts.itertuples(index=False):
+        ev = stats.get((r.family, r.task), {})
+        get = ev.get
+        rows.append([
+            cell(r.family),
+            Cell(badge(r.verdict)),
+            cell(r.n_scales),
+            cell(_int_or_dash(r.n_items)),
+            Cell(fmt_p(r.discontinuous_pvalue)),
+            Cell(fmt_p(r.continuous_pvalue)),
+            Cell(fmt_p(r.q_value)),
+            Cell(fmt_num(get("breakthroughness"))),
+            Cell(fmt_interval(get("jump_low_params"), get("jump_high_params"))),
+            Cell(_located(r)),
+            Cell(fmt_num(get("mirage_max_z"))),
+        ])  # fmt: skip
+    first = verdicts.iloc[0]
+    d_title = figures.METRIC_TITLES.get(first["discontinuous_metric"], "the discontinuous metric")
+    c_name = first["continuous_metric"]
+    c_title = figures.METRIC_TITLES.get(c_name, "none") if isinstance(c_name, str) else "none"
+    header = [
+        "family", "verdict", "scales", "items", "screen p", "break p", "q",
+        "breakthrough", "jump (10-90 %)", "breakpoint [interval]", "mirage max |z|",
+    ]  # fmt: skip
+    num = [False, False, True, True, True, True, True, True, True, True, True]
+    caption = (
+        f'<p class="note">Screen p: acceleration of {esc(d_title)}; break p: upward break in '
+        f"{esc(c_title)} (linearised); breakthrough: BIG-bench breakthroughness (a straight "
+        "line scores scales - 1); jump: sizes where the discontinuous metric covers 10-90 % of "
+        "its rise; mirage max |z|: largest standardised gap between observed and predicted "
+        "exact match.</p>"
+    )
+    notes = [str(n) for n in verdicts["note"].tolist()]
+    body = table(header, rows, numeric=num, row_notes=notes)
+    return caption + '<div class="scroll">' + body + "</div>"

@@ -1,0 +1,88 @@
+"""``emergence report``: writes the report, prints a summary, fails cleanly with exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from report_fixtures import bundle
+
+from emergence import cli
+from emergence.commands import report as report_cmd
+
+
+@pytest.fixture
+def run(monkeypatch):
+    # registered here as the lead will register it in emergence.cli.COMMANDS
+    monkeypatch.setitem(cli.COMMANDS, "report", "emergence.commands.report:report")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli.cli, ["--quiet", "report", *args])
+
+    return invoke
+
+
+def test_report_command_writes_and_summarises(run, tmp_path):
+    data = bundle().data_dir
+    out = tmp_path / "reports" / "study.html"
+    args = (str(data), "-o", str(out), "--seed", "3", "--bootstrap", "100", "--title", "Study")
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    verdicts = bundle().analysis.verdicts
+    assert f"{len(verdicts)} family-task pairs" in result.output
+    for task in verdicts["task"]:
+        assert task in result.output
+    text = out.read_text(encoding="utf-8")
+    assert "<title>Study</title>" in text
+    assert "--seed 3 --bootstrap 100 --alpha 0.05 --title Study" in text
+    again = tmp_path / "again.html"
+    assert run(*args[:2], str(again), *args[3:]).exit_code == 0
+    # only the -o value differs, and it appears in the reproduction command
+    assert again.read_text(encoding="utf-8") == text.replace(str(out), str(again))
+
+
+def test_bad_input_exits_2_without_a_report(run, tmp_path):
+    bad = tmp_path / "runs.jsonl"
+    bad.write_text('{"family": "f", "model": "m", "params": "seven", "task": "t"}\n')
+    out = tmp_path / "r.html"
+    result = run(str(bad), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") or "error: " in result.output
+    assert not out.exists()
+
+
+def test_non_html_output_is_refused(run, tmp_path):
+    result = run(str(bundle().data_dir), "-o", str(tmp_path / "r.csv"))
+    assert result.exit_code == 2 and "error: " in result.output
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_default_data_prefers_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    checkout = report_cmd.default_data()
+    assert checkout.is_absolute() and checkout.name == "benchmarks_data"
+    (tmp_path / "benchmarks_data").mkdir()
+    assert report_cmd.default_data() == Path("benchmarks_data")
+
+
+def test_summary_is_one_screen():
+    import pandas as pd
+
+    verdicts = pd.concat([bundle().analysis.verdicts] * 20, ignore_index=True)
+    text = report_cmd.summary_text(verdicts)
+    assert len(text.splitlines()) <= 25
+    assert f"and {len(verdicts) - report_cmd.SUMMARY_ROWS} more" in text
+
+
+def test_command_line_spells_out_every_setting():
+    line = report_cmd.command_line(
+        [Path("runs dir")], Path("r.html"), "My <study>", 7, 200, 0.1, "native",
+        ("Model Size=params",), {"sizes": None, "sizes_from_names": True, "size_kind": "total"},
+    )  # fmt: skip
+    assert line == (
+        "emergence report 'runs dir' -o r.html --seed 7 --bootstrap 200 --alpha 0.1 "
+        "--title 'My <study>' --input-format native --rename 'Model Size=params' "
+        "--sizes-from-names --size-kind total"
+    )

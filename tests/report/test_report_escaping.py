@@ -1,0 +1,32 @@
+"""Strings from the data are shown as text, never interpreted as markup."""
+
+from __future__ import annotations
+
+import html5lib
+from report_fixtures import analysed, simulated_dir
+
+from emergence.report import render_report
+
+EVIL_TASK = "<script>alert(1)</script>"
+EVIL_TITLE = 'Report "&" <b>bold</b>'
+EVIL_FAMILY = "a&b <i>x</i> $\\alpha$"
+
+
+def test_task_names_and_title_are_escaped(tmp_path):
+    data = simulated_dir(tmp_path / "sim", rename_task={"mirage_1": EVIL_TASK}, family=EVIL_FAMILY)
+    analysis = analysed(data)
+    assert EVIL_TASK in set(analysis.verdicts["task"])
+    text = render_report(analysis, title=EVIL_TITLE, command=f"emergence report '{EVIL_TASK}'")
+    assert EVIL_TASK not in text and "<b>bold</b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    doc = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
+    scripts = list(doc.iter("script"))
+    assert len(scripts) == 1 and "alert(1)" not in (scripts[0].text or "")
+    assert all("bold" not in "".join(b.itertext()) for b in doc.iter("b"))
+    # the name reads back as text: in the verdict table, the task heading and the title
+    body = "".join(doc.find("body").itertext())
+    assert body.count(EVIL_TASK) >= 3
+    assert doc.find("head/title").text == EVIL_TITLE
+    assert body.count(EVIL_FAMILY) >= 3  # families table, verdict table, legends
+    assert all("x" != "".join(i.itertext()) for i in doc.iter("i"))
+    assert "&lt;i&gt;x&lt;/i&gt;" in text and "a&amp;b" in text

@@ -1,0 +1,47 @@
+"""Figures: deterministic SVG, unique ids, reused canvases draw what fresh ones do."""
+
+from __future__ import annotations
+
+import re
+
+from report_fixtures import bundle
+
+from emergence.report import figures, style
+
+
+def _task_svg(task: str, canvases=None, prefix: str = "f1") -> str:
+    a = bundle().analysis
+    metrics = ["exact_match", "mean_token_logprob", "p_correct"]
+    frame = a.scores[(a.scores["task"] == task) & a.scores["metric"].isin(metrics)]
+    curves = a.mirage[a.mirage["task"] == task] if a.mirage is not None else None
+    bp = [figures.Breakpoint(0, 1e9, 5e8, 2e9)]
+    return figures.task_figure(frame, metrics, {"sim-a": 0}, prefix, curves=curves,
+                               breakpoints=bp, canvases=canvases)  # fmt: skip
+
+
+def test_reused_canvas_matches_a_fresh_figure():
+    tasks = sorted(bundle().analysis.scores["task"].unique())
+    canvases = figures.Canvases()
+    _task_svg(tasks[0], canvases)
+    _task_svg(tasks[2], canvases)
+    assert _task_svg(tasks[1], canvases) == _task_svg(tasks[1])
+
+
+def test_svg_is_clean_and_ids_are_prefixed():
+    svg = _task_svg(sorted(bundle().analysis.scores["task"].unique())[0], prefix="f7")
+    assert svg.startswith("<svg ") and svg.endswith("</svg>")
+    assert "<?xml" not in svg and "<!DOCTYPE" not in svg and "<metadata" not in svg
+    ids = re.findall(r'\bid="([^"]+)"', svg)
+    assert ids and all(i.startswith("f7-") for i in ids)
+    refs = re.findall(r'(?:url\(#|href="#)([^)"]+)', svg)
+    assert refs and set(refs) <= set(ids)
+    assert "<text" in svg  # text stays text (svg.fonttype none)
+
+
+def test_size_labels():
+    assert style.size_label(125e6) == "125M"
+    assert style.size_label(1.3e9) == "1.3B"
+    assert style.size_label(70e9) == "70B"
+    assert style.size_label(2.5e6) == "2.5M"
+    assert style.exp_label(1e21) == "1e21"
+    assert style.exp_label(3e20) == "3e20"
