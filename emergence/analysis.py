@@ -389,13 +389,10 @@ def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: flo
     data = data.assign(predicted=pred, residual=np.log(y) - np.log(pred))
     boot = None
     if n_boot:
-        # degenerate refits (a coefficient running off to ~1e15) overflow the SE's square;
-        # their intervals show it, so numpy's warning would only clutter the terminal
-        with np.errstate(over="ignore", invalid="ignore"):
-            boot = bootstrap_chinchilla(
-                n, d, y, n_boot=n_boot, seed=seed, start=fit.params, n_jobs=1, level=level,
-                compute=float(np.max(c)),
-            )  # fmt: skip
+        boot = bootstrap_chinchilla(
+            n, d, y, n_boot=n_boot, seed=seed, start=fit.params, n_jobs=1, level=level,
+            compute=float(np.max(c)),
+        )  # fmt: skip
     frontier = None
     try:
         grid = np.logspace(np.log10(c.min()) - 1, np.log10(c.max()) + 1, 41)

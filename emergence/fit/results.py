@@ -128,6 +128,8 @@ def summarise_draws(
         if ok.size < 2:
             se[key], ci[key] = float("nan"), (float("nan"), float("nan"))
             continue
-        se[key] = float(np.std(ok, ddof=1))
+        # scale first: draws that ran off (a coefficient near 1e200) would overflow the square
+        scale = float(np.max(np.abs(ok))) or 1.0
+        se[key] = float(np.std(ok / scale, ddof=1) * scale)
         ci[key] = (float(np.percentile(ok, lo)), float(np.percentile(ok, hi)))
     return se, ci

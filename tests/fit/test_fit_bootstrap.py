@@ -25,16 +25,19 @@ def epoch_boot():
     loss = df["loss"].to_numpy(float)
     keep = loss < np.sort(loss)[-5]
     # The full 4000 resamples of Epoch's notebook (about 20 s on 2 cores).
-    return bootstrap_chinchilla(n[keep], d[keep], loss[keep], n_boot=4000, seed=42,
-                                resampling="epoch", n_jobs=2)
+    return bootstrap_chinchilla(
+        n[keep], d[keep], loss[keep], n_boot=4000, seed=42, resampling="epoch", n_jobs=2
+    )
 
 
 def test_epoch_counts_equal_notebook_resampling() -> None:
     """np.random.seed(42); np.random.choice(indices, 240) over the kept positions of 245 rows."""
     kept_positions = np.array([i for i in range(245) if i % 49 != 3])  # any 240 positions
     np.random.seed(42)  # noqa: NPY002 - the legacy API is what is being reproduced
-    draws = [np.random.choice(list(kept_positions), size=240, replace=True)  # noqa: NPY002
-             for _ in range(3)]
+    draws = [
+        np.random.choice(list(kept_positions), size=240, replace=True)  # noqa: NPY002
+        for _ in range(3)
+    ]
     counts = bootstrap_counts(240, 3, seed=42, resampling="epoch")
     for row, draw in zip(counts, draws, strict=True):
         expected_counts = np.bincount(np.searchsorted(kept_positions, draw), minlength=240)
@@ -76,8 +79,9 @@ def test_epoch_bootstrap_derived_quantities(epoch_boot, expected) -> None:
     assert np.percentile(a, 90) == pytest.approx(ref["p90"], abs=5e-4)
     dn = expected["compute_optimal"]["bootstrap_D_over_N"]["value"]
     got = np.percentile(epoch_boot.draws["D_over_N"], [50, 10, 90, 2.5, 97.5])
-    np.testing.assert_allclose(got, [dn["median"], dn["p10"], dn["p90"], dn["p2.5"],
-                                     dn["p97.5"]], rtol=1e-2)
+    np.testing.assert_allclose(
+        got, [dn["median"], dn["p10"], dn["p90"], dn["p2.5"], dn["p97.5"]], rtol=1e-2
+    )
 
 
 def test_other_rng_within_ten_percent_and_seeded(expected) -> None:
@@ -108,3 +112,15 @@ def test_run_bootstrap_mean_matches_theory() -> None:
     theory = np.arange(n, dtype=float).std(ddof=0) / np.sqrt(n)
     assert res.se["mean"] == pytest.approx(theory, rel=0.05)
     assert res.ci["mean"][0] < (n - 1) / 2 < res.ci["mean"][1]
+
+
+def test_summarise_draws_survives_draws_that_ran_off() -> None:
+    from emergence.fit.results import summarise_draws
+
+    draws = {"A": np.array([1.0, 2.0, 3.0, 1e200, 2e200])}
+    with np.errstate(all="raise"):  # no overflow on the way
+        se, ci = summarise_draws(draws)
+    assert np.isfinite(se["A"]) and se["A"] == pytest.approx(
+        np.std([0, 0, 0, 1, 2], ddof=1) * 1e200
+    )
+    assert ci["A"][1] > 1e199
