@@ -112,6 +112,34 @@ def _bootstrap_parts(boot, keys) -> tuple[dict, dict]:
     return se, ci
 
 
+def _check_n_boot(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value == 1:
+        raise click.BadParameter("expected 0 (no bootstrap) or at least 2 resamples")
+    return value
+
+
+def _bootstrap_options(func):
+    """``--bootstrap``, ``--seed`` and ``--jobs``."""
+    func = click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Worker processes for the bootstrap (default: all cores).",
+    )(func)
+    func = click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")(
+        func
+    )
+    return click.option(
+        "--bootstrap",
+        "n_boot",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        callback=_check_n_boot,
+        help="Bootstrap resamples over points (0: none).",
+    )(func)
+
+
 def _format_option(func):
     func = click.option(
         "-o",
@@ -149,21 +177,7 @@ def fit() -> None:
 
 @fit.command("chinchilla", epilog=FIT_EPILOG)
 @input_options
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Bootstrap resamples over points (0: none).",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes for the bootstrap (default: all cores).",
-)
+@_bootstrap_options
 @click.option(
     "--delta",
     type=float,
@@ -336,21 +350,7 @@ def _xy_options(func):
     show_default=True,
     help="Huber threshold on log residuals ('inf' for least squares).",
 )
-@click.option(
-    "--bootstrap",
-    "n_boot",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Bootstrap resamples over points (0: none).",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes for the bootstrap (default: all cores).",
-)
+@_bootstrap_options
 @_format_option
 def power_law_cmd(
     paths, input_format, renames, x, y, task, no_offset, delta, n_boot, seed, jobs, fmt, output
@@ -397,19 +397,24 @@ def power_law_cmd(
     show_default=True,
     help="Runs whose log10 C differ by less than this share an isoFLOP budget.",
 )
+@_bootstrap_options
 @_format_option
-def isoflop_cmd(paths, input_format, renames, budget_tolerance, fmt, output) -> None:
+def isoflop_cmd(
+    paths, input_format, renames, budget_tolerance, n_boot, seed, jobs, fmt, output
+) -> None:
     """Chinchilla Approach 2: parabola minima per budget, then N_opt = k_N C^a, D_opt = k_D C^b."""
+    from ..fit.bootstrap_forms import bootstrap_isoflop
     from ..fit.isoflop import fit_isoflop
 
     frame, label = _losses(paths, input_format, renames)
-    res = fit_isoflop(
-        frame["params"].to_numpy(float),
-        frame["loss"].to_numpy(float),
-        compute=frame["flops"].to_numpy(float),
-        budget_tolerance=budget_tolerance,
-        source=label,
-    )
+    n_arr, l_arr = frame["params"].to_numpy(float), frame["loss"].to_numpy(float)
+    c_arr = frame["flops"].to_numpy(float)
+    res = fit_isoflop(n_arr, l_arr, compute=c_arr, budget_tolerance=budget_tolerance, source=label)
+    boot = None
+    if n_boot:
+        boot = bootstrap_isoflop(n_arr, l_arr, c_arr, budget_tolerance=budget_tolerance,
+                                 n_boot=n_boot, seed=seed)  # fmt: skip
+    se_boot, ci_boot = _bootstrap_parts(boot, ["a", "b", "k_N", "k_D"])
     m = res.minima
     minima = pd.DataFrame(
         {
@@ -433,8 +438,9 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, fmt, output) -> 
     payload = {
         "form": "isoflop",
         "params": {"a": res.n_opt.exponent, "b": res.d_opt.exponent},
-        "se": {"a": res.n_opt.exponent_se, "b": res.d_opt.exponent_se},
-        "ci": {},
+        # bootstrap SEs when asked for, otherwise the OLS SE of each exponent
+        "se": se_boot or {"a": res.n_opt.exponent_se, "b": res.d_opt.exponent_se},
+        "ci": ci_boot,
         "objective": None,
         "n_points": int(len(frame)),
         "converged": True,
@@ -451,6 +457,11 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, fmt, output) -> 
             "exponent_se": [res.n_opt.exponent_se, res.d_opt.exponent_se],
         }
     )
+    if boot is not None:
+        laws["exponent_se"] = [se_boot["a"], se_boot["b"]]
+        laws["exponent_ci_low"] = [ci_boot["a"][0], ci_boot["b"][0]]
+        laws["exponent_ci_high"] = [ci_boot["a"][1], ci_boot["b"][1]]
+        payload["diagnostics"]["bootstrap_failed"] = boot.n_failed
     tables = [
         ("allocation laws (X_opt = coefficient * C^exponent)", laws),
         ("isoFLOP minima", minima),
@@ -471,18 +482,26 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, fmt, output) -> 
     show_default=True,
     help="Number of breaks.",
 )
+@_bootstrap_options
 @_format_option
-def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, fmt, output) -> None:
+def bnsl_cmd(
+    paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, jobs, fmt, output
+) -> None:
     """Broken neural scaling law (Caballero et al. 2022) with one or more breaks."""
     from ..fit.bnsl import fit_bnsl
+    from ..fit.bootstrap_forms import bootstrap_bnsl
 
     xs, ys, label = _xy(paths, input_format, renames, x, y, task)
     result = fit_bnsl(xs, ys, n_breaks=n_breaks, x_name=x, y_name=y, source=label)
+    boot = None
+    if n_boot:
+        boot = bootstrap_bnsl(xs, ys, n_breaks=n_breaks, n_boot=n_boot, seed=seed, n_jobs=jobs)
+    se, ci = _bootstrap_parts(boot, list(result.params))
     payload = {
         "form": result.form,
         "params": result.params,
-        "se": {},
-        "ci": {},
+        "se": se,
+        "ci": ci,
         "objective": result.objective,
         "n_points": result.n_points,
         "converged": result.converged,
@@ -492,7 +511,7 @@ def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, fmt, output) ->
         "y": y,
     }
     tables = [
-        ("parameters", _param_frame(result.params, {}, {})),
+        ("parameters", _param_frame(result.params, se, ci)),
         ("diagnostics", _diag_frame(result, {"rmsle_train": f"{result.extra['rmsle_train']:.4g}"})),
     ]
     _emit(payload, tables, fmt, output)

@@ -120,7 +120,8 @@ def run_bootstrap(
             with progress(pool.map(_run_chunk, pieces), label=label, length=len(pieces)) as bar:
                 for out in bar:
                     rows.extend(out)
-    keys = [k for k in rows[0] if not k.startswith("_")]
+    # every quantity any refit returned (a failed first draw must not hide them)
+    keys = list(dict.fromkeys(k for r in rows for k in r if not k.startswith("_")))
     draws = {k: np.array([r.get(k, np.nan) for r in rows], dtype=float) for k in keys}
     n_failed = int(sum(r.get("_failed", 0.0) for r in rows))
     se, ci = summarise_draws(draws, level)

@@ -1,0 +1,154 @@
+"""Bootstrap uncertainty for the isoFLOP (Approach 2) and BNSL fits.
+
+BNSL: a resample over points is given as repeat counts per point
+(:func:`emergence.fit.bootstrap.bootstrap_counts`); the refit sees each point as many times as it
+was drawn. isoFLOP: an isoFLOP grid is a designed experiment (chosen sizes at chosen budgets), and
+resampling its runs often leaves a budget with too few distinct sizes for a parabola, which
+inflates the spread; so its residuals are resampled within each budget instead, keeping the
+design. Refits that cannot be made count as failed draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from .bnsl import fit_bnsl
+from .bootstrap import run_bootstrap
+from .isoflop import fit_isoflop, group_budgets
+from .results import BootstrapResult, summarise_draws
+
+
+class _RepeatRefit:
+    """Picklable refit of one resample: ``fit`` on the points repeated by their counts."""
+
+    def __init__(self, fit, arrays: tuple[np.ndarray, ...], options: dict) -> None:
+        self.fit = fit
+        self.arrays = tuple(np.asarray(a, float) for a in arrays)
+        self.options = options
+
+    def __call__(self, counts: np.ndarray) -> dict[str, float]:
+        reps = [np.repeat(a, counts) for a in self.arrays]
+        try:
+            row = self.fit(*reps, **self.options)
+        except (InputError, ValueError, np.linalg.LinAlgError):
+            return {"_failed": 1.0}
+        row["_failed"] = 0.0
+        return row
+
+
+def _isoflop_quantities(n, loss, compute, *, budget_tolerance: float) -> dict[str, float]:
+    res = fit_isoflop(n, loss, compute, budget_tolerance=budget_tolerance)
+    return {
+        "a": res.n_opt.exponent,
+        "k_N": res.n_opt.coefficient,
+        "b": res.d_opt.exponent,
+        "k_D": res.d_opt.coefficient,
+    }
+
+
+def _bnsl_quantities(x, y, *, n_breaks: int) -> dict[str, float]:
+    fit = fit_bnsl(x, y, n_breaks=n_breaks)
+    return dict(fit.params)
+
+
+def bootstrap_isoflop(
+    n_params,
+    loss,
+    compute,
+    *,
+    budget_tolerance: float = 0.05,
+    n_boot: int = 1000,
+    seed: int | None = 0,
+    level: float = 0.95,
+) -> BootstrapResult:
+    """Residual bootstrap of :func:`emergence.fit.isoflop.fit_isoflop`, within budgets.
+
+    Each budget's parabola (loss against log N) is fitted; a draw adds residuals resampled with
+    replacement within the same budget to the fitted values at the same sizes, and the whole
+    Approach-2 fit is redone. This gives SEs and percentile intervals for the allocation exponents
+    ``a`` (N_opt = k_N C^a) and ``b`` (D_opt = k_D C^b) and their coefficients.
+
+    Parameters
+    ----------
+    n_params, loss, compute : array-like
+        Model size, final loss and training FLOP of each run.
+    budget_tolerance : float
+        As in :func:`fit_isoflop`.
+    n_boot, seed, level
+        Resamples (>= 2), seed and interval level.
+
+    Returns
+    -------
+    BootstrapResult
+        Draws, SEs and percentile intervals of ``a``, ``k_N``, ``b``, ``k_D``.
+    """
+    if n_boot < 2:
+        raise ValueError("n_boot must be at least 2")
+    n = np.asarray(n_params, float)
+    y = np.asarray(loss, float)
+    c = np.asarray(compute, float)
+    fit_isoflop(n, y, c, budget_tolerance=budget_tolerance)  # the data must fit at all
+    labels = group_budgets(c, budget_tolerance)
+    fitted = y.copy()
+    resid_groups = []
+    for g in np.unique(labels):
+        sel = np.flatnonzero(labels == g)
+        u = np.log(n[sel])
+        if np.unique(u).size >= 3:
+            fitted[sel] = np.polyval(np.polyfit(u, y[sel], 2), u)
+            resid_groups.append((sel, y[sel] - fitted[sel]))
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, float]] = []
+    for _ in range(n_boot):
+        draw = fitted.copy()
+        for sel, resid in resid_groups:
+            draw[sel] += rng.choice(resid, size=sel.size, replace=True)
+        try:
+            rows.append(_isoflop_quantities(n, draw, c, budget_tolerance=budget_tolerance))
+        except (InputError, ValueError, np.linalg.LinAlgError):
+            rows.append({})
+    keys = ["a", "k_N", "b", "k_D"]
+    draws = {k: np.array([r.get(k, np.nan) for r in rows]) for k in keys}
+    se, ci = summarise_draws(draws, level)
+    return BootstrapResult(draws=draws, se=se, ci=ci, level=level, n_boot=n_boot,
+                           n_failed=sum(not r for r in rows), seed=seed,
+                           resampling="residuals within budgets")  # fmt: skip
+
+
+def bootstrap_bnsl(
+    x,
+    y,
+    *,
+    n_breaks: int = 1,
+    n_boot: int = 1000,
+    seed: int | None = 0,
+    n_jobs: int | None = None,
+    level: float = 0.95,
+) -> BootstrapResult:
+    """Percentile bootstrap over points of :func:`emergence.fit.bnsl.fit_bnsl`.
+
+    Parameters
+    ----------
+    x, y : array-like
+        Scales and values.
+    n_breaks : int
+        Breaks of the law.
+    n_boot, seed, n_jobs, level
+        Resamples, seed, worker processes (default: all cores) and interval level.
+
+    Returns
+    -------
+    BootstrapResult
+        Draws, SEs and percentile intervals of every BNSL parameter.
+    """
+    refit = _RepeatRefit(_bnsl_quantities, (x, y), {"n_breaks": n_breaks})
+    return run_bootstrap(
+        refit,
+        len(np.asarray(y)),
+        n_boot=n_boot,
+        seed=seed,
+        n_jobs=n_jobs,
+        level=level,
+        label="BNSL bootstrap",
+    )

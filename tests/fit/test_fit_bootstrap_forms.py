@@ -1,0 +1,123 @@
+"""Bootstrap intervals for the isoFLOP (Approach 2) and BNSL fits, against known truth."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from emergence.cli import cli
+from emergence.fit import HOFFMANN_UNROUNDED, chinchilla_predict, compute_optimal, fit_bnsl
+from emergence.fit.bnsl import bnsl_predict
+from emergence.fit.bootstrap_forms import bootstrap_bnsl, bootstrap_isoflop
+
+
+def _isoflop_grid(seed: int, noise: float = 0.01):
+    """Runs on an isoFLOP grid from Hoffmann's law, with log-normal loss noise."""
+    rng = np.random.default_rng(seed)
+    n, c = [], []
+    for budget in np.logspace(18, 21, 5):
+        centre = compute_optimal(HOFFMANN_UNROUNDED, budget).n_opt[0]
+        for k in np.linspace(-0.6, 0.6, 7):
+            n.append(centre * 10**k)
+            c.append(budget)
+    n, c = np.array(n), np.array(c)
+    loss = chinchilla_predict(HOFFMANN_UNROUNDED, n, c / (6 * n)) * np.exp(
+        rng.normal(0, noise, n.size)
+    )
+    return n, loss, c
+
+
+def test_isoflop_bootstrap_covers_the_true_exponent() -> None:
+    truth = compute_optimal(HOFFMANN_UNROUNDED, 1e20).a
+    n, loss, c = _isoflop_grid(seed=1)
+    boot = bootstrap_isoflop(n, loss, c, n_boot=200, seed=3)
+    lo, hi = boot.ci["a"]
+    assert lo < truth < hi
+    assert 0.003 < boot.se["a"] < 0.1
+    # exponents are tied by C = 6 N D: a + b = 1 in every draw
+    ok = np.isfinite(boot.draws["a"])
+    np.testing.assert_allclose(boot.draws["a"][ok] + boot.draws["b"][ok], 1.0, atol=1e-9)
+
+
+def test_isoflop_bootstrap_se_matches_the_spread_across_replications() -> None:
+    # the bootstrap SE should be close to the true sampling SD of the estimate
+    estimates = []
+    from emergence.fit import fit_isoflop
+
+    for seed in range(40):
+        n, loss, c = _isoflop_grid(seed=100 + seed)
+        estimates.append(fit_isoflop(n, loss, c).n_opt.exponent)
+    sd = float(np.std(estimates, ddof=1))
+    n, loss, c = _isoflop_grid(seed=7)
+    se = bootstrap_isoflop(n, loss, c, n_boot=200, seed=0).se["a"]
+    assert sd / 2.5 < se < sd * 2.5
+
+
+def test_bnsl_bootstrap_is_seeded_and_brackets_the_fit() -> None:
+    truth = {"a": 0.1, "b": 2.0, "c0": 0.2, "c1": 0.8, "d1": 3e3, "f1": 0.3}
+    rng = np.random.default_rng(5)
+    x = np.logspace(2, 5, 20)
+    y = bnsl_predict(truth, x) * np.exp(rng.normal(0, 0.01, x.size))
+    one = bootstrap_bnsl(x, y, n_boot=40, seed=11, n_jobs=1)
+    two = bootstrap_bnsl(x, y, n_boot=40, seed=11, n_jobs=1)
+    np.testing.assert_array_equal(one.draws["c1"], two.draws["c1"])
+    fit = fit_bnsl(x, y)
+    for key in ("c0", "c1"):
+        lo, hi = one.ci[key]
+        assert lo <= fit.params[key] <= hi
+    assert one.ci["c1"][0] < truth["c1"] < one.ci["c1"][1]
+
+
+def test_cli_isoflop_and_bnsl_report_bootstrap_intervals(tmp_path) -> None:
+    n, loss, c = _isoflop_grid(seed=2)
+    path = tmp_path / "runs.csv"
+    lines = ["params,flops,loss"] + [
+        f"{float(a)!r},{float(b)!r},{float(v)!r}" for a, b, v in zip(n, c, loss, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    runner = CliRunner()
+    out = runner.invoke(
+        cli, ["fit", "isoflop", str(path), "--bootstrap", "50", "--jobs", "1", "--format", "json"]
+    )
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert set(payload["ci"]) >= {"a", "b"} and payload["ci"]["a"][0] < payload["params"]["a"]
+    bnsl = runner.invoke(
+        cli,
+        [
+            "fit",
+            "bnsl",
+            str(path),
+            "--x",
+            "params",
+            "--bootstrap",
+            "20",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+        ],
+    )
+    assert bnsl.exit_code == 0, bnsl.output
+    assert "c0" in json.loads(bnsl.output)["se"]
+    bad = runner.invoke(cli, ["fit", "isoflop", str(path), "--bootstrap", "1"])
+    assert bad.exit_code == 2 and "at least 2" in bad.output
+
+
+@pytest.mark.parametrize("n_boot", [0])
+def test_no_bootstrap_keeps_ols_se(tmp_path, n_boot) -> None:
+    n, loss, c = _isoflop_grid(seed=2)
+    path = tmp_path / "runs.csv"
+    path.write_text(
+        "params,flops,loss\n"
+        + "".join(
+            f"{float(a)!r},{float(b)!r},{float(v)!r}\n" for a, b, v in zip(n, c, loss, strict=True)
+        )
+    )
+    payload = json.loads(
+        CliRunner().invoke(cli, ["fit", "isoflop", str(path), "--format", "json"]).output
+    )
+    assert payload["ci"] == {} and np.isfinite(payload["se"]["a"])
