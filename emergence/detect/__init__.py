@@ -10,8 +10,10 @@ from .davies import DaviesResult, davies_grid, davies_test
 from .descriptives import ScalingDescriptives, breakthroughness, describe_scaling
 from .diagnostics import NullAdequacy, null_adequacy
 from .multiplicity import AdjustedPValues, benjamini_hochberg, holm
-from .pscore import PscoreResult, pscore_test
+from .pscore import PscoreResult, pscore_more_break, pscore_test
 from .segmented import MuggeoResult, SegmentedResult, fit_segmented, muggeo_iterate, profile_rss
+from .segmented_multi import MultiSegmentedResult, fit_segmented_multi
+from .select import BreakSelection, select_n_breaks
 from .supf import SupFResult, supf_test
 from .tables import DetectResult, TaskCurves, detect, detect_tables
 from .verdict import (
@@ -32,6 +34,11 @@ from .verdict import (
 from .weights import ScaleWeights, scale_weights
 
 __all__ = [
+    "BreakSelection",
+    "MultiSegmentedResult",
+    "fit_segmented_multi",
+    "pscore_more_break",
+    "select_n_breaks",
     "LABELS",
     "AdjustedPValues",
     "DetectResult",
