@@ -17,6 +17,11 @@ The generative models (documented in the README and ``benchmarks_data/README.md`
     threshold but 1-1.5 decades wide, so accuracy climbs gradually across the whole range and
     neither metric shows a jump.
 
+:func:`simulate_task` can also widen these classes for calibration studies (``ranges``: other
+parameter ranges, e.g. narrower smooth logistics with multi-token answers or power laws with a
+large floor; ``model_sd``: between-model noise, each model's cross-entropy multiplied by
+``exp(N(0, model_sd))``). :func:`simulate` never uses them, so its output is unchanged.
+
 Every family has its own unevenly spaced scales; a ``losses`` grid follows the Chinchilla form
 ``L(N, D) = E + A / N^alpha + B / D^beta`` with known constants and 1 % log-normal noise.
 """
@@ -81,6 +86,21 @@ def _scales(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.round(10.0**x, -3)
 
 
+RANGE_KEYS = ("width", "ce_high", "ce_low", "E", "A", "alpha")
+# A widened calibration panel (review of the detect stage): smooth curves that are not
+# polynomials. name -> (class, answer lengths, ranges, model_sd) for :func:`simulate_tasks`.
+# None is a threshold; with multi-token answers p^L sharpens exact match (a mirage).
+STRESS_SHAPES: dict[str, tuple] = {
+    "logistic 1.3-2.2 dec": ("smooth", (3, 10), {"width": (0.3, 0.5), "ce_high": (1.2, 2.0)}, 0.0),
+    "logistic 1.3-2.2 dec, noise": (
+        "smooth", (3, 10), {"width": (0.3, 0.5), "ce_high": (1.2, 2.0)}, 0.03),
+    "logistic 2.6-4.4 dec": ("smooth", (3, 10), {"width": (0.6, 1.0), "ce_high": (1.2, 2.0)}, 0.0),
+    "project smooth, 3-10 tokens, noise": ("smooth", (3, 10), {}, 0.03),
+    "power law, floor 0.2-0.4": ("mirage", (5, 15), {"E": (0.2, 0.4), "A": (0.8, 1.5)}, 0.0),
+    "power law, noise": ("mirage", None, {}, 0.03),
+}  # fmt: skip
+
+
 def _task_truth(
     rng: np.random.Generator,
     family: str,
@@ -89,10 +109,21 @@ def _task_truth(
     params: np.ndarray,
     n_items: int,
     answer_len: tuple[int, int] | None = None,
+    ranges: dict | None = None,
 ) -> TaskTruth:
     x = np.sort(np.log10(params))
     nan = float("nan")
-    if cls == "smooth":
+    r = dict(ranges or {})
+    if not set(r) <= set(RANGE_KEYS):
+        raise ValueError(f"ranges keys must be in {RANGE_KEYS}, got {sorted(r)}")
+
+    def draw(key, lo, hi):
+        lo, hi = r.get(key, (lo, hi))
+        return float(rng.uniform(lo, hi))
+
+    if cls == "smooth" and answer_len is not None and ranges is not None:
+        len_min, len_max = int(answer_len[0]), int(answer_len[1])
+    elif cls == "smooth":
         len_min = len_max = 1
     elif answer_len is not None:
         len_min, len_max = int(answer_len[0]), int(answer_len[1])
@@ -103,12 +134,12 @@ def _task_truth(
     if cls == "threshold":
         # N* strictly inside the scale range, with at least 2 scales on each side
         inner = x[2:-2] if len(x) >= 6 else x[1:-1]
-        center, width = float(rng.uniform(inner.min(), inner.max())), float(rng.uniform(0.04, 0.08))
-        ce_high, ce_low = float(rng.uniform(1.2, 2.0)), float(rng.uniform(0.02, 0.08))
+        center, width = float(rng.uniform(inner.min(), inner.max())), draw("width", 0.04, 0.08)
+        ce_high, ce_low = draw("ce_high", 1.2, 2.0), draw("ce_low", 0.02, 0.08)
     elif cls == "smooth":
         center = float(rng.uniform(x.mean() - 0.5, x.mean() + 0.5))
-        width = float(rng.uniform(1.0, 1.5))
-        ce_high, ce_low = float(rng.uniform(2.0, 3.0)), float(rng.uniform(0.05, 0.15))
+        width = draw("width", 1.0, 1.5)
+        ce_high, ce_low = draw("ce_high", 2.0, 3.0), draw("ce_low", 0.05, 0.15)
     else:
         center = width = ce_high = ce_low = nan
     return TaskTruth(
@@ -119,9 +150,9 @@ def _task_truth(
         n_items=n_items,
         answer_len_min=len_min,
         answer_len_max=len_max,
-        ce_E=float(rng.uniform(0.01, 0.05)) if mirage else nan,
-        ce_A=float(rng.uniform(0.25, 0.6)) if mirage else nan,
-        ce_alpha=float(rng.uniform(0.3, 0.6)) if mirage else nan,
+        ce_E=draw("E", 0.01, 0.05) if mirage else nan,
+        ce_A=draw("A", 0.25, 0.6) if mirage else nan,
+        ce_alpha=draw("alpha", 0.3, 0.6) if mirage else nan,
         center_params=float(10.0**center) if not mirage else nan,
         width_decades=width,
         ce_high=ce_high,
@@ -137,11 +168,17 @@ def _arrow_lists(flat: np.ndarray, offsets: np.ndarray) -> pd.Series:
 
 
 def _simulate_items(
-    rng: np.random.Generator, truth: TaskTruth, models: list[str], params: np.ndarray
+    rng: np.random.Generator,
+    truth: TaskTruth,
+    models: list[str],
+    params: np.ndarray,
+    model_sd: float = 0.0,
 ) -> pd.DataFrame:
     """Items of one task at every scale, vectorised over scales, items and tokens.
 
     Row order is scale-major (every item of the first model, then the next model).
+    ``model_sd > 0`` multiplies each model's cross-entropy by exp(N(0, model_sd)), drawn last
+    so that ``model_sd = 0`` leaves every other draw unchanged.
     """
     n_items, n_scales = truth.n_items, len(params)
     lengths = rng.integers(truth.answer_len_min, truth.answer_len_max + 1, size=n_items)
@@ -150,6 +187,8 @@ def _simulate_items(
     token_item = np.repeat(np.arange(n_items), lengths)
     target = rng.integers(0, 10, size=n_tok)
     ce_scale = _per_token_ce(truth, params)
+    if model_sd > 0:
+        ce_scale = ce_scale * np.exp(rng.normal(0.0, model_sd, size=n_scales))
     # per-token cross-entropy: scale level x item difficulty x token jitter
     ce = (
         ce_scale[:, None]
@@ -278,6 +317,8 @@ def simulate_task(
     family: str = "sim",
     task: str | None = None,
     answer_len: tuple[int, int] | None = None,
+    ranges: dict | None = None,
+    model_sd: float = 0.0,
 ) -> Simulation:
     """Simulate one task of a chosen class on its own family of unevenly spaced scales.
 
@@ -299,7 +340,14 @@ def simulate_task(
         Names used in the items table (``task`` defaults to ``cls``).
     answer_len : (int, int), optional
         Inclusive range of answer lengths in tokens; default random as in :func:`simulate`
-        (1-15). Smooth tasks always have single-token answers.
+        (1-15). Smooth tasks have single-token answers unless ``ranges`` is also given.
+    ranges : dict, optional
+        Uniform ranges ``(lo, hi)`` replacing the class defaults, keys in :data:`RANGE_KEYS`:
+        ``width`` (logistic scale in decades; threshold 0.04-0.08, smooth 1.0-1.5),
+        ``ce_high``, ``ce_low`` (logistic end points), ``E``, ``A``, ``alpha`` (mirage power
+        law). A widened calibration panel, not the project's classes.
+    model_sd : float, default 0
+        Between-model noise: each model's cross-entropy is multiplied by exp(N(0, model_sd)).
 
     Returns
     -------
@@ -313,22 +361,23 @@ def simulate_task(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     params = _scales(rng, n_scales)
     models = [f"{family}-{p / 1e6:.0f}m" for p in params]
-    truth = _task_truth(rng, family, task or cls, cls, params, n_items, answer_len)
-    items = _simulate_items(rng, truth, models, params)
-    return Simulation(items=items, losses=pd.DataFrame(), truth=pd.DataFrame([asdict(truth)]))
+    truth = _task_truth(rng, family, task or cls, cls, params, n_items, answer_len, ranges)
+    items = _simulate_items(rng, truth, models, params, model_sd)
+    frame = pd.DataFrame([asdict(truth)])
+    if ranges is not None or model_sd > 0:
+        frame["model_sd"] = float(model_sd)
+    return Simulation(items=items, losses=pd.DataFrame(), truth=frame)
 
 
-def simulate_tasks(
-    specs: list[tuple[str, int, int]] | list[tuple[str, int, int, tuple[int, int] | None]],
-    seed: int = 0,
-) -> Simulation:
+def simulate_tasks(specs: list[tuple], seed: int = 0) -> Simulation:
     """Simulate many single-task families (:func:`simulate_task`) into one items table.
 
     Parameters
     ----------
     specs : list of tuples
-        ``(cls, n_scales, n_items)`` or ``(cls, n_scales, n_items, answer_len)`` per task; task
-        ``k`` is family ``cal-<k>``.
+        ``(cls, n_scales, n_items)``, ``(cls, n_scales, n_items, answer_len)`` or
+        ``(cls, n_scales, n_items, answer_len, ranges, model_sd)`` per task (see
+        :func:`simulate_task`); task ``k`` is family ``cal-<k>``.
     seed : int
         One generator drives every task in order, so the tables depend on the seed only.
 
@@ -340,16 +389,19 @@ def simulate_tasks(
     items, truths = [], []
     for k, spec in enumerate(specs):
         cls, n_scales, n_items, *rest = spec
+        rest = [*rest, None, None, 0.0][:3]
         sim = simulate_task(
             cls, int(n_scales), int(n_items), rng, family=f"cal-{k:05d}", task=cls,
-            answer_len=rest[0] if rest else None,
+            answer_len=rest[0], ranges=rest[1], model_sd=float(rest[2]),
         )  # fmt: skip
         items.append(sim.items)
         truths.append(sim.truth)
     return Simulation(
         items=pd.concat(items, ignore_index=True),
         losses=pd.DataFrame(),
-        truth=pd.concat(truths, ignore_index=True),
+        truth=pd.concat(truths, ignore_index=True).assign(
+            model_sd=lambda t: t["model_sd"].fillna(0.0) if "model_sd" in t else 0.0
+        ),
     )
 
 

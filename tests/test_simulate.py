@@ -135,3 +135,33 @@ def test_bundled_data_matches_its_readme() -> None:
     assert set(truth.true_class) == {"mirage", "threshold", "smooth"}
     assert len(tables.items) == int((truth.n_items * truth.n_scales).sum())
     assert sum(p.stat().st_size for p in (REPO / "benchmarks_data").rglob("*")) < 20e6
+
+
+def test_simulate_is_unchanged_by_the_calibration_options() -> None:
+    """``ranges`` and ``model_sd`` are opt-in: the bundled data still regenerate exactly."""
+    truth = pd.read_csv(REPO / "benchmarks_data" / "simulated" / "truth.csv")
+    again = simulate(seed=2026).truth
+    pd.testing.assert_frame_equal(again, truth, check_dtype=False)
+
+
+def test_widened_classes_and_model_noise() -> None:
+    from emergence.simulate import simulate_task, simulate_tasks
+
+    spec = ("smooth", 8, 60, (3, 6), {"width": (0.3, 0.5)}, 0.05)
+    a, b = simulate_tasks([spec], seed=5), simulate_tasks([spec], seed=5)
+    pd.testing.assert_frame_equal(a.items, b.items)
+    t = a.truth.iloc[0]
+    assert 0.3 <= t.width_decades <= 0.5 and t.answer_len_min == 3 and t.model_sd == 0.05
+    assert a.items["target_tokens"].map(len).min() >= 3
+    # without the options a smooth task keeps single-token answers and no model noise
+    plain = simulate_task("smooth", 8, 60, 5, answer_len=(3, 6))
+    assert plain.truth.iloc[0].answer_len_max == 1 and "model_sd" not in plain.truth
+    # model noise scatters each model's cross-entropy around the smooth curve
+    far = simulate_task("mirage", 10, 400, 9, ranges={}, model_sd=0.3)
+    near = simulate_task("mirage", 10, 400, 9, ranges={})
+    ce = [s.items.groupby("params")["target_logprobs"].apply(lambda v: -np.mean(np.concatenate(
+        v.to_numpy()))) for s in (far, near)]  # fmt: skip
+    ratio = np.log(ce[0].to_numpy() / ce[1].to_numpy())
+    assert ratio.std() > 0.1
+    with pytest.raises(ValueError):
+        simulate_task("mirage", 8, 10, 0, ranges={"nope": (0, 1)})

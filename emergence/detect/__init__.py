@@ -30,6 +30,7 @@ from .verdict import (
     sharp_break_locations,
     sharp_break_test,
     sharp_split_replication,
+    transition_width,
 )
 from .weights import ScaleWeights, scale_weights
 
@@ -80,5 +81,6 @@ __all__ = [
     "sharp_break_locations",
     "sharp_break_test",
     "sharp_split_replication",
+    "transition_width",
     "supf_test",
 ]

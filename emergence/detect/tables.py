@@ -57,6 +57,23 @@ SCORE_COMPANIONS: tuple[tuple[str, bool, Transform], ...] = (
     ("brier_bigbench", False, NEG_LOG),
     ("brier_score", False, NEG_LOG),
 )
+# Pre-registered constants of the threshold test on the linearised companion (docs/detect.md).
+# Units: natural log of a loss-like quantity (-log mean CE, -log(-log p), -log TED and -log Brier
+# all move by the log-ratio of the per-token loss); x in log10 parameters.
+# NOISE_FLOOR: SD of the between-model noise assumed for every family; floors the residual SD,
+#   so a smooth misfit smaller than it is no break.
+# MIN_JUMP: the smallest jump called sharp (CE falling by a factor e^0.5 = 1.65 beyond the
+#   trend between adjacent scales).
+# MIN_POWER: power against MIN_JUMP needed before "no break" counts as evidence
+#   (changepoint.md Sec. 6, UNDERPOWERED).
+# MAX_WIDTH: the widest 10-90 % rise (decades) called a threshold, unless the scales around
+#   the break are further apart (a step cannot be told from it then).
+# KINK_TEST: the second test, for a sharp increase in slope (Holm within the task).
+NOISE_FLOOR = 0.03
+MIN_JUMP = 0.5
+MIN_POWER = 0.8
+MAX_WIDTH = 1.0
+KINK_TEST = "both"
 VERDICT_COLUMNS = (
     "family",
     "task",
@@ -254,6 +271,7 @@ def _item_curves(items: pd.DataFrame) -> list[_Curve]:
         else None
     )
     params_all = items["params"].to_numpy(dtype=float)
+    model_ids = pd.factorize(items["model"], use_na_sentinel=False)[0]
     curves = []
     for key, rows in _curve_groups(items, keys):
         frac = {m: float(avail[m][rows].mean()) for m in avail}
@@ -262,22 +280,22 @@ def _item_curves(items: pd.DataFrame) -> list[_Curve]:
         uniq, code = _scale_index(params_all[rows])
         n_s = uniq.size
         nan = np.full(n_s, np.nan)
-        disc, n_disc = (
-            _group_mean(scores.column(disc_name)[rows], code, n_s) if disc_name else (nan, nan)
+        ids = (
+            np.unique(item_ids[rows], return_inverse=True)[1].reshape(-1)
+            if item_ids is not None
+            else _within_scale_position(code, model_ids[rows])
         )
+        disc, n_disc = nan, nan
+        if disc_name:
+            # models of the same size are pooled per item (an item counts once per scale)
+            dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
+            disc, n_disc = _column_means(dmat)
         comp, mat, transform = nan, None, None
         if comp_name:
             metric = get_metric(comp_name)
             transform = metric.transform
-            raw = scores.column(comp_name)[rows]
-            comp, _ = _group_mean(raw, code, n_s)
-            ids = (
-                np.unique(item_ids[rows], return_inverse=True)[1].reshape(-1)
-                if item_ids is not None
-                else _within_scale_position(code)
-            )
-            mat = np.full((int(ids.max()) + 1, n_s), np.nan)
-            mat[ids, code] = raw
+            mat = _item_matrix(scores.column(comp_name)[rows], ids, code, n_s)
+            comp, _ = _column_means(mat)
         pred = pred_se = length = None
         if disc_name == "exact_match" and mirage is not None:
             pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code)
@@ -288,13 +306,33 @@ def _item_curves(items: pd.DataFrame) -> list[_Curve]:
     return curves
 
 
-def _within_scale_position(code: np.ndarray) -> np.ndarray:
-    """Without item ids, the k-th row of each scale is taken as item k."""
+def _within_scale_position(code: np.ndarray, model: np.ndarray) -> np.ndarray:
+    """Without item ids, the k-th row of each model is taken as item k (so models of the same
+    size share items)."""
     out = np.empty(code.size, dtype=np.int64)
-    for s in np.unique(code):
-        idx = np.flatnonzero(code == s)
+    for grp in np.unique(np.column_stack([code, model]), axis=0):
+        idx = np.flatnonzero((code == grp[0]) & (model == grp[1]))
         out[idx] = np.arange(idx.size)
     return out
+
+
+def _item_matrix(values: np.ndarray, ids: np.ndarray, code: np.ndarray, n_s: int) -> np.ndarray:
+    """``(items, scales)`` mean per (item, scale) over the rows (models of one size pooled)."""
+    n_i = int(ids.max()) + 1 if ids.size else 0
+    ok = ~np.isnan(values)
+    tot = np.zeros((n_i, n_s))
+    cnt = np.zeros((n_i, n_s))
+    np.add.at(tot, (ids[ok], code[ok]), values[ok])
+    np.add.at(cnt, (ids[ok], code[ok]), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, tot / cnt, np.nan)
+
+
+def _column_means(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over items per scale and the number of distinct items with a value."""
+    cnt = np.sum(~np.isnan(mat), axis=0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nansum(mat, axis=0) / cnt, cnt
 
 
 def _subset_scores(scores, mask: np.ndarray, names):
@@ -308,9 +346,13 @@ def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code):
     """Mirage prediction per scale (``em_direct`` of :func:`mirage_curves`: mean over items of
     p_ij^L) and the SE of observed minus predicted under the mirage null.
 
-    Given the items' probabilities q_ij, exact match is Bernoulli(q_ij) under the mirage model,
-    so the mean difference has variance sum_j q_ij (1 - q_ij) / n^2 exactly; one pseudo-item
-    (+1) keeps the SE away from 0 when every q is 0 or 1.
+    Given the items' probabilities q_ij, exact match is Bernoulli(q_ij) under the mirage model
+    *with temperature-1 sampling* and independent items, so the mean difference has variance
+    sum_j q_ij (1 - q_ij) / n^2 exactly. Greedy decoding breaks this (an item is then right
+    when every token is the argmax, not with probability prod p), so the band is only an
+    approximation for greedy outputs (no decoding field exists to switch it off). The +1
+    under the root adds 1 / n^2 to the variance (the variance of 4 items at q = 0.5, not one
+    pseudo-item); it keeps the SE away from 0 when every q is 0 or 1.
     """
     sel = np.ones(len(mirage), dtype=bool)
     for k, v in key.items():
@@ -398,6 +440,23 @@ def _companion_series(c: _Curve, values: np.ndarray | None = None) -> np.ndarray
     return c.transform(c.comp if values is None else values)
 
 
+def _companion_variances(c: _Curve, rows: np.ndarray | None = None) -> np.ndarray | None:
+    """Per-scale sampling variance of the linearised companion from its items (delta method:
+    the variance of the item mean, s^2 / K, times the squared slope of the transform). None
+    without items. ``rows`` restricts to a subset of the items (an item-split half)."""
+    if c.item_matrix is None or c.transform is None:
+        return None
+    mat = c.item_matrix if rows is None else c.item_matrix[rows]
+    k = np.sum(~np.isnan(mat), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(mat, axis=0)
+        var_mean = np.nanvar(mat, axis=0, ddof=1) / k
+        h = 1e-6 * np.maximum(np.abs(mean), 1e-9)
+        slope = (c.transform(mean + h) - c.transform(mean - h)) / (2 * h)
+        out = slope**2 * var_mean
+    return np.where(np.isfinite(out), out, np.nan)
+
+
 # ---------------------------------------------------------------------------------------------
 # Breakpoint interval and replication
 
@@ -415,30 +474,44 @@ def _bootstrap_psi_ci(c: _Curve, x: np.ndarray, ok: np.ndarray, n_boot: int, see
         return (float("nan"), float("nan"))
     # the same statistic that located the break, re-maximised on each resample; a location is
     # a midpoint between scales, so widen to the bracketing scales
-    psi = sharp_break_locations(x, z)
+    var = _companion_variances(c)
+    psi = sharp_break_locations(
+        x, z, variances=None if var is None else np.nan_to_num(var[ok]), noise_floor=NOISE_FLOOR
+    )
     lo, hi = np.quantile(psi, [0.025, 0.975])
     return (float(x[x < lo].max(initial=x.min())), float(x[x > hi].min(initial=x.max())))
 
 
-def _replicate(c: _Curve, x: np.ndarray, ok: np.ndarray, seed: int) -> ReplicationResult | None:
-    """Item split: psi on a random half of the items, fixed-psi t-test on the other half."""
+def _replicate(c: _Curve, x: np.ndarray, ok: np.ndarray, seed: int,
+               n_sim: int) -> ReplicationResult | None:  # fmt: skip
+    """Item split: discovery (test and break term) on a random half A of the items, fixed-term
+    t-test on the other half B. Guards against item-sampling noise only (same models)."""
     mat = c.item_matrix
     n = mat.shape[0]
     if n < 4:
         return None
     perm = _task_rng(seed, c.key, "split").permutation(n)
-    halves = []
+    halves, variances = [], []
     for idx in (perm[: n // 2], perm[n // 2 :]):
         with np.errstate(invalid="ignore"):
             means = np.nanmean(mat[idx], axis=0) if idx.size else np.full(mat.shape[1], np.nan)
         halves.append(_companion_series(c, means)[ok])
-    if not all(np.all(np.isfinite(h)) for h in halves):
+        variances.append(_companion_variances(c, idx)[ok])
+    if not all(np.all(np.isfinite(h)) for h in (*halves, *variances)):
         return None
-    return sharp_split_replication(x, halves[0], halves[1])
+    return sharp_split_replication(
+        x, halves[0], halves[1], variances_a=variances[0], variances_b=variances[1],
+        noise_floor=NOISE_FLOOR, n_sim=n_sim, seed=seed,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
 # Entry points
+
+
+def _replicates(rep: ReplicationResult, alpha: float) -> bool:
+    """Discovered on half A and confirmed on half B, each at level alpha."""
+    return bool(rep.discovery_p <= alpha and rep.p_value <= alpha)
 
 
 def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationResult | None,
@@ -454,6 +527,8 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "continuous metric can be computed",
             "censored": "the continuous metric sits at its bound at most scales; use a metric "
             "with more resolution (e.g. log-probs)",
+            "power": "no break was found, but a jump of the pre-registered size could have been "
+            "missed: score more items or evaluate more model sizes",
         }
         tip = next((v for k, v in advice.items() if k in reason), "")
         return f"{reason}: {tip}" if tip else reason
@@ -463,11 +538,12 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             where = f" near {curve.breakpoint_params:.3g} params"
         rep_txt = ""
         if rep is not None:
-            ok = rep.p_value <= alpha
             rep_txt = (
-                f"; replicates on held-out items (p = {rep.p_value:.2g})"
-                if ok
-                else f"; does NOT replicate on held-out items (p = {rep.p_value:.2g})"
+                f"; found on half of the items (p = {rep.discovery_p:.2g}) and confirmed on the "
+                f"other half (p = {rep.p_value:.2g})"
+                if _replicates(rep, alpha)
+                else f"; does NOT replicate across item halves (discovery p = "
+                f"{rep.discovery_p:.2g}, confirmation p = {rep.p_value:.2g})"
             )
         return f"{reason}{where}{rep_txt}"
     if label == "mirage":
@@ -510,9 +586,9 @@ def detect(
     min_scales, min_items : int
         Below these a task is ``underpowered``.
     n_sim : int, optional
-        Monte Carlo draws of the sharp-break test. Its p-value is at least 1 / (n_sim + 1),
-        and BH needs p <= alpha / m for a lone discovery among m tasks, so the default is
-        max(2000, 2 m / alpha).
+        Monte Carlo draws of the sharp-break and kink tests. Their p-values are at least
+        1 / (n_sim + 1), Holm doubles the smaller one, and BH needs p <= alpha / m for a lone
+        discovery among m tasks, so the default is max(2000, 2 m / alpha).
 
     Returns
     -------
@@ -566,7 +642,7 @@ def detect(
                 lo, hi = ev.psi_bracket
             ci = (float(f"{10.0**lo:.6g}"), float(f"{10.0**hi:.6g}"))
         if v.label == "threshold" and c.item_matrix is not None:
-            rep = _replicate(c, x[ok], ok, seed)
+            rep = _replicate(c, x[ok], ok, seed, n_sim)
         band = None
         if c.pred is not None:
             half = stats.norm.isf(0.025 / c.params.size) * c.pred_se
@@ -596,7 +672,7 @@ def detect(
                 "breakpoint_params": psi_p,
                 "breakpoint_ci_low": ci[0],
                 "breakpoint_ci_high": ci[1],
-                "replicates": pd.NA if rep is None else bool(rep.p_value <= alpha),
+                "replicates": pd.NA if rep is None else _replicates(rep, alpha),
                 "breakthroughness": ev.breakthroughness,
                 "mirage_max_z": ev.mirage_max_z,
                 "note": _note(v.label, v.reason, tc, rep, alpha),
@@ -629,6 +705,7 @@ def _assess(
             None, float("nan"), reason,
         )  # fmt: skip
     n_items = int(np.nanmin(c.n_items)) if np.isfinite(c.n_items).any() else None
+    var = _companion_variances(c)
     return assess_task(
         x,
         disc,
@@ -642,6 +719,14 @@ def _assess(
         answer_length=c.answer_length,
         seed=seed,
         n_sim=n_sim,
+        variances=None if var is None else np.nan_to_num(var),
+        noise_floor=NOISE_FLOOR,
+        min_jump=MIN_JUMP,
+        min_power=MIN_POWER,
+        power_alpha=alpha,
+        max_width=MAX_WIDTH,
+        locate_below=alpha,
+        kink_test=KINK_TEST,
     )
 
 

@@ -62,6 +62,33 @@ class TaskEvidence:
         Sharp-break test only: the companion rises faster across the located break than over
         any interval below it. False for a curve that bends the other way (flattens, as a
         cross-entropy floor makes it), which is not a threshold. None for Davies.
+    power : float
+        Sharp-break test with ``min_jump`` only: Monte Carlo power of the test against an
+        upward step of ``min_jump`` in the companion at a random interior gap, at the
+        estimated noise (NaN otherwise).
+    jump_upper : float
+        Simultaneous one-sided upper bound on an upward step at any candidate gap (NaN
+        otherwise).
+    min_jump : float
+        The pre-registered jump size (NaN when not used).
+    powered : bool or None
+        A missed jump of ``min_jump`` is unlikely: ``power >= min_power`` or
+        ``jump_upper < min_jump``. Without it, no break is absence of evidence, and the
+        no-break labels (``mirage``, single-token ``smooth``) become ``underpowered``. None
+        when not computed (every no-break label allowed, as before).
+    transition_width : float
+        Sharp-break test with ``max_width`` only: 10-90 % width of the companion's rise at the
+        located break (:func:`transition_width`); NaN otherwise.
+    sharp_enough : bool or None
+        ``transition_width`` is at most ``max_width`` or the span of the scales bracketing the
+        break (a rise no wider than the gap cannot be told from a step). None when not checked.
+    step_p : float
+        Sharp-break test only: p of the step/ramp test (:func:`sharp_break_test`).
+    kink_p : float
+        With ``kink_test``: p of the kink test, set to 1 when the located bend is not sharp
+        (see :func:`assess_task`); NaN otherwise.
+    break_kind : str or None
+        ``"step"``, ``"ramp"`` or ``"kink"``: the test and term behind ``psi``.
     """
 
     n_scales: int
@@ -78,6 +105,15 @@ class TaskEvidence:
     underpowered_reason: str | None
     answer_length: float = float("nan")
     break_accelerates: bool | None = None
+    power: float = float("nan")
+    jump_upper: float = float("nan")
+    min_jump: float = float("nan")
+    powered: bool | None = None
+    transition_width: float = float("nan")
+    sharp_enough: bool | None = None
+    step_p: float = float("nan")
+    kink_p: float = float("nan")
+    break_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,19 +175,39 @@ class SharpBreakResult:
     Attributes
     ----------
     statistic : float
-        max over candidate breaks of the t statistic of the break term (one-sided: an upward
-        level step or an increase in slope).
+        max over candidate breaks of the (weighted) t statistic of the break term, one-sided (an
+        upward level step or ramp, or an increase in slope). With ``noise_floor`` the residual
+        SD in each t is floored at the pre-registered noise (see :func:`sharp_break_test`).
     p_value : float
-        Monte Carlo p = (1 + #{T* >= T}) / (n_sim + 1), exact under iid Gaussian errors.
+        Monte Carlo p = (1 + #{T* >= T}) / (n_sim + 1); exact under Gaussian errors with
+        variances proportional to ``variances + noise_floor^2``, conservative with the floor.
+        1 only when the statistic is NaN (a noise-free break gives +inf and the smallest p).
     psi : float
-        Location of the maximising break: midpoint between the adjacent scales it separates.
+        Location of the maximising break: for a step or hinge the midpoint between the
+        adjacent scales it separates; for a ramp the scale caught mid-transition (the ramp
+        spans the scales on either side of it, see ``bracket``).
     kind : str
-        ``"step"`` or ``"hinge"``: the maximising term.
+        ``"step"``, ``"ramp"`` or ``"hinge"``: the maximising term.
     degree : int
         Degree of the polynomial trend of the null.
     df : int
         Residual degrees of freedom of the alternative fit.
     n_sim : int
+    bracket : tuple of float
+        Scales around the break: the two adjacent scales for a step or hinge, the scales on
+        either side of ``psi`` for a ramp.
+    power : float
+        Monte Carlo power of the same test at level ``alpha`` against an upward step of size
+        ``min_jump`` between a uniformly chosen pair of adjacent candidate scales, at the
+        estimated noise (NaN without ``min_jump``).
+    jump_upper : float
+        Simultaneous one-sided upper confidence bound (level ``alpha``, sup-t critical value)
+        on the size of an upward step at any candidate location, in the units of y (NaN
+        without ``min_jump``).
+    noise_scale : float
+        Residual SD of the polynomial null fit in units of the assumed noise
+        sqrt(variances + noise_floor^2) (in the units of y without either); 1 means the data
+        are as noisy as assumed.
     """
 
     statistic: float
@@ -161,10 +217,45 @@ class SharpBreakResult:
     degree: int
     df: int
     n_sim: int
+    bracket: tuple[float, float] = (float("nan"), float("nan"))
+    power: float = float("nan")
+    jump_upper: float = float("nan")
+    noise_scale: float = float("nan")
 
 
-def _sharp_break_design(xa: np.ndarray, degree: int | None, kinds, min_side: int):
-    """t statistics of every candidate break term (vectorised over rows of y) and metadata."""
+@dataclass(frozen=True)
+class _SharpDesign:
+    """Candidate break terms of the sharp-break test on one (weighted) design (internal)."""
+
+    parts: object  # callable: (B, n) series -> (proj, sd, null-fit residual SD), per term
+    locs: np.ndarray
+    names: list
+    brackets: list
+    terms: np.ndarray
+    deg: int
+    df: int
+    sqrt_w: np.ndarray
+    norms: np.ndarray
+    floored: bool
+
+    def stats(self, ys: np.ndarray) -> np.ndarray:
+        """Break-term statistics, ``(B, n_terms)``: t, or the floored t (never above t)."""
+        proj, sd, _ = self.parts(ys)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if not self.floored:
+                return proj / sd
+            # floor only where it shrinks t (proj > 0), so the statistic never exceeds the
+            # pivotal t and the max-t null gives a conservative p
+            return np.where(proj > 0, proj / np.maximum(sd, 1.0), proj / sd)
+
+
+def _sharp_break_design(xa: np.ndarray, degree: int | None, kinds, min_side: int,
+                        weights=None, floored: bool = False) -> _SharpDesign:  # fmt: skip
+    """Every candidate break term on the (weighted) design, vectorised over rows of y.
+
+    With ``weights`` every row is multiplied by sqrt(w) (WLS); with w = 1 / (sigma_i^2 + tau0^2)
+    residuals are then in units of the assumed noise, which is what ``floored`` floors at 1.
+    """
     n = xa.size
     deg = (2 if n < 10 else 3) if degree is None else int(degree)
     df = n - deg - 2
@@ -172,20 +263,27 @@ def _sharp_break_design(xa: np.ndarray, degree: int | None, kinds, min_side: int
         raise InputError(f"sharp_break_test needs distinct x and n >= degree + 3 (n = {n})")
     if not set(kinds) <= {"step", "ramp", "hinge"} or not kinds:
         raise InputError(f"kinds must be a subset of ('step', 'ramp', 'hinge'), got {kinds!r}")
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (n,) or not np.all(np.isfinite(w) & (w > 0)):
+        raise InputError(f"weights must be {n} finite values > 0")
+    sw = np.sqrt(w)
     u = (xa - xa.mean()) / xa.std()
     base = np.column_stack([u**k for k in range(deg + 1)])
     xs = np.sort(xa)
     mids = (xs[min_side - 1 : n - min_side] + xs[min_side : n - min_side + 1]) / 2
-    terms, locs, names = [], [], []
-    for m in mids:
-        if "step" in kinds:
-            terms.append((xa > m).astype(float))
-            locs.append(float(m))
-            names.append("step")
-        if "hinge" in kinds:
-            terms.append(np.maximum(u - (m - xa.mean()) / xa.std(), 0.0))
-            locs.append(float(m))
-            names.append("hinge")
+    terms, locs, names, brackets = [], [], [], []
+    for j, m in enumerate(mids):
+        pair = (float(xs[min_side - 1 + j]), float(xs[min_side + j]))
+        for kind in ("step", "hinge"):
+            if kind in kinds:
+                terms.append(
+                    (xa > m).astype(float)
+                    if kind == "step"
+                    else np.maximum(u - (m - xa.mean()) / xa.std(), 0.0)
+                )
+                locs.append(float(m))
+                names.append(kind)
+                brackets.append(pair)
     if "ramp" in kinds:
         # a rise spread over two adjacent gaps (one scale caught mid-transition)
         for k in range(min_side - 1, n - min_side - 1):
@@ -193,25 +291,56 @@ def _sharp_break_design(xa: np.ndarray, degree: int | None, kinds, min_side: int
             terms.append(np.clip((xa - a) / (b - a), 0.0, 1.0))
             locs.append(float(xs[k + 1]))
             names.append("ramp")
-    # Frisch-Waugh: residualise every break term on the trend once; then for any y with trend
-    # residual e, the added term's t is (r.e) / sqrt((e.e - (r.e)^2) / df), r = unit residual term
-    q, _ = np.linalg.qr(base)
+            brackets.append((float(a), float(b)))
+    # Frisch-Waugh: residualise every break term on the (weighted) trend once; then for any y
+    # with trend residual e, the added term's t is (r.e) / sqrt((e.e - (r.e)^2) / df), with r
+    # the unit residual term
+    q, _ = np.linalg.qr(base * sw[:, None])
     m0 = np.eye(n) - q @ q.T
-    resid_terms = np.array(terms) @ m0
+    terms = np.array(terms)
+    resid_terms = (terms * sw[None, :]) @ m0
     norms = np.linalg.norm(resid_terms, axis=1)
     unit = resid_terms / np.where(norms > 1e-12, norms, np.inf)[:, None]
 
-    def tstats(ys: np.ndarray) -> np.ndarray:
-        e = ys @ m0
+    def parts(ys: np.ndarray):
+        e = (ys * sw[None, :]) @ m0
         proj = e @ unit.T
-        rss = np.einsum("bi,bi->b", e, e)[:, None] - proj**2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return proj / np.sqrt(np.clip(rss, 0.0, None) / df)
+        ee = np.einsum("bi,bi->b", e, e)
+        sd = np.sqrt(np.clip(ee[:, None] - proj**2, 0.0, None) / df)
+        return proj, sd, np.sqrt(ee / (n - deg - 1))
 
-    return tstats, np.array(locs), names, deg, df
+    return _SharpDesign(parts, np.array(locs), names, brackets, terms, deg, df, sw,
+                        np.where(norms > 1e-12, norms, np.nan), floored)  # fmt: skip
 
 
-def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_side=2):
+def _max_stat(t: np.ndarray) -> np.ndarray:
+    """Row-wise max ignoring NaN (+inf counts: a noise-free break is the strongest evidence)."""
+    return np.max(np.where(np.isnan(t), -np.inf, t), axis=1)
+
+
+def _mc_p(null_sorted: np.ndarray, stat) -> np.ndarray:
+    """(1 + #{T* >= T}) / (B + 1) against sorted null draws; NaN statistics get p = 1."""
+    s = np.asarray(stat, dtype=float)
+    b = null_sorted.size
+    ge = b - np.searchsorted(null_sorted, np.where(np.isnan(s), np.inf, s), side="left")
+    return np.where(np.isnan(s), 1.0, (1.0 + ge) / (b + 1.0))
+
+
+def _sharp_weights(n: int, variances, noise_floor):
+    """WLS weights 1 / (sigma_i^2 + tau0^2), or None for the unweighted test."""
+    if variances is None and noise_floor is None:
+        return None
+    v = np.zeros(n) if variances is None else np.asarray(variances, dtype=float)
+    if v.shape != (n,) or not np.all(np.isfinite(v) & (v >= 0)):
+        raise InputError("variances must be finite values >= 0, one per scale")
+    tot = v + (0.0 if noise_floor is None else float(noise_floor) ** 2)
+    if not np.all(tot > 0):
+        raise InputError("variances + noise_floor^2 must be > 0 at every scale")
+    return 1.0 / tot
+
+
+def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_side=2,
+                          variances=None, noise_floor=None):  # fmt: skip
     """Location of the sharp-break maximiser for each row of ``ys`` (e.g. bootstrap replicates).
 
     Parameters
@@ -220,48 +349,91 @@ def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_sid
         Scales, as for :func:`sharp_break_test`.
     ys : array_like
         ``(B, n)`` series.
-    degree, kinds, min_side
+    degree, kinds, min_side, variances, noise_floor
         As for :func:`sharp_break_test`.
 
     Returns
     -------
     numpy.ndarray
-        ``(B,)`` midpoints between adjacent scales.
+        ``(B,)`` locations (see :attr:`SharpBreakResult.psi`).
     """
     xa = np.asarray(x, dtype=float)
-    tstats, locs, *_ = _sharp_break_design(xa, degree, kinds, min_side)
-    t = tstats(np.atleast_2d(np.asarray(ys, dtype=float)))
-    return locs[np.argmax(np.where(np.isfinite(t), t, -np.inf), axis=1)]
+    w = _sharp_weights(xa.size, variances, noise_floor)
+    des = _sharp_break_design(xa, degree, kinds, min_side, w, noise_floor is not None)
+    t = des.stats(np.atleast_2d(np.asarray(ys, dtype=float)))
+    return des.locs[np.argmax(np.where(np.isnan(t), -np.inf, t), axis=1)]
+
+
+def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power, rng):
+    """Power against a step of ``min_jump`` and the simultaneous upper bound on a step."""
+    steps = des.terms[[k == "step" for k in des.names]]
+    if steps.size == 0:  # no step among the kinds: steps at the same midpoints
+        steps = (xa[None, :] > np.unique(des.locs)[:, None]).astype(float)
+    proj, sd, null_sd = des.parts(ya[None, :])
+    # noise of the power draws: the null fit's residual SD, floored at the assumed noise
+    noise = max(float(null_sd[0]), 1.0) if des.floored else float(null_sd[0])
+    eps = rng.standard_normal((n_power, xa.size)) * noise / des.sqrt_w[None, :]
+    ys = (min_jump * steps[:, None, :] + eps[None, :, :]).reshape(-1, xa.size)
+    power = float(np.mean(_mc_p(null_sorted, _max_stat(des.stats(ys))) <= alpha))
+    crit = float(np.quantile(null_sorted, 1 - alpha))
+    s = np.maximum(sd[0], 1.0) if des.floored else sd[0]
+    upper = (proj[0] + crit * s) / des.norms
+    is_step = np.array([k == "step" for k in des.names])
+    upper = upper[is_step] if is_step.any() else upper
+    return power, float(np.nanmax(upper)) if np.any(np.isfinite(upper)) else float("inf")
 
 
 def sharp_break_test(
     x,
     y,
     *,
+    variances=None,
+    noise_floor: float | None = None,
+    min_jump: float | None = None,
+    alpha: float = 0.05,
     degree: int | None = None,
     kinds: tuple[str, ...] = ("step", "ramp"),
     min_side: int = 2,
     n_sim: int = 2000,
+    n_power: int = 200,
     seed: int = 0,
 ) -> SharpBreakResult:
     """One-sided test for a sharp upward break beyond a smooth polynomial trend.
 
-    Null: y = polynomial of ``degree`` in x + iid N(0, sigma^2). Alternative: the null plus an
-    upward level step 1(x > m) at a midpoint m between adjacent scales, an upward ramp over two
-    adjacent gaps, or (optionally) an increase in slope (x - m)_+; at least ``min_side``
-    scales on each side. The statistic is the largest
-    t of the added term over all candidates; for a fixed design it does not depend on the
-    null coefficients or sigma, so simulating y* ~ N(0, I) on the same x gives an exact
+    Null: y = polynomial of ``degree`` in x + independent N(0, c v_i) errors, with
+    v_i = ``variances``_i + ``noise_floor``^2 (all 1 without either) and c > 0 unknown.
+    Alternative: the null plus an upward level step 1(x > m) at a midpoint m between adjacent
+    scales, an upward ramp over two adjacent gaps, or (optionally) an increase in slope
+    (x - m)_+; at least ``min_side`` scales on each side. The statistic is the largest WLS t
+    of the added term over all candidates; for a fixed design it does not depend on the null
+    coefficients or c, so simulating y* ~ N(0, I) on the same weighted design gives an exact
     Monte Carlo p-value (as for sup-F, changepoint.md Sec. 4.4).
 
-    A curved but smooth trend (a power law with a floor, a wide logistic) is absorbed by the
-    polynomial; a jump between two adjacent scales, or a kink, is not. This is the point of the
-    test: with many items per scale a linear null calls any curvature a break.
+    The polynomial absorbs smooth curvature only as far as a polynomial can follow it: with
+    very precise data any smooth curve that is not a polynomial (a logistic a decade or two
+    wide, a power law with a large floor) leaves a misfit that a plain t calls significant.
+    ``noise_floor`` guards against this: the residual SD in each t is floored at the
+    pre-registered noise sqrt(v_i) (between-model noise that every real family has), so a
+    misfit small against that noise is no evidence of a break. The p-value stays valid for
+    any c (the floored statistic is never above the pivotal t). Against a kink (an increase
+    in slope) the test has little power, because a cubic trend absorbs most of a kink; add
+    ``"hinge"`` to ``kinds`` to scan for one explicitly.
 
     Parameters
     ----------
     x, y : array_like
         Scales and the linearised companion (higher is better), finite, distinct x.
+    variances : array_like, optional
+        Per-scale sampling variances of y (e.g. from the items); default 0.
+    noise_floor : float, optional
+        Pre-registered SD tau0 of the between-model noise: added to every variance and used as
+        the floor of the residual SD. Without it (and without ``variances``) the statistic is
+        the plain OLS t.
+    min_jump : float, optional
+        Pre-registered smallest jump worth calling a threshold, in the units of y. When given,
+        ``power`` and ``jump_upper`` are computed (changepoint.md Sec. 6, UNDERPOWERED).
+    alpha : float, default 0.05
+        Level of the power computation and of ``jump_upper``.
     degree : int, optional
         Trend degree; default 2 for n < 10 and 3 for n >= 10 (fixed by n, so pre-registered).
     kinds : tuple of {"step", "ramp", "hinge"}
@@ -269,8 +441,10 @@ def sharp_break_test(
         adjacent gaps (one scale caught mid-transition), an increase in slope.
     min_side : int, default 2
     n_sim : int, default 2000
+    n_power : int, default 200
+        Monte Carlo draws per candidate step location for ``power``.
     seed : int, default 0
-        Seed of the Monte Carlo null draws.
+        Seed of the Monte Carlo null draws (and of the power draws).
 
     Returns
     -------
@@ -280,14 +454,23 @@ def sharp_break_test(
     ya = np.asarray(y, dtype=float)
     if xa.ndim != 1 or xa.shape != ya.shape or not np.all(np.isfinite(xa) & np.isfinite(ya)):
         raise InputError("x and y must be finite 1-D arrays of the same length")
-    tstats, locs, names, deg, df = _sharp_break_design(xa, degree, kinds, min_side)
-    t = tstats(ya[None, :])[0]
-    best = int(np.nanargmax(t)) if np.any(np.isfinite(t)) else 0
+    w = _sharp_weights(xa.size, variances, noise_floor)
+    des = _sharp_break_design(xa, degree, kinds, min_side, w, noise_floor is not None)
+    t = des.stats(ya[None, :])[0]
+    best = int(np.argmax(np.where(np.isnan(t), -np.inf, t)))
     stat = float(t[best])
-    sims = np.random.default_rng(seed).standard_normal((n_sim, xa.size))
-    null = np.nanmax(tstats(sims), axis=1)
-    p = float((1 + np.sum(null >= stat)) / (n_sim + 1)) if np.isfinite(stat) else 1.0
-    return SharpBreakResult(stat, p, float(locs[best]), names[best], deg, df, n_sim)
+    rng = np.random.default_rng(seed)
+    # the null is the pivotal (unfloored) max-t: exact for t, conservative for the floored t
+    proj, sd, _ = des.parts(rng.standard_normal((n_sim, xa.size)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        null = np.sort(_max_stat(proj / sd))
+    p = float(_mc_p(null, stat))
+    null_sd = float(des.parts(ya[None, :])[2][0])
+    power = upper = float("nan")
+    if min_jump is not None:
+        power, upper = _jump_power(des, xa, ya, null, float(min_jump), alpha, n_power, rng)
+    return SharpBreakResult(stat, p, float(des.locs[best]), des.names[best], des.deg, des.df,
+                            n_sim, des.brackets[best], power, upper, null_sd)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -390,6 +573,13 @@ def assess_task(
     answer_length: float | None = None,
     seed: int = 0,
     n_sim: int = 2000,
+    variances=None,
+    noise_floor: float | None = None,
+    min_jump: float | None = None,
+    min_power: float = 0.8,
+    power_alpha: float = 0.05,
+    max_width: float | None = None,
+    kink_test: str | None = None,
 ) -> TaskEvidence:
     """Compute the evidence for one (family, task) without the multiplicity step.
 
@@ -427,13 +617,15 @@ def assess_task(
     jump_z : float, default 4.0
         Minimum size, in binomial SEs, of that step.
     locate_below : float, optional
-        Estimate the breakpoint only when the primary p-value is at most this (otherwise
-        ``psi`` is NaN). Since a BH q-value is never below its p-value, passing the FDR level
-        used later in :func:`classify_tasks` changes no label and saves the profile fit.
+        Davies primary: estimate the breakpoint only when the primary p-value is at most this
+        (otherwise ``psi`` is NaN). Sharp primary: run the width and kink-sharpness checks only
+        then. Since a BH q-value is never below its p-value, passing the FDR level used later
+        in :func:`classify_tasks` changes no label and saves the fits.
     primary : {"davies", "sharp"}, default "davies"
         Primary test on the companion: Davies' hinge test against a line (changepoint.md
         Sec. 4.1; ``alternative`` and ``weights`` apply), or :func:`sharp_break_test`, an upward
-        step or kink beyond a smooth polynomial trend, whose location is then ``psi``. The
+        step or ramp beyond a smooth polynomial trend (kinks: ``kink_test``), whose location
+        is then ``psi``. The
         table-level :func:`emergence.detect.tables.detect` uses ``"sharp"``
         (``docs/detect.md``).
     answer_length : float, optional
@@ -444,6 +636,36 @@ def assess_task(
     n_sim : int, default 2000
         Its Monte Carlo draws; p >= 1 / (n_sim + 1), so with m tasks under BH a lone threshold
         needs n_sim >= m / fdr.
+    variances : array_like, optional
+        Sharp-break test only: per-scale sampling variances of the companion (WLS weights
+        1 / (variances + noise_floor^2)).
+    noise_floor : float, optional
+        Sharp-break test only: pre-registered SD of the between-model noise of the companion
+        (floor of the residual SD, see :func:`sharp_break_test`).
+    min_jump : float, optional
+        Sharp-break test only: pre-registered smallest jump of the companion worth calling a
+        threshold. With it a no-break outcome counts only when the test had the power to see
+        such a jump (``TaskEvidence.powered``, changepoint.md Sec. 6 UNDERPOWERED).
+    min_power : float, default 0.8
+        Power needed against ``min_jump``.
+    power_alpha : float, default 0.05
+        Level at which that power is computed (and of ``jump_upper``).
+    max_width : float, optional
+        Sharp-break test only: pre-registered largest 10-90 % width (x units) of a rise called
+        a threshold; a significant break whose rise is wider than this and than the scales
+        bracketing it is ``ambiguous`` (a steep smooth rise).
+    kink_test : {"both", "davies", "hinge"}, optional
+        Sharp-break test only: a pre-registered second test, for an increase in slope (a
+        kink). ``"davies"``: Davies' test ("greater", WLS weights 1 / (variances +
+        noise_floor^2)) against a line; ``"hinge"``: :func:`sharp_break_test` with
+        ``kinds=("hinge",)``, a hinge beyond the polynomial trend (exact MC, noise floor);
+        ``"both"``: an intersection-union test, p = max of the two (rejects only when both do,
+        so its level is that of the valid one). A line null is wrong for every convex smooth
+        curve, so a rejection counts only when the located bend is concentrated within the
+        gap at the break (``transition_width(shape="kink") <= min(max_width, gap)``) and such a
+        sharp kink fits better than every smooth logistic rise or bend at least ``max_width``
+        wide (discarding rejections keeps the level). ``primary_p`` is then Holm's adjusted
+        smallest p, min(1, 2 min(step_p, kink_p)), and the break is that of the smaller p.
 
     Returns
     -------
@@ -496,12 +718,52 @@ def assess_task(
     xz, zz = xa[ok], z[ok]
     w = None if weights is None else np.asarray(weights, dtype=float)[order][ok]
     psi, bracket, accelerates = float("nan"), nan2, None
+    power = upper = width = step_p = kink_p = float("nan")
+    powered = sharp_enough = kind = None
     if primary == "sharp":
-        res = sharp_break_test(xz, zz, seed=seed, n_sim=n_sim)
-        primary_p, psi = res.p_value, res.psi
-        right = int(np.searchsorted(xz, psi))
-        bracket = (float(xz[right - 1]), float(xz[right]))
+        var = None if variances is None else np.asarray(variances, dtype=float)[order][ok]
+        res = sharp_break_test(
+            xz, zz, variances=var, noise_floor=noise_floor, min_jump=min_jump,
+            alpha=power_alpha, seed=seed, n_sim=n_sim,
+        )  # fmt: skip
+        primary_p, psi, bracket = res.p_value, res.psi, res.bracket
         accelerates = _accelerates(xz, zz, res)
+        kink_p = float("nan")
+        if min_jump is not None:
+            power, upper = res.power, res.jump_upper
+            powered = bool(power >= min_power or upper < min_jump)
+        step_p, kind = res.p_value, res.kind
+        cut = 1.0 if locate_below is None else locate_below
+        tot = (np.zeros(xz.size) if var is None else var) + (noise_floor or 0.0) ** 2
+        wz = 1.0 / tot if np.all(tot > 0) else None
+        allowed = np.inf if max_width is None else max_width
+        if max_width is not None and res.p_value <= cut:
+            width = transition_width(xz, zz, bracket, weights=wz)
+            sharp_enough = bool(width <= max(allowed, bracket[1] - bracket[0]))
+        if kink_test:
+            if kink_test not in ("davies", "hinge", "both"):
+                raise InputError(f"kink_test must be davies, hinge or both, got {kink_test!r}")
+            kink_p = 0.0
+            if kink_test in ("hinge", "both"):
+                kr = sharp_break_test(xz, zz, variances=var, noise_floor=noise_floor,
+                                      kinds=("hinge",), seed=seed + 1, n_sim=n_sim)  # fmt: skip
+                kink_p, k_psi, k_br = kr.p_value, kr.psi, kr.bracket
+            if kink_test in ("davies", "both"):
+                # intersection-union with "both": reject only when both tests do (p = max)
+                dav = davies_test(xz, zz, alternative="greater", weights=wz)
+                kink_p = max(kink_p, dav.p_value)
+                if kink_test == "davies":
+                    seg = fit_segmented(xz, zz, weights=wz) if kink_p <= cut else None
+                    k_psi, k_br = (seg.psi, seg.bracket) if seg is not None else (np.nan, nan2)
+            if kink_p <= cut:
+                ok_kink, bend = _sharp_kink(xz, zz, k_br, wz, allowed)
+                # only a sharp kink counts (a line null rejects every convex smooth curve)
+                if not ok_kink:
+                    kink_p = 1.0
+                elif kink_p < step_p:
+                    psi, bracket, kind, accelerates = k_psi, k_br, "kink", True
+                    width, sharp_enough = bend, True
+            primary_p = min(1.0, 2.0 * min(step_p, kink_p))  # Holm within the task
     elif primary == "davies":
         primary_p = davies_test(xz, zz, alternative=alternative, weights=w).p_value
         if locate_below is None or primary_p <= locate_below:
@@ -542,7 +804,103 @@ def assess_task(
         underpowered_reason=None,
         answer_length=float("nan") if answer_length is None else float(answer_length),
         break_accelerates=accelerates,
+        power=float(power),
+        jump_upper=float(upper),
+        min_jump=float("nan") if min_jump is None else float(min_jump),
+        powered=powered,
+        transition_width=float(width),
+        sharp_enough=sharp_enough,
+        step_p=float(step_p),
+        kink_p=float(kink_p),
+        break_kind=kind,
     )
+
+
+def transition_width(x, y, around: tuple[float, float], *, weights=None,
+                     shape: str = "step") -> float:  # fmt: skip
+    """10-90 % width (x units) of the rise (or of the slope change) of y near a located break.
+
+    ``shape="step"``: least squares of y ~ a + b x + d / (1 + exp(-(x - x0) / s)), d > 0;
+    ``shape="kink"``: y ~ a + b x + d s log(1 + exp((x - x0) / s)), d > 0, a hinge whose slope
+    change is spread logistically over the same width. Variable projection over a grid of x0
+    (from one scale gap below ``around`` to one gap above) and of s (10-90 % widths 2 ln 9 s
+    from 0.01 to 10); ties (every width below the gap fits a step equally) resolve to the
+    narrowest. Descriptive, used as a pre-registered sharpness check: a break whose rise is
+    wider than both the allowed width and the scales around it is a smooth bend, not a
+    threshold.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Scales (sorted or not) and the companion.
+    around : (float, float)
+        Scales bracketing the located break.
+    weights : array_like, optional
+        WLS weights.
+    shape : {"step", "kink"}
+
+    Returns
+    -------
+    float
+        Width in x units (NaN if no upward logistic fits).
+    """
+    xa = np.asarray(x, dtype=float)
+    ya = np.asarray(y, dtype=float)
+    if not np.all(np.isfinite(around)):
+        return float("nan")
+    gap = float(np.median(np.diff(np.sort(xa))))
+    x0 = np.linspace(around[0] - gap, around[1] + gap, 41)
+    widths = np.logspace(-2, 1, 61)
+    rss = _shape_rss(xa, ya, weights, x0, widths, shape)
+    if not np.any(np.isfinite(rss)):
+        return float("nan")
+    # ties (a step is fitted equally well by every width below the gap): take the narrowest
+    best = np.min(rss)
+    cols = np.flatnonzero(np.any(rss <= best * (1 + 1e-9) + 1e-15, axis=0))
+    return float(widths[cols.min()])
+
+
+def _shape_rss(xa, ya, weights, x0, widths, shape) -> np.ndarray:
+    """(len(x0), len(widths)) RSS of y ~ a + b x + d f((x - x0) / s), d > 0 (inf otherwise)."""
+    if shape not in ("step", "kink"):
+        raise InputError(f"shape must be 'step' or 'kink', got {shape!r}")
+    sw = np.ones(xa.size) if weights is None else np.sqrt(np.asarray(weights, dtype=float))
+    s_grid = widths / (2 * np.log(9.0))
+    u = (xa - xa.mean()) / xa.std()
+    arg = (xa[None, None, :] - x0[:, None, None]) / s_grid[None, :, None]
+    with np.errstate(over="ignore"):
+        sig = (
+            1.0 / (1.0 + np.exp(-arg))
+            if shape == "step"
+            else s_grid[None, :, None] * np.logaddexp(0.0, arg)
+        )
+    des = np.stack(np.broadcast_arrays(np.ones_like(sig), u[None, None, :], sig), axis=-1)
+    des = des.reshape(-1, xa.size, 3) * sw[None, :, None]
+    yw = ya * sw
+    # pseudo-inverse: a softplus far from the data is collinear with the line
+    coef = np.einsum("gin,n->gi", np.linalg.pinv(des), yw)
+    rss = np.sum((yw[None, :] - np.einsum("gni,gi->gn", des, coef)) ** 2, axis=1)
+    rss = np.where(np.isfinite(rss) & (coef[:, 2] > 0), rss, np.inf)
+    return rss.reshape(x0.size, widths.size)
+
+
+def _sharp_kink(x, y, around, weights, max_width: float) -> tuple[bool, float]:
+    """A located bend is a sharp kink: its fitted width is within the gap at the break (and
+    ``max_width``), and a sharp kink there fits better than any smooth rise or bend at least
+    ``max_width`` wide anywhere in the range (an S-shaped logistic has a sharp-looking knee)."""
+    bend = transition_width(x, y, around, weights=weights, shape="kink")
+    limit = min(max_width, around[1] - around[0])
+    if not bend <= limit:
+        return False, bend
+    if not np.isfinite(max_width):
+        return True, bend
+    gap = float(np.median(np.diff(np.sort(x))))
+    near = np.linspace(around[0] - gap, around[1] + gap, 41)
+    sharp = _shape_rss(x, y, weights, near, np.logspace(-2, np.log10(limit), 21), "kink").min()
+    anywhere = np.linspace(x.min() - 1.0, x.max() + 1.0, 61)
+    wide = np.logspace(np.log10(max(max_width, 1e-3)), 1, 21)
+    smooth = min(_shape_rss(x, y, weights, anywhere, wide, kind).min() for kind in ("step", "kink"))
+    return bool(sharp < smooth), bend
 
 
 def _accelerates(x: np.ndarray, z: np.ndarray, res: SharpBreakResult) -> bool:
@@ -563,20 +921,39 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         return "underpowered", ev.underpowered_reason
     if not ev.looks_emergent:
         return "smooth", f"discontinuous metric does not accelerate (screen p = {ev.screen_p:.3g})"
-    decelerates = q <= fdr and ev.break_accelerates is False
-    if q <= fdr and not decelerates:
+    if q <= fdr and ev.break_accelerates is False:
+        # significant, but the companion rises faster below the break than across it: neither
+        # a threshold nor evidence of no break (a floor, a misfit or a genuine slow-down)
+        return "ambiguous", (
+            f"break on the companion (q = {q:.3g}) at x = {ev.psi:.3g}, but the companion "
+            "rises faster below it than across it (a flattening, not a threshold)"
+        )
+    if q <= fdr and ev.sharp_enough is False:
+        return "ambiguous", (
+            f"break on the companion (q = {q:.3g}) at x = {ev.psi:.3g}, but its rise is "
+            f"{ev.transition_width:.2g} wide, wider than a sharp threshold (a steep smooth rise)"
+        )
+    if q <= fdr:
         if ev.psi_in_jump:
             return "threshold", f"break on the continuous companion (q = {q:.3g}) at the jump"
         return "ambiguous", (
             f"break on the continuous companion (q = {q:.3g}) at x = {ev.psi:.3g}, "
             f"outside the jump region {ev.jump_region[0]:.3g}-{ev.jump_region[1]:.3g}"
         )
-    head = (
-        f"the only break on the companion (q = {q:.3g}) is a deceleration (it flattens, as a "
-        "cross-entropy floor makes it), not a threshold"
-        if decelerates
-        else f"no break on the companion (q = {q:.3g})"
-    )
+    head = f"no break on the companion (q = {q:.3g})"
+    if ev.powered is False:
+        # no break is only evidence of no jump when a jump of the pre-registered size would
+        # have been seen (changepoint.md Sec. 6, UNDERPOWERED)
+        return "underpowered", (
+            f"{head}, but the test has power {ev.power:.2f} against a jump of "
+            f"{ev.min_jump:.3g} in the companion and the data do not exclude one (upper bound "
+            f"{ev.jump_upper:.3g})"
+        )
+    if ev.powered:
+        head += (
+            f"; a jump of {ev.min_jump:.3g} is ruled out (power {ev.power:.2f}, upper bound "
+            f"{ev.jump_upper:.3g})"
+        )
     if ev.mirage_consistent is None:
         return "ambiguous", f"{head}, but no mirage prediction to check"
     if ev.mirage_consistent and ev.answer_length <= 1.0:
@@ -589,7 +966,7 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
     return "ambiguous", f"{head}, but the mirage prediction misses (max z = {ev.mirage_max_z:.3g})"
 
 
-def classify_tasks(evidence, fdr: float = 0.05) -> tuple[TaskVerdict, ...]:
+def classify_tasks(evidence, fdr: float = 0.05, *, adjust: bool = True) -> tuple[TaskVerdict, ...]:
     """Label each task, with Benjamini-Hochberg over the primary p-values that were run.
 
     Parameters
@@ -598,6 +975,9 @@ def classify_tasks(evidence, fdr: float = 0.05) -> tuple[TaskVerdict, ...]:
         One per (family, task), from :func:`assess_task`.
     fdr : float, default 0.05
         BH false-discovery rate for ``threshold`` calls.
+    adjust : bool, default True
+        False labels every task at the unadjusted level ``fdr`` (q = p): the per-task size,
+        which does not depend on the other tasks in the pool (calibration reports).
 
     Returns
     -------
@@ -608,7 +988,7 @@ def classify_tasks(evidence, fdr: float = 0.05) -> tuple[TaskVerdict, ...]:
     p = np.array(
         [e.primary_p if e.looks_emergent and e.underpowered_reason is None else np.nan for e in evs]
     )
-    q = benjamini_hochberg(p, fdr).adjusted if np.any(~np.isnan(p)) else p
+    q = benjamini_hochberg(p, fdr).adjusted if adjust and np.any(~np.isnan(p)) else p
     out = []
     for e, qi in zip(evs, q, strict=True):
         label, reason = _decide(e, float(qi), fdr)
@@ -630,6 +1010,9 @@ class ReplicationResult:
         From t(n - 3); exact under Gaussian errors because psi is not chosen on half B.
     df : int
     alternative : str
+    discovery_p : float
+        Sharp-break replication only: p of the full sharp-break test on half A alone (the
+        discovery); NaN otherwise. A replication is a discovery on A confirmed on B.
     """
 
     psi: float
@@ -637,14 +1020,31 @@ class ReplicationResult:
     p_value: float
     df: int
     alternative: str
+    discovery_p: float = float("nan")
 
 
-def sharp_split_replication(x, companion_a, companion_b, *, degree=None,
-                            kinds=("step", "ramp"), min_side=2) -> ReplicationResult:  # fmt: skip
-    """Item-split confirmation for :func:`sharp_break_test`.
+def sharp_split_replication(
+    x,
+    companion_a,
+    companion_b,
+    *,
+    variances_a=None,
+    variances_b=None,
+    noise_floor: float | None = None,
+    degree: int | None = None,
+    kinds: tuple[str, ...] = ("step", "ramp"),
+    min_side: int = 2,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> ReplicationResult:
+    """Item-split discovery and confirmation for :func:`sharp_break_test`.
 
-    The break term (kind and location) is chosen on half A of the items; on half B the
-    one-sided t-test of that fixed term beyond the polynomial trend is exact, t(n - degree - 2).
+    Discovery uses half A of the items only: the full sharp-break test (``discovery_p``) and
+    the choice of break term (kind and location). On half B the one-sided t-test of that
+    fixed term beyond the polynomial trend is exact, t(n - degree - 2) (conservative with the
+    noise floor). Both halves are scored by the same models, so the split guards against
+    item-sampling noise only: between-model noise and a smooth curve that the polynomial
+    does not follow are shared by the halves and replicate.
 
     Parameters
     ----------
@@ -652,8 +1052,12 @@ def sharp_split_replication(x, companion_a, companion_b, *, degree=None,
         Scales.
     companion_a, companion_b : array_like
         Linearised companion per scale on two disjoint random halves of the items.
-    degree, kinds, min_side
+    variances_a, variances_b : array_like, optional
+        Their per-scale sampling variances.
+    noise_floor : float, optional
         As for :func:`sharp_break_test`.
+    degree, kinds, min_side, n_sim, seed
+        As for :func:`sharp_break_test` (``n_sim`` and ``seed`` for the discovery on A).
 
     Returns
     -------
@@ -665,13 +1069,18 @@ def sharp_split_replication(x, companion_a, companion_b, *, degree=None,
     yb = np.asarray(companion_b, dtype=float)
     if not (ya.shape == yb.shape == xa.shape) or not np.all(np.isfinite(ya) & np.isfinite(yb)):
         raise InputError("companion_a and companion_b must be finite, one value per scale")
-    tstats, locs, _, _, df = _sharp_break_design(xa, degree, kinds, min_side)
-    ta = tstats(ya[None, :])[0]
-    best = int(np.nanargmax(ta))
-    t = float(tstats(yb[None, :])[0][best])
+    disc = sharp_break_test(
+        xa, ya, variances=variances_a, noise_floor=noise_floor, degree=degree, kinds=kinds,
+        min_side=min_side, n_sim=n_sim, seed=seed,
+    )  # fmt: skip
+    w = _sharp_weights(xa.size, variances_b, noise_floor)
+    des = _sharp_break_design(xa, degree, kinds, min_side, w, noise_floor is not None)
+    best = int(np.flatnonzero((des.locs == disc.psi) & (np.array(des.names) == disc.kind))[0])
+    t = float(des.stats(yb[None, :])[0][best])
+    p = 1.0 if np.isnan(t) else float(stats.t.sf(t, des.df))
     return ReplicationResult(
-        psi=float(locs[best]), statistic=t, p_value=float(stats.t.sf(t, df)), df=int(df),
-        alternative="greater",
+        psi=disc.psi, statistic=t, p_value=p, df=int(des.df), alternative="greater",
+        discovery_p=disc.p_value,
     )  # fmt: skip
 
 

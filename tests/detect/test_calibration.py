@@ -3,12 +3,15 @@
 Issue targets: ``threshold`` on at most 5 % of mirage and smooth tasks; at least 90 % recall of
 sharp thresholds (>= 8 scales, >= 100 items); at least 90 % of mirages named ``mirage``; smooth
 tasks called ``threshold`` or ``mirage`` at most 5 % of the time. Measured with
-``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README_calibration.md``):
-threshold on mirage 0 %, on smooth 2.3 %; recall 96.4 % (>= 8 scales, >= 100 items); mirages
-named 95.2 % there and 90.6 % over all testable (>= 6 scales) tasks. The bounds below sit about
-2 binomial SEs (at the task counts used here) beyond those rates, so a correct method passes
-them reliably, while the linear-null Davies primary (which calls most simulated mirages and
-smooth tasks thresholds) fails them by a wide margin.
+``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README_calibration.md``),
+after BH and per task at the unadjusted level: threshold on mirage and on smooth 0 %; recall
+94.4 ± 1.6 % (>= 8 scales, >= 100 items); mirages named 95.2 ± 1.5 % there. With 6-7 scales the
+power rule makes a third of the mirages ``underpowered`` (a jump of MIN_JUMP could be missed),
+so over all testable (>= 6 scales) mirages 83.8 % are named ``mirage``; that stratum is
+reported, not tested against 90 %. The bounds below sit at least 2 binomial SEs (at the task
+counts used here) beyond the measured rates, so a correct method passes them reliably, while
+the linear-null Davies primary (which calls most simulated mirages and smooth tasks thresholds)
+fails them by a wide margin.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import pandas as pd
 import pytest
 
 from emergence.detect.tables import detect
-from emergence.simulate import simulate_tasks
+from emergence.detect.verdict import classify_tasks
+from emergence.simulate import STRESS_SHAPES, simulate_tasks
 
 CLASSES = ("mirage", "threshold", "smooth")
 
@@ -33,7 +37,9 @@ def _run(seed: int, reps: int, scales: tuple[int, int], items: tuple[int, int]) 
         for _ in range(reps)
     ]
     sim = simulate_tasks(specs, seed)
-    verdicts = detect(sim.items, bootstrap=0, seed=seed).verdicts
+    res = detect(sim.items, bootstrap=0, seed=seed)
+    raw = classify_tasks([t.verdict.evidence for t in res.tasks], fdr=res.alpha, adjust=False)
+    verdicts = res.verdicts.assign(unadjusted=[v.label for v in raw])
     return verdicts.merge(sim.truth[["family", "true_class"]], on="family")
 
 
@@ -49,9 +55,9 @@ def full_range() -> pd.DataFrame:
     return _run(12, 50, (5, 15), (50, 500))
 
 
-def _rate(frame: pd.DataFrame, cls: str, labels: tuple[str, ...]) -> float:
+def _rate(frame: pd.DataFrame, cls: str, labels: tuple[str, ...], column: str = "verdict") -> float:
     sub = frame[frame.true_class == cls]
-    return float(sub.verdict.isin(labels).mean())
+    return float(sub[column].isin(labels).mean())
 
 
 def test_every_task_gets_a_label(full_range):
@@ -67,15 +73,27 @@ def test_threshold_recall(powered):
 
 
 def test_threshold_false_positives(powered, full_range):
+    # 0/600 measured after BH and unadjusted; the per-task (unadjusted) size does not lean on
+    # the pool's many true thresholds, which is what makes BH lenient
     both = pd.concat([powered, full_range])
     for cls in ("mirage", "smooth"):
         assert _rate(both, cls, ("threshold",)) <= 0.06
+        assert _rate(both, cls, ("threshold",), "unadjusted") <= 0.06
 
 
 def test_mirages_are_named(powered, full_range):
     assert _rate(powered, "mirage", ("mirage",)) >= 0.88
+    # with 6-7 scales a missed jump is often possible: those mirages are underpowered (never
+    # threshold); measured 83.8 % mirage and 90.6 % mirage or underpowered over >= 6 scales
     testable = full_range[full_range.n_scales >= 6]
-    assert _rate(testable, "mirage", ("mirage",)) >= 0.82
+    assert _rate(testable, "mirage", ("mirage", "underpowered")) >= 0.82
+
+
+def test_no_break_is_not_called_mirage_without_power(powered, full_range):
+    # review finding 2: a threshold the test misses must not be called a mirage; measured
+    # 0/300 (the power rule makes them underpowered)
+    both = pd.concat([powered, full_range])
+    assert _rate(both, "threshold", ("mirage",)) <= 0.02
 
 
 def test_smooth_is_not_called_threshold_or_mirage(powered, full_range):
@@ -84,6 +102,30 @@ def test_smooth_is_not_called_threshold_or_mirage(powered, full_range):
 
 
 def test_thresholds_replicate_on_held_out_items(powered):
+    # discovery on half A, confirmation on half B (same models: item-sampling noise only)
     hits = powered[(powered.true_class == "threshold") & (powered.verdict == "threshold")]
     assert hits.replicates.notna().all()
     assert hits.replicates.astype(bool).mean() >= 0.9
+
+
+@pytest.fixture(scope="module")
+def stress() -> pd.DataFrame:
+    """The review's smooth non-polynomial shapes (``STRESS_SHAPES``), 100-1000 items."""
+    rng = np.random.default_rng(13)
+    specs = [
+        (cls, int(rng.integers(8, 16)), int(rng.integers(100, 1001)), length, ranges, sd)
+        for cls, length, ranges, sd in STRESS_SHAPES.values()
+        for _ in range(20)
+    ]
+    sim = simulate_tasks(specs, 13)
+    res = detect(sim.items, bootstrap=0, seed=13)
+    raw = classify_tasks([t.verdict.evidence for t in res.tasks], fdr=res.alpha, adjust=False)
+    return res.verdicts.assign(unadjusted=[v.label for v in raw])
+
+
+def test_smooth_non_polynomial_shapes_are_not_thresholds(stress):
+    # review finding 1: none of these is a threshold. Measured 0/480 (80 per shape, 100-3000
+    # items) after BH and unadjusted; at a true per-task rate of 2 % the bound of 5 % on 120
+    # tasks is 2.3 binomial SEs away
+    assert (stress.verdict == "threshold").mean() <= 0.05
+    assert (stress.unadjusted == "threshold").mean() <= 0.05

@@ -147,3 +147,32 @@ def test_multiple_choice_items_use_grade_and_p_correct():
     # MC grade is an argmax, not p^L: no mirage prediction is made
     assert np.isnan(row.mirage_max_z)
     assert row.verdict in ("threshold", "ambiguous")
+
+
+def test_models_of_the_same_size_are_pooled_per_item():
+    # review bug 8: two models of one size used to double the item count and leave the item
+    # matrix (bootstrap, item split, variances) with the last model only
+    from emergence.detect.tables import _item_curves
+
+    items = simulate_tasks([("mirage", 8, 120)], seed=3).items
+    size = np.sort(items.params.unique())[3]
+    dup = items[items.params == size].copy()
+    dup["model"] = "twin"
+    dup["target_logprobs"] = dup["target_logprobs"].map(lambda v: [2 * t for t in v])
+    (c,) = _item_curves(pd.concat([items, dup], ignore_index=True))
+    assert (c.n_items == 120).all()
+    # the companion and the item matrix agree: both average the two models per item
+    assert c.comp == pytest.approx(np.nanmean(c.item_matrix, axis=0))
+    (single,) = _item_curves(items)
+    k = int(np.searchsorted(c.params, size))
+    assert c.comp[k] != pytest.approx(single.comp[k])
+    # without item ids, the k-th row of each model is item k
+    (noid,) = _item_curves(pd.concat([items, dup], ignore_index=True).drop(columns="item"))
+    assert (noid.n_items == 120).all()
+    assert noid.comp == pytest.approx(c.comp)
+
+
+def test_replication_is_a_discovery_on_half_a(result):
+    for t in result.tasks:
+        if t.verdict.label == "threshold":
+            assert t.replication is not None and t.replication.discovery_p <= 0.05

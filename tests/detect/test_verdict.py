@@ -131,3 +131,132 @@ def test_jump_screen_accounts_for_uneven_spacing():
     assert not emergence_screen(x, line, n_items=1000).sharp_jump
     jump = np.where(x > 9, 0.7, 0.0) + 0.01 * (x - 7)
     assert emergence_screen(np.linspace(7, 10.4, 8), jump, n_items=1000).sharp_jump
+
+
+def test_noise_free_break_gets_the_smallest_p():
+    # review bug 6: a perfect fit gives t = +inf, which is the strongest evidence, not p = 1
+    x = np.arange(7, 12.01, 0.5)
+    z = 0.3 * (x - 7)
+    z[6] += 0.5
+    z[7:] += 1.0
+    res = sharp_break_test(x, z, n_sim=999)
+    assert np.isinf(res.statistic) and res.p_value == pytest.approx(1 / 1000)
+
+
+def test_ramp_bracket_spans_both_gaps():
+    # review bug 7: a ramp's psi is the scale caught mid-transition; its bracket is the scales
+    # on either side of it, not the gap below it
+    x = np.arange(7, 12.01, 0.5)
+    z = 0.3 * (x - 7) + np.random.default_rng(0).normal(0, 1e-3, x.size)
+    z[6] += 0.5
+    z[7:] += 1.0
+    res = sharp_break_test(x, z)
+    assert res.kind == "ramp" and res.psi == 10.0 and res.bracket == (9.5, 10.5)
+    d = np.clip(0.02 + np.where(x > 9.9, 0.8, np.where(x > 9.6, 0.4, 0)), 0, 1)
+    ev = assess_task(x, d, z, primary="sharp", n_items=300)
+    assert ev.psi_bracket == (9.5, 10.5)
+
+
+def test_weighted_null_is_calibrated_under_heteroscedastic_noise():
+    # review finding 4: per-scale SD rising 10x; WLS with the known variances keeps the size
+    rng = np.random.default_rng(11)
+    x = np.sort(7 + 4 * rng.random(12))
+    sd = 0.01 * 10 ** ((x - x.min()) / np.ptp(x))
+    trend = 0.3 * x - 0.05 * (x - 9) ** 2
+    reps = 300
+    ps = np.array([
+        sharp_break_test(x, trend + rng.normal(0, sd), variances=sd**2, n_sim=200, seed=i).p_value
+        for i in range(reps)
+    ])  # fmt: skip
+    assert np.mean(ps <= 0.05) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / reps)
+    # with a noise floor the floored statistic is never above the pivotal t: conservative
+    pf = np.array([
+        sharp_break_test(x, trend + rng.normal(0, sd), variances=sd**2, noise_floor=0.03,
+                         n_sim=200, seed=i).p_value
+        for i in range(reps)
+    ])  # fmt: skip
+    assert np.mean(pf <= 0.05) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / reps)
+
+
+def test_noise_floor_absorbs_a_smooth_misfit_but_not_a_jump():
+    # a logistic 3.5 decades wide is not a cubic; with near-noise-free data the plain t reads
+    # the misfit (residual SD 0.014) as noise and sits near rejection; the floor (0.03, the
+    # between-model noise every family has) makes it no evidence at all
+    x = np.linspace(7.2, 10.8, 12)
+    z = -np.log(1.6 - 1.5 / (1 + np.exp(-(x - 9) / 0.8)))
+    z = z + np.random.default_rng(1).normal(0, 0.001, x.size)
+    plain, floored = sharp_break_test(x, z), sharp_break_test(x, z, noise_floor=0.03)
+    assert floored.p_value > 0.5 and floored.p_value > 3 * plain.p_value
+    assert floored.noise_scale < 1  # the data are less noisy than the floor
+    # a jump of 0.5 on top is still found
+    assert sharp_break_test(x, z + 0.5 * (x > 9.1), noise_floor=0.03).p_value < 0.01
+
+
+def test_power_rule_no_break_is_not_a_mirage_without_power():
+    # review finding 2: with noisy companions a missed jump is absence of evidence
+    x, em, z, pred, se = _floor_mirage(8)
+    kw = dict(mirage_prediction=pred, mirage_se=se, n_items=300, primary="sharp",
+              noise_floor=0.03, min_jump=0.5)  # fmt: skip
+    ev = assess_task(x, em, z, **kw)
+    assert ev.powered and ev.power >= 0.8
+    assert classify_tasks([ev])[0].label == "mirage"
+    noisy = z + np.random.default_rng(4).normal(0, 0.4, x.size)
+    ev = assess_task(x, em, noisy, **kw)
+    (v,) = classify_tasks([ev])
+    assert ev.powered is False and v.label == "underpowered" and "power" in v.reason
+    # the single-token smooth label rests on the same no-break outcome
+    (v1,) = classify_tasks([assess_task(x, em, noisy, answer_length=1.0, **kw)])
+    assert v1.label == "underpowered"
+    # the power is that of the test actually run: it grows with the jump size
+    lo = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=0.5, n_power=100).power
+    hi = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=3.0, n_power=100).power
+    assert lo < 0.8 <= hi
+
+
+def test_a_significant_deceleration_is_ambiguous_not_mirage():
+    ev = assess_task(*_floor_mirage(8)[:3], n_items=300, primary="sharp")
+    forced = classify_tasks([ev], fdr=0.05)[0]
+    assert forced.label == "mirage" or ev.primary_p > 0.05
+    from dataclasses import replace
+
+    dec = replace(ev, primary_p=1e-4, break_accelerates=False, mirage_consistent=True)
+    (v,) = classify_tasks([dec])
+    assert v.label == "ambiguous" and "flattening" in v.reason
+
+
+def test_kink_test_finds_a_sharp_kink_and_skips_a_wide_bend():
+    rng = np.random.default_rng(3)
+    x = np.sort(7.2 + 3.6 * rng.random(12))
+    em = np.clip(np.where(x > 9.0, (x - 9.0) * 0.6, 0.0) + 0.01, 0, 1)
+    kinked = 0.35 * (x - 9) + 2.3 * np.maximum(x - 9.0, 0) + rng.normal(0, 0.01, 12)
+    kw = dict(n_items=300, primary="sharp", noise_floor=0.03, max_width=1.0)
+    ev = assess_task(x, em, kinked, kink_test="both", **kw)
+    assert ev.kink_p < 0.01 and ev.break_kind == "kink" and ev.primary_p <= 2 * ev.kink_p
+    assert classify_tasks([ev])[0].label == "threshold"
+    wide = -np.log(1.6 - 1.5 / (1 + np.exp(-(x - 9) / 0.8))) + rng.normal(0, 0.003, 12)
+    ev = assess_task(x, em, wide, kink_test="both", **kw)
+    assert classify_tasks([ev])[0].label != "threshold"
+    with pytest.raises(InputError):
+        assess_task(x, em, kinked, kink_test="spline", **kw)
+
+
+def test_transition_width_tells_a_step_from_a_wide_rise():
+    from emergence.detect.verdict import transition_width
+
+    x = np.linspace(7.2, 10.8, 10)
+    step = 0.2 * x + 2.0 * (x > 9.0)
+    assert transition_width(x, step, (8.8, 9.2)) <= 0.4
+    wide = 3 / (1 + np.exp(-(x - 9) / 0.4))  # 10-90 % width 4.39 * 0.4 = 1.76 decades
+    assert 1.3 <= transition_width(x, wide, (8.8, 9.2)) <= 2.3
+
+
+def test_sharp_split_replication_discovers_on_half_a_only():
+    rng = np.random.default_rng(9)
+    x = np.linspace(7, 11, 11)
+    jump = 1.5 * (x > 9.1)
+    a = jump + rng.normal(0, 0.05, 11)
+    rep = sharp_split_replication(x, a, jump + rng.normal(0, 0.05, 11), noise_floor=0.03)
+    assert rep.discovery_p < 0.01 and rep.p_value < 1e-3
+    # no break on A: the discovery fails, whatever half B shows
+    rep = sharp_split_replication(x, 0.2 * x + rng.normal(0, 0.05, 11), a, noise_floor=0.03)
+    assert rep.discovery_p > 0.05
