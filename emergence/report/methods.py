@@ -53,23 +53,28 @@ or makes one sharp step between adjacent sizes. The primary test then looks at t
 companion, linearised so that a smooth power law is close to a straight line in log size (for
 the mean per-token log-probability: minus the log of the per-token cross-entropy). It asks
 whether the companion jumps upward between adjacent sizes (a step, or a ramp over two adjacent
-gaps) beyond a smooth polynomial trend in log size, with an exact Monte Carlo p-value under
-Gaussian errors; the smooth trend absorbs the bending that an irreducible loss or a gradual
-improvement gives the companion, which a straight-line null would mistake for a break. A break
-counts only if the companion rises faster across it than anywhere below it. The p-values are
+gaps) beyond a smooth polynomial trend in log size, by weighted least squares with each size's
+item variance plus a fixed floor for model-to-model noise, with an exact Monte Carlo p-value;
+the smooth trend absorbs the bending that an irreducible loss or a gradual improvement gives the
+companion, which a straight-line null would mistake for a break. A second, pre-registered test
+looks for a sharp kink (Holm within the task). A break counts only if the companion rises faster
+across it than anywhere below it and the rise is narrower than a decade. The p-values are
 adjusted across tasks by Benjamini &amp; Hochberg (1995) at a false-discovery rate of
-{esc(f"{alpha:g}")}. The breakpoint is the middle of the located interval; its interval spans the
-breakpoints found on item bootstrap resamples, widened to the model sizes around them. Each
-threshold is tested again on a random half of the items that played no part in locating it.</p>
+{esc(f"{alpha:g}")}. The breakpoint's interval spans the breakpoints found on item bootstrap
+resamples, widened to the model sizes around them. Each threshold is found again on a random
+half of the items and checked on the other half; this guards against item-sampling noise, not
+against odd models, since both halves are scored by the same models.</p>
 <p><b>Verdicts.</b> <i>threshold</i>: a significant upward break in the continuous metric,
-located inside the jump of the discontinuous one. <i>mirage</i>: no such break, and the
-p<sup>L</sup> prediction reproduces the jump. <i>smooth</i>: the discontinuous metric does not
-jump, or the answers are single tokens (then exact match is the per-token probability itself
-and nothing was sharpened). <i>ambiguous</i>: the evidence points both ways (a break away from
-the jump, or neither a break nor an adequate mirage prediction, which multiple-choice grades
-never have). <i>underpowered</i>: fewer than six
-model sizes, fewer than fifty items per size, no continuous companion, or a companion censored
-at most sizes; no test is run.</p>
+located inside the jump of the discontinuous one. <i>mirage</i>: no such break although the test
+had the power to see a pre-registered jump, and the p<sup>L</sup> prediction reproduces the jump
+(the prediction assumes sampled outputs; for greedy decoding it is an approximation).
+<i>smooth</i>: the discontinuous metric does not jump, or the answers are single tokens (then
+exact match is the per-token probability itself and nothing was sharpened). <i>ambiguous</i>:
+the evidence points both ways (a break away from the jump, a significant flattening, a rise
+wider than a decade, or no adequate mirage prediction, which multiple-choice grades never have).
+<i>underpowered</i>: fewer than six model sizes, fewer than fifty items per size, no continuous
+companion, a companion censored at most sizes, or a test too weak to rule out a jump of the
+pre-registered size; absence of evidence is never reported as a mirage.</p>
 <p><b>Scaling laws.</b> Where training losses are given, the Chinchilla form
 L = E + A/N<sup>&alpha;</sup> + B/D<sup>&beta;</sup> is fitted to each family by minimising the
 Huber loss (&delta; = 10<sup>-3</sup>) of log-loss residuals (Hoffmann et al. 2022, Approach 3;
