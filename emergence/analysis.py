@@ -190,19 +190,21 @@ def analyse(
     InputError
         The tables hold nothing to analyse.
     """
-    from .metrics import rescore
+    from .metrics import rescore, score_items
 
     if tables.items.empty and tables.scores.empty and tables.losses.empty:
         raise InputError("nothing to analyse: no items, scores or losses were found")
     items = tables.items if not tables.items.empty else None
     scores = tables.scores if not tables.scores.empty else None
+    # score the items once: the rescored table and the detect stage share the per-item values
+    per_item = score_items(items) if items is not None else None
     scored = (
-        rescore(items, scores, n_boot=bootstrap, seed=seed, level=level)
+        rescore(items, scores, n_boot=bootstrap, seed=seed, level=level, item_scores=per_item)
         if items is not None or scores is not None
         else pd.DataFrame(columns=["family", "model", "params", "task", "metric", "value"])
     )
     scored = with_task_labels(scored)
-    verdicts, statistics, curves = detect_frames(_detect(tables, alpha, seed, bootstrap))
+    verdicts, statistics, curves = detect_frames(_detect(tables, alpha, seed, bootstrap, per_item))
     return Analysis(
         inputs=file_digests(tables.sources),
         models=_models(tables),
@@ -243,12 +245,12 @@ def _tasks(scores: pd.DataFrame) -> pd.DataFrame:
 # --- detect: per (family, task) verdicts ------------------------------------------------------
 
 
-def _detect(tables: Tables, alpha: float, seed: int, bootstrap: int) -> Any:
+def _detect(tables: Tables, alpha: float, seed: int, bootstrap: int, item_scores=None) -> Any:
     """Run the detect stage's table-level entry point (None when nothing can be assessed)."""
     from .detect import detect
 
     try:
-        return detect(tables, alpha=alpha, seed=seed, bootstrap=bootstrap)
+        return detect(tables, alpha=alpha, seed=seed, bootstrap=bootstrap, item_scores=item_scores)
     except InputError:
         if tables.items.empty and tables.scores.empty:
             return None  # losses only: no task to assess

@@ -29,7 +29,13 @@ from emergence.detect.verdict import (
 )
 from emergence.errors import InputError
 from emergence.load.tables import Tables
-from emergence.metrics import bootstrap_means, get_metric, mirage_curves, score_items
+from emergence.metrics import (
+    ItemScores,
+    bootstrap_means,
+    get_metric,
+    mirage_curves,
+    score_items,
+)
 from emergence.metrics.fields import ItemFields
 from emergence.metrics.registry import NEG_LOG, NEG_LOG_NEG, NEG_LOG_NEG_LOG, Transform
 from emergence.progress import progress
@@ -244,18 +250,21 @@ def _choose(available: dict[str, float], order) -> str | None:
 # Items
 
 
-def _item_curves(items: pd.DataFrame) -> list[_Curve]:
+def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_Curve]:
     items = items.reset_index(drop=True)
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
     fields = ItemFields(items)
-    avail = {
-        m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)
-    }
+    avail = {m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)}
     wanted = [m for m, mask in avail.items() if mask.any()]
     if not wanted:
         raise InputError("the items support no discontinuous or continuous metric")
-    scores = score_items(items, wanted)
+    if given is not None and len(given.values) == len(items) and set(wanted) <= set(given.metrics):
+        scores = ItemScores(
+            tuple(wanted), given.values[:, [given.metrics.index(m) for m in wanted]]
+        )
+    else:
+        scores = score_items(items, wanted)
     # Per-item p(whole target) = prod_k p_k for text answers: q_ij of the mirage SE.
     has_lp = avail["p_correct"] & ~avail["multiple_choice_grade"]
     mirage = None
@@ -266,9 +275,7 @@ def _item_curves(items: pd.DataFrame) -> list[_Curve]:
         ).curves
     keys = _present(items, CURVE_KEYS)
     item_ids = (
-        pd.factorize(items["item"], use_na_sentinel=False)[0]
-        if "item" in items.columns
-        else None
+        pd.factorize(items["item"], use_na_sentinel=False)[0] if "item" in items.columns else None
     )
     params_all = items["params"].to_numpy(dtype=float)
     model_ids = pd.factorize(items["model"], use_na_sentinel=False)[0]
@@ -566,6 +573,7 @@ def detect(
     min_scales: int = 6,
     min_items: int = 50,
     n_sim: int | None = None,
+    item_scores: ItemScores | None = None,
 ) -> DetectResult:
     """Verdict per (family, task): threshold, mirage, smooth, underpowered or ambiguous.
 
@@ -589,6 +597,10 @@ def detect(
         Monte Carlo draws of the sharp-break and kink tests. Their p-values are at least
         1 / (n_sim + 1), Holm doubles the smaller one, and BH needs p <= alpha / m for a lone
         discovery among m tasks, so the default is max(2000, 2 m / alpha).
+    item_scores : ItemScores, optional
+        Per-item values from :func:`emergence.metrics.score_items` on the items (same rows, same
+        order), so a caller that also rescores scores the items once; metrics it lacks are
+        computed here.
 
     Returns
     -------
@@ -597,14 +609,15 @@ def detect(
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}")
     if isinstance(tables_or_items, Tables):
-        items, scores = tables_or_items.items, (
-            tables_or_items.scores if scores is None else scores
+        items, scores = (
+            tables_or_items.items,
+            (tables_or_items.scores if scores is None else scores),
         )
     else:
         items = tables_or_items
     curves: list[_Curve] = []
     if items is not None and len(items):
-        curves.extend(_item_curves(items))
+        curves.extend(_item_curves(items, item_scores))
     done = {tuple(c.key.get(k) for k in CURVE_KEYS) for c in curves}
     if scores is not None and len(scores):
         curves.extend(_score_curves(scores, done))

@@ -9,7 +9,7 @@ import pandas as pd
 from ..schema import SCORES
 from . import registry, text
 from .aggregate import BootstrapSpec, aggregate
-from .scoring import score_items
+from .scoring import ItemScores, score_items
 
 
 def rescore(
@@ -23,6 +23,7 @@ def rescore(
     normalisation: text.Normalisation | None = None,
     tokenizer: str = "regex",
     workers: int = -1,
+    item_scores: ItemScores | None = None,
 ) -> pd.DataFrame:
     """Score every item under each metric and aggregate per model, task and metric.
 
@@ -39,6 +40,10 @@ def rescore(
         Bootstrap replicates, seed and confidence level (:class:`BootstrapSpec`).
     normalisation, tokenizer, workers
         Metric options (:func:`~emergence.metrics.scoring.configure`).
+    item_scores : ItemScores, optional
+        Per-item values already computed by :func:`~emergence.metrics.scoring.score_items` on
+        ``items`` (same rows, same order), so a caller that also runs the detect stage scores
+        the items once; ``metrics`` and the metric options are then ignored.
 
     Returns
     -------
@@ -48,9 +53,13 @@ def rescore(
     """
     frames = []
     if items is not None and len(items):
-        per_item = score_items(
-            items, metrics, normalisation=normalisation, tokenizer=tokenizer, workers=workers
-        )
+        per_item = item_scores
+        if per_item is None:
+            per_item = score_items(
+                items, metrics, normalisation=normalisation, tokenizer=tokenizer, workers=workers
+            )
+        elif per_item.values.shape[0] != len(items):
+            raise ValueError("item_scores must have one row per row of items")
         frames.append(aggregate(items, per_item, BootstrapSpec(n_boot, seed, level)))
     if scores is not None and len(scores):
         frames.append(scores.reset_index(drop=True))
