@@ -265,6 +265,17 @@ def _lengths(series: pd.Series) -> np.ndarray:
     return np.where(np.isnan(lengths.astype(float)), -1, lengths).astype(np.int64)
 
 
+def _logprobs_ok(series: pd.Series) -> bool:
+    """True when every list element is a number <= 0 (no null, NaN or positive value)."""
+    flat = pc.list_flatten(_arrow_list(series))
+    if flat.null_count:
+        return False
+    if not pa.types.is_floating(flat.type):
+        return False
+    bad = pc.or_(pc.is_nan(flat), pc.greater(flat, 0.0))
+    return not pc.any(bad).as_py()
+
+
 def _flat_values(series: pd.Series) -> np.ndarray:
     return pc.list_flatten(_arrow_list(series)).to_numpy(zero_copy_only=False)
 
@@ -378,8 +389,9 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
         if values_col in result:
             lens = _lengths(result[values_col])
             has = lens >= 0
-            flat = _flat_values(result[values_col])
-            bad = np.isnan(flat) | (flat > 0)
+            # Checked in Arrow first; the values are copied out only to locate a bad one.
+            flat = None if _logprobs_ok(result[values_col]) else _flat_values(result[values_col])
+            bad = np.zeros(0, dtype=bool) if flat is None else np.isnan(flat) | (flat > 0)
             if bad.any():
                 k = int(np.flatnonzero(bad)[0])
                 i = int(np.searchsorted(np.cumsum(np.where(has, lens, 0)), k, side="right"))

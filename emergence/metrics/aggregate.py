@@ -49,25 +49,50 @@ def _present_keys(items: pd.DataFrame, keys: tuple[str, ...]) -> list[str]:
     return [k for k in keys if k in items.columns and items[k].notna().any()]
 
 
-def _codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Dense group codes (in sorted key order) and the table of unique keys."""
+def _codes(
+    frame: pd.DataFrame, keys: list[str], cache: dict | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Dense group codes (in sorted key order) and the table of unique keys.
+
+    ``cache`` memoises the per-column factorisation between calls on the same frame.
+    """
     n = len(frame)
     if not keys:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])
+    cache = {} if cache is None else cache
     combined = np.zeros(n, dtype=np.int64)
     radix = 1
     for k in keys:
-        codes, uniques = pd.factorize(frame[k], sort=True, use_na_sentinel=False)
+        if k not in cache:
+            cache[k] = pd.factorize(frame[k], sort=True, use_na_sentinel=False)
+        codes, uniques = cache[k]
         size = max(len(uniques), 1)
         if radix * size >= 2**62:  # re-densify before the mixed-radix code could overflow
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
             radix = int(combined.max()) + 1 if n else 1
         combined = combined * size + codes
         radix *= size
-    uniq_codes, first, dense = np.unique(combined, return_index=True, return_inverse=True)
-    del uniq_codes
+    dense, first = _sorted_factorize(combined)
     uniq = frame[keys].iloc[first].reset_index(drop=True)
-    return dense.astype(np.int64).reshape(-1), uniq
+    return dense, uniq
+
+
+def _sorted_factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.unique(values, return_index=True, return_inverse=True)``'s inverse and index.
+
+    The same dense codes (ranks of the sorted unique values) and first-occurrence rows, from a
+    hash factorisation plus a sort of the (few) unique values instead of a sort of all rows.
+    """
+    codes, uniques = pd.factorize(values)
+    codes = codes.astype(np.int64, copy=False)
+    # Codes number the values in order of first appearance, so the running maximum of the codes
+    # steps up by one exactly at each value's first row.
+    running = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.concatenate(([True], running[1:] != running[:-1])))
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], first[order]
 
 
 def _block_rng(spec: BootstrapSpec, key: tuple) -> np.random.Generator:
@@ -111,10 +136,13 @@ def bootstrap_means(
     for lo in range(0, n_boot, chunk):
         b = min(chunk, n_boot - lo)
         draws = rng.integers(0, n, size=(b, n))
-        flat = (draws + (np.arange(b) * n)[:, None]).ravel()
+        draws += (np.arange(b) * n)[:, None]
         # float32 products: counts are exact and the rounding (~1e-7 relative) is far below
-        # any bootstrap interval width, at half the cost of float64.
-        weights = np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float32)
+        # any bootstrap interval width, at half the cost of float64. The counts are accumulated
+        # straight into float32 (exact integers, the same values as an integer bincount).
+        weights = np.zeros(b * n, dtype=np.float32)
+        np.add.at(weights, draws.ravel(), np.float32(1.0))
+        weights = weights.reshape(b, n)
         # Divide in float64: for 0/1 metrics the float32 sums are exact integers, so the
         # replicate means are exact fractions k / n.
         num = (weights @ sums32).astype(np.float64)
@@ -152,22 +180,29 @@ def aggregate(
     n_rows, n_met = scores.values.shape
     gkeys = _present_keys(items, GROUP_KEYS)
     bkeys = [k for k in BLOCK_KEYS if k in gkeys]
-    gcode, groups = _codes(items, gkeys)
+    key_codes: dict = {}
+    gcode, groups = _codes(items, gkeys, key_codes)
     n_groups = len(groups) if n_rows else 0
 
-    vals = scores.values
+    # Column-major copy: every loop below reads one metric's column at a time.
+    vals = np.asfortranarray(scores.values)
     ok = ~np.isnan(vals)
-    filled = np.where(ok, vals, 0.0)
+    col_ok = ok.all(axis=0)
+    filled = vals if col_ok.all() else np.where(ok, vals, 0.0)
     cnt = np.zeros((n_groups, n_met))
     tot = np.zeros((n_groups, n_met))
     sq = np.zeros((n_groups, n_met))
+    sizes = np.bincount(gcode, minlength=n_groups).astype(np.float64)
     for j in range(n_met):
-        cnt[:, j] = np.bincount(gcode, weights=ok[:, j], minlength=n_groups)
+        # A column without NaN counts every row: the group sizes (the same exact integers).
+        cnt[:, j] = sizes if col_ok[j] else np.bincount(gcode, weights=ok[:, j], minlength=n_groups)
         tot[:, j] = np.bincount(gcode, weights=filled[:, j], minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = tot / cnt
         for j in range(n_met):
-            dev = np.where(ok[:, j], vals[:, j] - mean[gcode, j], 0.0)
+            dev = vals[:, j] - mean[gcode, j]
+            if not col_ok[j]:
+                dev = np.where(ok[:, j], dev, 0.0)
             sq[:, j] = np.bincount(gcode, weights=dev * dev, minlength=n_groups)
         stderr = np.sqrt(sq / (cnt - 1) / cnt)
     stderr[cnt < 2] = np.nan
@@ -175,7 +210,7 @@ def aggregate(
     lo = np.full((n_groups, n_met), np.nan)
     hi = np.full((n_groups, n_met), np.nan)
     if spec.n_boot > 0 and n_rows:
-        _bootstrap_into(items, gkeys, bkeys, gcode, vals, ok, spec, lo, hi)
+        _bootstrap_into(items, bkeys, gcode, filled, ok, spec, lo, hi, key_codes)
         lo[cnt < 2] = np.nan
         hi[cnt < 2] = np.nan
 
@@ -196,22 +231,21 @@ def aggregate(
 
 def _bootstrap_into(
     items: pd.DataFrame,
-    gkeys: list[str],
     bkeys: list[str],
     gcode: np.ndarray,
-    vals: np.ndarray,
+    filled: np.ndarray,
     ok: np.ndarray,
     spec: BootstrapSpec,
     lo: np.ndarray,
     hi: np.ndarray,
+    key_codes: dict | None = None,
 ) -> None:
-    n_met = vals.shape[1]
-    bcode, blocks = _codes(items, bkeys)
+    n_met = filled.shape[1]
+    bcode, blocks = _codes(items, bkeys, key_codes)
     order = np.argsort(bcode, kind="stable")
     bounds = np.searchsorted(bcode[order], np.arange(len(blocks) + 1))
     item_ids = pd.factorize(items["item"], use_na_sentinel=False)[0] if "item" in items else None
     alpha = (1.0 - spec.level) / 2.0
-    filled = np.where(ok, vals, 0.0)
     with progress(range(len(blocks)), "bootstrap") as bar:
         for b in bar:
             rows = order[bounds[b] : bounds[b + 1]]
@@ -227,23 +261,45 @@ def _bootstrap_into(
             cell = (icode * n_g + g_local).astype(np.int64)
             size = n_items * n_g
             vb, okb = filled[rows], ok[rows]
-            sums = np.empty((size, n_met))
-            counts = np.empty((size, n_met))
             all_ok = bool(okb.all())
-            if all_ok:  # the usual case: one count per cell, shared by every metric
-                counts[:] = np.bincount(cell, minlength=size)[:, None]
-            for j in range(n_met):
-                sums[:, j] = np.bincount(cell, weights=vb[:, j], minlength=size)
-                if not all_ok:
-                    counts[:, j] = np.bincount(cell, weights=okb[:, j], minlength=size)
+            per_cell = np.bincount(cell, minlength=size)
+            if per_cell.max() <= 1:
+                # The usual case, one row per (item, model): place the rows instead of summing.
+                # ``+ 0.0`` gives exactly the bincount sum 0.0 + v (it turns -0.0 into 0.0).
+                sums = np.zeros((size, n_met))
+                sums[cell] = vb + 0.0
+                if all_ok:
+                    counts = np.repeat(per_cell.astype(np.float64)[:, None], n_met, axis=1)
+                else:
+                    counts = np.zeros((size, n_met))
+                    counts[cell] = okb
+            else:
+                sums = np.empty((size, n_met))
+                counts = np.empty((size, n_met))
+                if all_ok:  # one count per cell, shared by every metric
+                    counts[:] = per_cell[:, None]
+                for j in range(n_met):
+                    sums[:, j] = np.bincount(cell, weights=vb[:, j], minlength=size)
+                    if not all_ok:
+                        counts[:, j] = np.bincount(cell, weights=okb[:, j], minlength=size)
             sums = sums.reshape(n_items, n_g * n_met)
             counts = counts.reshape(n_items, n_g * n_met)
             key = tuple(blocks.iloc[b].tolist()) if bkeys else ()
             reps = bootstrap_means(sums, counts, spec.n_boot, _block_rng(spec, key))
-            probs = [alpha, 1.0 - alpha]
-            if np.isnan(reps).any():
-                q = np.nanquantile(reps, probs, axis=0)
-            else:  # much faster than nanquantile's per-column path
-                q = np.quantile(reps, probs, axis=0)
+            q = _percentile_interval(reps, alpha)
             lo[g_global] = q[0].reshape(n_g, n_met)
             hi[g_global] = q[1].reshape(n_g, n_met)
+
+
+def _percentile_interval(reps: np.ndarray, alpha: float) -> np.ndarray:
+    """``numpy.(nan)quantile(reps, [alpha, 1 - alpha], axis=0)``: shape ``(2, n_cols)``."""
+    probs = [alpha, 1.0 - alpha]
+    if np.isnan(reps).any():
+        return np.nanquantile(reps, probs, axis=0)
+    # The same quantiles, computed on each column sorted in a contiguous row: numpy's sort is
+    # several times faster than the partition np.quantile does along a strided axis, and the
+    # partition of an already sorted row finds the same order statistics (the interpolation
+    # between them is numpy's own).
+    cols = np.ascontiguousarray(reps.T)
+    cols.sort(axis=1)
+    return np.quantile(cols, probs, axis=1)

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from .ragged import Ragged, arrow_layout, arrow_list, flatten
+from .ragged import Ragged, arrow_flat, arrow_layout, arrow_list, flatten
 
 LIST_FIELDS = {
     "target_tokens": object,
@@ -85,8 +85,12 @@ class ItemFields:
         """A string column as an object array (``None`` where missing)."""
         key = f"text:{field}"
         if key not in self._cache:
+            strings = self.arrow_strings(field)
             if field not in self.items.columns:
                 arr = np.full(self.n, None, dtype=object)
+            elif strings is not None:
+                # Straight from Arrow: Python strings, None where missing.
+                arr = strings.to_numpy(zero_copy_only=False)
             else:
                 arr = self.items[field].to_numpy(dtype=object)
                 missing = pd.isna(arr)
@@ -95,6 +99,21 @@ class ItemFields:
                     arr[missing] = None
             self._cache[key] = arr
         return self._cache[key]  # type: ignore[return-value]
+
+    def arrow_strings(self, field: str):  # noqa: ANN201 - pyarrow.ChunkedArray or None
+        """The string column ``field`` as Arrow data when it is Arrow-backed, else ``None``."""
+        if field not in self.items.columns:
+            return None
+
+        def make():  # noqa: ANN202
+            data = getattr(self.items[field].array, "_pa_array", None)
+            if isinstance(data, pa.ChunkedArray) and (
+                pa.types.is_string(data.type) or pa.types.is_large_string(data.type)
+            ):
+                return data
+            return None
+
+        return self.get(f"arrow_strings:{field}", make)
 
     def token_codes(self) -> tuple[Ragged, Ragged]:
         """``output_tokens`` and ``target_tokens`` as integer codes from one shared dictionary.
@@ -105,18 +124,13 @@ class ItemFields:
         def make() -> tuple[Ragged, Ragged]:
             oa, ta = self.arrow("output_tokens"), self.arrow("target_tokens")
             if oa is not None and ta is not None:
-                flat = [oa.flatten(), ta.flatten()]
+                flat = [arrow_flat(oa), arrow_flat(ta)]
                 if flat[0].type != flat[1].type:
                     flat = [a.cast(pa.large_string()) for a in flat]
-                enc = pc.dictionary_encode(pa.concat_arrays(flat))
-                codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                split = len(flat[0])
+                o_codes, t_codes = _shared_codes(flat[0], flat[1])
                 o_lay = self.get("layout:output_tokens", lambda: arrow_layout(oa))
                 t_lay = self.get("layout:target_tokens", lambda: arrow_layout(ta))
-                return (
-                    Ragged(codes[:split], *o_lay),
-                    Ragged(codes[split:], *t_lay),
-                )
+                return Ragged(o_codes, *o_lay), Ragged(t_codes, *t_lay)
             ro, rt = self.ragged("output_tokens"), self.ragged("target_tokens")
             both = np.concatenate([ro.values.astype(object), rt.values.astype(object)])
             codes = pd.factorize(both, use_na_sentinel=False)[0].astype(np.int64)
@@ -146,6 +160,48 @@ class ItemFields:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
+
+
+def _shared_codes(
+    left: pa.Array | pa.ChunkedArray, right: pa.Array | pa.ChunkedArray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of two string arrays from one dictionary (-1 for null elements).
+
+    One hash pass over the chunks of both arrays as one chunked column, without concatenating
+    the strings; Arrow gives every chunk of the result the same, final dictionary.
+    """
+    parts = [
+        a for x in (left, right) for a in (x.chunks if isinstance(x, pa.ChunkedArray) else [x])
+    ]
+    enc = pc.dictionary_encode(pa.chunked_array(parts, type=left.type))
+    chunks = enc.chunks  # empty input chunks are dropped, which does not change the order
+    if chunks:
+        first = chunks[0].dictionary
+        address = _offsets_address(first)
+        shared = all(
+            (address is not None and _offsets_address(c.dictionary) == address)
+            or c.dictionary.equals(first)
+            for c in chunks[1:]
+        )
+        if not shared:  # pragma: no cover - Arrow always shares the final dictionary
+            whole = pa.chunked_array(parts, type=left.type).combine_chunks()
+            chunks = [pc.dictionary_encode(whole)]
+    codes = np.concatenate(
+        [np.empty(0, dtype=np.int32)]
+        + [
+            (c.indices.fill_null(-1) if c.indices.null_count else c.indices).to_numpy(
+                zero_copy_only=False
+            )
+            for c in chunks
+        ]
+    )
+    split = len(left)
+    return codes[:split], codes[split:]
+
+
+def _offsets_address(arr: pa.Array) -> int | None:
+    buffers = arr.buffers()
+    return buffers[1].address if len(buffers) > 1 and buffers[1] is not None else None
 
 
 def _checked_logprobs(rag: Ragged, field: str) -> Ragged:

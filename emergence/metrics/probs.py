@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ragged import Ragged
+from .ragged import Ragged, row_sums
 
 BRIER_CONVENTIONS = ("lm_eval", "bigbench")
 
@@ -78,6 +78,8 @@ def choice_scores(choice_logprobs: Ragged, correct_choice: np.ndarray) -> Choice
     ChoiceScores
     """
     lp = choice_logprobs
+    if lp.fixed_width:
+        return _choice_scores_fixed(lp, correct_choice)
     k = lp.lengths
     cc = np.asarray(correct_choice, dtype=np.float64)
     valid = lp.present & (k > 0) & np.isfinite(cc) & (cc >= 0) & (cc < k)
@@ -104,6 +106,37 @@ def choice_scores(choice_logprobs: Ragged, correct_choice: np.ndarray) -> Choice
         p_correct=np.where(valid, p_corr, nan),
         brier_sum=np.where(valid, brier, nan),
         n_choices=k,
+    )
+
+
+def _choice_scores_fixed(lp: Ragged, correct_choice: np.ndarray) -> ChoiceScores:
+    """:func:`choice_scores` when every row has the same number K of choices.
+
+    The same element-wise operations on the ``(n, K)`` matrix, with the per-row sums added column
+    by column from 0.0 (the order ``numpy.bincount`` adds them in), so the values are identical.
+    """
+    n, k = lp.n_rows, lp.fixed_width
+    mat = lp.matrix()
+    cc = np.asarray(correct_choice, dtype=np.float64)
+    valid = np.isfinite(cc) & (cc >= 0) & (cc < k)
+    cc_int = np.where(valid, cc, 0).astype(np.int64)
+    row_max = lp.row_max()
+    valid &= np.isfinite(row_max)
+    expv = np.exp(mat - np.where(valid, row_max, 0.0)[:, None])
+    z = row_sums(expv)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        probs = expv / z[:, None]
+    is_correct = np.arange(k) == cc_int[:, None]
+    brier = row_sums((probs - is_correct) ** 2)
+    p_corr = probs[np.arange(n), cc_int]
+    predicted = np.where(valid, lp.row_argmax(), -1)
+    nan = np.nan
+    return ChoiceScores(
+        valid=valid,
+        predicted=predicted,
+        p_correct=np.where(valid, p_corr, nan),
+        brier_sum=np.where(valid, brier, nan),
+        n_choices=lp.lengths,
     )
 
 

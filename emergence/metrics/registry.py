@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow.compute as pc
 
 from ..errors import InputError
 from . import probs, text
@@ -216,9 +217,30 @@ def make_exact_match(norm: text.Normalisation | None = None) -> Callable[[ItemFi
     """Compute function for ``exact_match`` with a given normalisation."""
 
     def compute(f: ItemFields) -> np.ndarray:
+        if norm is None or not norm.active:
+            fast = _exact_match_arrow(f)
+            if fast is not None:
+                return fast
         return text.exact_match(_mc_output(f), f.text("target"), norm)
 
     return compute
+
+
+def _exact_match_arrow(f: ItemFields) -> np.ndarray | None:
+    """Strict exact match compared in Arrow, without creating Python strings.
+
+    Only when both columns are Arrow strings and no output has to be filled in from the choices
+    (see :func:`_mc_output`); UTF-8 byte equality is string equality, so the values are those of
+    :func:`~emergence.metrics.text.exact_match`. ``None`` when the fast path does not apply.
+    """
+    out, tgt = f.arrow_strings("output"), f.arrow_strings("target")
+    if out is None or tgt is None:
+        return None
+    if out.null_count and f.has("choices") and f.has("choice_logprobs"):
+        return None
+    equal = pc.equal(out, tgt).fill_null(False).to_numpy(zero_copy_only=False)
+    missing = ~(f.present("output") & f.present("target"))
+    return np.where(missing, np.nan, equal.astype(np.float64))
 
 
 def _choice_scores(f: ItemFields) -> probs.ChoiceScores:

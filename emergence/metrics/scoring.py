@@ -138,11 +138,14 @@ def score_items(
     if explicit:
         for m in chosen:
             m.check(fields)
-    values = np.full((fields.n, len(chosen)), np.nan)
+    # Column-major: each metric fills one contiguous column, and aggregation reads by column.
+    values = np.empty((fields.n, len(chosen)), order="F")
     with progress(list(enumerate(chosen)), "scoring items") as bar:
         for j, metric in bar:
-            col = np.asarray(metric.compute(fields), dtype=np.float64)
-            values[:, j] = np.where(metric.available(fields), col, np.nan)
+            values[:, j] = np.asarray(metric.compute(fields), dtype=np.float64)
+            unavailable = ~metric.available(fields)
+            if unavailable.any():
+                values[unavailable, j] = np.nan
     return ItemScores(tuple(m.name for m in chosen), values)
 
 

@@ -139,16 +139,21 @@ def codes_to_strings(codes: np.ndarray, lengths: np.ndarray) -> list | None:
     Returns ``None`` when a code does not fit in a code point (more than ~1.1M distinct tokens).
     """
     codes = np.asarray(codes)
-    if codes.size and (codes.min() < 0 or codes.max() >= _MAX_CODES):
+    lengths = np.asarray(lengths, dtype=np.int64)
+    lo, hi = (int(codes.min()), int(codes.max())) if codes.size else (0, 0)
+    if lo < 0 or hi >= _MAX_CODES:
         return None
     # Code point = code + 1 (NUL is reserved as padding), skipping the surrogate block.
-    points = codes.astype("<u4")
-    points += 1
-    points[points >= 0xD800] += _SURROGATES
-    lengths = np.asarray(lengths, dtype=np.int64)
+    if codes.dtype in (np.int32, np.uint32):
+        points = codes.view("<u4") + np.uint32(1)  # codes >= 0: the same bits, one pass
+    else:
+        points = codes.astype("<u4")
+        points += 1
+    if hi + 1 >= 0xD800:
+        points[points >= 0xD800] += _SURROGATES
     m = lengths.size
     width = int(lengths.max()) if m else 0
-    if m and width and (lengths == width).all():
+    if m and width and points.size == m * width and (lengths == width).all():
         return points.view(f"<U{width}").tolist()
     if m and width and m * width <= 4 * max(points.size, 1):
         # Fixed-width path: scatter into a zero-padded block and view it as numpy unicode;
@@ -158,7 +163,7 @@ def codes_to_strings(codes: np.ndarray, lengths: np.ndarray) -> list | None:
         rows = np.repeat(np.arange(m), lengths)
         block[rows, np.arange(points.size) - np.repeat(starts, lengths)] = points
         return block.view(f"<U{width}").reshape(m).tolist()
-    joined = points.astype("<u4").tobytes().decode("utf-32-le")
+    joined = points.tobytes().decode("utf-32-le")
     ends = np.cumsum(lengths)
     starts = ends - lengths
     return [joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
@@ -191,21 +196,25 @@ def token_edit_distance(
     n = len(output_lengths)
     if n == 0:
         return np.empty(0)
-    lengths = np.concatenate([output_lengths, target_lengths]).astype(np.int64)
     out_t, tgt_t = np.asarray(output_tokens), np.asarray(target_tokens)
     if np.issubdtype(out_t.dtype, np.integer) and np.issubdtype(tgt_t.dtype, np.integer):
-        codes = np.concatenate([out_t, tgt_t])
+        o_codes, t_codes = out_t, tgt_t
     else:
         both = np.concatenate([out_t.astype(object), tgt_t.astype(object)])
         codes = pd.factorize(both, use_na_sentinel=False)[0]
-    seqs = codes_to_strings(codes, lengths)
-    if seqs is None:  # pragma: no cover - more than ~1.1M distinct tokens
-        codes = pd.factorize(codes)[0]
+        o_codes, t_codes = codes[: len(out_t)], codes[len(out_t) :]
+    # Each side is encoded on its own (no concatenated copy); the strings are the same either way.
+    o_seqs = codes_to_strings(o_codes, output_lengths)
+    t_seqs = codes_to_strings(t_codes, target_lengths) if o_seqs is not None else None
+    if o_seqs is None or t_seqs is None:  # pragma: no cover - more than ~1.1M distinct tokens
+        codes = pd.factorize(np.concatenate([o_codes, t_codes]))[0]
+        lengths = np.concatenate([output_lengths, target_lengths]).astype(np.int64)
         ends = np.cumsum(lengths)
         seqs = [
             codes[e - k : e].tolist()
             for e, k in zip(ends.tolist(), lengths.tolist(), strict=True)
         ]
+        o_seqs, t_seqs = seqs[:n], seqs[n:]
     return cpdist(
-        seqs[:n], seqs[n:], scorer=Levenshtein.distance, workers=workers, dtype=np.int64
+        o_seqs, t_seqs, scorer=Levenshtein.distance, workers=workers, dtype=np.int64
     ).astype(np.float64)

@@ -1,0 +1,182 @@
+"""The fast paths of the metrics stage give bit-identical values to the general ones.
+
+Fixed-width list columns, chunked Arrow columns, the Arrow exact match, the sorted-column
+percentiles and the hash-based group codes each replace a slower general computation; these
+tests pin them to it (exact equality, NaN and the sign of zeros included).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from emergence.metrics import bootstrap_means, rescore, score_items
+from emergence.metrics.probs import choice_scores
+from emergence.metrics.ragged import Ragged, flatten
+
+aggregate_module = importlib.import_module("emergence.metrics.aggregate")
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind == "f":
+        return bool(
+            np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
+        )
+    return bool(np.array_equal(a, b))
+
+
+def _awkward_matrix(n: int, k: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    mat = np.round(rng.normal(-2.0, 1.0, (n, k)), 1)
+    mat[rng.random(n) < 0.1] = -0.0
+    mat[rng.random(n) < 0.05, 0] = np.nan
+    mat[rng.random(n) < 0.05, -1] = -np.inf
+    mat[rng.random(n) < 0.05] = -np.inf
+    ties = rng.random(n) < 0.1
+    mat[ties, : max(k // 2, 1)] = 0.5
+    return mat
+
+
+def _general(rag: Ragged) -> Ragged:
+    """The same rows with one empty row appended: not fixed-width, so the general path runs."""
+    return Ragged(
+        rag.values,
+        np.append(rag.starts, rag.values.shape[0]),
+        np.append(rag.lengths, 0),
+        np.append(rag.present, True),
+    )
+
+
+@pytest.mark.parametrize("k", [1, 4, 10, 20])
+def test_fixed_width_row_reductions_match_the_general_path(k):
+    mat = _awkward_matrix(500, k, seed=k)
+    fixed = flatten(list(mat), dtype=np.float64)
+    assert fixed.fixed_width == k
+    general = _general(fixed)
+    assert general.fixed_width == 0
+    assert _same(fixed.row_sum(), general.row_sum()[:-1])
+    assert _same(fixed.row_argmax(), general.row_argmax()[:-1])
+    # row_max: equal values (a zero maximum may differ in sign only; callers cannot see it).
+    assert np.array_equal(fixed.row_max(), general.row_max()[:-1], equal_nan=True)
+
+
+@pytest.mark.parametrize("k", [2, 4, 7])
+def test_fixed_width_choice_scores_match_the_general_path(k):
+    n = 400
+    mat = _awkward_matrix(n, k, seed=10 + k)
+    rng = np.random.default_rng(k)
+    cc = rng.integers(-1, k + 1, n).astype(float)
+    cc[rng.random(n) < 0.05] = np.nan
+    fixed = flatten(list(mat), dtype=np.float64)
+    general = _general(fixed)
+    a = choice_scores(fixed, cc)
+    b = choice_scores(general, np.append(cc, 0.0))
+    for name in ("valid", "predicted", "p_correct", "brier_sum", "n_choices"):
+        assert _same(getattr(a, name), getattr(b, name)[:-1]), name
+
+
+def _items(n: int, seed: int, vocab: list[str]) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        length = int(rng.integers(0, 8))
+        tgt = [vocab[j] for j in rng.integers(0, len(vocab), length)]
+        out = [t if rng.random() < 0.6 else vocab[int(rng.integers(len(vocab)))] for t in tgt]
+        out = out[: int(rng.integers(0, length + 1))] if rng.random() < 0.3 else out
+        rows.append({
+            "family": "f", "model": f"m{i % 3}", "params": 1e6 * (1 + i % 3), "task": "t",
+            "item": f"i{i // 3}", "target": " ".join(tgt), "output": " ".join(out),
+            "target_tokens": tgt if rng.random() > 0.05 else None,
+            "output_tokens": out if rng.random() > 0.05 else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def _arrow_chunked(values: list, value_type: pa.DataType, cuts: list[int]) -> pd.Series:
+    arr = pa.array(values, type=value_type)
+    bounds = [0, *cuts, len(values)]
+    chunks = [arr.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, type=value_type)))
+
+
+def test_chunked_arrow_tokens_give_the_same_scores_as_python_lists():
+    vocab = ["a", "b", "the", "é", "日本", "🙂", "", "12"]
+    items = _items(300, seed=1, vocab=vocab)
+    arrow = items.copy()
+    for col in ("target_tokens", "output_tokens"):
+        # several chunks, one of them empty, cut at different rows in the two columns
+        cuts = [0, 50, 50, 170] if col == "target_tokens" else [120, 299]
+        arrow[col] = _arrow_chunked(items[col].tolist(), pa.list_(pa.string()), cuts)
+    for col in ("target", "output"):
+        arrow[col] = arrow[col].astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    plain = score_items(items)
+    fast = score_items(arrow)
+    assert plain.metrics == fast.metrics
+    assert _same(plain.values, fast.values)
+    pd.testing.assert_frame_equal(rescore(items, n_boot=50), rescore(arrow, n_boot=50))
+
+
+def test_null_tokens_inside_arrow_lists_compare_equal_to_each_other():
+    tokens = pa.array([["a", None, "b"], [None], ["a"]], type=pa.list_(pa.string()))
+    target = pa.array([["a", None, "c"], ["x"], [None]], type=pa.list_(pa.string()))
+    items = pd.DataFrame({
+        "output_tokens": pd.Series(pd.arrays.ArrowExtensionArray(tokens)),
+        "target_tokens": pd.Series(pd.arrays.ArrowExtensionArray(target)),
+    })
+    out = score_items(items, ["token_edit_distance"])
+    assert out.column("token_edit_distance").tolist() == [1.0, 1.0, 1.0]
+
+
+def test_arrow_exact_match_equals_python_string_equality():
+    out = ["a", "b", None, "é", "x ", "", "日本"]
+    tgt = ["a", "B", "c", "é", "x", "", None]
+    plain = pd.DataFrame({"output": out, "target": tgt})
+    arrow = plain.astype(pd.StringDtype("pyarrow"))
+    a = score_items(plain, ["exact_match"]).values
+    b = score_items(arrow, ["exact_match"]).values
+    assert _same(a, b)
+    assert a[:, 0].tolist()[:2] == [1.0, 0.0] and np.isnan(a[2, 0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_percentile_interval_equals_numpy_quantile(seed):
+    rng = np.random.default_rng(seed)
+    reps = rng.normal(size=(1000, 37))
+    reps[:, :5] = np.round(reps[:, :5], 1)  # ties
+    reps[:, 5] = 0.25  # constant column
+    alpha = [0.025, 0.05, 0.1, 0.3][seed]
+    expected = np.quantile(reps, [alpha, 1 - alpha], axis=0)
+    assert _same(aggregate_module._percentile_interval(reps, alpha), expected)
+    reps[3, 7] = np.nan
+    expected = np.nanquantile(reps, [alpha, 1 - alpha], axis=0)
+    assert _same(aggregate_module._percentile_interval(reps, alpha), expected)
+
+
+def test_sorted_factorize_equals_numpy_unique():
+    rng = np.random.default_rng(0)
+    for values in (rng.integers(0, 50, 1000), rng.integers(-5, 5, 7), np.array([3]),
+                   np.arange(10)[::-1].copy()):
+        _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+        dense, index = aggregate_module._sorted_factorize(values.astype(np.int64))
+        assert np.array_equal(dense, inverse.reshape(-1))
+        assert np.array_equal(index, first)
+
+
+def test_bootstrap_counts_equal_an_integer_bincount():
+    """The float32 resampling counts are the integer counts of the same draws."""
+    rng = np.random.default_rng(4)
+    n, cols, n_boot = 300, 6, 250
+    sums = rng.normal(size=(n, cols))
+    counts = np.ones((n, cols))
+    got = bootstrap_means(sums, counts, n_boot, np.random.default_rng(9))
+    draws = np.random.default_rng(9).integers(0, n, size=(n_boot, n))
+    weights = np.stack([np.bincount(row, minlength=n) for row in draws]).astype(np.float32)
+    expected = (weights @ sums.astype(np.float32)).astype(np.float64) / float(n)
+    assert _same(got, expected)
