@@ -392,7 +392,7 @@ def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: flo
     boot = None
     if n_boot:
         boot = bootstrap_chinchilla(
-            n, d, y, n_boot=n_boot, seed=seed, start=fit.params, n_jobs=1, level=level,
+            n, d, y, n_boot=n_boot, seed=seed, start=fit.params, n_jobs=None, level=level,
             compute=float(np.max(c)),
         )  # fmt: skip
     frontier = None

@@ -2,7 +2,7 @@
 
 Only the torch-free task definitions (:mod:`.tasks`) are imported here; :mod:`.model`,
 :mod:`.train` and :mod:`.run` import torch. Run the experiment with
-``python -m emergence.experiments OUT_DIR``; see ``benchmarks_data/README_trained.md``.
+``python -m emergence.experiments OUT_DIR``; see ``benchmarks_data/README.md``.
 """
 
 from __future__ import annotations

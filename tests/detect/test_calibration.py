@@ -3,7 +3,7 @@
 Issue targets: ``threshold`` on at most 5 % of mirage and smooth tasks; at least 90 % recall of
 sharp thresholds (>= 8 scales, >= 100 items); at least 90 % of mirages named ``mirage``; smooth
 tasks called ``threshold`` or ``mirage`` at most 5 % of the time. Measured with
-``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README_calibration.md``),
+``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README.md``),
 after BH and per task at the unadjusted level: threshold on mirage and on smooth 0 %; recall
 94.4 ± 1.6 % (>= 8 scales, >= 100 items); mirages named 95.2 ± 1.5 % there. With 6-7 scales the
 power rule makes a third of the mirages ``underpowered`` (a jump of MIN_JUMP could be missed),
