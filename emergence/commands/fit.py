@@ -75,6 +75,20 @@ def _diagnostics_dict(diag) -> dict[str, Any]:
     }
 
 
+def _payload(result, se: dict, ci: dict) -> dict[str, Any]:
+    """The stable JSON keys every fit shares (``form`` ... ``diagnostics``)."""
+    return {
+        "form": result.form,
+        "params": result.params,
+        "se": se,
+        "ci": ci,
+        "objective": result.objective,
+        "n_points": result.n_points,
+        "converged": result.converged,
+        "diagnostics": _diagnostics_dict(result.diagnostics),
+    }
+
+
 def _param_frame(params: dict[str, float], se: dict, ci: dict) -> pd.DataFrame:
     names = list(params)
     return pd.DataFrame(
@@ -252,14 +266,7 @@ def chinchilla_cmd(
         }
         co_rows = [_param_frame(derived, dse, {k: tuple(v) for k, v in dci.items()})]
     payload = {
-        "form": result.form,
-        "params": result.params,
-        "se": se,
-        "ci": ci,
-        "objective": result.objective,
-        "n_points": result.n_points,
-        "converged": result.converged,
-        "diagnostics": _diagnostics_dict(result.diagnostics),
+        **_payload(result, se, ci),
         "compute_optimal": co_json,
         "bootstrap": None
         if boot is None
@@ -369,14 +376,7 @@ def power_law_cmd(
         )
     se, ci = _bootstrap_parts(boot, list(result.params))
     payload = {
-        "form": result.form,
-        "params": result.params,
-        "se": se,
-        "ci": ci,
-        "objective": result.objective,
-        "n_points": result.n_points,
-        "converged": result.converged,
-        "diagnostics": _diagnostics_dict(result.diagnostics),
+        **_payload(result, se, ci),
         "x": x,
         "y": y,
         "delta": delta,
@@ -498,14 +498,7 @@ def bnsl_cmd(
         boot = bootstrap_bnsl(xs, ys, n_breaks=n_breaks, n_boot=n_boot, seed=seed, n_jobs=jobs)
     se, ci = _bootstrap_parts(boot, list(result.params))
     payload = {
-        "form": result.form,
-        "params": result.params,
-        "se": se,
-        "ci": ci,
-        "objective": result.objective,
-        "n_points": result.n_points,
-        "converged": result.converged,
-        "diagnostics": _diagnostics_dict(result.diagnostics),
+        **_payload(result, se, ci),
         "rmsle_train": result.extra["rmsle_train"],
         "x": x,
         "y": y,
