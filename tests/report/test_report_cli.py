@@ -10,6 +10,7 @@ from report_fixtures import bundle
 
 from emergence import cli
 from emergence.commands import report as report_cmd
+from emergence.errors import InputError
 
 
 @pytest.fixture
@@ -60,11 +61,26 @@ def test_non_html_output_is_refused(run, tmp_path):
 
 
 def test_default_data_prefers_the_current_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    # a fake source checkout: <repo>/emergence/commands/report.py beside <repo>/benchmarks_data
+    repo = tmp_path / "repo"
+    (repo / "emergence" / "commands").mkdir(parents=True)
+    (repo / "benchmarks_data").mkdir()
+    monkeypatch.setattr(report_cmd, "__file__", str(repo / "emergence" / "commands" / "report.py"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
     checkout = report_cmd.default_data()
-    assert checkout.is_absolute() and checkout.name == "benchmarks_data"
-    (tmp_path / "benchmarks_data").mkdir()
+    assert checkout.is_absolute() and checkout == (repo / "benchmarks_data").resolve()
+    (work / "benchmarks_data").mkdir()
     assert report_cmd.default_data() == Path("benchmarks_data")
+
+
+def test_default_data_missing_is_a_clear_error(tmp_path, monkeypatch):
+    # an installed wheel has no checkout beside it: without PATH and without ./benchmarks_data
+    monkeypatch.setattr(report_cmd, "__file__", str(tmp_path / "site" / "emergence" / "x.py"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="no benchmarks_data/ folder"):
+        report_cmd.default_data()
 
 
 def test_summary_is_one_screen():
