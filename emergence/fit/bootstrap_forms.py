@@ -1,6 +1,6 @@
-"""Bootstrap uncertainty for the isoFLOP (Approach 2) and BNSL fits.
+"""Bootstrap uncertainty for the isoFLOP (Approach 2), BNSL and Kaplan L(N, D) fits.
 
-BNSL: a resample over points is given as repeat counts per point
+BNSL and Kaplan L(N, D): a resample over points is given as repeat counts per point
 (:func:`emergence.fit.bootstrap.bootstrap_counts`); the refit sees each point as many times as it
 was drawn. isoFLOP: an isoFLOP grid is a designed experiment (chosen sizes at chosen budgets), and
 resampling its runs often leaves a budget with too few distinct sizes for a parabola, which
@@ -16,6 +16,7 @@ from ..errors import InputError
 from .bnsl import fit_bnsl
 from .bootstrap import run_bootstrap
 from .isoflop import fit_isoflop, group_budgets
+from .power_law import fit_kaplan_nd
 from .results import BootstrapResult, summarise_draws
 
 
@@ -45,6 +46,10 @@ def _isoflop_quantities(n, loss, compute, *, budget_tolerance: float) -> dict[st
         "b": res.d_opt.exponent,
         "k_D": res.d_opt.coefficient,
     }
+
+
+def _kaplan_quantities(n, d, loss, *, delta: float) -> dict[str, float]:
+    return dict(fit_kaplan_nd(n, d, loss, delta=delta).params)
 
 
 def _bnsl_quantities(x, y, *, n_breaks: int) -> dict[str, float]:
@@ -151,4 +156,43 @@ def bootstrap_bnsl(
         n_jobs=n_jobs,
         level=level,
         label="BNSL bootstrap",
+    )
+
+
+def bootstrap_kaplan_nd(
+    n_params,
+    n_tokens,
+    loss,
+    *,
+    delta: float = 1e-3,
+    n_boot: int = 1000,
+    seed: int | None = 0,
+    n_jobs: int | None = None,
+    level: float = 0.95,
+) -> BootstrapResult:
+    """Percentile bootstrap over runs of :func:`emergence.fit.power_law.fit_kaplan_nd`.
+
+    Parameters
+    ----------
+    n_params, n_tokens, loss : array-like
+        Model size, training tokens and final loss of each run.
+    delta : float
+        Huber threshold of the refits.
+    n_boot, seed, n_jobs, level
+        Resamples, seed, worker processes (default: all cores) and interval level.
+
+    Returns
+    -------
+    BootstrapResult
+        Draws, SEs and percentile intervals of ``N_c``, ``D_c``, ``alpha_N``, ``alpha_D``.
+    """
+    refit = _RepeatRefit(_kaplan_quantities, (n_params, n_tokens, loss), {"delta": delta})
+    return run_bootstrap(
+        refit,
+        len(np.asarray(loss)),
+        n_boot=n_boot,
+        seed=seed,
+        n_jobs=n_jobs,
+        level=level,
+        label="Kaplan L(N, D) bootstrap",
     )

@@ -121,3 +121,20 @@ def test_no_bootstrap_keeps_ols_se(tmp_path, n_boot) -> None:
         CliRunner().invoke(cli, ["fit", "isoflop", str(path), "--format", "json"]).output
     )
     assert payload["ci"] == {} and np.isfinite(payload["se"]["a"])
+
+
+def test_kaplan_nd_bootstrap_covers_truth() -> None:
+    from emergence.fit import kaplan_nd_predict
+    from emergence.fit.bootstrap_forms import bootstrap_kaplan_nd
+
+    truth = {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103}
+    rng = np.random.default_rng(8)
+    n = 10 ** rng.uniform(6, 9.5, 60)
+    d = 10 ** rng.uniform(7, 10.5, 60)
+    loss = kaplan_nd_predict(truth, n, d) * np.exp(rng.normal(0, 0.01, n.size))
+    boot = bootstrap_kaplan_nd(n, d, loss, n_boot=25, seed=1, n_jobs=1)
+    for key in ("alpha_N", "alpha_D"):
+        lo, hi = boot.ci[key]
+        assert lo < truth[key] < hi, key
+        assert 0 < boot.se[key] < 0.05
+    assert boot.n_failed == 0
