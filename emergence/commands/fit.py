@@ -20,10 +20,51 @@ def _load_tables(paths: tuple[Path, ...], input_format: str | None, renames: tup
     return load_inputs(paths, input_format, renames)
 
 
+def _one_family(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The rows of the family chosen with --family; several families without a choice stop.
+
+    A scaling law describes one model family: pooling families would fit none of them.
+    """
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.meta.get("emergence.family") if ctx is not None else None
+    if "family" not in frame.columns or frame.empty:
+        if chosen is not None:
+            raise InputError(f"{label}: --family {chosen}: the data has no 'family' column")
+        return frame
+    families = sorted(str(f) for f in frame["family"].dropna().unique())
+    if chosen is not None:
+        if chosen not in families:
+            raise InputError(
+                f"{label}: --family {chosen}: not found; families: {', '.join(families)}"
+            )
+        return frame[frame["family"] == chosen]
+    if len(families) > 1:
+        raise InputError(
+            f"{label}: {len(families)} model families ({', '.join(families)}); "
+            "a scaling law fits one: choose it with --family NAME"
+        )
+    return frame
+
+
+def _remember_family(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta["emergence.family"] = value
+
+
+def _family_option(func):
+    """``--family`` (read by :func:`_one_family`)."""
+    return click.option(
+        "--family",
+        default=None,
+        expose_value=False,
+        callback=_remember_family,
+        help="Model family to fit (required when the data holds several).",
+    )(func)
+
+
 def _losses(paths, input_format, renames, drop_highest: int = 0) -> tuple[pd.DataFrame, str]:
     tables = _load_tables(paths, input_format, renames)
-    frame = tables.losses
     label = ", ".join(str(p) for p in paths)
+    frame = _one_family(tables.losses, label)
     if frame.empty:
         raise InputError(
             f"{label}: no loss rows found (need columns params, tokens or flops, "
@@ -45,15 +86,18 @@ def _losses(paths, input_format, renames, drop_highest: int = 0) -> tuple[pd.Dat
 def _emit(
     payload: dict[str, Any], tables: list[tuple[str, pd.DataFrame]], fmt: str, output: Path | None
 ) -> None:
+    """Print the fit (table or JSON), or write it to ``-o``: ``.json`` as JSON, ``.txt`` as text."""
     from ..output import atomic_write_text, dumps_json, render_frame
 
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix not in {".json", ".txt"}:
+            raise InputError(f"-o {output}: expected a .json or .txt file for a fit")
+        fmt = "json" if suffix == ".json" else "table"
     if fmt == "json":
         text = dumps_json(payload)
     else:
-        parts = []
-        for title, frame in tables:
-            parts.append(f"# {title}\n" + render_frame(frame, fmt))
-        text = "\n".join(parts)
+        text = "\n".join(f"# {title}\n" + render_frame(frame, fmt) for title, frame in tables)
     if output is not None:
         atomic_write_text(output, text)
         click.echo(f"wrote {output}", err=True)
@@ -126,20 +170,27 @@ def _bootstrap_parts(boot, keys) -> tuple[dict, dict]:
     return se, ci
 
 
+def _finite(param: click.Parameter, value: float, allow_inf: bool = False) -> float:
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise click.BadParameter(f"expected a finite positive number, got {value}")
+    return value
+
+
 def _check_n_boot(ctx: click.Context, param: click.Parameter, value: int) -> int:
     if value == 1:
         raise click.BadParameter("expected 0 (no bootstrap) or at least 2 resamples")
     return value
 
 
-def _bootstrap_options(func):
-    """``--bootstrap``, ``--seed`` and ``--jobs``."""
-    func = click.option(
-        "--jobs",
-        type=click.IntRange(min=1),
-        default=None,
-        help="Worker processes for the bootstrap (default: all cores).",
-    )(func)
+def _bootstrap_options(func, jobs: bool = True):
+    """``--bootstrap``, ``--seed`` and (for refits worth spreading over cores) ``--jobs``."""
+    if jobs:
+        func = click.option(
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes for the bootstrap (default: all cores).",
+        )(func)
     func = click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")(
         func
     )
@@ -152,6 +203,11 @@ def _bootstrap_options(func):
         callback=_check_n_boot,
         help="Bootstrap resamples over points (0: none).",
     )(func)
+
+
+def _bootstrap_options_serial(func):
+    """``--bootstrap`` and ``--seed`` for fits whose refits run in one process."""
+    return _bootstrap_options(func, jobs=False)
 
 
 def _format_option(func):
@@ -191,10 +247,12 @@ def fit() -> None:
 
 @fit.command("chinchilla", epilog=FIT_EPILOG)
 @input_options
+@_family_option
 @_bootstrap_options
 @click.option(
     "--delta",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
+    callback=lambda ctx, param, v: _finite(param, v, allow_inf=True),
     default=1e-3,
     show_default=True,
     help="Huber threshold on log-loss residuals.",
@@ -202,7 +260,8 @@ def fit() -> None:
 @click.option(
     "--compute",
     "budget",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
+    callback=lambda ctx, param, v: _finite(param, v),
     default=5.76e23,
     show_default=True,
     help="Budget C (FLOP) for the compute-optimal allocation.",
@@ -240,11 +299,12 @@ def chinchilla_cmd(
         )
     se, ci = _bootstrap_parts(boot, list(result.params))
     co = None
+    co_error = None
     try:
         co = compute_optimal(result.params, budget)
-    except InputError:
-        pass
-    co_json = None
+    except InputError as err:  # e.g. a dead term: no finite optimum to report
+        co_error = str(err)
+    co_json = {"error": co_error} if co_error else None
     co_rows = []
     if co is not None:
         derived = {
@@ -285,6 +345,8 @@ def chinchilla_cmd(
     ]
     if co_rows:
         tables.append((f"compute-optimal allocation at C = {budget:.3g} FLOP", co_rows[0]))
+    elif co_error:
+        tables.append(("compute-optimal allocation", pd.DataFrame({"not available": [co_error]})))
     _emit(payload, tables, fmt, output)
 
 
@@ -294,7 +356,7 @@ def _xy(
     tables = _load_tables(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     if y == "loss":
-        frame = tables.losses
+        frame = _one_family(tables.losses, label)
         if frame.empty:
             raise InputError(f"{label}: no loss rows found (need params, tokens or flops, loss)")
         if x == "flops" and ("flops" not in frame.columns or frame["flops"].isna().all()):
@@ -304,9 +366,12 @@ def _xy(
         if x not in frame.columns:
             raise InputError(f"{label}: no column '{x}' in the loss table")
         return frame[x].to_numpy(float), frame["loss"].to_numpy(float), label
-    frame = tables.scores
+    frame = _one_family(tables.scores, label)
     if frame.empty:
-        raise InputError(f"{label}: no score rows found for metric '{y}'")
+        raise InputError(
+            f"{label}: no score rows found for metric '{y}' (--y METRIC reads a scores table, "
+            "e.g. one written by `emergence rescore -o scores.csv`)"
+        )
     frame = frame[frame["metric"] == y]
     if task is not None:
         frame = frame[frame["task"] == task]
@@ -348,11 +413,13 @@ def _xy_options(func):
 
 @fit.command("power-law", epilog=FIT_EPILOG)
 @input_options
+@_family_option
 @_xy_options
 @click.option("--no-offset", is_flag=True, help="Fit A x^-alpha without the constant E.")
 @click.option(
     "--delta",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
+    callback=lambda ctx, param, v: _finite(param, v, allow_inf=True),
     default=1e-3,
     show_default=True,
     help="Huber threshold on log residuals ('inf' for least squares).",
@@ -390,6 +457,7 @@ def power_law_cmd(
 
 @fit.command("isoflop", epilog=FIT_EPILOG)
 @input_options
+@_family_option
 @click.option(
     "--budget-tolerance",
     type=float,
@@ -397,11 +465,9 @@ def power_law_cmd(
     show_default=True,
     help="Runs whose log10 C differ by less than this share an isoFLOP budget.",
 )
-@_bootstrap_options
+@_bootstrap_options_serial
 @_format_option
-def isoflop_cmd(
-    paths, input_format, renames, budget_tolerance, n_boot, seed, jobs, fmt, output
-) -> None:
+def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fmt, output) -> None:
     """Chinchilla Approach 2: parabola minima per budget, then N_opt = k_N C^a, D_opt = k_D C^b."""
     from ..fit.bootstrap_forms import bootstrap_isoflop
     from ..fit.isoflop import fit_isoflop
@@ -473,6 +539,7 @@ def isoflop_cmd(
 
 @fit.command("bnsl", epilog=FIT_EPILOG)
 @input_options
+@_family_option
 @_xy_options
 @click.option(
     "--breaks",
@@ -482,11 +549,9 @@ def isoflop_cmd(
     show_default=True,
     help="Number of breaks.",
 )
-@_bootstrap_options
+@_bootstrap_options_serial
 @_format_option
-def bnsl_cmd(
-    paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, jobs, fmt, output
-) -> None:
+def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, fmt, output) -> None:
     """Broken neural scaling law (Caballero et al. 2022) with one or more breaks."""
     from ..fit.bnsl import fit_bnsl
     from ..fit.bootstrap_forms import bootstrap_bnsl
@@ -495,7 +560,7 @@ def bnsl_cmd(
     result = fit_bnsl(xs, ys, n_breaks=n_breaks, x_name=x, y_name=y, source=label)
     boot = None
     if n_boot:
-        boot = bootstrap_bnsl(xs, ys, n_breaks=n_breaks, n_boot=n_boot, seed=seed, n_jobs=jobs)
+        boot = bootstrap_bnsl(xs, ys, n_breaks=n_breaks, n_boot=n_boot, seed=seed)
     se, ci = _bootstrap_parts(boot, list(result.params))
     payload = {
         **_payload(result, se, ci),

@@ -139,8 +139,10 @@ def bootstrap_bnsl(
         Scales and values.
     n_breaks : int
         Breaks of the law.
-    n_boot, seed, n_jobs, level
-        Resamples, seed, worker processes (default: all cores) and interval level.
+    n_boot, seed, level
+        Resamples, seed and interval level. The refits run in this process: a BNSL refit
+        starts from a grid search whose Levenberg-Marquardt path is not bit-reproducible across
+        worker processes, and the same seed must give the same intervals.
 
     Returns
     -------

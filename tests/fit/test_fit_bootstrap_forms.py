@@ -61,8 +61,8 @@ def test_bnsl_bootstrap_is_seeded_and_brackets_the_fit() -> None:
     rng = np.random.default_rng(5)
     x = np.logspace(2, 5, 20)
     y = bnsl_predict(truth, x) * np.exp(rng.normal(0, 0.01, x.size))
-    one = bootstrap_bnsl(x, y, n_boot=40, seed=11, n_jobs=1)
-    two = bootstrap_bnsl(x, y, n_boot=40, seed=11, n_jobs=1)
+    one = bootstrap_bnsl(x, y, n_boot=40, seed=11)
+    two = bootstrap_bnsl(x, y, n_boot=40, seed=11)
     np.testing.assert_array_equal(one.draws["c1"], two.draws["c1"])
     fit = fit_bnsl(x, y)
     for key in ("c0", "c1"):
@@ -79,9 +79,7 @@ def test_cli_isoflop_and_bnsl_report_bootstrap_intervals(tmp_path) -> None:
     ]
     path.write_text("\n".join(lines) + "\n")
     runner = CliRunner()
-    out = runner.invoke(
-        cli, ["fit", "isoflop", str(path), "--bootstrap", "50", "--jobs", "1", "--format", "json"]
-    )
+    out = runner.invoke(cli, ["fit", "isoflop", str(path), "--bootstrap", "50", "--format", "json"])
     assert out.exit_code == 0, out.output
     payload = json.loads(out.output)
     assert set(payload["ci"]) >= {"a", "b"} and payload["ci"]["a"][0] < payload["params"]["a"]
@@ -95,14 +93,21 @@ def test_cli_isoflop_and_bnsl_report_bootstrap_intervals(tmp_path) -> None:
             "params",
             "--bootstrap",
             "20",
-            "--jobs",
-            "1",
             "--format",
             "json",
         ],
     )
     assert bnsl.exit_code == 0, bnsl.output
     assert "c0" in json.loads(bnsl.output)["se"]
+    again = runner.invoke(cli, ["fit", "bnsl", str(path), "--x", "params", "--bootstrap", "20",
+                                "--format", "json"])  # fmt: skip
+    assert again.output == bnsl.output  # same seed, same intervals
+    # -o picks the format from the suffix; other suffixes are refused
+    out_json = tmp_path / "fit.json"
+    assert runner.invoke(cli, ["fit", "isoflop", str(path), "-o", str(out_json)]).exit_code == 0
+    assert json.loads(out_json.read_text())["form"] == "isoflop"
+    refused = runner.invoke(cli, ["fit", "isoflop", str(path), "-o", str(tmp_path / "f.parquet")])
+    assert refused.exit_code == 2 and not (tmp_path / "f.parquet").exists()
     bad = runner.invoke(cli, ["fit", "isoflop", str(path), "--bootstrap", "1"])
     assert bad.exit_code == 2 and "at least 2" in bad.output
 

@@ -26,13 +26,38 @@ def _invoke(args: list[str]):
 def test_chinchilla_epoch_json(tmp_path: Path) -> None:
     path = shared_path("fits", "epoch_chinchilla_svg_extracted_data.csv")
     out = tmp_path / "fit.json"
-    res = _invoke(["chinchilla", str(path), *EPOCH_RENAMES, "--drop-highest", "5",
-                   "--bootstrap", "40", "--seed", "3", "--jobs", "1", "--format", "json",
-                   "-o", str(out)])
+    res = _invoke(
+        [
+            "chinchilla",
+            str(path),
+            *EPOCH_RENAMES,
+            "--drop-highest",
+            "5",
+            "--bootstrap",
+            "40",
+            "--seed",
+            "3",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
+    )
     assert res.exit_code == 0, res.output
     payload = json.loads(out.read_text())
-    for key in ("form", "params", "se", "ci", "objective", "n_points", "converged",
-                "diagnostics", "compute_optimal"):
+    for key in (
+        "form",
+        "params",
+        "se",
+        "ci",
+        "objective",
+        "n_points",
+        "converged",
+        "diagnostics",
+        "compute_optimal",
+    ):
         assert key in payload, key
     assert payload["form"] == "chinchilla" and payload["n_points"] == 240
     assert set(payload["params"]) == {"E", "A", "B", "alpha", "beta"}
@@ -58,8 +83,9 @@ def _write_losses(tmp_path: Path, n_runs: int = 40) -> Path:
     rng = np.random.default_rng(0)
     n = 10 ** rng.uniform(7, 10, n_runs)
     d = 10 ** rng.uniform(9, 12, n_runs)
-    frame = pd.DataFrame({"params": n, "tokens": d,
-                          "loss": chinchilla_predict(HOFFMANN_UNROUNDED, n, d)})
+    frame = pd.DataFrame(
+        {"params": n, "tokens": d, "loss": chinchilla_predict(HOFFMANN_UNROUNDED, n, d)}
+    )
     path = tmp_path / "runs.csv"
     frame.to_csv(path, index=False)
     return path
@@ -78,8 +104,9 @@ def test_power_law_and_bnsl_commands(tmp_path: Path) -> None:
     res = _invoke(["power-law", str(path), "--no-offset", "--format", "json"])
     assert json.loads(res.output)["form"] == "power_law_no_offset"
     bnsl = shared_path("fits", "bnsl_4digit_addition.csv")
-    res = _invoke(["bnsl", str(bnsl), "--rename", "x=params", "--rename", "y=loss",
-                   "--format", "json"])
+    res = _invoke(
+        ["bnsl", str(bnsl), "--rename", "x=params", "--rename", "y=loss", "--format", "json"]
+    )
     # The BNSL file has no tokens column: the loader may refuse it; either way no traceback.
     if res.exit_code == 0:
         assert json.loads(res.output)["form"] == "bnsl"
@@ -109,8 +136,9 @@ def test_isoflop_command(tmp_path: Path) -> None:
 
 def test_bad_input_raises_input_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    pd.DataFrame({"params": [1e8, 1e9, 1e10], "tokens": [1e9, 1e10, 1e11],
-                  "loss": [3.0, 2.5, 2.2]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"params": [1e8, 1e9, 1e10], "tokens": [1e9, 1e10, 1e11], "loss": [3.0, 2.5, 2.2]}
+    ).to_csv(path, index=False)
     res = _invoke(["chinchilla", str(path)])
     assert res.exit_code != 0 and isinstance(res.exception, InputError)
     assert "only 3 points" in str(res.exception)
@@ -122,11 +150,34 @@ def test_registered_cli_turns_input_error_into_exit_2(tmp_path: Path, monkeypatc
 
     monkeypatch.setitem(cli_module.COMMANDS, "fit", "emergence.commands.fit:fit")
     path = tmp_path / "bad.csv"
-    pd.DataFrame({"params": [1e8, 1e9, 1e10], "tokens": [1e9, 1e10, 1e11],
-                  "loss": [3.0, 2.5, 2.2]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"params": [1e8, 1e9, 1e10], "tokens": [1e9, 1e10, 1e11], "loss": [3.0, 2.5, 2.2]}
+    ).to_csv(path, index=False)
     res = CliRunner().invoke(cli_module.cli, ["fit", "chinchilla", str(path)])
     assert res.exit_code == _UserError.exit_code == 2
     assert "error:" in res.output and "only 3 points" in res.output
     for args in (["fit", "--help"], ["fit", "chinchilla", "--help"]):
         shown = CliRunner().invoke(cli_module.cli, args)
         assert shown.exit_code == 0 and "Examples:" in shown.output
+
+
+def test_fit_needs_one_family(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from emergence.cli import cli
+
+    rows = ["family,params,tokens,loss"]
+    for fam, shift in (("a", 0.0), ("b", 0.3)):
+        for n in (1e7, 1e8, 1e9):
+            for d in (1e9, 1e10, 1e11):
+                rows.append(f"{fam},{n},{d},{1.7 + shift + 400 / n**0.34 + 410 / d**0.28}")
+    path = tmp_path / "two.csv"
+    path.write_text("\n".join(rows) + "\n")
+    runner = CliRunner()
+    pooled = runner.invoke(cli, ["fit", "chinchilla", str(path)])
+    assert pooled.exit_code == 2 and "2 model families (a, b)" in pooled.output
+    one = runner.invoke(cli, ["fit", "chinchilla", str(path), "--family", "b", "--format", "json"])
+    assert one.exit_code == 0, one.output
+    assert json.loads(one.output)["n_points"] == 9
+    missing = runner.invoke(cli, ["fit", "chinchilla", str(path), "--family", "c"])
+    assert missing.exit_code == 2 and "not found" in missing.output
