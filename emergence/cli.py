@@ -63,6 +63,9 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except InputError as err:
             raise _UserError(str(err)) from None
+        except OSError as err:  # e.g. -o into a folder that cannot be created or written
+            where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+            raise _UserError(f"{where}{err.strerror or err}") from None
 
 
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})

@@ -433,6 +433,10 @@ def write_simulation(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # a previous run in the other format would leave a second, duplicate items table behind
+    for stale in ("items.jsonl", "items.parquet"):
+        if stale != f"items.{items_format}":
+            (out / stale).unlink(missing_ok=True)
     if items_format == "parquet":
         written = [write_frame(sim.items, out / "items.parquet")]
     elif items_format == "jsonl":

@@ -96,6 +96,16 @@ def load_inputs(
     )
 
 
+MIN_BOOTSTRAP = 50
+
+
+def check_bootstrap(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """``--bootstrap`` is 0 (none) or enough resamples for a percentile interval to mean much."""
+    if 0 < value < MIN_BOOTSTRAP:
+        raise click.BadParameter(f"expected 0 (no bootstrap) or at least {MIN_BOOTSTRAP} resamples")
+    return value
+
+
 def input_options(func: F) -> F:
     """``PATH...``, ``--input-format``, ``--rename`` and the size options."""
     func = size_options(func)
@@ -138,10 +148,16 @@ def output_options(func: F) -> F:
     return func
 
 
-def emit_frame(frame, fmt: str, output: Path | None) -> None:
-    """Print ``frame`` in ``fmt``, or write it atomically to ``output``."""
+def emit_frame(frame, fmt: str, output: Path | None, inputs: tuple[str, ...] = ()) -> None:
+    """Print ``frame`` in ``fmt``, or write it atomically to ``output``.
+
+    ``inputs`` are the files that were read: writing over one of them is refused, since inputs
+    are never modified.
+    """
     from ..output import render_frame, write_frame
 
+    if output is not None and output.resolve() in {Path(p).resolve() for p in inputs}:
+        raise InputError(f"-o {output}: that is one of the input files; inputs are never modified")
     if output is not None:
         try:
             write_frame(frame, output)

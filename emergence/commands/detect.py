@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import emit_frame, input_options, output_options, parse_renames
+from .common import check_bootstrap, emit_frame, input_options, load_inputs, output_options
 
 
 @click.command(
@@ -35,6 +35,7 @@ Examples:
     "--bootstrap",
     "n_boot",
     type=click.IntRange(min=0),
+    callback=check_bootstrap,
     default=500,
     show_default=True,
     help="Item-bootstrap replicates for the breakpoint interval (0: bracketing scales).",
@@ -58,8 +59,7 @@ def detect(
     aggregate score tables are used as they are. One row per task; the `note` column says why.
     """
     from ..detect.tables import detect as run
-    from ..load import load
 
-    tables = load(paths, format=input_format, rename=parse_renames(renames))
+    tables = load_inputs(paths, input_format, renames)
     result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot)
-    emit_frame(result.verdicts, fmt, output)
+    emit_frame(result.verdicts, fmt, output, tables.sources)

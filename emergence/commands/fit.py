@@ -236,7 +236,8 @@ Examples:
       --rename "Training FLOP=flops" --drop-highest 5
   emergence fit power-law runs.csv --x params --y loss --no-offset
   emergence fit isoflop runs.csv
-  emergence fit bnsl results/ --x params --y target_logprob --task arithmetic
+  emergence rescore results/ -o scores.csv && emergence fit bnsl scores.csv --x params \\
+      --y token_edit_distance --task arithmetic --family pythia
 """
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import InputError
-from .common import load_inputs, size_options
+from .common import check_bootstrap, load_inputs, size_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,6 +107,7 @@ Examples:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every bootstrap.")
 @click.option(
     "--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
+    callback=check_bootstrap,
     help="Bootstrap resamples (score bands, breakpoint and scaling-law intervals).",
 )  # fmt: skip
 @click.option(

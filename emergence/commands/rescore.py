@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .common import emit_frame, input_options, load_inputs, output_options
+from .common import check_bootstrap, emit_frame, input_options, load_inputs, output_options
 
 NORMALISE_OPTIONS = ("strip", "casefold", "whitespace")
 
@@ -58,14 +58,18 @@ Examples:
     "--bootstrap",
     "n_boot",
     type=click.IntRange(min=0),
+    callback=check_bootstrap,
     default=1000,
     show_default=True,
     help="Bootstrap replicates over items for the confidence interval (0: none).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option(
-    "--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-    show_default=True, help="Confidence level of the percentile interval.",
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the percentile interval.",
 )
 @click.option(
     "--normalise",
@@ -117,4 +121,4 @@ def rescore(
         normalisation=norm,
         tokenizer=tokenizer,
     )
-    emit_frame(frame, fmt, output)
+    emit_frame(frame, fmt, output, tables.sources)

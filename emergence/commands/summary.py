@@ -121,7 +121,7 @@ def summary(
             f"{n_items} item row(s); {len(tables.scores)} score row(s); "
             f"{len(tables.losses)} loss row(s)"
         )
-    emit_frame(frame, fmt, output)
+    emit_frame(frame, fmt, output, tables.sources)
     missing = frame.loc[frame["params"].isna() & (frame["table"] != "losses"), "model"]
     if len(missing):
         click.echo(

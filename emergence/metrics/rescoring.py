@@ -62,7 +62,17 @@ def rescore(
             raise ValueError("item_scores must have one row per row of items")
         frames.append(aggregate(items, per_item, BootstrapSpec(n_boot, seed, level)))
     if scores is not None and len(scores):
-        frames.append(scores.reset_index(drop=True))
+        passed = scores.reset_index(drop=True)
+        if frames:
+            # a metric rescored from the items replaces the same row passed through (e.g. a
+            # scores file written by an earlier rescore into the same folder)
+            keys = [k for k in ("family", "model", "task", "subtask", "n_shots", "metric")
+                    if k in passed.columns and k in frames[0].columns]  # fmt: skip
+            fresh = pd.MultiIndex.from_frame(frames[0][keys].astype(str))
+            stale = pd.MultiIndex.from_frame(passed[keys].astype(str)).isin(fresh)
+            passed = passed.loc[~stale].reset_index(drop=True)
+        if len(passed):
+            frames.append(passed)
     if not frames:
         return pd.DataFrame(columns=list(SCORES.required))
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -120,3 +120,56 @@ def test_sizes_file_and_names_opt_in(tmp_path: Path) -> None:
     rows = json.loads(named.output)
     assert sorted(r["params"] for r in rows) == [7e7, 1.4e9]
     assert {r["params_kind"] for r in rows} == {"nominal"}
+
+
+def test_rescore_into_the_input_folder_and_never_over_an_input(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = tmp_path / "res"
+    assert runner.invoke(cli, ["simulate", str(res), "--families", "1", "--items", "20", "30",
+                               "--scales", "5", "5"]).exit_code == 0  # fmt: skip
+    (res / "truth.csv").unlink()
+    out = runner.invoke(cli, ["rescore", str(res), "-o", str(res / "scores.csv"),
+                              "--bootstrap", "0"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    first = (res / "scores.csv").read_bytes()
+    # the folder stays readable: the scores rows do not clash with the items they came from
+    assert runner.invoke(cli, ["summary", str(res)]).exit_code == 0
+    # rescoring again reads scores.csv as an input, so writing over it is refused
+    again = runner.invoke(cli, ["rescore", str(res), "-o", str(res / "scores.csv"),
+                                "--bootstrap", "0"])  # fmt: skip
+    assert again.exit_code == 2 and "inputs are never modified" in again.output
+    assert (res / "scores.csv").read_bytes() == first
+    # and the fresh rows replace the passed-through ones instead of being appended to them
+    elsewhere = runner.invoke(cli, ["rescore", str(res), "-o", str(tmp_path / "s2.csv"),
+                                    "--bootstrap", "0"])  # fmt: skip
+    assert elsewhere.exit_code == 0
+    assert (tmp_path / "s2.csv").read_bytes() == first
+    items = res / "items.jsonl"
+    before = items.read_bytes()
+    over = runner.invoke(cli, ["rescore", str(items), "-o", str(items)])
+    assert over.exit_code == 2 and "inputs are never modified" in over.output
+    assert items.read_bytes() == before
+
+
+def test_bootstrap_too_small_and_unwritable_output_are_one_line_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = tmp_path / "d"
+    runner.invoke(cli, ["simulate", str(data), "--families", "1", "--items", "20", "30"])
+    for command in ("rescore", "detect"):
+        bad = runner.invoke(cli, [command, str(data / "items.jsonl"), "--bootstrap", "1"])
+        assert bad.exit_code == 2 and "at least 50" in bad.output
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = runner.invoke(cli, ["summary", str(data / "items.jsonl"), "-o",
+                              str(blocker / "s.csv")])  # fmt: skip
+    assert out.exit_code == 2 and out.output.startswith("error: ")
+    assert "Traceback" not in out.output
+
+
+def test_simulate_twice_in_two_formats_leaves_one_items_table(tmp_path: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, ["simulate", str(tmp_path), "--families", "1", "--items", "20", "30"])
+    runner.invoke(cli, ["simulate", str(tmp_path), "--families", "1", "--items", "20", "30",
+                        "--items-format", "parquet"])  # fmt: skip
+    assert not (tmp_path / "items.jsonl").exists()
+    assert runner.invoke(cli, ["summary", str(tmp_path)]).exit_code == 0
