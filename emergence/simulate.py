@@ -405,13 +405,6 @@ def simulate_tasks(specs: list[tuple], seed: int = 0) -> Simulation:
     )
 
 
-def predicted_exact_match(truth: TaskTruth | dict, params: np.ndarray, length: int) -> np.ndarray:
-    """Expected exact match at each scale for answers of ``length`` tokens (item effects aside)."""
-    t = TaskTruth(**truth) if isinstance(truth, dict) else truth
-    ce = _per_token_ce(t, params)
-    return np.exp(-ce * length)
-
-
 def write_simulation(
     sim: Simulation, out_dir: str | Path, items_format: str = "jsonl"
 ) -> list[Path]:

@@ -16,10 +16,6 @@ from .common import input_options, load_inputs
 X_COLUMNS = {"params": "params", "tokens": "tokens", "flops": "flops"}
 
 
-def _load_tables(paths: tuple[Path, ...], input_format: str | None, renames: tuple[str, ...]):
-    return load_inputs(paths, input_format, renames)
-
-
 def _one_family(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     """The rows of the family chosen with --family; several families without a choice stop.
 
@@ -62,7 +58,7 @@ def _family_option(func):
 
 
 def _losses(paths, input_format, renames, drop_highest: int = 0) -> tuple[pd.DataFrame, str]:
-    tables = _load_tables(paths, input_format, renames)
+    tables = load_inputs(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     frame = _one_family(tables.losses, label)
     if frame.empty:
@@ -354,7 +350,7 @@ def chinchilla_cmd(
 def _xy(
     paths, input_format, renames, x: str, y: str, task: str | None
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    tables = _load_tables(paths, input_format, renames)
+    tables = load_inputs(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     if y == "loss":
         frame = _one_family(tables.losses, label)

@@ -57,10 +57,3 @@ def residual_maker(design: np.ndarray) -> np.ndarray:
     tol = s.max() * max(design.shape) * np.finfo(float).eps
     u = u[:, s > tol]
     return np.eye(design.shape[0]) - u @ u.T
-
-
-def ols_rss(design: np.ndarray, y: np.ndarray) -> float:
-    """Residual sum of squares of the least-squares fit of y on ``design``."""
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ coef
-    return float(resid @ resid)
