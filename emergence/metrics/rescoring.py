@@ -60,7 +60,11 @@ def rescore(
             )
         elif per_item.values.shape[0] != len(items):
             raise ValueError("item_scores must have one row per row of items")
-        frames.append(aggregate(items, per_item, BootstrapSpec(n_boot, seed, level)))
+        fresh = aggregate(items, per_item, BootstrapSpec(n_boot, seed, level))
+        # rows in scale order within a family (model names do not sort by size: 1375m < 148m)
+        order = [k for k in ("family", "params", "model", "task", "subtask", "n_shots", "metric")
+                 if k in fresh.columns]  # fmt: skip
+        frames.append(fresh.sort_values(order, kind="stable").reset_index(drop=True))
     if scores is not None and len(scores):
         passed = scores.reset_index(drop=True)
         if frames:
