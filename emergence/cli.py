@@ -26,6 +26,17 @@ COMMANDS: dict[str, str] = {
     "simulate": "emergence.commands.simulate:simulate",
 }
 
+# One line each for `emergence --help`, so listing the commands imports none of them.
+SHORT_HELP: dict[str, str] = {
+    "detect": "Verdict per (family, task): threshold, mirage, smooth, underpowered, ambiguous.",
+    "fit": "Scaling-law fits: Chinchilla, power laws, isoFLOP, BNSL.",
+    "formats": "List the input formats emergence reads.",
+    "report": "Analyse PATH... and write one self-contained HTML report (the main job).",
+    "rescore": "Score the same items under every metric, with bootstrap intervals.",
+    "simulate": "Write simulated families with known truth.",
+    "summary": "Load and validate inputs; list families, models, sizes and tasks.",
+}
+
 EPILOG = """\b
 Examples:
   emergence report                       # bundled demo data -> reports/emergence-report.html
@@ -50,6 +61,11 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP[name]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

@@ -173,3 +173,18 @@ def test_simulate_twice_in_two_formats_leaves_one_items_table(tmp_path: Path) ->
                         "--items-format", "parquet"])  # fmt: skip
     assert not (tmp_path / "items.jsonl").exists()
     assert runner.invoke(cli, ["summary", str(tmp_path)]).exit_code == 0
+
+
+def test_every_command_has_a_short_help_and_help_imports_none() -> None:
+    from emergence.cli import COMMANDS, SHORT_HELP
+
+    assert set(SHORT_HELP) == set(COMMANDS)
+    code = (
+        "import sys; from emergence.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('emergence.commands.')))\n"
+        "print('pandas' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-2:] == ["[]", "False"]
