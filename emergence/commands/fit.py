@@ -206,6 +206,18 @@ def _bootstrap_options_serial(func):
     return _bootstrap_options(func, jobs=False)
 
 
+def _delta_option(func):
+    """``--delta``: the Huber threshold on log residuals (``inf``: least squares)."""
+    return click.option(
+        "--delta",
+        type=click.FloatRange(min=0, min_open=True),
+        callback=lambda ctx, param, v: _finite(param, v, allow_inf=True),
+        default=1e-3,
+        show_default=True,
+        help="Huber threshold on log residuals ('inf' for least squares).",
+    )(func)
+
+
 def _format_option(func):
     func = click.option(
         "-o",
@@ -246,14 +258,7 @@ def fit() -> None:
 @input_options
 @_family_option
 @_bootstrap_options
-@click.option(
-    "--delta",
-    type=click.FloatRange(min=0, min_open=True),
-    callback=lambda ctx, param, v: _finite(param, v, allow_inf=True),
-    default=1e-3,
-    show_default=True,
-    help="Huber threshold on log-loss residuals.",
-)
+@_delta_option
 @click.option(
     "--compute",
     "budget",
@@ -413,14 +418,7 @@ def _xy_options(func):
 @_family_option
 @_xy_options
 @click.option("--no-offset", is_flag=True, help="Fit A x^-alpha without the constant E.")
-@click.option(
-    "--delta",
-    type=click.FloatRange(min=0, min_open=True),
-    callback=lambda ctx, param, v: _finite(param, v, allow_inf=True),
-    default=1e-3,
-    show_default=True,
-    help="Huber threshold on log residuals ('inf' for least squares).",
-)
+@_delta_option
 @_bootstrap_options
 @_format_option
 def power_law_cmd(

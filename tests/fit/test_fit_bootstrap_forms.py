@@ -63,7 +63,10 @@ def test_bnsl_bootstrap_is_seeded_and_brackets_the_fit() -> None:
     y = bnsl_predict(truth, x) * np.exp(rng.normal(0, 0.01, x.size))
     one = bootstrap_bnsl(x, y, n_boot=40, seed=11)
     two = bootstrap_bnsl(x, y, n_boot=40, seed=11)
-    np.testing.assert_array_equal(one.draws["c1"], two.draws["c1"])
+    # same seed, same resamples; each BNSL refit is reproducible to ~1e-11 relative only (see
+    # bootstrap_bnsl), so the draws agree to far better than any interval needs
+    for key in one.draws:
+        np.testing.assert_allclose(one.draws[key], two.draws[key], rtol=1e-8)
     fit = fit_bnsl(x, y)
     for key in ("c0", "c1"):
         lo, hi = one.ci[key]
@@ -101,7 +104,10 @@ def test_cli_isoflop_and_bnsl_report_bootstrap_intervals(tmp_path) -> None:
     assert "c0" in json.loads(bnsl.output)["se"]
     again = runner.invoke(cli, ["fit", "bnsl", str(path), "--x", "params", "--bootstrap", "20",
                                 "--format", "json"])  # fmt: skip
-    assert again.output == bnsl.output  # same seed, same intervals
+    first, second = json.loads(bnsl.output), json.loads(again.output)
+    for key in first["se"]:  # same seed, same intervals (to BNSL's refit precision)
+        assert second["se"][key] == pytest.approx(first["se"][key], rel=1e-8)
+        assert second["ci"][key] == pytest.approx(first["ci"][key], rel=1e-8)
     # -o picks the format from the suffix; other suffixes are refused
     out_json = tmp_path / "fit.json"
     assert runner.invoke(cli, ["fit", "isoflop", str(path), "-o", str(out_json)]).exit_code == 0
