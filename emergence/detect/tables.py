@@ -70,14 +70,14 @@ SCORE_COMPANIONS: tuple[tuple[str, bool, Transform], ...] = (
 #   so a smooth misfit smaller than it is no break.
 # MIN_JUMP: the smallest jump called sharp (CE falling by a factor e^0.5 = 1.65 beyond the
 #   trend between adjacent scales).
-# MIN_POWER: power against MIN_JUMP needed before "no break" counts as evidence
-#   (changepoint.md Sec. 6, UNDERPOWERED).
+# MIN_POWER: power against MIN_JUMP, where the discontinuous metric rises, needed before
+#   "no break" counts as evidence (changepoint.md Sec. 6, UNDERPOWERED: power < 0.5).
 # MAX_WIDTH: the widest 10-90 % rise (decades) called a threshold, unless the scales around
 #   the break are further apart (a step cannot be told from it then).
 # KINK_TEST: the second test, for a sharp increase in slope (Holm within the task).
 NOISE_FLOOR = 0.03
 MIN_JUMP = 0.5
-MIN_POWER = 0.8
+MIN_POWER = 0.5
 MAX_WIDTH = 1.0
 KINK_TEST = "both"
 VERDICT_COLUMNS = (
@@ -536,6 +536,7 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "with more resolution (e.g. log-probs)",
             "power": "no break was found, but a jump of the pre-registered size could have been "
             "missed: score more items or evaluate more model sizes",
+            "at the edge": "evaluate model sizes beyond the jump",
         }
         tip = next((v for k, v in advice.items() if k in reason), "")
         return f"{reason}: {tip}" if tip else reason

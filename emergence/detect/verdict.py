@@ -64,10 +64,11 @@ class TaskEvidence:
         cross-entropy floor makes it), which is not a threshold. None for Davies.
     power : float
         Sharp-break test with ``min_jump`` only: Monte Carlo power of the test against an
-        upward step of ``min_jump`` in the companion at a random interior gap, at the
-        estimated noise (NaN otherwise).
+        upward step of ``min_jump`` in the companion at a random testable gap where the
+        discontinuous metric rises (its 10-90 % region widened by one median gap each way;
+        0 when no testable gap lies there), at the estimated noise (NaN otherwise).
     jump_upper : float
-        Simultaneous one-sided upper bound on an upward step at any candidate gap (NaN
+        Simultaneous one-sided upper bound on an upward step at any of those gaps (NaN
         otherwise).
     min_jump : float
         The pre-registered jump size (NaN when not used).
@@ -198,12 +199,13 @@ class SharpBreakResult:
         either side of ``psi`` for a ramp.
     power : float
         Monte Carlo power of the same test at level ``alpha`` against an upward step of size
-        ``min_jump`` between a uniformly chosen pair of adjacent candidate scales, at the
-        estimated noise (NaN without ``min_jump``).
+        ``min_jump`` between a uniformly chosen pair of adjacent candidate scales (inside
+        ``power_region`` when given; 0 when no candidate lies there), at the estimated noise
+        (NaN without ``min_jump``).
     jump_upper : float
         Simultaneous one-sided upper confidence bound (level ``alpha``, sup-t critical value)
-        on the size of an upward step at any candidate location, in the units of y (NaN
-        without ``min_jump``).
+        on the size of an upward step at any candidate location (inside ``power_region`` when
+        given; inf when none does), in the units of y (NaN without ``min_jump``).
     noise_scale : float
         Residual SD of the polynomial null fit in units of the assumed noise
         sqrt(variances + noise_floor^2) (in the units of y without either); 1 means the data
@@ -364,11 +366,20 @@ def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_sid
     return des.locs[np.argmax(np.where(np.isnan(t), -np.inf, t), axis=1)]
 
 
-def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power, rng):
+def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power, rng,
+                region=None):  # fmt: skip
     """Power against a step of ``min_jump`` and the simultaneous upper bound on a step."""
-    steps = des.terms[[k == "step" for k in des.names]]
+    is_step = np.array([k == "step" for k in des.names])
+    steps, locs = des.terms[is_step], des.locs[is_step]
     if steps.size == 0:  # no step among the kinds: steps at the same midpoints
-        steps = (xa[None, :] > np.unique(des.locs)[:, None]).astype(float)
+        locs = np.unique(des.locs)
+        steps = (xa[None, :] > locs[:, None]).astype(float)
+    inside = np.ones(locs.size, bool)
+    if region is not None:
+        inside = (locs >= region[0]) & (locs <= region[1])
+        if not inside.any():
+            return 0.0, float("inf")
+    steps = steps[inside]
     proj, sd, null_sd = des.parts(ya[None, :])
     # noise of the power draws: the null fit's residual SD, floored at the assumed noise
     noise = max(float(null_sd[0]), 1.0) if des.floored else float(null_sd[0])
@@ -378,8 +389,12 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power
     crit = float(np.quantile(null_sorted, 1 - alpha))
     s = np.maximum(sd[0], 1.0) if des.floored else sd[0]
     upper = (proj[0] + crit * s) / des.norms
-    is_step = np.array([k == "step" for k in des.names])
-    upper = upper[is_step] if is_step.any() else upper
+    if is_step.any():
+        sel = is_step.copy()
+        sel[is_step] = inside
+        upper = upper[sel]
+    elif region is not None:
+        upper = upper[(des.locs >= region[0]) & (des.locs <= region[1])]
     return power, float(np.nanmax(upper)) if np.any(np.isfinite(upper)) else float("inf")
 
 
@@ -396,6 +411,7 @@ def sharp_break_test(
     min_side: int = 2,
     n_sim: int = 2000,
     n_power: int = 200,
+    power_region: tuple[float, float] | None = None,
     seed: int = 0,
 ) -> SharpBreakResult:
     """One-sided test for a sharp upward break beyond a smooth polynomial trend.
@@ -443,6 +459,9 @@ def sharp_break_test(
     n_sim : int, default 2000
     n_power : int, default 200
         Monte Carlo draws per candidate step location for ``power``.
+    power_region : (float, float), optional
+        Compute ``power`` and ``jump_upper`` over the candidate steps with ``lo <= m <= hi``
+        only: the alternative that matters is a jump where the discontinuous metric rises.
     seed : int, default 0
         Seed of the Monte Carlo null draws (and of the power draws).
 
@@ -468,7 +487,8 @@ def sharp_break_test(
     null_sd = float(des.parts(ya[None, :])[2][0])
     power = upper = float("nan")
     if min_jump is not None:
-        power, upper = _jump_power(des, xa, ya, null, float(min_jump), alpha, n_power, rng)
+        power, upper = _jump_power(des, xa, ya, null, float(min_jump), alpha, n_power, rng,
+                                   power_region)  # fmt: skip
     return SharpBreakResult(stat, p, float(des.locs[best]), des.names[best], des.deg, des.df,
                             n_sim, des.brackets[best], power, upper, null_sd)  # fmt: skip
 
@@ -576,7 +596,7 @@ def assess_task(
     variances=None,
     noise_floor: float | None = None,
     min_jump: float | None = None,
-    min_power: float = 0.8,
+    min_power: float = 0.5,
     power_alpha: float = 0.05,
     max_width: float | None = None,
     kink_test: str | None = None,
@@ -646,8 +666,9 @@ def assess_task(
         Sharp-break test only: pre-registered smallest jump of the companion worth calling a
         threshold. With it a no-break outcome counts only when the test had the power to see
         such a jump (``TaskEvidence.powered``, changepoint.md Sec. 6 UNDERPOWERED).
-    min_power : float, default 0.8
-        Power needed against ``min_jump``.
+    min_power : float, default 0.5
+        Power needed against ``min_jump`` (changepoint.md Sec. 6, UNDERPOWERED), computed
+        where the discontinuous metric rises (``TaskEvidence.power``).
     power_alpha : float, default 0.05
         Level at which that power is computed (and of ``jump_upper``).
     max_width : float, optional
@@ -714,6 +735,7 @@ def assess_task(
     )  # fmt: skip
     screen_p, looks = scr.p_value, scr.looks_emergent
     jump = _jump_region(xa, da)
+    gap = float(np.median(np.diff(xa)))
     ok = np.isfinite(z)
     xz, zz = xa[ok], z[ok]
     w = None if weights is None else np.asarray(weights, dtype=float)[order][ok]
@@ -725,6 +747,7 @@ def assess_task(
         res = sharp_break_test(
             xz, zz, variances=var, noise_floor=noise_floor, min_jump=min_jump,
             alpha=power_alpha, seed=seed, n_sim=n_sim,
+            power_region=(jump[0] - gap, jump[1] + gap) if np.isfinite(jump[0]) else None,
         )  # fmt: skip
         primary_p, psi, bracket = res.p_value, res.psi, res.bracket
         accelerates = _accelerates(xz, zz, res)
@@ -771,7 +794,6 @@ def assess_task(
             psi, bracket = seg.psi, seg.bracket
     else:
         raise InputError(f"primary must be 'davies' or 'sharp', got {primary!r}")
-    gap = float(np.median(np.diff(xa)))
     in_jump = bool(np.isfinite(jump[0]) and jump[0] - gap <= psi <= jump[1] + gap)
     consistent, max_z = None, float("nan")
     if mirage_prediction is not None:
@@ -941,6 +963,11 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
             f"outside the jump region {ev.jump_region[0]:.3g}-{ev.jump_region[1]:.3g}"
         )
     head = f"no break on the companion (q = {q:.3g})"
+    if ev.powered is False and not np.isfinite(ev.jump_upper):
+        return "underpowered", (
+            f"{head}, but the discontinuous metric rises at the edge of the scales, where no "
+            "break can be tested (at least two scales are needed on each side)"
+        )
     if ev.powered is False:
         # no break is only evidence of no jump when a jump of the pre-registered size would
         # have been seen (changepoint.md Sec. 6, UNDERPOWERED)

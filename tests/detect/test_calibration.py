@@ -5,13 +5,13 @@ sharp thresholds (>= 8 scales, >= 100 items); at least 90 % of mirages named ``m
 tasks called ``threshold`` or ``mirage`` at most 5 % of the time. Measured with
 ``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README.md``),
 after BH and per task at the unadjusted level: threshold on mirage and on smooth 0 %; recall
-94.4 ± 1.6 % (>= 8 scales, >= 100 items); mirages named 95.2 ± 1.5 % there. With 6-7 scales the
-power rule makes a third of the mirages ``underpowered`` (a jump of MIN_JUMP could be missed),
-so over all testable (>= 6 scales) mirages 83.8 % are named ``mirage``; that stratum is
-reported, not tested against 90 %. The bounds below sit at least 2 binomial SEs (at the task
-counts used here) beyond the measured rates, so a correct method passes them reliably, while
-the linear-null Davies primary (which calls most simulated mirages and smooth tasks thresholds)
-fails them by a wide margin.
+93.9 ± 1.7 % (>= 8 scales, >= 100 items); mirages named 95.2 ± 1.5 % there and 88.3 ± 2.0 %
+over all testable (>= 6 scales) mirages: with 6-7 scales the power rule (power < 0.5 against a
+jump of MIN_JUMP where exact match rises) makes 13 % of them ``underpowered``, and 5-scale
+families cannot be tested. Those strata are reported, not held to 90 %. The bounds below sit
+at least 2 binomial SEs (at the task counts used here) beyond the measured rates, so a correct
+method passes them reliably, while the linear-null Davies primary (which calls most simulated
+mirages and smooth tasks thresholds) fails them by a wide margin.
 """
 
 from __future__ import annotations
@@ -84,9 +84,10 @@ def test_threshold_false_positives(powered, full_range):
 def test_mirages_are_named(powered, full_range):
     assert _rate(powered, "mirage", ("mirage",)) >= 0.88
     # with 6-7 scales a missed jump is often possible: those mirages are underpowered (never
-    # threshold); measured 83.8 % mirage and 90.6 % mirage or underpowered over >= 6 scales
+    # threshold); measured 88.3 % of 266 named mirage over >= 6 scales (95.7 % of the 46 here)
     testable = full_range[full_range.n_scales >= 6]
-    assert _rate(testable, "mirage", ("mirage", "underpowered")) >= 0.82
+    assert _rate(testable, "mirage", ("mirage",)) >= 0.78
+    assert _rate(testable, "mirage", ("mirage", "underpowered")) >= 0.85
 
 
 def test_no_break_is_not_called_mirage_without_power(powered, full_range):

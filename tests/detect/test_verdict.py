@@ -260,3 +260,31 @@ def test_sharp_split_replication_discovers_on_half_a_only():
     # no break on A: the discovery fails, whatever half B shows
     rep = sharp_split_replication(x, 0.2 * x + rng.normal(0, 0.05, 11), a, noise_floor=0.03)
     assert rep.discovery_p > 0.05
+
+
+def test_power_is_computed_where_the_discontinuous_metric_rises():
+    x = np.linspace(7.0, 10.5, 8)
+    y = 0.4 * x + np.random.default_rng(5).normal(0, 0.05, x.size)
+    kw = dict(noise_floor=0.03, min_jump=0.5, n_power=100, seed=3)
+    full = sharp_break_test(x, y, **kw)
+    # a region holding every candidate step changes nothing
+    assert sharp_break_test(x, y, power_region=(0.0, 20.0), **kw).power == full.power
+    # same null and power draws for every region: the power over two step locations is the
+    # mean of the power at each (steps between scales 2|3 and 3|4 have midpoints 8.25, 8.75)
+    one = [sharp_break_test(x, y, power_region=(m - 0.1, m + 0.1), **kw).power
+           for m in (8.25, 8.75)]  # fmt: skip
+    both = sharp_break_test(x, y, power_region=(8.0, 9.0), **kw).power
+    assert both == pytest.approx(np.mean(one), abs=1e-12)
+    # no testable step there (the last gap needs two scales on its right): power 0, no bound
+    edge = sharp_break_test(x, y, power_region=(10.3, 10.6), **kw)
+    assert edge.power == 0.0 and edge.jump_upper == np.inf
+    # exact match rising across a last gap much wider than the others: no step can be tested
+    # there, so no break is no evidence of a mirage, and the verdict says why
+    xe = np.r_[np.linspace(7.0, 8.2, 7), 10.0]
+    em = np.where(xe > 9.0, 0.9, 0.0)
+    ze = 0.4 * xe + np.random.default_rng(6).normal(0, 0.05, xe.size)
+    ev = assess_task(xe, em, ze, n_items=300, primary="sharp", noise_floor=0.03, min_jump=0.5,
+                     mirage_prediction=em, mirage_se=np.full(xe.size, 0.02))  # fmt: skip
+    (v,) = classify_tasks([ev])
+    assert ev.power == 0.0 and ev.powered is False
+    assert v.label == "underpowered" and "edge of the scales" in v.reason
