@@ -389,7 +389,7 @@ def simulate_tasks(specs: list[tuple], seed: int = 0) -> Simulation:
     items, truths = [], []
     for k, spec in enumerate(specs):
         cls, n_scales, n_items, *rest = spec
-        rest = [*rest, None, None, 0.0][:3]
+        rest = [*rest, *(None, None, 0.0)[len(rest) :]]  # answer_len, ranges, model_sd
         sim = simulate_task(
             cls, int(n_scales), int(n_items), rng, family=f"cal-{k:05d}", task=cls,
             answer_len=rest[0], ranges=rest[1], model_sd=float(rest[2]),

@@ -165,3 +165,7 @@ def test_widened_classes_and_model_noise() -> None:
     assert ratio.std() > 0.1
     with pytest.raises(ValueError):
         simulate_task("mirage", 8, 10, 0, ranges={"nope": (0, 1)})
+    # every documented spec length works: (cls, n, k), + answer_len, + ranges and model_sd
+    four = simulate_tasks([("mirage", 6, 50, (2, 3))], seed=1)
+    assert four.truth.iloc[0].answer_len_max <= 3 and four.truth.iloc[0].model_sd == 0.0
+    assert len(simulate_tasks([("mirage", 6, 50)], seed=1).items) == 300
