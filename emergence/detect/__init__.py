@@ -9,6 +9,7 @@ from .compare import ModelFit, ShapeComparison, compare_shapes
 from .davies import DaviesResult, davies_grid, davies_test
 from .descriptives import ScalingDescriptives, breakthroughness, describe_scaling
 from .diagnostics import NullAdequacy, null_adequacy
+from .gompertz import GompertzWidth, gompertz_width
 from .multiplicity import AdjustedPValues, benjamini_hochberg, holm
 from .pscore import PscoreResult, pscore_more_break, pscore_test
 from .segmented import MuggeoResult, SegmentedResult, fit_segmented, muggeo_iterate, profile_rss
@@ -44,6 +45,7 @@ __all__ = [
     "AdjustedPValues",
     "DetectResult",
     "EmergenceScreen",
+    "GompertzWidth",
     "SharpBreakResult",
     "TaskCurves",
     "DaviesResult",
@@ -71,6 +73,7 @@ __all__ = [
     "davies_test",
     "describe_scaling",
     "fit_segmented",
+    "gompertz_width",
     "holm",
     "item_split_replication",
     "muggeo_iterate",

@@ -80,6 +80,8 @@ MIN_JUMP = 0.5
 MIN_POWER = 0.5
 MAX_WIDTH = 1.0
 KINK_TEST = "both"
+# exact match under the names it has in items and in score tables (Gompertz width check)
+EXACT_MATCH_NAMES = frozenset(SCORE_DISCONTINUOUS) - {"multiple_choice_grade"}
 VERDICT_COLUMNS = (
     "family",
     "task",
@@ -100,6 +102,8 @@ VERDICT_COLUMNS = (
     "replicates",
     "breakthroughness",
     "mirage_max_z",
+    "em_width_decades",
+    "mirage_width_decades",
     "note",
 )
 
@@ -689,6 +693,8 @@ def detect(
                 "replicates": pd.NA if rep is None else _replicates(rep, alpha),
                 "breakthroughness": ev.breakthroughness,
                 "mirage_max_z": ev.mirage_max_z,
+                "em_width_decades": ev.width.observed if ev.width else np.nan,
+                "mirage_width_decades": ev.width.predicted if ev.width else np.nan,
                 "note": _note(v.label, v.reason, tc, rep, alpha),
             }
         )
@@ -741,6 +747,9 @@ def _assess(
         max_width=MAX_WIDTH,
         locate_below=alpha,
         kink_test=KINK_TEST,
+        width_check=bool(
+            c.disc_name in EXACT_MATCH_NAMES and c.transform in (NEG_LOG_NEG, NEG_LOG_NEG_LOG)
+        ),
     )
 
 

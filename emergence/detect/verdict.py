@@ -18,6 +18,7 @@ from scipy import stats
 from emergence.detect._common import check_alternative
 from emergence.detect.davies import davies_test
 from emergence.detect.descriptives import describe_scaling
+from emergence.detect.gompertz import GompertzWidth, gompertz_width
 from emergence.detect.multiplicity import benjamini_hochberg
 from emergence.detect.segmented import fit_segmented
 from emergence.errors import InputError
@@ -90,6 +91,10 @@ class TaskEvidence:
         (see :func:`assess_task`); NaN otherwise.
     break_kind : str or None
         ``"step"``, ``"ramp"`` or ``"kink"``: the test and term behind ``psi``.
+    width : GompertzWidth or None
+        With ``width_check``: the width of the exact-match rise against the width a power law
+        fitted to the loss predicts (:func:`emergence.detect.gompertz.gompertz_width`);
+        descriptive, no label depends on it. None otherwise.
     """
 
     n_scales: int
@@ -115,6 +120,7 @@ class TaskEvidence:
     step_p: float = float("nan")
     kink_p: float = float("nan")
     break_kind: str | None = None
+    width: GompertzWidth | None = None
 
 
 @dataclass(frozen=True)
@@ -600,6 +606,7 @@ def assess_task(
     power_alpha: float = 0.05,
     max_width: float | None = None,
     kink_test: str | None = None,
+    width_check: bool = False,
 ) -> TaskEvidence:
     """Compute the evidence for one (family, task) without the multiplicity step.
 
@@ -687,6 +694,13 @@ def assess_task(
         sharp kink fits better than every smooth logistic rise or bend at least ``max_width``
         wide (discarding rejections keeps the level). ``primary_p`` is then Holm's adjusted
         smallest p, min(1, 2 min(step_p, kink_p)), and the break is that of the smaller p.
+    width_check : bool, default False
+        Run the Gompertz width check (changepoint.md Sec. 3.2, 6) with
+        :func:`emergence.detect.gompertz.gompertz_width`: ``discontinuous`` is exact match and
+        ``companion`` is -ln of a multiple of the per-token loss (-ln of the mean per-token
+        cross-entropy, or -ln(-ln p) of the whole target). Descriptive: the predicted width
+        rests on a power-law fit of the loss, which misleads when the loss is not one (a
+        logistic, a floor the fit cannot place); the p^L band is the check that decides.
 
     Returns
     -------
@@ -835,6 +849,8 @@ def assess_task(
         step_p=float(step_p),
         kink_p=float(kink_p),
         break_kind=kind,
+        # the companion is -ln(loss) here: -ln CE, or -ln(-ln p) = -ln(L CE)
+        width=gompertz_width(xa, da, np.exp(-z)) if width_check and z is not None else None,
     )
 
 

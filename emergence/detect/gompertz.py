@@ -1,0 +1,117 @@
+"""Gompertz width check (changepoint.md Sec. 3.2): is exact match sharper than p^L allows?
+
+Under Schaeffer et al.'s mirage model an L-token answer is right with probability
+EM = p^L = exp(-L * CE), so on the log-log link g(EM) = -ln(-ln EM) = -ln L - ln CE: exact
+match is a Gompertz curve in log N whose slope on that link is the slope of -ln CE, the
+linearised companion. Its 10-90 % width in decades is W = (g(0.9) - g(0.1)) / slope
+= 3.0845 / slope (= 1.3396 / |alpha| for CE proportional to N^alpha). Items of different
+difficulty or length average Gompertz curves with different centres, which makes the observed
+rise *wider*, never sharper; a rise much narrower than the companion allows cannot come from
+independent per-token improvement (a genuine threshold, or strongly correlated token errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emergence.detect.compare import _fit_sigmoid, _gompertz
+from emergence.errors import InputError
+from emergence.metrics.mirage import fit_power_law
+
+# g(0.9) - g(0.1) with g(p) = -ln(-ln p): the 10-90 % span of a Gompertz curve on its link
+GOMPERTZ_SPAN = float(np.log(-np.log(0.1)) - np.log(-np.log(0.9)))
+
+
+@dataclass(frozen=True)
+class GompertzWidth:
+    """Result of :func:`gompertz_width`.
+
+    Attributes
+    ----------
+    observed : float
+        10-90 % width (in x units, decades for log10 N) of the exact-match rise, from a
+        Gompertz curve with free floor and ceiling; inf when it falls, NaN when too few scales.
+    predicted : float
+        The width the mirage model gives, 1.3396 / alpha of a power law fitted to the loss;
+        inf when the loss does not fall.
+    ratio : float
+        ``observed / predicted``: 1 for the pure mirage model, above 1 with heterogeneous items,
+        well below 1 when exact match jumps faster than per-token improvement can explain.
+    slope_observed, slope_predicted : float
+        The Gompertz rate k of exact match and alpha ln 10 of the loss, per x unit.
+    n_scales : int
+        Scales used (finite exact match and a positive loss).
+    """
+
+    observed: float
+    predicted: float
+    ratio: float
+    slope_observed: float
+    slope_predicted: float
+    n_scales: int
+
+
+def gompertz_width(x, exact_match, loss, *, with_floor: bool = True,
+                   min_scales: int = 5) -> GompertzWidth:  # fmt: skip
+    """Compare the width of the exact-match rise with the width the mirage model predicts.
+
+    Observed: a Gompertz curve c + (d - c) exp(-exp(-k (x - x0))) with free floor c and
+    ceiling d fitted to exact match by least squares (variable projection, as in
+    :func:`emergence.detect.compare_shapes`); its 10-90 % width is 3.0845 / k. Predicted: a
+    power law E + A N^-alpha fitted to the per-token loss (least squares on log loss); under
+    the mirage model EM = exp(-L E) exp(-L A N^-alpha), a Gompertz curve with ceiling
+    exp(-L E) and k = alpha ln 10, so the width is 1.3396 / alpha whatever the floor.
+
+    Parameters
+    ----------
+    x : array_like
+        Scales (log10 parameters), one per value.
+    exact_match : array_like
+        Exact-match rate per scale, in [0, 1].
+    loss : array_like
+        Per-token cross-entropy per scale (or any positive multiple of it, such as
+        -log p(whole target)); NaN or a value <= 0 for a scale without one.
+    with_floor : bool, default True
+        Fit the loss floor E (a floor curves -ln CE but not the Gompertz rate).
+    min_scales : int, default 5
+        Fewer usable scales (finite exact match and loss) give NaN widths.
+
+    Returns
+    -------
+    GompertzWidth
+
+    Examples
+    --------
+    The mirage model itself (CE = (N / 1e8)^-0.35, 5-token answers) gives the closed-form
+    width 1.3396 / 0.35 = 3.83 decades both ways:
+
+    >>> import numpy as np
+    >>> x = np.arange(7.0, 12.5, 0.5)
+    >>> ce = (10 ** x / 1e8) ** -0.35
+    >>> r = gompertz_width(x, np.exp(-5 * ce), ce)
+    >>> round(r.observed, 2), round(r.predicted, 2), round(r.ratio, 3)
+    (3.83, 3.83, 1.0)
+    """
+    xa = np.asarray(x, dtype=float)
+    em = np.asarray(exact_match, dtype=float)
+    ce = np.asarray(loss, dtype=float)
+    if xa.ndim != 1 or xa.shape != em.shape or xa.shape != ce.shape:
+        raise InputError("x, exact_match and loss must be 1-D arrays of the same length")
+    ok = np.isfinite(xa) & np.isfinite(em) & np.isfinite(ce) & (ce > 0)
+    n = int(ok.sum())
+    nan = float("nan")
+    if n < min_scales or np.unique(xa[ok]).size < min_scales or np.ptp(em[ok]) <= 0:
+        return GompertzWidth(nan, nan, nan, nan, nan, n)
+    params, _, _ = _fit_sigmoid(xa[ok], em[ok], _gompertz)
+    k = params["k"] if params["d"] > params["c"] else -params["k"]
+    try:
+        alpha = fit_power_law(10.0 ** xa[ok], ce[ok], with_floor=with_floor).alpha
+    except InputError:
+        return GompertzWidth(nan, nan, nan, k, nan, n)
+    b_pred = alpha * np.log(10.0)
+    w_obs = GOMPERTZ_SPAN / k if k > 0 else float("inf")
+    w_pred = GOMPERTZ_SPAN / b_pred if b_pred > 0 else float("inf")
+    ratio = w_obs / w_pred if np.isfinite(w_pred) else nan
+    return GompertzWidth(float(w_obs), float(w_pred), float(ratio), float(k), float(b_pred), n)

@@ -1,0 +1,84 @@
+"""Gompertz width check (changepoint.md Sec. 3.2): closed form, fixture C, and what it flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from detect_fixtures import xy
+
+from emergence.detect.gompertz import GOMPERTZ_SPAN, gompertz_width
+from emergence.errors import InputError
+
+X = np.arange(7.0, 12.5, 0.5)
+
+
+def _ce(alpha: float = 0.35) -> np.ndarray:
+    return (10**X / 1e8) ** -alpha
+
+
+def test_closed_form_width():
+    # W = (ln(-ln 0.1) - ln(-ln 0.9)) / (|alpha| ln 10) = 1.3396 / |alpha|, any answer length
+    assert GOMPERTZ_SPAN / np.log(10) == pytest.approx(1.3396, abs=1e-4)  # 1.33954
+    for alpha in (0.2, 0.35, 0.6):
+        for length in (1, 5, 12):
+            r = gompertz_width(X, np.exp(-length * _ce(alpha)), _ce(alpha))
+            assert r.observed == pytest.approx(1.33954 / alpha, rel=1e-4)
+            assert r.predicted == pytest.approx(1.33954 / alpha, rel=1e-4)
+            assert r.ratio == pytest.approx(1.0, rel=1e-4)
+
+
+def test_a_loss_floor_caps_exact_match_but_keeps_the_width():
+    # CE = E + A N^-alpha: EM = exp(-L E) exp(-L A N^-alpha), a Gompertz curve with ceiling
+    # exp(-L E) and the same rate; -ln CE is curved, the width is not
+    ce = 0.3 + _ce(0.35)
+    r = gompertz_width(X, np.exp(-4 * ce), ce)
+    assert r.observed == pytest.approx(3.827, abs=0.01)
+    assert r.ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_fixture_c_gives_the_documented_3_83_decades():
+    # changepoint.md 3.2: alpha = -0.35 gives 3.83 decades, matching fixture C (EM and the
+    # per-token log-prob of the same noise-free toy model, rounded to 6 decimals)
+    x, em = xy("C_mirage_EM_n11")
+    x2, logp = xy("C_mirage_logp_n11")
+    assert np.array_equal(x, x2)
+    r = gompertz_width(x, em, -logp)
+    assert r.observed == pytest.approx(3.83, abs=0.01)
+    assert r.predicted == pytest.approx(3.83, abs=0.01)
+    assert r.ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_mixed_items_widen_the_rise():
+    # the mean of p^L over items of different lengths is wider than any one Gompertz curve
+    ce = _ce()
+    em = np.mean([np.exp(-length * ce) for length in (1, 4, 15)], axis=0)
+    assert gompertz_width(X, em, ce).ratio > 1.2
+
+
+def test_a_jump_sharper_than_p_to_the_l_is_narrow():
+    ce = _ce()
+    em = 0.02 + 0.9 / (1 + np.exp(-(X - 9.6) / 0.08))  # a 0.35-decade rise on a smooth CE
+    r = gompertz_width(X, em, ce)
+    assert r.observed < 0.5 and r.ratio < 0.15
+
+
+def test_table_columns():
+    # detect reports both widths for exact match with a log-prob companion, descriptively
+    from emergence.detect.tables import detect
+    from emergence.simulate import simulate_tasks
+
+    sim = simulate_tasks([("mirage", 10, 300, (4, 6)), ("threshold", 10, 300, (4, 6))], 3)
+    v = detect(sim.items, bootstrap=0, seed=3).verdicts
+    assert {"em_width_decades", "mirage_width_decades"} <= set(v.columns)
+    mirage = v.iloc[0]
+    assert mirage.verdict == "mirage"
+    assert 0.8 < mirage.em_width_decades / mirage.mirage_width_decades < 2.0
+
+
+def test_too_few_scales_and_bad_input():
+    few = gompertz_width(X[:4], np.r_[0.0, 0.1, 0.5, 0.9], _ce()[:4])
+    assert few.n_scales == 4 and np.isnan(few.ratio)
+    flat = gompertz_width(X, np.zeros(X.size), _ce())
+    assert np.isnan(flat.ratio)
+    with pytest.raises(InputError):
+        gompertz_width(X, np.ones(X.size - 1), _ce())
