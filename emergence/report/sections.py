@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import figures, style
 from .html import (
+    DASH,
     Cell,
     badge,
     cell,
@@ -296,6 +297,15 @@ def _legend(families: Sequence[str], family_index: Mapping[str, int]) -> str:
     return "".join(parts)
 
 
+def _widths(r) -> str:
+    """Observed / predicted Gompertz width of the exact-match rise, or a dash."""
+    obs = getattr(r, "em_width_decades", None)
+    pred = getattr(r, "mirage_width_decades", None)
+    if is_missing(obs) or is_missing(pred):
+        return DASH
+    return f"{fmt_num(obs, 2)} / {fmt_num(pred, 2)}"
+
+
 def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
     if verdicts.empty:
         return '<p class="note">No verdict: the task has no discontinuous metric.</p>'
@@ -315,6 +325,7 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
             Cell(fmt_interval(get("jump_low_params"), get("jump_high_params"))),
             Cell(_located(r)),
             Cell(fmt_num(get("mirage_max_z"))),
+            Cell(_widths(r)),
         ])  # fmt: skip
     first = verdicts.iloc[0]
     d_title = figures.METRIC_TITLES.get(first["discontinuous_metric"], "the discontinuous metric")
@@ -323,14 +334,17 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
     header = [
         "family", "verdict", "scales", "items", "screen p", "break p", "q",
         "breakthrough", "jump (10-90 %)", "breakpoint [interval]", "mirage max |z|",
+        "rise width: EM / p^L",
     ]  # fmt: skip
-    num = [False, False, True, True, True, True, True, True, True, True, True]
+    num = [False, False, True, True, True, True, True, True, True, True, True, True]
     caption = (
         f'<p class="note">Screen p: acceleration of {esc(d_title)}; break p: upward break in '
         f"{esc(c_title)} (linearised); breakthrough: BIG-bench breakthroughness (a straight "
         "line scores scales - 1); jump: sizes where the discontinuous metric covers 10-90 % of "
         "its rise; mirage max |z|: largest standardised gap between observed and predicted "
-        "exact match.</p>"
+        "exact match; rise width: 10-90 % width in decades of a Gompertz curve fitted to exact "
+        "match, and the width smooth per-token improvement predicts (1.34 / alpha of a power "
+        "law fitted to the loss; descriptive).</p>"
     )
     notes = [str(n) for n in verdicts["note"].tolist()]
     body = table(header, rows, numeric=num, row_notes=notes)
