@@ -142,6 +142,29 @@ class ItemFields:
 
         return self.get("token_codes", make)
 
+    def token_keys(self) -> tuple[Ragged, Ragged]:
+        """``output_tokens`` and ``target_tokens`` as integer keys, equal exactly where the tokens
+        are equal (a null token has its own key).
+
+        When both columns are Arrow-backed and every token is short, a key is the token's UTF-8
+        bytes and length packed into one integer, read straight from the Arrow buffers: several
+        times cheaper than hashing every token into a dictionary. Otherwise the shared
+        dictionary codes of :meth:`token_codes`.
+        """
+
+        def make() -> tuple[Ragged, Ragged]:
+            oa, ta = self.arrow("output_tokens"), self.arrow("target_tokens")
+            if oa is not None and ta is not None:
+                flat = [arrow_flat(oa), arrow_flat(ta)]
+                keys = _packed_keys(flat[0], flat[1])
+                if keys is not None:
+                    o_lay = self.get("layout:output_tokens", lambda: arrow_layout(oa))
+                    t_lay = self.get("layout:target_tokens", lambda: arrow_layout(ta))
+                    return Ragged(keys[0], *o_lay), Ragged(keys[1], *t_lay)
+            return self.token_codes()
+
+        return self.get("token_keys", make)
+
     def number(self, field: str) -> np.ndarray:
         """A numeric column as ``float64`` (NaN where missing)."""
         key = f"number:{field}"
@@ -197,6 +220,78 @@ def _shared_codes(
     )
     split = len(left)
     return codes[:split], codes[split:]
+
+
+# Packed token keys: (bytes, width) with room for the byte length in the top byte.
+_KEY_LAYOUTS = ((3, np.uint32), (7, np.uint64))
+
+
+def _packed_keys(
+    left: pa.Array | pa.ChunkedArray, right: pa.Array | pa.ChunkedArray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keys of two string arrays: UTF-8 bytes (little-endian) plus the byte length in the top
+    byte, all ones for null elements; ``None`` when some token is too long to pack (or the
+    arrays are not plain strings)."""
+    parts = []
+    for arr in (left, right):
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+            return None
+        parts.append([string_layout(c) for c in chunks])
+    longest = max((int(lens.max()) for side in parts for _, _, lens, _ in side if lens.size),
+                  default=0)  # fmt: skip
+    layout = next(((n, t) for n, t in _KEY_LAYOUTS if longest <= n), None)
+    if layout is None:
+        return None
+    max_bytes, dtype = layout
+    width = max_bytes + 1
+    shift = dtype(8 * max_bytes)
+    masks = np.array([(1 << (8 * i)) - 1 for i in range(width)], dtype=dtype)
+    out = []
+    for side in parts:
+        keys = [np.empty(0, dtype=dtype)]
+        for data, starts, lens, valid in side:
+            key = _read_words(data, starts, width, dtype)
+            key &= masks.take(lens)
+            key |= lens.astype(dtype) << shift
+            if valid is not None:
+                key[~valid] = ~dtype(0)
+            keys.append(key)
+        out.append(np.concatenate(keys))
+    return out[0], out[1]
+
+
+def string_layout(
+    chunk: pa.Array,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(data, starts, lengths, valid)`` of an Arrow string array from its buffers (``valid``
+    is ``None`` without nulls)."""
+    n = len(chunk)
+    _, off_buf, data_buf = chunk.buffers()
+    off_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    if n == 0 or off_buf is None:
+        offsets = np.zeros(n + 1, dtype=off_type)
+    else:
+        size = np.dtype(off_type).itemsize
+        offsets = np.frombuffer(off_buf, dtype=off_type, count=n + 1, offset=chunk.offset * size)
+    data = np.zeros(0, np.uint8) if data_buf is None else np.frombuffer(data_buf, dtype=np.uint8)
+    valid = None
+    if chunk.null_count:
+        valid = np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return data, offsets[:-1], np.diff(offsets), valid
+
+
+def _read_words(data: np.ndarray, starts: np.ndarray, width: int, dtype: type) -> np.ndarray:
+    """The ``width`` bytes at each of ``starts`` as little-endian integers (bytes past the end of
+    ``data`` read as 0), through an unaligned view with a one-byte stride of a zero-padded copy
+    (the copy is small, and ``take`` from a contiguous array is the fast gather)."""
+    size = data.shape[0]
+    padded = np.zeros(size + width, dtype=np.uint8)
+    padded[:size] = data
+    words = np.ndarray(
+        (size + 1,), dtype=np.dtype(dtype).newbyteorder("<"), buffer=padded, strides=(1,)
+    )
+    return words.take(starts)
 
 
 def _offsets_address(arr: pa.Array) -> int | None:

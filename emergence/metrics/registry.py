@@ -268,7 +268,7 @@ def make_token_edit_distance(
         tok_rows = f.present("output_tokens") & f.present("target_tokens")
         fb_rows = ~tok_rows & f.present("output") & f.present("target")
         if tok_rows.any():
-            ot, tt = f.token_codes()
+            ot, tt = f.token_keys()
             if tok_rows.all():
                 o_sub, t_sub = (ot.values, ot.lengths), (tt.values, tt.lengths)
             else:
@@ -309,7 +309,11 @@ def make_char_edit_distance(workers: int = 1) -> Callable[[ItemFields], np.ndarr
     def compute(f: ItemFields) -> np.ndarray:
         out = np.full(f.n, np.nan)
         ok = f.present("output") & f.present("target")
-        if ok.any():
+        o_arrow, t_arrow = f.arrow_strings("output"), f.arrow_strings("target")
+        if ok.any() and o_arrow is not None and t_arrow is not None:
+            # Arrow strings: ASCII rows straight from the buffers, no Python strings.
+            out[ok] = text.char_edit_distance_arrow(o_arrow, t_arrow, workers=workers)[ok]
+        elif ok.any():
             otext, ttext = f.text("output"), f.text("target")
             out[ok] = text.char_edit_distance(otext[ok], ttext[ok], workers=workers)
         return out

@@ -1,7 +1,10 @@
 """String metrics: exact match with optional normalisation, character and token edit distance.
 
-All functions work on whole columns at once; edit distances run in rapidfuzz's C++ code, with
-tokens mapped to single code points so a token sequence is compared as a string.
+All functions work on whole columns at once. Edit distances run in the bit-parallel numpy
+kernel of :mod:`~emergence.metrics.levenshtein`: tokens as integer keys, characters of
+pure-ASCII Arrow strings as bytes. Rows it does not handle (both sides over 64 elements,
+non-ASCII text, Python strings) go to rapidfuzz's C++ code, with tokens mapped to single code
+points so a token sequence is compared as a string.
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
+
+from . import levenshtein
+from .fields import string_layout
 
 TOKENIZERS = ("regex", "whitespace", "char")
 _WORD_OR_PUNCT = re.compile(r"\w+|[^\w\s]")
@@ -132,6 +140,79 @@ def char_edit_distance(
     ).astype(np.float64)
 
 
+def char_edit_distance_arrow(
+    outputs: pa.ChunkedArray, targets: pa.ChunkedArray, workers: int = 1
+) -> np.ndarray:
+    """Levenshtein distance between two Arrow string columns, row by row (unit costs).
+
+    Pure-ASCII pairs (bytes are characters) go through the bit-parallel kernel of
+    :mod:`~emergence.metrics.levenshtein` straight from the Arrow buffers, without creating Python
+    strings; the other pairs (and pairs too long for the kernel) through
+    :func:`char_edit_distance`. The values are those of :func:`char_edit_distance`.
+
+    Parameters
+    ----------
+    outputs, targets : pyarrow.ChunkedArray
+        Equal-length ``string`` or ``large_string`` columns.
+    workers : int
+        Threads for rapidfuzz.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` distances; NaN where either side is null.
+    """
+    n = len(outputs)
+    o_data, o_starts, o_len = _string_buffers(outputs)
+    t_data, t_starts, t_len = _string_buffers(targets)
+    values = np.concatenate([o_data, t_data])
+    t_starts += o_data.shape[0]
+    ok = np.asarray(
+        pc.and_(pc.is_valid(outputs), pc.is_valid(targets)).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+    kernel = ok.copy()
+    if (values >= 0x80).any():  # rows with a multi-byte character are left to rapidfuzz
+        at = np.flatnonzero(values >= 0x80)
+        for starts, lengths, pos in ((o_starts, o_len, at[at < o_data.shape[0]]),
+                                     (t_starts, t_len, at[at >= o_data.shape[0]])):  # fmt: skip
+            row = np.searchsorted(starts, pos, side="right") - 1
+            kernel[row[pos < starts[row] + lengths[row]]] = False
+    rows = np.flatnonzero(kernel)
+    dist = np.full(n, np.nan)
+    if rows.size:
+        found = levenshtein.levenshtein_ragged(
+            values, o_starts[rows], o_len[rows], t_starts[rows], t_len[rows], workers=workers
+        )
+        dist[rows] = found
+        kernel[rows[found < 0]] = False
+    rest = np.flatnonzero(ok & ~kernel)
+    if rest.size:
+        idx = pa.array(rest)
+        dist[rest] = char_edit_distance(
+            outputs.take(idx).to_numpy(zero_copy_only=False),
+            targets.take(idx).to_numpy(zero_copy_only=False),
+            workers=workers,
+        )
+    return dist
+
+
+def _string_buffers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """UTF-8 bytes of a string column (chunks one after the other) with each row's offset and
+    byte length in them (lengths of null rows are whatever Arrow holds; callers skip them)."""
+    datas, starts, lengths = [np.empty(0, dtype=np.uint8)], [], []
+    base = 0
+    for chunk in column.chunks:
+        data, begin, size, _ = string_layout(chunk)
+        datas.append(data)
+        starts.append(begin.astype(np.int64) + base)
+        lengths.append(size.astype(np.int64))
+        base += data.shape[0]
+    if not starts:
+        return datas[0], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(datas), np.concatenate(starts), np.concatenate(lengths)
+
+
 def codes_to_strings(codes: np.ndarray, lengths: np.ndarray) -> list | None:
     """Encode integer-coded token sequences as strings, one code point per token code.
 
@@ -182,7 +263,8 @@ def token_edit_distance(
     ----------
     output_tokens, target_tokens : numpy.ndarray
         Flattened tokens of all rows, row after row: any hashable values, or integer token codes
-        shared by both sides (used as they are).
+        shared by both sides (used as they are; any integers that are equal exactly where the
+        tokens are).
     output_lengths, target_lengths : numpy.ndarray
         Number of tokens of each row.
     workers : int
@@ -197,24 +279,82 @@ def token_edit_distance(
     if n == 0:
         return np.empty(0)
     out_t, tgt_t = np.asarray(output_tokens), np.asarray(target_tokens)
+    o_len = np.asarray(output_lengths, dtype=np.int64)
+    t_len = np.asarray(target_lengths, dtype=np.int64)
     if np.issubdtype(out_t.dtype, np.integer) and np.issubdtype(tgt_t.dtype, np.integer):
         o_codes, t_codes = out_t, tgt_t
     else:
         both = np.concatenate([out_t.astype(object), tgt_t.astype(object)])
         codes = pd.factorize(both, use_na_sentinel=False)[0]
         o_codes, t_codes = codes[: len(out_t)], codes[len(out_t) :]
+    # Rows with a side of at most 64 tokens go through the bit-parallel kernel (every row at
+    # once, no Python strings); the others through rapidfuzz below.
+    dist = _token_distance_kernel(o_codes, o_len, t_codes, t_len, workers)
+    rest = np.flatnonzero(dist < 0)
+    if rest.size:
+        if rest.size < n:
+            o_codes, o_len = _take_rows(o_codes, o_len, rest)
+            t_codes, t_len = _take_rows(t_codes, t_len, rest)
+        dist[rest] = _token_distance_rapidfuzz(o_codes, o_len, t_codes, t_len, workers)
+    return dist.astype(np.float64)
+
+
+def _token_distance_kernel(
+    o_codes: np.ndarray, o_len: np.ndarray, t_codes: np.ndarray, t_len: np.ndarray, workers: int
+) -> np.ndarray:
+    """Distances by :mod:`~emergence.metrics.levenshtein`, -1 for the rows it leaves out."""
+    n = o_len.shape[0]
+    o_width, t_width = (int(x[0]) for x in (o_len, t_len))
+    if (
+        min(o_width, t_width) <= levenshtein.MAX_PATTERN
+        and o_codes.shape[0] == n * o_width
+        and t_codes.shape[0] == n * t_width
+        and (o_len == o_width).all()
+        and (t_len == t_width).all()
+    ):
+        # The usual layout: fixed-width rows on both sides, matrices without any gather.
+        return levenshtein.levenshtein_fixed(
+            o_codes.reshape(n, o_width), t_codes.reshape(n, t_width), workers=workers
+        )
+    if o_codes.dtype != t_codes.dtype:
+        dtype = np.promote_types(o_codes.dtype, t_codes.dtype)
+        o_codes, t_codes = o_codes.astype(dtype), t_codes.astype(dtype)
+    values = np.concatenate([o_codes, t_codes])
+    o_starts = np.cumsum(o_len) - o_len
+    t_starts = np.cumsum(t_len) - t_len + o_codes.shape[0]
+    return levenshtein.levenshtein_ragged(
+        values, o_starts, o_len, t_starts, t_len, workers=workers
+    )
+
+
+def _take_rows(codes: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> tuple:
+    starts = np.cumsum(lengths) - lengths
+    sub = lengths[rows]
+    idx = np.repeat(starts[rows] - (np.cumsum(sub) - sub), sub) + np.arange(int(sub.sum()))
+    return codes[idx], sub
+
+
+def _token_distance_rapidfuzz(
+    o_codes: np.ndarray, o_len: np.ndarray, t_codes: np.ndarray, t_len: np.ndarray, workers: int
+) -> np.ndarray:
+    """Distances by rapidfuzz, with tokens mapped to code points (strings compare fastest)."""
+    n = o_len.shape[0]
+    for codes in (o_codes, t_codes):
+        if codes.size and (int(codes.min()) < 0 or int(codes.max()) >= _MAX_CODES):
+            # Keys too large for code points (packed bytes, say): dense codes for these rows.
+            dense = pd.factorize(np.concatenate([o_codes, t_codes]), use_na_sentinel=False)[0]
+            o_codes, t_codes = dense[: o_codes.shape[0]], dense[o_codes.shape[0] :]
+            break
     # Each side is encoded on its own (no concatenated copy); the strings are the same either way.
-    o_seqs = codes_to_strings(o_codes, output_lengths)
-    t_seqs = codes_to_strings(t_codes, target_lengths) if o_seqs is not None else None
+    o_seqs = codes_to_strings(o_codes, o_len)
+    t_seqs = codes_to_strings(t_codes, t_len) if o_seqs is not None else None
     if o_seqs is None or t_seqs is None:  # pragma: no cover - more than ~1.1M distinct tokens
         codes = pd.factorize(np.concatenate([o_codes, t_codes]))[0]
-        lengths = np.concatenate([output_lengths, target_lengths]).astype(np.int64)
+        lengths = np.concatenate([o_len, t_len]).astype(np.int64)
         ends = np.cumsum(lengths)
         seqs = [
             codes[e - k : e].tolist()
             for e, k in zip(ends.tolist(), lengths.tolist(), strict=True)
         ]
         o_seqs, t_seqs = seqs[:n], seqs[n:]
-    return cpdist(
-        o_seqs, t_seqs, scorer=Levenshtein.distance, workers=workers, dtype=np.int64
-    ).astype(np.float64)
+    return cpdist(o_seqs, t_seqs, scorer=Levenshtein.distance, workers=workers, dtype=np.int64)
