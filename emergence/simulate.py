@@ -375,8 +375,8 @@ def simulate_tasks(specs: list[tuple], seed: int = 0) -> Simulation:
     Parameters
     ----------
     specs : list of tuples
-        ``(cls, n_scales, n_items)``, ``(cls, n_scales, n_items, answer_len)`` or
-        ``(cls, n_scales, n_items, answer_len, ranges, model_sd)`` per task (see
+        ``(cls, n_scales, n_items)`` followed by up to three of ``answer_len``, ``ranges``,
+        ``model_sd`` in that order, per task (see
         :func:`simulate_task`); task ``k`` is family ``cal-<k>``.
     seed : int
         One generator drives every task in order, so the tables depend on the seed only.
@@ -389,6 +389,8 @@ def simulate_tasks(specs: list[tuple], seed: int = 0) -> Simulation:
     items, truths = [], []
     for k, spec in enumerate(specs):
         cls, n_scales, n_items, *rest = spec
+        if len(rest) > 3:
+            raise ValueError(f"spec {k} has {len(spec)} fields; at most 6 are allowed")
         rest = [*rest, *(None, None, 0.0)[len(rest) :]]  # answer_len, ranges, model_sd
         sim = simulate_task(
             cls, int(n_scales), int(n_items), rng, family=f"cal-{k:05d}", task=cls,

@@ -32,17 +32,24 @@ class GompertzWidth:
     ----------
     observed : float
         10-90 % width (in x units, decades for log10 N) of the exact-match rise, from a
-        Gompertz curve with free floor and ceiling; inf when it falls, NaN when too few scales.
+        Gompertz curve with free floor and ceiling (the gap around its centre when narrower,
+        see ``resolved``); inf when it falls, NaN when too few scales.
     predicted : float
         The width the mirage model gives, 1.3396 / alpha of a power law fitted to the loss;
         inf when the loss does not fall.
     ratio : float
         ``observed / predicted``: 1 for the pure mirage model, above 1 with heterogeneous items,
-        well below 1 when exact match jumps faster than per-token improvement can explain.
+        well below 1 when exact match jumps faster than per-token improvement can explain; inf
+        when exact match falls, NaN without a prediction.
     slope_observed, slope_predicted : float
         The Gompertz rate k of exact match and alpha ln 10 of the loss, per x unit.
     n_scales : int
-        Scales used (finite exact match and a positive loss).
+        Scales with a finite exact match (the loss is fitted on its own finite, positive
+        values).
+    resolved : bool
+        False when the fitted rise is narrower than the gap between the scales around its
+        centre: the data then only bound the width, and ``observed`` is that gap (an upper
+        bound; changepoint.md Sec. 4.8, "<= gap").
     """
 
     observed: float
@@ -51,6 +58,7 @@ class GompertzWidth:
     slope_observed: float
     slope_predicted: float
     n_scales: int
+    resolved: bool = True
 
 
 def gompertz_width(x, exact_match, loss, *, with_floor: bool = True,
@@ -71,8 +79,10 @@ def gompertz_width(x, exact_match, loss, *, with_floor: bool = True,
     exact_match : array_like
         Exact-match rate per scale, in [0, 1].
     loss : array_like
-        Per-token cross-entropy per scale (or any positive multiple of it, such as
-        -log p(whole target)); NaN or a value <= 0 for a scale without one.
+        Per-token cross-entropy per scale (or a constant multiple of it, such as the mean
+        -log p of the whole target); NaN or a value <= 0 for a scale without one. Not -ln of
+        the mean p(whole target): with items of different difficulty that is no multiple of
+        the mean cross-entropy.
     with_floor : bool, default True
         Fit the loss floor E (a floor curves -ln CE but not the Gompertz rate).
     min_scales : int, default 5
@@ -99,19 +109,33 @@ def gompertz_width(x, exact_match, loss, *, with_floor: bool = True,
     ce = np.asarray(loss, dtype=float)
     if xa.ndim != 1 or xa.shape != em.shape or xa.shape != ce.shape:
         raise InputError("x, exact_match and loss must be 1-D arrays of the same length")
-    ok = np.isfinite(xa) & np.isfinite(em) & np.isfinite(ce) & (ce > 0)
-    n = int(ok.sum())
+    # each curve on its own scales: a censored loss does not remove exact-match floor points
+    ok_em = np.isfinite(xa) & np.isfinite(em)
+    ok_ce = np.isfinite(xa) & np.isfinite(ce) & (ce > 0)
+    n = int(ok_em.sum())
     nan = float("nan")
-    if n < min_scales or np.unique(xa[ok]).size < min_scales or np.ptp(em[ok]) <= 0:
-        return GompertzWidth(nan, nan, nan, nan, nan, n)
-    params, _, _ = _fit_sigmoid(xa[ok], em[ok], _gompertz)
+    if (
+        np.unique(xa[ok_em]).size < min_scales
+        or np.unique(xa[ok_ce]).size < min_scales
+        or np.ptp(em[ok_em]) <= 0
+    ):
+        return GompertzWidth(nan, nan, nan, nan, nan, n, True)
+    xe = xa[ok_em]
+    params, _, _ = _fit_sigmoid(xe, em[ok_em], _gompertz)
     k = params["k"] if params["d"] > params["c"] else -params["k"]
-    try:
-        alpha = fit_power_law(10.0 ** xa[ok], ce[ok], with_floor=with_floor).alpha
-    except InputError:
-        return GompertzWidth(nan, nan, nan, k, nan, n)
-    b_pred = alpha * np.log(10.0)
     w_obs = GOMPERTZ_SPAN / k if k > 0 else float("inf")
+    # narrower than the gap around the centre: the data bound the width, not estimate it
+    ux = np.unique(xe)
+    i = int(np.clip(np.searchsorted(ux, params["x0"]), 1, ux.size - 1))
+    resolved = bool(w_obs >= ux[i] - ux[i - 1])
+    w_obs = w_obs if resolved else float(ux[i] - ux[i - 1])
+    try:
+        alpha = fit_power_law(10.0 ** xa[ok_ce], ce[ok_ce], with_floor=with_floor).alpha
+    except InputError:
+        return GompertzWidth(float(w_obs), nan, nan, float(k), nan, n, resolved)
+    b_pred = alpha * np.log(10.0)
     w_pred = GOMPERTZ_SPAN / b_pred if b_pred > 0 else float("inf")
     ratio = w_obs / w_pred if np.isfinite(w_pred) else nan
-    return GompertzWidth(float(w_obs), float(w_pred), float(ratio), float(k), float(b_pred), n)
+    return GompertzWidth(
+        float(w_obs), float(w_pred), float(ratio), float(k), float(b_pred), n, resolved
+    )

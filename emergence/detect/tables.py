@@ -534,13 +534,13 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "missing at": "score the discontinuous metric at every scale",
             "scales <": "evaluate more model sizes of this family (at least 6)",
             "items per scale": "score more items per scale (at least 50)",
+            "at the edge": "evaluate model sizes beyond the jump",
             "continuous": "provide log-probs of the targets (or choice log-probs) so a "
             "continuous metric can be computed",
             "censored": "the continuous metric sits at its bound at most scales; use a metric "
             "with more resolution (e.g. log-probs)",
             "power": "no break was found, but a jump of the pre-registered size could have been "
             "missed: score more items or evaluate more model sizes",
-            "at the edge": "evaluate model sizes beyond the jump",
         }
         tip = next((v for k, v in advice.items() if k in reason), "")
         return f"{reason}: {tip}" if tip else reason
@@ -748,7 +748,8 @@ def _assess(
         locate_below=alpha,
         kink_test=KINK_TEST,
         width_check=bool(
-            c.disc_name in EXACT_MATCH_NAMES and c.transform in (NEG_LOG_NEG, NEG_LOG_NEG_LOG)
+            # -ln(-mean log-prob) only: -ln(-ln mean p_correct) is no multiple of the loss
+            c.disc_name in EXACT_MATCH_NAMES and c.transform == NEG_LOG_NEG
         ),
     )
 

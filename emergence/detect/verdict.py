@@ -153,6 +153,17 @@ def _jump_region(x: np.ndarray, d: np.ndarray) -> tuple[float, float]:
     return (float(np.interp(0.1, env, x)), float(np.interp(0.9, env, x)))
 
 
+def _largest_rise_gap(x: np.ndarray, d: np.ndarray) -> tuple[float, float] | None:
+    """The two adjacent scales between which the discontinuous curve makes at least half of
+    its rise (None when no single gap does: the rise is spread out)."""
+    steps = np.diff(d)
+    rise = float(np.nanmax(d) - np.nanmin(d)) if d.size else 0.0
+    if steps.size == 0 or not rise > 0:
+        return None
+    k = int(np.nanargmax(steps))
+    return (float(x[k]), float(x[k + 1])) if steps[k] >= 0.5 * rise else None
+
+
 def _sharp_jump(
     x: np.ndarray, d: np.ndarray, n_items: int | None, factor: float, jump_z: float
 ) -> bool:
@@ -373,13 +384,17 @@ def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_sid
 
 
 def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power, rng,
-                region=None):  # fmt: skip
+                region=None, rise_gap=None):  # fmt: skip
     """Power against a step of ``min_jump`` and the simultaneous upper bound on a step."""
     is_step = np.array([k == "step" for k in des.names])
     steps, locs = des.terms[is_step], des.locs[is_step]
     if steps.size == 0:  # no step among the kinds: steps at the same midpoints
         locs = np.unique(des.locs)
         steps = (xa[None, :] > locs[:, None]).astype(float)
+    if rise_gap is not None and not np.any((locs > rise_gap[0]) & (locs < rise_gap[1])):
+        # the largest rise sits in a gap no candidate step covers (an edge gap): a jump there
+        # is invisible to the test, whatever the power elsewhere
+        return 0.0, float("inf")
     inside = np.ones(locs.size, bool)
     if region is not None:
         inside = (locs >= region[0]) & (locs <= region[1])
@@ -418,6 +433,7 @@ def sharp_break_test(
     n_sim: int = 2000,
     n_power: int = 200,
     power_region: tuple[float, float] | None = None,
+    rise_gap: tuple[float, float] | None = None,
     seed: int = 0,
 ) -> SharpBreakResult:
     """One-sided test for a sharp upward break beyond a smooth polynomial trend.
@@ -468,6 +484,10 @@ def sharp_break_test(
     power_region : (float, float), optional
         Compute ``power`` and ``jump_upper`` over the candidate steps with ``lo <= m <= hi``
         only: the alternative that matters is a jump where the discontinuous metric rises.
+    rise_gap : (float, float), optional
+        The two scales between which the discontinuous metric makes most of its rise. When no
+        candidate step lies between them (with ``min_side = 2``, the first and last gaps), a
+        jump there cannot be seen: ``power`` is 0 and ``jump_upper`` inf.
     seed : int, default 0
         Seed of the Monte Carlo null draws (and of the power draws).
 
@@ -494,7 +514,7 @@ def sharp_break_test(
     power = upper = float("nan")
     if min_jump is not None:
         power, upper = _jump_power(des, xa, ya, null, float(min_jump), alpha, n_power, rng,
-                                   power_region)  # fmt: skip
+                                   power_region, rise_gap)  # fmt: skip
     return SharpBreakResult(stat, p, float(des.locs[best]), des.names[best], des.deg, des.df,
                             n_sim, des.brackets[best], power, upper, null_sd)  # fmt: skip
 
@@ -697,10 +717,10 @@ def assess_task(
     width_check : bool, default False
         Run the Gompertz width check (changepoint.md Sec. 3.2, 6) with
         :func:`emergence.detect.gompertz.gompertz_width`: ``discontinuous`` is exact match and
-        ``companion`` is -ln of a multiple of the per-token loss (-ln of the mean per-token
-        cross-entropy, or -ln(-ln p) of the whole target). Descriptive: the predicted width
-        rests on a power-law fit of the loss, which misleads when the loss is not one (a
-        logistic, a floor the fit cannot place); the p^L band is the check that decides.
+        ``companion`` is -ln of a constant multiple of the per-token loss (-ln of the mean
+        per-token cross-entropy, or of the mean -log p of the whole target). Descriptive:
+        the predicted width rests on a power-law fit of the loss, which misleads when the loss
+        is not one (a logistic, a floor the fit cannot place); the p^L band decides.
 
     Returns
     -------
@@ -762,6 +782,7 @@ def assess_task(
             xz, zz, variances=var, noise_floor=noise_floor, min_jump=min_jump,
             alpha=power_alpha, seed=seed, n_sim=n_sim,
             power_region=(jump[0] - gap, jump[1] + gap) if np.isfinite(jump[0]) else None,
+            rise_gap=_largest_rise_gap(xa, da),
         )  # fmt: skip
         primary_p, psi, bracket = res.p_value, res.psi, res.bracket
         accelerates = _accelerates(xz, zz, res)
@@ -849,7 +870,7 @@ def assess_task(
         step_p=float(step_p),
         kink_p=float(kink_p),
         break_kind=kind,
-        # the companion is -ln(loss) here: -ln CE, or -ln(-ln p) = -ln(L CE)
+        # the companion is -ln(loss) here: -ln CE, or -ln(mean -log p(target)) = -ln(L CE)
         width=gompertz_width(xa, da, np.exp(-z)) if width_check and z is not None else None,
     )
 
@@ -994,7 +1015,8 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         )
     if ev.powered:
         head += (
-            f"; a jump of {ev.min_jump:.3g} is ruled out (power {ev.power:.2f}, upper bound "
+            f"; a jump of {ev.min_jump:.3g} where the discontinuous metric rises is ruled out "
+            f"(power {ev.power:.2f}, upper bound "
             f"{ev.jump_upper:.3g})"
         )
     if ev.mirage_consistent is None:

@@ -66,15 +66,18 @@ def levenshtein_fixed(a: np.ndarray, b: np.ndarray, workers: int = 1) -> np.ndar
     dtype = _lane_type(m)
     out = np.empty(k, dtype=np.int64)
 
+    # fewer rows per block for long rows: the match masks are (text length x rows)
+    rows = max(64, min(_BLOCK_ROWS, _BLOCK_ELEMENTS // max(length, 1)))
+
     def block(lo: int) -> None:
-        hi = min(k, lo + _BLOCK_ROWS)
+        hi = min(k, lo + rows)
         # (M, k) and (L, k): one contiguous row of elements per position (transposed block by
         # block, which stays in cache)
         pattern, text = np.ascontiguousarray(a[lo:hi].T), np.ascontiguousarray(b[lo:hi].T)
         peq = _match_masks_compare(pattern, text, dtype)
         out[lo:hi] = _run(peq, None, np.full(hi - lo, m), dtype)
 
-    _map(block, range(0, k, _BLOCK_ROWS), workers)
+    _map(block, range(0, k, rows), workers)
     return out
 
 
@@ -203,7 +206,8 @@ def _match_masks_compare(pattern: np.ndarray, text: np.ndarray, dtype: type) -> 
             np.add(plane, plane, out=plane)
             np.bitwise_or(plane, eq.view(np.uint8), out=plane)
         out[..., g] = plane
-    return out.view(dtype)[..., 0]  # byte g is bits 8g .. 8g + 7 of a little-endian lane
+    # byte g is bits 8g .. 8g + 7 of a little-endian lane (explicit, for big-endian hosts)
+    return out.view(np.dtype(dtype).newbyteorder("<"))[..., 0].astype(dtype, copy=False)
 
 
 def _run(peq: np.ndarray, text_len: np.ndarray | None, m: np.ndarray, dtype: type) -> np.ndarray:

@@ -307,6 +307,7 @@ def _token_distance_kernel(
     o_width, t_width = (int(x[0]) for x in (o_len, t_len))
     if (
         min(o_width, t_width) <= levenshtein.MAX_PATTERN
+        and max(o_width, t_width) <= levenshtein.MAX_TEXT
         and o_codes.shape[0] == n * o_width
         and t_codes.shape[0] == n * t_width
         and (o_len == o_width).all()

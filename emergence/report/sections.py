@@ -301,7 +301,7 @@ def _widths(r) -> str:
     """Observed / predicted Gompertz width of the exact-match rise, or a dash."""
     obs = getattr(r, "em_width_decades", None)
     pred = getattr(r, "mirage_width_decades", None)
-    if is_missing(obs) or is_missing(pred):
+    if is_missing(obs):
         return DASH
     return f"{fmt_num(obs, 2)} / {fmt_num(pred, 2)}"
 

@@ -5,9 +5,9 @@ sharp thresholds (>= 8 scales, >= 100 items); at least 90 % of mirages named ``m
 tasks called ``threshold`` or ``mirage`` at most 5 % of the time. Measured with
 ``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README.md``),
 after BH and per task at the unadjusted level: threshold on mirage and on smooth 0 %; recall
-93.9 ± 1.7 % (>= 8 scales, >= 100 items); mirages named 95.2 ± 1.5 % there and 88.3 ± 2.0 %
+93.9 ± 1.7 % (>= 8 scales, >= 100 items); mirages named 94.7 ± 1.6 % there and 86.8 ± 2.1 %
 over all testable (>= 6 scales) mirages: with 6-7 scales the power rule (power < 0.5 against a
-jump of MIN_JUMP where exact match rises) makes 13 % of them ``underpowered``, and 5-scale
+jump of MIN_JUMP where exact match rises) makes 19 % of them ``underpowered``, and 5-scale
 families cannot be tested. Those strata are reported, not held to 90 %. The bounds below sit
 at least 2 binomial SEs (at the task counts used here) beyond the measured rates, so a correct
 method passes them reliably, while the linear-null Davies primary (which calls most simulated
@@ -84,9 +84,9 @@ def test_threshold_false_positives(powered, full_range):
 def test_mirages_are_named(powered, full_range):
     assert _rate(powered, "mirage", ("mirage",)) >= 0.88
     # with 6-7 scales a missed jump is often possible: those mirages are underpowered (never
-    # threshold); measured 88.3 % of 266 named mirage over >= 6 scales (95.7 % of the 46 here)
+    # threshold); measured 86.8 % of 266 named mirage over >= 6 scales (95.7 % of the 46 here)
     testable = full_range[full_range.n_scales >= 6]
-    assert _rate(testable, "mirage", ("mirage",)) >= 0.78
+    assert _rate(testable, "mirage", ("mirage",)) >= 0.76
     assert _rate(testable, "mirage", ("mirage", "underpowered")) >= 0.85
 
 

@@ -59,7 +59,10 @@ def test_a_jump_sharper_than_p_to_the_l_is_narrow():
     ce = _ce()
     em = 0.02 + 0.9 / (1 + np.exp(-(X - 9.6) / 0.08))  # a 0.35-decade rise on a smooth CE
     r = gompertz_width(X, em, ce)
-    assert r.observed < 0.5 and r.ratio < 0.15
+    # narrower than the 0.5-decade gap around it: only bounded by the gap (changepoint.md 4.8)
+    assert not r.resolved and r.observed == pytest.approx(0.5) and r.ratio < 0.15
+    wide = gompertz_width(X, 0.02 + 0.9 / (1 + np.exp(-(X - 9.6) / 0.5)), ce)
+    assert wide.resolved and wide.observed == pytest.approx(2.2, abs=0.3)
 
 
 def test_table_columns():

@@ -288,3 +288,19 @@ def test_power_is_computed_where_the_discontinuous_metric_rises():
     (v,) = classify_tasks([ev])
     assert ev.power == 0.0 and ev.powered is False
     assert v.label == "underpowered" and "edge of the scales" in v.reason
+    # evenly spaced, a genuine jump of MIN_JUMP in the last gap (untestable: two scales are
+    # needed on each side) must not pass as "ruled out" by the neighbouring step's bound
+    # (before the fix 4 of these 5 series were called mirage)
+    x10 = np.linspace(7.0, 10.5, 10)
+    labels = []
+    for s in range(5):
+        rng = np.random.default_rng(s)
+        zj = 0.92 + 0.15 * (x10 - x10[-2]) + 0.5 * (x10 > x10[-2]) + rng.normal(0, 0.03, 10)
+        ej = np.exp(-20 * np.exp(-zj))
+        ev = assess_task(x10, ej, zj, n_items=300, primary="sharp", noise_floor=0.03,
+                         min_jump=0.5, mirage_prediction=ej, mirage_se=np.full(10, 0.02),
+                         n_sim=400, seed=s, max_width=1.0, kink_test="both")  # fmt: skip
+        (v,) = classify_tasks([ev])
+        labels.append(v.label)
+        assert v.label != "mirage"
+    assert labels.count("underpowered") >= 5
