@@ -716,9 +716,10 @@ def assess_task(
         smallest p, min(1, 2 min(step_p, kink_p)), and the break is that of the smaller p.
     width_check : bool, default False
         Run the Gompertz width check (changepoint.md Sec. 3.2, 6) with
-        :func:`emergence.detect.gompertz.gompertz_width`: ``discontinuous`` is exact match and
-        ``companion`` is -ln of a constant multiple of the per-token loss (-ln of the mean
-        per-token cross-entropy, or of the mean -log p of the whole target). Descriptive:
+        :func:`emergence.detect.gompertz.gompertz_width` on curves that look emergent:
+        ``discontinuous`` is exact match and ``companion`` is -ln of a constant multiple of the
+        per-token loss (-ln of the mean per-token cross-entropy, or of the mean -log p of the
+        whole target). Descriptive:
         the predicted width rests on a power-law fit of the loss, which misleads when the loss
         is not one (a logistic, a floor the fit cannot place); the p^L band decides.
 
@@ -871,7 +872,9 @@ def assess_task(
         kink_p=float(kink_p),
         break_kind=kind,
         # the companion is -ln(loss) here: -ln CE, or -ln(mean -log p(target)) = -ln(L CE)
-        width=gompertz_width(xa, da, np.exp(-z)) if width_check and z is not None else None,
+        width=(  # the width of a rise: only for curves that look emergent
+            gompertz_width(xa, da, np.exp(-z)) if width_check and looks and z is not None else None
+        ),
     )
 
 
