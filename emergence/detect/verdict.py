@@ -67,7 +67,8 @@ class TaskEvidence:
         Sharp-break test with ``min_jump`` only: Monte Carlo power of the test against an
         upward step of ``min_jump`` in the companion at a random testable gap where the
         discontinuous metric rises (its 10-90 % region widened by one median gap each way;
-        0 when no testable gap lies there), at the estimated noise (NaN otherwise).
+        0 when no testable gap lies there, or when the metric makes at least half of its rise
+        in an untestable edge gap), at the estimated noise (NaN otherwise).
     jump_upper : float
         Simultaneous one-sided upper bound on an upward step at any of those gaps (NaN
         otherwise).
@@ -217,8 +218,8 @@ class SharpBreakResult:
     power : float
         Monte Carlo power of the same test at level ``alpha`` against an upward step of size
         ``min_jump`` between a uniformly chosen pair of adjacent candidate scales (inside
-        ``power_region`` when given; 0 when no candidate lies there), at the estimated noise
-        (NaN without ``min_jump``).
+        ``power_region`` when given; 0 when no candidate lies there or between the scales of
+        ``rise_gap``), at the estimated noise (NaN without ``min_jump``).
     jump_upper : float
         Simultaneous one-sided upper confidence bound (level ``alpha``, sup-t critical value)
         on the size of an upward step at any candidate location (inside ``power_region`` when
@@ -719,9 +720,9 @@ def assess_task(
         :func:`emergence.detect.gompertz.gompertz_width` on curves that look emergent:
         ``discontinuous`` is exact match and ``companion`` is -ln of a constant multiple of the
         per-token loss (-ln of the mean per-token cross-entropy, or of the mean -log p of the
-        whole target). Descriptive:
-        the predicted width rests on a power-law fit of the loss, which misleads when the loss
-        is not one (a logistic, a floor the fit cannot place); the p^L band decides.
+        whole target). Descriptive: the predicted width rests on a power-law fit of the loss,
+        which misleads when the loss is not one (a logistic, a floor the fit cannot place); the
+        p^L band decides.
 
     Returns
     -------
