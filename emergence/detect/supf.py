@@ -99,7 +99,9 @@ def supf_test(
     weights : array_like, optional
         Positive regression weights (rows are multiplied by sqrt(w)).
     sort : bool, default True
-        Sort by x before forming segments. ``False`` keeps data order, as strucchange does.
+        Sort by x before forming segments, and split only between distinct x values (so tied
+        rows never straddle a break and the result does not depend on row order). ``False``
+        keeps data order, as strucchange does.
 
     Returns
     -------
@@ -127,6 +129,11 @@ def supf_test(
     yw = sw * ya
     m0 = residual_maker(design)
     taus = np.arange(min_segment, n - min_segment + 1)
+    if sort:
+        # a split between tied x would make the segments depend on row order
+        taus = taus[xa[taus - 1] < xa[taus]]
+        if taus.size == 0:
+            raise InputError(f"no split with {min_segment} distinct-x points on each side")
     makers = [(t, residual_maker(design[:t]), residual_maker(design[t:])) for t in taus]
     f_obs = _supf_many(yw[None, :], m0, makers)[0]
     j = int(np.argmax(f_obs))

@@ -11,6 +11,7 @@ fixed by which fields or metric columns exist, never by looking at p-values
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -459,7 +460,9 @@ def _companion_variances(c: _Curve, rows: np.ndarray | None = None) -> np.ndarra
         return None
     mat = c.item_matrix if rows is None else c.item_matrix[rows]
     k = np.sum(~np.isnan(mat), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        # one item (or none) at a scale: its variance is NaN, which the caller handles
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(mat, axis=0)
         var_mean = np.nanvar(mat, axis=0, ddof=1) / k
         h = 1e-6 * np.maximum(np.abs(mean), 1e-9)

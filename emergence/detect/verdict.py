@@ -506,8 +506,10 @@ def sharp_break_test(
     best = int(np.argmax(np.where(np.isnan(t), -np.inf, t)))
     stat = float(t[best])
     rng = np.random.default_rng(seed)
-    # the null is the pivotal (unfloored) max-t: exact for t, conservative for the floored t
-    proj, sd, _ = des.parts(rng.standard_normal((n_sim, xa.size)))
+    # the null is the pivotal (unfloored) max-t: exact for t, conservative for the floored t.
+    # Draws are y* ~ N(0, 1 / w_i) in the units of y, so that the weighted (whitened) errors
+    # the statistic sees are N(0, I)
+    proj, sd, _ = des.parts(rng.standard_normal((n_sim, xa.size)) / des.sqrt_w[None, :])
     with np.errstate(divide="ignore", invalid="ignore"):
         null = np.sort(_max_stat(proj / sd))
     p = float(_mc_p(null, stat))

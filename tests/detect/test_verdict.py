@@ -178,6 +178,22 @@ def test_weighted_null_is_calibrated_under_heteroscedastic_noise():
     assert np.mean(pf <= 0.05) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / reps)
 
 
+def test_weighted_null_has_nominal_size_not_just_at_most():
+    # review: the Monte Carlo null drew whitened errors with variance w_i instead of 1, so with
+    # unequal variances the test was far too conservative (size 0.3 % at a nominal 5 %)
+    rng = np.random.default_rng(5)
+    x = np.linspace(7, 11.5, 10)
+    var = np.geomspace(1e-4, 1e-1, 10)
+    reps = 400
+    ps = np.array([
+        sharp_break_test(x, 0.4 * x + rng.normal(0, np.sqrt(var)), variances=var, n_sim=400,
+                         seed=i).p_value
+        for i in range(reps)
+    ])  # fmt: skip
+    se = np.sqrt(0.05 * 0.95 / reps)
+    assert abs(np.mean(ps <= 0.05) - 0.05) <= 3 * se
+
+
 def test_noise_floor_absorbs_a_smooth_misfit_but_not_a_jump():
     # a logistic 3.5 decades wide is not a cubic; with near-noise-free data the plain t reads
     # the misfit (residual SD 0.014) as noise and sits near rejection; the floor (0.03, the
