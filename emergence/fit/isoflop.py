@@ -71,7 +71,9 @@ class IsoflopResult:
     Attributes
     ----------
     minima : IsoflopMinima
-        Budgets used (valid parabolas only).
+        Budgets with a valid parabola. The laws are fitted on those with ``inside`` only: a
+        vertex outside the sampled sizes is an extrapolation of the parabola, not a measured
+        optimum, and biases the exponent.
     n_opt, d_opt : AllocationLaw
         ``N_opt = k_N C^a`` and ``D_opt = k_D C^b``.
     skipped : tuple of str
@@ -206,12 +208,22 @@ def fit_isoflop(
         compute = FLOPS_PER_PARAM_TOKEN * np.asarray(n_params, float) * np.asarray(n_tokens, float)
     minima, skipped = isoflop_minima(n_params, loss, compute, budget_tolerance=budget_tolerance,
                                      source=source)
-    if minima.compute.size < 2:
-        raise InputError(f"{source + ': ' if source else ''}isoFLOP fit needs valid minima at "
-                         f"two or more budgets (got {minima.compute.size})")
+    inside = minima.inside
+    if inside.sum() < 2:
+        outside = ", ".join(f"{c:.3g}" for c in minima.compute[~inside])
+        raise InputError(
+            f"{source + ': ' if source else ''}isoFLOP fit needs minima inside the sampled model "
+            f"sizes at two or more budgets (got {int(inside.sum())}"
+            + (f"; outside at C = {outside}" if outside else "") + ")"
+        )
+    skipped = skipped + tuple(
+        f"C={c:.3g}: parabola minimum N*={n:.3g} outside the sampled sizes (left out of the law)"
+        for c, n, ok in zip(minima.compute, minima.n_star, inside, strict=True)
+        if not ok
+    )
     return IsoflopResult(
         minima=minima,
-        n_opt=fit_allocation_law(minima.compute, minima.n_star, name="N*"),
-        d_opt=fit_allocation_law(minima.compute, minima.d_star, name="D*"),
+        n_opt=fit_allocation_law(minima.compute[inside], minima.n_star[inside], name="N*"),
+        d_opt=fit_allocation_law(minima.compute[inside], minima.d_star[inside], name="D*"),
         skipped=skipped,
     )

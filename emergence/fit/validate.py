@@ -27,7 +27,9 @@ def as_positive(values, name: str, source: str | None = None) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{prefix}field '{name}': value {arr[i]!r} at row {i + 1} is not finite")
+        raise InputError(
+            f"{prefix}field '{name}': value {float(arr[i])} at row {i + 1} is not finite"
+        )
     bad = arr <= 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
