@@ -122,28 +122,99 @@ def to_bool(value: Any) -> bool | None:
     return None
 
 
+# Column that framework readers fill with a model's full local path (None for hub ids); the
+# registry uses it to keep two different folders that share a name apart, validation drops it.
+MODEL_PATH_COLUMN = "_model_path"
+
+# A path part that names a training state rather than a model: "checkpoint-143000", "step1000",
+# "global_step500", "iter_0001000", "epoch-3", "final", a bare number.
+_CHECKPOINT_RE = re.compile(
+    r"^(?:(?:checkpoint|ckpt|step|global_step|iter|iteration|epoch|rev|revision)[-_]?\d+"
+    r"|\d+|final|last|latest|best|hf)$",
+    re.IGNORECASE,
+)
+
+
+def is_local_path(name: str) -> bool:
+    """True when a model id is a local folder rather than a hub id (``org/name``)."""
+    name = name.strip().rstrip("/")
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def _path_parts(name: str) -> list[str]:
+    return [p for p in re.split(r"[/\\]", name.strip()) if p not in ("", ".", "~")]
+
+
 def model_basename(name: str) -> str:
     """Drop a local directory from a model id, keep a hub id (``org/name``) as it is.
 
     ``/data/ckpt/pythia-160m`` and ``./out/m`` lose their folders; ``EleutherAI/pythia-160m``
-    stays.
+    stays. A last part naming a training state keeps its parent, so different runs stay apart:
+    ``/sweep/pythia-70m/checkpoint-143000`` -> ``pythia-70m/checkpoint-143000``.
     """
     name = name.strip().rstrip("/")
-    if name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name:
-        return re.split(r"[/\\]", name)[-1]
-    return name
+    if not is_local_path(name):
+        return name
+    return distinct_path_name(name, 1)
+
+
+def distinct_path_name(path: str, n_parts: int) -> str:
+    """The last ``n_parts`` parts of a local path, more while the last is a checkpoint folder.
+
+    Parameters
+    ----------
+    path : str
+        A local model path.
+    n_parts : int
+        How many trailing path parts to keep at least.
+
+    Returns
+    -------
+    str
+        The parts joined by ``/`` (the whole path when it has fewer parts).
+    """
+    parts = _path_parts(path)
+    keep = max(n_parts, _n_checkpoint_parts(parts) + 1)
+    return "/".join(parts[-keep:]) if parts else path.strip()
+
+
+def _n_checkpoint_parts(parts: list[str]) -> int:
+    """How many trailing path parts name training states (never all of them)."""
+    n = 0
+    while n < len(parts) - 1 and _CHECKPOINT_RE.match(parts[-1 - n]):
+        n += 1
+    return n
+
+
+def _model_part(name: str) -> tuple[str, str | None]:
+    """(the path part naming the model, the part before it) of a model name.
+
+    A trailing checkpoint folder is skipped (``pythia-70m/checkpoint-143000`` -> ``pythia-70m``).
+    """
+    parts = _path_parts(name.split("@")[0]) or [name]
+    parts = parts[: len(parts) - _n_checkpoint_parts(parts)]
+    return parts[-1], (parts[-2] if len(parts) > 1 else None)
+
+
+def _strip_size(base: str) -> str:
+    stripped = _NAME_SIZE_RE.sub("", base)
+    return re.sub(r"([-_.])[-_.]+", r"\1", stripped).strip("-_. ")
 
 
 def family_from_name(name: str) -> str:
     """The model family implied by a model name: the name without organisation and size token.
 
     ``EleutherAI/pythia-160m-deduped`` -> ``pythia-deduped``; ``meta-llama/Llama-2-7b-hf`` ->
-    ``Llama-2-hf``; a name without a size token is its own family (override with a sizes
-    mapping that has a ``family`` column, or with ``rename``).
+    ``Llama-2-hf``; ``models--llama/7B`` (a folder per size) -> ``llama``; a trailing
+    checkpoint folder is ignored. A name without a size token is its own family (override with
+    a sizes mapping that has a ``family`` column, or with ``rename``).
     """
-    base = name.split("@")[0].rstrip("/").split("/")[-1]
-    stripped = _NAME_SIZE_RE.sub("", base)
-    stripped = re.sub(r"([-_.])[-_.]+", r"\1", stripped).strip("-_. ")
+    base, parent = _model_part(name)
+    stripped = _strip_size(base)
+    if not stripped and parent:
+        # the last part is only a size ("7B"): the folder above names the model; "models--"
+        # is the Hugging Face cache prefix ("models--org--name")
+        stripped = _strip_size(re.sub(r"^models--", "", parent).split("--")[-1])
     return stripped or base
 
 
@@ -152,7 +223,7 @@ def size_from_name(name: str) -> float | None:
 
     Only names with exactly one size token count, so ``Mixtral-8x7B`` style names are refused.
     """
-    base = name.split("@")[0].rstrip("/").split("/")[-1]
+    base, _ = _model_part(name)
     found = _NAME_SIZE_RE.findall(base)
     if len(found) != 1:
         return None

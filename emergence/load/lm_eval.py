@@ -6,15 +6,17 @@
 * >= 0.4.3: ``results_<ts>.json`` plus true JSONL ``samples_<task>_<ts>.jsonl`` whose numbers
   are strings (``"-5.9"``, ``"False"``); the timestamp pairs them.
 
-The layout is detected from the data, not from ``lm_eval_version``. A folder holding 0.4.x
-output is claimed as a whole (``sniff`` on the folder); a results file given on its own pulls in
-its samples files from the same folder.
+The layout is detected from the data, not from ``lm_eval_version``. Every file is sniffed on its
+own (folders are walked by the registry, so nested output folders are never skipped); a results
+file pulls in its samples files (see :func:`companions`), and a samples file given on its own is
+read with the results file beside it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,10 @@ import numpy as np
 
 from ..errors import InputError, locate
 from .framework_common import (
+    MODEL_PATH_COLUMN,
     family_from_name,
     head,
+    is_local_path,
     make_tables,
     model_basename,
     parse_json_text,
@@ -33,7 +37,7 @@ from .framework_common import (
     to_bool,
     to_float,
 )
-from .tables import Tables, concat_tables
+from .tables import Tables
 
 NAME = "lm-eval"
 DESCRIPTION = (
@@ -63,26 +67,50 @@ def _is_samples_file(path: Path) -> bool:
 
 
 def sniff(path: Path) -> bool:
-    """True for an lm-eval results file, samples file, or a folder holding 0.4.x output."""
+    """True for an lm-eval results file or samples file (folders are walked file by file)."""
     if path.is_dir():
-        return any(
-            (p.name == "results.json" or p.name.startswith("results_")) and _is_results_file(p)
-            for p in path.glob("results*.json")
-        )
+        return False
     return _is_results_file(path) or _is_samples_file(path)
+
+
+def companions(path: Path) -> list[Path]:
+    """The samples files that reading ``path`` also reads (none for a samples file).
+
+    The registry drops these from the files it was given, so a samples file named beside its
+    results file (or found in the same folder) is read once.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file this format sniffed.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    path = Path(path)
+    if not _is_results_file(path):
+        return []
+    if _timestamp(path) is not None:  # >= 0.4.3: the timestamp alone pairs them
+        return list(_samples_files(path, {}).values())
+    try:
+        doc = read_json(path, "lm-eval results JSON")
+    except InputError:
+        return []  # read() reports the damage
+    return list(_samples_files(path, doc).values()) if isinstance(doc, dict) else []
 
 
 # --------------------------------------------------------------------------- reading
 
 
 def read(path: Path) -> Tables:
-    """Read an lm-eval results file, samples file, or output folder into items and scores.
+    """Read an lm-eval results file or samples file into items and scores.
 
     Parameters
     ----------
     path : pathlib.Path
-        A results JSON (any version), a samples file (its results file must sit beside it), or a
-        folder with 0.4.x output (every results file in it, each with its samples).
+        A results JSON (any version; its samples files are read with it), or a samples file
+        (its results file must sit beside it; only that file's items are read).
 
     Returns
     -------
@@ -91,9 +119,6 @@ def read(path: Path) -> Tables:
         (kind ``total``) when present, else NaN.
     """
     path = Path(path)
-    if path.is_dir():
-        results = sorted(p for p in path.glob("results*.json") if _is_results_file(p))
-        return concat_tables([_read_run(p) for p in results])
     if _is_samples_file(path):
         results = _results_for_samples(path)
         return _read_run(results, only_samples=[path])
@@ -109,35 +134,75 @@ def _results_for_samples(path: Path) -> Path:
     ts = _timestamp(path)
     folder = path.parent
     if ts is not None:
-        cands = [p for p in folder.glob(f"*_{ts}.json") if _is_results_file(p)]
-    else:
-        cands = [p for p in [folder / "results.json"] if p.exists()]
-    if not cands:
+        cands = sorted(p for p in folder.glob(f"*_{ts}.json") if _is_results_file(p))
+        if cands:
+            return cands[0]
         raise InputError(
-            f"{locate(path.name)}: expected an lm-eval results file beside this samples file "
-            f"(results_<timestamp>.json or results.json), got none in its folder; load the "
-            f"folder or the results file"
+            f"{locate(path.name)}: expected an lm-eval results file with the same timestamp "
+            f"beside this samples file (results_{ts}.json), got none in its folder (an "
+            f"interrupted run, or a moved file?)"
         )
-    return cands[0]
+    # 0.4.0-0.4.2: the results file is results.json or any --output_path x.json
+    cands = sorted(
+        p for p in folder.glob("*.json") if _timestamp(p) is None and _is_results_file(p)
+    )
+    mine = path.resolve()
+    for cand in cands:
+        if mine in {p.resolve() for p in companions(cand)}:
+            return cand
+    raise InputError(f"{locate(path.name)}: {_orphan_reason(folder, cands)}")
 
 
-def _samples_files(results: Path, tasks: list[str]) -> dict[str, Path]:
-    """Map task -> samples file for one results file."""
+def _orphan_reason(folder: Path, cands: list[Path]) -> str:
+    """Why a 0.4.0-0.4.2 samples file has no results file, for the error message."""
+    expected = (
+        "expected the results file of its run beside it (lm-eval 0.4.0-0.4.2 names samples "
+        "'<model_args with / and = as __>_<task>.jsonl')"
+    )
+    if not cands:
+        return f"{expected}, got no results file in {folder.name or '.'}"
+    chosen = next((c for c in cands if c.name == "results.json"), cands[0])
+    doc = read_json(chosen, "lm-eval results JSON")
+    config = doc.get("config") if isinstance(doc, dict) else None
+    args = config.get("model_args") if isinstance(config, dict) else None
+    return (
+        f"{expected}, got {chosen.name} of another run (model_args {args!r}); 0.4.0-0.4.2 "
+        f"overwrites results.json on every run, so this run's results are gone: move the file "
+        f"away, or load {chosen.name} alone"
+    )
+
+
+def _sanitised_model_args(doc: dict[str, Any]) -> str | None:
+    """``model_args`` as lm-eval 0.4.0-0.4.2 wrote it into samples file names."""
+    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    args = config.get("model_args")
+    if isinstance(args, dict):  # not written by those versions; rebuild the CLI string
+        args = ",".join(f"{k}={v}" for k, v in args.items())
+    if not isinstance(args, str):
+        return None
+    return re.sub("/|=", "__", args)
+
+
+def _samples_files(results: Path, doc: dict[str, Any]) -> dict[str, Path]:
+    """Map task -> samples file of one results file."""
     folder = results.parent
     ts = _timestamp(results)
     found: dict[str, Path] = {}
-    if ts is not None:  # >= 0.4.3: same timestamp; with --output_path x.json also the parent
-        for where in (folder, folder.parent):
-            for p in where.glob(f"samples_*_{ts}.jsonl"):
-                task = p.name[len("samples_") : -len(f"_{ts}.jsonl")]
-                found.setdefault(task, p)
+    if ts is not None:  # >= 0.4.3: same timestamp, same folder (also with --output_path x.json)
+        for p in sorted(folder.glob(f"samples_*_{ts}.jsonl")):
+            found[p.name[len("samples_") : -len(f"_{ts}.jsonl")]] = p
         return found
-    # 0.4.0-0.4.2: "<model_args with / and = -> __>_<task>.jsonl"; longest task name wins
-    for p in folder.glob("*.jsonl"):
-        for task in sorted(tasks, key=len, reverse=True):
-            if p.name.endswith(f"_{task}.jsonl"):
-                found.setdefault(task, p)
-                break
+    # 0.4.0-0.4.2: "<model_args with / and = -> __>_<task>.jsonl". results.json is overwritten
+    # on every run, so files of earlier runs sit beside it: only this run's prefix is ours.
+    prefix = _sanitised_model_args(doc)
+    if prefix is None:
+        return found
+    configs = doc.get("configs") if isinstance(doc.get("configs"), dict) else {}
+    results_map = doc.get("results") if isinstance(doc.get("results"), dict) else {}
+    for task in sorted(set(configs) | set(results_map)):
+        p = folder / f"{prefix}_{task}.jsonl"
+        if p.is_file():
+            found[task] = p
     return found
 
 
@@ -154,8 +219,8 @@ def _parse_model_args(args: Any) -> dict[str, str]:
     return {}
 
 
-def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, float, str | None]:
-    """(model name, params, params kind) from a results document."""
+def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, float, str | None]:
+    """(model name, local model path or None, params, params kind) from a results document."""
     config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
     args = _parse_model_args(config.get("model_args"))
     name = None
@@ -172,14 +237,16 @@ def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, float, str |
             f"{locate(source, 'config', 'model_args')}: expected the model's name "
             f"(pretrained=...), got {config.get('model_args')!r}"
         )
+    # the full local path goes along, so the registry can tell two folders with one name apart
+    local = posixpath.normpath(name.strip()) if is_local_path(name) else None
     name = model_basename(name)
     revision = args.get("revision")
     if revision and revision not in {"main", "master"}:
         name = f"{name}@{revision}"
     n_params = to_float(config.get("model_num_parameters"))
     if math.isfinite(n_params) and n_params > 0:
-        return name, n_params, "total"
-    return name, math.nan, None
+        return name, local, n_params, "total"
+    return name, local, math.nan, None
 
 
 def _task_groups(doc: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
@@ -241,10 +308,16 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
             f"{locate(source, None, 'results')}: expected an object of per-task metrics, "
             f"got {type(doc.get('results') if isinstance(doc, dict) else doc).__name__}"
         )
-    model, params, kind = _model_identity(doc, source)
+    model, local, params, kind = _model_identity(doc, source)
     family = family_from_name(model)
     groups, top = _task_groups(doc)
-    base = {"family": family, "model": model, "params": params, "params_kind": kind}
+    base = {
+        "family": family,
+        "model": model,
+        "params": params,
+        "params_kind": kind,
+        MODEL_PATH_COLUMN: local,
+    }
 
     scores: list[dict[str, Any]] = []
     for task, metrics in doc["results"].items():
@@ -263,10 +336,15 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
             if metric in _SKIP_KEYS or metric.endswith("_stderr") or metric == "bypass":
                 continue
             number = to_float(value)
-            if isinstance(value, str) and not math.isfinite(number):
-                continue  # non-numeric entries such as "N/A"
-            if not isinstance(value, int | float | str) or isinstance(value, bool):
-                continue
+            if isinstance(value, str) and value.strip() in ("", "N/A"):
+                continue  # lm-eval writes "N/A" where a metric was not computed
+            if isinstance(value, bool) or not isinstance(value, int | float | str) or (
+                isinstance(value, str) and not math.isfinite(number)
+            ):
+                raise InputError(
+                    f"{locate(source, f'results.{task}.{key}')}: expected a number or \"N/A\", "
+                    f"got {value!r}"
+                )
             stderr_key = f"{metric}_stderr,{filt}" if filt else f"{metric}_stderr"
             label = metric if filt in ("", "none") else f"{metric},{filt}"
             scores.append(
@@ -285,8 +363,7 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
                 }
             )
 
-    leaf_tasks = [t for t in doc["results"] if t not in groups]
-    files = _samples_files(results, leaf_tasks)
+    files = _samples_files(results, doc)
     if only_samples is not None:
         wanted = {p.resolve() for p in only_samples}
         files = {t: p for t, p in files.items() if p.resolve() in wanted}
@@ -302,7 +379,7 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
         cfg = configs.get(task) if isinstance(configs.get(task), dict) else {}
         name, subtask = _task_and_subtask(task, groups, top)
         row_base = {**base, "task": name, "subtask": subtask, "n_shots": _n_shots(doc, task)}
-        items.extend(_read_samples(path, row_base, cfg.get("output_type")))
+        items.extend(_read_samples(path, row_base, cfg))
     sources = (str(results),) + tuple(str(p) for p in sorted(files.values()))
     return make_tables(items, scores, sources)
 
@@ -352,28 +429,72 @@ def _requests(sample: dict[str, Any]) -> list[tuple[Any, Any]]:
 
 
 _GREEDY = {"True": True, "False": False, True: True, False: False}
+_LOGLIK_TYPES = ("multiple_choice", "loglikelihood", "loglikelihood_rolling")
 
 
-def _pairs(filtered: Any) -> list[tuple[float, bool | None]] | None:
-    """[(logprob, is_greedy)] from ``filtered_resps`` of a log-likelihood task, else None."""
+def _greedy_flag(value: Any) -> bool | None:
+    return _GREEDY.get(value) if isinstance(value, str | bool) else to_bool(value)
+
+
+def _number(value: Any) -> float | None:
+    """A log-likelihood from a float or a ``"-5.9"`` string (>= 0.4.3); None if not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return None if number != number else number  # NaN (e.g. an fp16 overflow) is damage
+
+
+def _pair(resp: Any, rolling: bool) -> tuple[Any, Any] | None:
+    """``(value, is_greedy)`` when ``resp`` has the shape of one log-likelihood response."""
+    if type(resp) is list and len(resp) == 1 and type(resp[0]) is list:
+        resp = resp[0]  # "resps" nest one more level (repeats)
+    if type(resp) in (list, tuple) and len(resp) == 2:
+        return resp[0], resp[1]
+    if rolling and not isinstance(resp, list | tuple | dict):
+        return resp, None  # loglikelihood_rolling returns a bare sum per request
+    return None
+
+
+def _pairs(
+    filtered: Any, output_type: str | None, where: tuple[str, Any, str]
+) -> list[tuple[float, bool | None]] | None:
+    """[(logprob, is_greedy)] from ``filtered_resps`` of a log-likelihood task, else None.
+
+    With a known log-likelihood ``output_type`` anything else is an error, and so is a response
+    shaped ``[value, is_greedy]`` whose value is not a number: never read it as generated text.
+    """
+    strict = output_type in _LOGLIK_TYPES
+    source, record, field = where
     if type(filtered) is not list or not filtered:
+        if strict:
+            raise InputError(
+                f"{locate(source, record, field)}: expected a list of [log-likelihood, "
+                f"is_greedy] responses ({output_type} task), got {_short(filtered)}"
+            )
         return None
     out = []
-    for resp in filtered:
-        if type(resp) is list and len(resp) == 1 and type(resp[0]) is list:
-            resp = resp[0]
-        if type(resp) not in (list, tuple) or len(resp) != 2:
+    for i, resp in enumerate(filtered):
+        pair = _pair(resp, output_type == "loglikelihood_rolling")
+        flag = _greedy_flag(pair[1]) if pair else None
+        looks_loglik = pair is not None and (strict or flag is not None)
+        value = _number(pair[0]) if looks_loglik else None
+        if value is None:
+            if strict or looks_loglik:
+                raise InputError(
+                    f"{locate(source, record, f'{field}[{i}]')}: expected [log-likelihood, "
+                    f"is_greedy] with a finite log-likelihood, got {_short(resp)}"
+                )
             return None
-        value, greedy = resp
-        try:  # strings in >= 0.4.3 files, floats in older files and the Python API
-            value = float(value)
-        except (TypeError, ValueError):
-            return None
-        if value != value:  # NaN
-            return None
-        flag = _GREEDY.get(greedy) if isinstance(greedy, str | bool) else to_bool(greedy)
         out.append((value, flag))
     return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _generated_text(filtered: Any) -> str | None:
@@ -391,10 +512,10 @@ def _sample_correct(sample: dict[str, Any], names: tuple[str, ...]) -> bool | No
     return None
 
 
-def _read_samples(path: Path, base: dict[str, Any], output_type: str | None):
+def _read_samples(path: Path, base: dict[str, Any], cfg: dict[str, Any]) -> list[dict[str, Any]]:
     source = path.name
-    rows = []
-    seen: dict[Any, str] = {}  # doc_id -> filter of the kept row
+    rows: dict[str, dict[str, Any]] = {}  # doc_id -> kept row; linear in the number of lines
+    kept: dict[str, str] = {}  # doc_id -> filter of the kept row
     for record, sample in _iter_samples(path):
         if not isinstance(sample, dict):
             raise InputError(
@@ -404,24 +525,28 @@ def _read_samples(path: Path, base: dict[str, Any], output_type: str | None):
             raise InputError(
                 f"{locate(source, record, 'doc_id')}: expected a document id, got nothing (missing)"
             )
-        doc_id = sample["doc_id"]
+        doc_id = str(sample["doc_id"])
         filt = sample.get("filter", "none")
-        if doc_id in seen:
-            # one line per (doc, filter): keep the "none" filter, else the first one seen
-            if seen[doc_id] == _PREFERRED_FILTER or filt != _PREFERRED_FILTER:
-                continue
-            rows = [r for r in rows if r["item"] != str(doc_id)]
-        seen[doc_id] = filt
-        rows.append(_sample_row(sample, base, output_type, source, record))
-    return rows
+        # one line per (doc, filter): keep the "none" filter, else the first one seen
+        if doc_id in kept and (kept[doc_id] == _PREFERRED_FILTER or filt != _PREFERRED_FILTER):
+            continue
+        kept[doc_id] = filt
+        rows[doc_id] = _sample_row(sample, base, cfg, source, record)
+    return list(rows.values())
 
 
 def _sample_row(
-    sample: dict[str, Any], base: dict[str, Any], output_type: str | None, source: str, record: Any
+    sample: dict[str, Any], base: dict[str, Any], cfg: dict[str, Any], source: str, record: Any
 ) -> dict[str, Any]:
+    output_type = cfg.get("output_type") if isinstance(cfg.get("output_type"), str) else None
     requests = _requests(sample)
-    filtered = sample.get("filtered_resps", sample.get("resps"))
-    pairs = None if output_type == "generate_until" else _pairs(filtered)
+    field = "filtered_resps" if "filtered_resps" in sample else "resps"
+    filtered = sample.get(field)
+    pairs = (
+        None
+        if output_type == "generate_until"
+        else _pairs(filtered, output_type, (source, record, field))
+    )
     target = sample.get("target")
     row = {
         **base,
@@ -455,7 +580,7 @@ def _sample_row(
             )
         choices = [str(r[1]).strip() for r in requests[:n]]
         logprobs = np.fromiter((p[0] for p in pairs[:n]), dtype=np.float64, count=n)
-        gold = _gold_index(target, choices, source, record)
+        gold = _gold_index(sample, cfg, choices, logprobs, (source, record))
         row.update(
             choices=str_array(choices),
             choice_logprobs=logprobs,
@@ -491,22 +616,75 @@ def _sample_row(
     return row
 
 
-def _gold_index(target: Any, choices: list[str], source: str, record: Any) -> int | None:
-    if isinstance(target, list):
-        target = target[0] if target else None
-    if isinstance(target, bool):
-        target = None
-    if isinstance(target, int):
-        index = target
-    elif isinstance(target, str) and target.strip().lstrip("-").isdigit():
-        index = int(target.strip())
-    elif isinstance(target, str) and target.strip() in choices:
-        return choices.index(target.strip())
-    else:
+def _gold_reading(sample: dict[str, Any], cfg: dict[str, Any]) -> tuple[Any, str | None]:
+    """(gold, ``"index"``/``"text"``/None) for a multiple-choice sample.
+
+    >= 0.4.3 writes ``target`` as ``str(target)``, which hides whether lm-eval's gold was an
+    index or a choice text. The document field named by ``doc_to_target`` keeps the raw JSON
+    type and so tells which; ``target`` stays the value that counts.
+    """
+    target = sample.get("target")
+    if not isinstance(target, str):
+        return target, None  # raw types (0.4.0-0.4.2, the Python API) say it themselves
+    key = cfg.get("doc_to_target")
+    doc = sample.get("doc")
+    value = None
+    if isinstance(key, int):
+        value = key
+    elif isinstance(key, str) and isinstance(doc, dict):
+        value = doc.get(key)
+    if isinstance(value, list) and str(value) == target:
+        return value, None  # several golds, stringified
+    if isinstance(value, bool):
+        return target, None
+    if isinstance(value, int):
+        return target, "index"
+    if isinstance(value, str):
+        return target, "text"
+    return target, None
+
+
+def _gold_index(
+    sample: dict[str, Any],
+    cfg: dict[str, Any],
+    choices: list[str],
+    logprobs: np.ndarray,
+    where: tuple[str, Any],
+) -> int | None:
+    """The gold choice as lm-eval resolves it, or None when it names no choice.
+
+    An int is an index; a text is looked up in ``choices`` (``choices.index(gold)``).
+    """
+    gold, reading = _gold_reading(sample, cfg)
+    if isinstance(gold, list):
+        gold = gold[0] if gold else None
+    if gold is None or isinstance(gold, bool):
         return None
+    if isinstance(gold, float) and gold.is_integer():
+        gold = int(gold)
+    if isinstance(gold, int):
+        return _checked_index(gold, gold, choices, where)
+    text = str(gold).strip()
+    as_text = choices.index(text) if text in choices else None
+    if reading == "text" or not text.lstrip("-").isdigit():
+        return as_text
+    as_index = int(text)
+    if reading == "index" or as_text is None or as_text == as_index:
+        return _checked_index(as_index, gold, choices, where)
+    if not 0 <= as_index < len(choices):
+        return as_text
+    # both readings name a choice: the per-sample acc tells which one lm-eval scored against
+    acc = _sample_correct(sample, ("acc",))
+    pred = int(np.argmax(logprobs))
+    if acc is not None and (pred == as_text) == acc and (pred == as_index) != acc:
+        return as_text
+    return as_index  # a template rendering digits is an index in lm-eval (doc_to_target)
+
+
+def _checked_index(index: int, raw: Any, choices: list[str], where: tuple[str, Any]) -> int:
     if not 0 <= index < len(choices):
         raise InputError(
-            f"{locate(source, record, 'target')}: expected a choice index in "
-            f"0..{len(choices) - 1}, got {target!r}"
+            f"{locate(*where, 'target')}: expected a choice index in 0..{len(choices) - 1} or "
+            f"the text of a choice, got {raw!r}"
         )
     return index

@@ -1,8 +1,10 @@
 """Source formats and the dispatcher that reads files and folders into :class:`Tables`.
 
 A source format is a module exposing ``NAME``, ``DESCRIPTION``, ``sniff(path) -> bool`` and
-``read(path) -> Tables`` (unvalidated tables; the dispatcher validates them). Folder-level formats
-(a HELM run folder, an lm-eval output folder) sniff the folder and claim it whole.
+``read(path) -> Tables`` (unvalidated tables; the dispatcher validates them). A folder-level format
+(a HELM run folder) sniffs the folder and claims its files; its subfolders are still walked. A
+format may also expose ``companions(path) -> list[Path]``: files that reading ``path`` reads too
+(lm-eval samples files of a results file), which are then not read a second time.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..errors import InputError
 from ..progress import progress
 from ..schema import TABLES
 from . import native
-from .sizes_registry import apply_sizes
+from .framework_common import MODEL_PATH_COLUMN, distinct_path_name
+from .sizes_registry import apply_sizes, require_sizes
 from .tables import Tables, concat_tables
 from .validate import validate
 
@@ -60,10 +63,23 @@ def _validated(tables: Tables, source: str, allow_missing_params: bool) -> Table
     return Tables(sources=tables.sources or (source,), **clean)
 
 
-def _read_one(path: Path, module: ModuleType, rename, allow_missing_params: bool) -> Tables:
+# per table, the full local model path of each row (framework readers that record one)
+_RowPaths = dict[str, np.ndarray]
+
+
+def _read_one(path: Path, module: ModuleType, rename) -> tuple[Tables, _RowPaths]:
+    """One file read and validated, with the local model path of each row (see below)."""
     if module is native:
-        return native.read(path, rename, allow_missing_params=allow_missing_params)
-    return _validated(module.read(path), path.name, allow_missing_params)
+        # sizes may come from a mapping applied after reading, so rows may lack them for now
+        return native.read(path, rename, allow_missing_params=True), {}
+    raw = module.read(path)
+    # validation drops helper columns but keeps rows and their order: keep the paths aside
+    paths = {
+        name: raw[name][MODEL_PATH_COLUMN].to_numpy(dtype=object)
+        for name in ("items", "scores")
+        if not raw[name].empty and MODEL_PATH_COLUMN in raw[name].columns
+    }
+    return _validated(raw, path.name, True), paths
 
 
 def _sniff(module: ModuleType, path: Path, rename) -> bool:
@@ -73,16 +89,29 @@ def _sniff(module: ModuleType, path: Path, rename) -> bool:
         return False
 
 
+def _unreadable_data(path: Path, modules: list[ModuleType]) -> bool:
+    """True for a file with a data suffix (.csv, .jsonl, .parquet) whose columns cannot be read.
+
+    Inside folders, files no format recognises are skipped; a damaged data file must not be,
+    or an analysis would run on part of the data without a word.
+    """
+    return (
+        native in modules
+        and path.is_file()
+        and path.suffix.lower() in native.SUFFIXES
+        and native.columns_of(path) is None
+    )
+
+
 def _walk(
     path: Path, modules: list[ModuleType], rename, explicit: bool
 ) -> Iterable[tuple[Path, ModuleType]]:
     if path.is_dir():
-        for module in modules:
-            if _sniff(module, path, rename) and module is not native:
-                yield path, module
-                return
+        claimed = next((m for m in modules if m is not native and _sniff(m, path, rename)), None)
+        if claimed is not None:
+            yield path, claimed  # the folder's own files are the format's
         for child in sorted(path.iterdir(), key=lambda p: p.name):
-            if child.name.startswith("."):
+            if child.name.startswith(".") or (claimed is not None and not child.is_dir()):
                 continue
             yield from _walk(child, modules, rename, explicit=False)
         return
@@ -93,7 +122,9 @@ def _walk(
         if _sniff(module, path, rename):
             yield path, module
             return
-    if explicit and native in modules and path.suffix.lower() in native.SUFFIXES:
+    if _unreadable_data(path, modules) or (
+        explicit and native in modules and path.suffix.lower() in native.SUFFIXES
+    ):
         yield path, native  # native.read explains precisely what is wrong with the file
         return
     if explicit:
@@ -101,6 +132,81 @@ def _walk(
         raise InputError(
             f"{path}: not a recognised input file; formats tried: {names} (see `emergence formats`)"
         )
+
+
+def _read_once(found: list[tuple[Path, ModuleType]]) -> list[tuple[Path, ModuleType]]:
+    """Drop files named twice and files another file reads with it (by resolved path)."""
+    covered: set[Path] = set()
+    for path, module in found:
+        if hasattr(module, "companions") and path.is_file():
+            covered.update(c.resolve() for c in module.companions(path))
+    seen: set[Path] = set()
+    out = []
+    for path, module in found:
+        key = path.resolve()
+        if key in seen or key in covered:
+            continue
+        seen.add(key)
+        out.append((path, module))
+    return out
+
+
+def _model_paths(parts: list[tuple[Tables, _RowPaths]]) -> dict[str, set[str]]:
+    """Model name -> the full local paths it was read from."""
+    found: dict[str, set[str]] = {}
+    for tables, paths in parts:
+        for name, local in paths.items():
+            for model, where in set(zip(tables[name]["model"], local, strict=True)):
+                if isinstance(where, str):
+                    found.setdefault(str(model), set()).add(where)
+    return found
+
+
+def _distinct_names(paths: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+    """(model, path) -> a longer name for models that different local folders share.
+
+    ``/a/run1/model`` and ``/b/run2/model`` both shorten to ``model``; they become
+    ``run1/model`` and ``run2/model`` (more parts while needed, the full path at worst).
+    """
+    renames: dict[tuple[str, str], str] = {}
+    for model, locals_ in paths.items():
+        if len(locals_) < 2:
+            continue
+        base = model.split("@")[0]
+        rest = model[len(base) :]  # "@revision"
+        n = base.count("/") + 1
+        longest = max(len(p.strip("/").split("/")) for p in locals_)
+        names = {p: distinct_path_name(p, n) for p in locals_}
+        while len(set(names.values())) < len(names) and n < longest:
+            n += 1
+            names = {p: distinct_path_name(p, n) for p in locals_}
+        if len(set(names.values())) < len(names):
+            names = {p: p for p in locals_}
+        renames.update({(model, p): f"{name}{rest}" for p, name in names.items()})
+    return renames
+
+
+def _renamed_models(
+    tables: Tables, paths: _RowPaths, renames: dict[tuple[str, str], str]
+) -> Tables:
+    if not renames or not paths:
+        return tables
+    frames = {}
+    for name in ("items", "scores"):
+        frame = tables[name]
+        if name in paths:
+            keys = zip(frame["model"].astype(str), paths[name], strict=True)
+            frame = frame.assign(model=[renames.get(k, k[0]) for k in keys])
+            frame["model"] = frame["model"].astype(tables[name]["model"].dtype)
+        frames[name] = frame
+    return Tables(losses=tables.losses, sources=tables.sources, **frames)
+
+
+def _read_all(found: list[tuple[Path, ModuleType]], rename) -> list[Tables]:
+    with progress(found, "reading") as bar:
+        parts = [_read_one(path, module, rename) for path, module in bar]
+    renames = _distinct_names(_model_paths(parts))
+    return [_renamed_models(tables, paths, renames) for tables, paths in parts]
 
 
 def _check_cross_file_duplicates(parts: list[Tables]) -> None:
@@ -146,7 +252,10 @@ def load(
     """Read files and folders into the three tidy tables.
 
     Folders are read recursively (in name order, so results are deterministic); files that no
-    format recognises are skipped inside folders and are an error when named explicitly.
+    format recognises are skipped inside folders and are an error when named explicitly. A
+    ``.csv``/``.jsonl``/``.parquet`` file that cannot be read is an error even inside a folder.
+    A file is read once, however often it is named (lm-eval samples files come with their
+    results file).
 
     Parameters
     ----------
@@ -184,19 +293,55 @@ def load(
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         found.extend(_walk(path, modules, rename, explicit=True))
-    with progress(found, "reading") as bar:
-        # sizes may come from a mapping applied after reading, so rows may lack them for now
-        parts = [_read_one(p, module, rename, True) for p, module in bar]
+    parts = _read_all(_read_once(found), rename)
     if not parts:
         raise InputError(
             f"{', '.join(map(str, paths))}: no recognised input files found "
             "(see `emergence formats`)"
         )
     _check_cross_file_duplicates(parts)
-    return apply_sizes(
-        concat_tables(parts),
-        sizes,
-        from_names=sizes_from_names,
-        kind=size_kind,
-        require=not allow_missing_params,
+    tables = apply_sizes(
+        concat_tables(parts), sizes, from_names=sizes_from_names, kind=size_kind, require=False
     )
+    if not allow_missing_params:
+        _check_partly_missing_sizes(parts, tables)
+        require_sizes(tables)
+    return tables
+
+
+def _check_partly_missing_sizes(parts: list[Tables], tables: Tables) -> None:
+    """Name file and record of a row without a size whose model has one on other rows.
+
+    ``tables`` is ``parts`` concatenated, with sizes applied (same rows, same order).
+    """
+    for name in ("items", "scores"):
+        frame = tables[name]
+        if frame.empty or "params" not in frame.columns:
+            continue
+        params = pd.to_numeric(frame["params"], errors="coerce")
+        keys = [frame["family"].astype(str), frame["model"].astype(str)]
+        sized = params.notna().groupby(keys).transform("any").to_numpy(dtype=bool)
+        partly = np.flatnonzero(params.isna().to_numpy() & sized)
+        if partly.size:
+            row = int(partly[0])
+            same = (keys[0] == keys[0].iat[row]) & (keys[1] == keys[1].iat[row])
+            size = float(params[same].dropna().iloc[0])
+            key = (keys[0].iat[row], keys[1].iat[row])
+            raise InputError(_missing_size_message(parts, name, row, key, size))
+
+
+def _missing_size_message(
+    parts: list[Tables], table: str, row: int, key: tuple[str, str], size: float
+) -> str:
+    offset = 0
+    for part in parts:
+        n = len(part[table])
+        if row < offset + n:
+            source = Path(part.sources[0]).name if part.sources else "<data>"
+            return (
+                f"{source}: record {row - offset + 1}: field 'params': expected the size of "
+                f"model {key[1]} (family {key[0]}), which is {size:g} on its other rows, got "
+                f"nothing (missing or NaN)"
+            )
+        offset += n
+    return f"field 'params': model {key[1]} (family {key[0]}) has rows without a size"

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from click.testing import CliRunner
 from conftest import shared_path
 
+from emergence.cli import cli
+from emergence.errors import InputError
 from emergence.load import lm_eval as lm
 from emergence.load import load
+from emergence.load.framework_common import family_from_name, model_basename, size_from_name
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13"
+TEXT_GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13-text-gold"
 PYTHIA = ("lm-eval-v0.3", "pythia-v1")
 LAMBADA_ACC = {
     "70m": 0.1915,
@@ -136,8 +143,12 @@ def test_0413_loglikelihood_sum_as_single_target_chunk():
     assert row["correct"] == (line["filtered_resps"][0][1] == "True")
 
 
-def _make_042_layout(tmp_path: Path, model: str = "tiny-neox-h32-l1") -> Path:
-    """Rewrite real 0.4.13 output into the 0.4.0-0.4.2 layout (constructed, per formats.md)."""
+def _make_042_layout(tmp_path: Path, model: str = "tiny-neox-h32-l1", folder: str = "run") -> Path:
+    """Rewrite real 0.4.13 output into the 0.4.0-0.4.2 layout (constructed, per formats.md).
+
+    Called again with the same ``folder`` it acts as a second run: ``results.json`` is
+    overwritten and the first run's samples files stay, as in lm-eval 0.4.0-0.4.2.
+    """
     src = FIXTURES / model
     doc = json.loads(next(src.glob("results_*.json")).read_text())
     for key in ("model_name", "model_name_sanitized", "n-samples", "lm_eval_version"):
@@ -145,8 +156,8 @@ def _make_042_layout(tmp_path: Path, model: str = "tiny-neox-h32-l1") -> Path:
     doc["config"]["model_args"] = f"pretrained={model},dtype=float32"
     for key in ("model_num_parameters", "model_dtype", "model_revision", "model_sha"):
         doc["config"].pop(key)
-    out = tmp_path / "run"
-    out.mkdir()
+    out = tmp_path / folder
+    out.mkdir(exist_ok=True)
     (out / "results.json").write_text(json.dumps(doc, indent=2))
     for task in ("toy_mc", "toy_gen"):
         samples = []
@@ -176,7 +187,7 @@ def _make_042_layout(tmp_path: Path, model: str = "tiny-neox-h32-l1") -> Path:
 
 def test_042_layout_matches_0413_reading(tmp_path):
     folder = _make_042_layout(tmp_path)
-    assert lm.sniff(folder)
+    assert lm.sniff(folder / "results.json")
     old = load(folder, allow_missing_params=True)
     new = load(FIXTURES / "tiny-neox-h32-l1", allow_missing_params=True)
     old_mc = old.items[old.items["task"] == "toy_mc"].reset_index(drop=True)
@@ -218,3 +229,222 @@ def test_samples_file_alone_uses_its_results_file():
     path = next((FIXTURES / "tiny-neox-h32-l1").glob("samples_toy_mc_*.jsonl"))
     tables = load(path, allow_missing_params=True)
     assert len(tables.items) == 6 and tables.scores.empty
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def _err(paths, **kw) -> str:
+    with pytest.raises(InputError) as err:
+        load(paths, allow_missing_params=True, **kw)
+    assert "\n" not in str(err.value)
+    return str(err.value)
+
+
+def _mc_logprobs(tables, doc: str = "0") -> list[float]:
+    items = tables.items
+    row = items[(items["task"] == "toy_mc") & (items["item"] == doc)].iloc[0]
+    return list(row["choice_logprobs"])
+
+
+def test_042_samples_of_an_overwritten_run_are_not_attached(tmp_path):
+    # run 1 (h32), then run 2 (h64) overwrites results.json; h32's samples stay beside it
+    _make_042_layout(tmp_path, "tiny-neox-h32-l1", folder="out")
+    folder = _make_042_layout(tmp_path, "tiny-neox-h64-l2", folder="out")
+    h64 = load(FIXTURES / "tiny-neox-h64-l2", allow_missing_params=True)
+    tables = load(folder / "results.json", allow_missing_params=True)
+    assert set(tables.items["model"]) == {"tiny-neox-h64-l2"}
+    assert _mc_logprobs(tables) == _mc_logprobs(h64)
+    assert not any("h32" in Path(s).name for s in tables.sources)
+    # the leftover samples have no results file: an error naming them, not a silent mix-up
+    msg = _err(folder)
+    assert msg.startswith("pretrained__tiny-neox-h32-l1,dtype__float32_toy_")
+    assert "another run" in msg and "results.json" in msg
+
+
+def test_text_gold_is_looked_up_in_choices_like_lm_eval():
+    # real 0.4.13 output: doc_to_target is a text field, choices are digits ("2", "3", "11")
+    folder = TEXT_GOLD / "text-gold" / "tiny-neox-h32-l1"
+    items = load(folder, allow_missing_params=True).items.set_index("item")
+    samples = next(folder.glob("samples_*.jsonl")).read_text(encoding="utf-8").splitlines()
+    for line in map(json.loads, samples):
+        row = items.loc[str(line["doc_id"])]
+        gold = line["doc"]["choices"].index(line["doc"]["answer"])
+        assert row["correct_choice"] == gold
+        assert row["target"] == line["doc"]["answer"]
+        # lm-eval's own per-sample acc agrees with the gold read back
+        assert (row["output"] == row["target"]) == bool(line["acc"])
+
+
+def test_text_gold_without_doc_field_uses_the_per_sample_acc(tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(TEXT_GOLD / "text-gold" / "tiny-neox-h32-l1", run)
+    results = next(run.glob("results_*.json"))
+    doc = json.loads(results.read_text())
+    doc["configs"]["text_gold"]["doc_to_target"] = "!function utils.gold"  # not a doc field
+    results.write_text(json.dumps(doc))
+    items = load(run, allow_missing_params=True).items.set_index("item")
+    assert items.loc["3", "correct_choice"] == 1  # "0" is the text of choice 1, acc = 0
+
+
+def test_folder_with_results_file_still_reads_its_subfolders(tmp_path):
+    # an upgraded lm-eval writing into the same --output_path: 0.4.2 files on top, 0.4.13 below
+    top = _make_042_layout(tmp_path, "tiny-neox-h64-l2", folder="out")
+    shutil.copytree(FIXTURES / "tiny-neox-h32-l1", top / "tiny-neox-h32-l1")
+    tables = load(top, allow_missing_params=True)
+    assert tables.items.groupby("model").size().to_dict() == {
+        "tiny-neox-h32-l1": 14,
+        "tiny-neox-h64-l2": 10,
+    }
+
+
+def test_output_path_json_layout_reads_each_samples_file_once(tmp_path):
+    # --output_path out/run.json writes out/run_<ts>.json beside samples_<task>_<ts>.jsonl
+    out = tmp_path / "out"
+    shutil.copytree(FIXTURES / "tiny-neox-h32-l1", out)
+    results = next(out.glob("results_*.json"))
+    results.rename(out / results.name.replace("results_", "run_"))
+    tables = load(out, allow_missing_params=True)
+    assert len(tables.items) == 14 and len(tables.sources) == 4
+
+
+def test_results_file_named_with_its_samples_reads_them_once():
+    files = sorted((FIXTURES / "tiny-neox-h32-l1").iterdir())
+    tables = load([*files, files[0]], allow_missing_params=True)
+    assert len(tables.items) == 14
+    assert len(tables.sources) == len(set(tables.sources)) == 4
+
+
+def _damage_mc_value(tmp_path: Path, value, drop_configs: bool = False) -> tuple[Path, str]:
+    run = tmp_path / "run"
+    run.mkdir()
+    src = FIXTURES / "tiny-neox-h32-l1"
+    results = next(src.glob("results_*.json"))
+    doc = json.loads(results.read_text())
+    if drop_configs:
+        doc.pop("configs")
+    (run / results.name).write_text(json.dumps(doc))
+    samples = next(src.glob("samples_toy_mc_*.jsonl"))
+    lines = samples.read_text(encoding="utf-8").splitlines()
+    line = json.loads(lines[2])
+    line["filtered_resps"][1][0] = value
+    lines[2] = json.dumps(line)
+    (run / samples.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return run, samples.name
+
+
+@pytest.mark.parametrize("value", ["nan", "-5.6x", None])
+@pytest.mark.parametrize("drop_configs", [False, True])
+def test_damaged_loglikelihood_is_an_error_not_a_generation(tmp_path, value, drop_configs):
+    run, name = _damage_mc_value(tmp_path, value, drop_configs)
+    msg = _err(run)
+    assert msg.startswith(f"{name}:3: field 'filtered_resps[1]': expected [log-likelihood, ")
+
+
+def test_filter_deduplication_keeps_one_row_per_doc(tmp_path):
+    # lm-eval writes every doc for one filter, then every doc for the next (the de-duplication
+    # was quadratic: 65 s for 20k docs; a dict now, no timing asserted here)
+    n = 2_000
+    path = tmp_path / "samples_toy_gen_2026-01-01T00-00-00.000001.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for filt in ("strict-match", "none"):
+            for i in range(n):
+                line = {"doc_id": i, "target": "4", "filtered_resps": [f"{filt}{i}"]}
+                fh.write(json.dumps({**line, "filter": filt, "exact_match": 0.0}) + "\n")
+    rows = lm._read_samples(path, {}, {"output_type": "generate_until"})
+    assert len(rows) == n and rows[5]["output"] == "none5"
+    assert [r["output"] for r in rows] == [f"none{i}" for i in range(n)]
+
+
+@pytest.mark.parametrize("value", ["high", True, [0.5], {"v": 0.5}])
+def test_non_numeric_metric_value_is_an_error(tmp_path, value):
+    # only "N/A" (lm-eval's "not computed") may be skipped; anything else is not a score
+    path = _v03_results(tmp_path / "results.json", "pretrained=EleutherAI/pythia-70m", "lambada")
+    doc = json.loads(path.read_text())
+    doc["results"]["lambada"]["acc"] = value
+    path.write_text(json.dumps(doc))
+    assert "results.lambada.acc" in _err([path]) and "N/A" in _err([path])
+
+
+def _v03_results(path: Path, model_args: str, task: str) -> Path:
+    doc = {
+        "results": {task: {"acc": 0.5, "acc_stderr": 0.01}},
+        "versions": {task: 0},
+        "config": {"model": "hf-causal", "model_args": model_args, "num_fewshot": 0},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_local_checkpoint_paths_keep_their_run_folder(tmp_path):
+    a = "pretrained=/scratch/sweep/pythia-70m/checkpoint-143000"
+    b = "pretrained=/scratch/sweep/pythia-160m/checkpoint-143000"
+    _v03_results(tmp_path / "a" / "r.json", a, "lambada_openai")
+    _v03_results(tmp_path / "b" / "r.json", b, "lambada_openai")  # same task: no clash
+    scores = load(tmp_path, allow_missing_params=True).scores
+    assert sorted(scores["model"]) == [
+        "pythia-160m/checkpoint-143000",
+        "pythia-70m/checkpoint-143000",
+    ]
+    assert set(scores["family"]) == {"pythia"}
+    assert size_from_name("pythia-160m/checkpoint-143000") == 1.6e8
+    assert model_basename("EleutherAI/pythia-160m") == "EleutherAI/pythia-160m"
+
+
+def test_different_local_paths_never_merge_into_one_model(tmp_path):
+    _v03_results(tmp_path / "a" / "r.json", "pretrained=/data/run1/model", "task_a")
+    _v03_results(tmp_path / "b" / "r.json", "pretrained=/data/run2/model", "task_b")
+    _v03_results(tmp_path / "c" / "r.json", "pretrained=/data/run1/model", "task_c")
+    scores = load(tmp_path, allow_missing_params=True).scores
+    by_task = dict(zip(scores["task"], scores["model"], strict=True))
+    assert by_task == {"task_a": "run1/model", "task_b": "run2/model", "task_c": "run1/model"}
+
+
+def test_ukp_llama_folders_form_one_family():
+    assert family_from_name("models--llama/7B") == "llama"
+    assert size_from_name("models--llama/13B") == 1.3e10
+    csv = shared_path("bigbench", "raw", "ukp_evaluation_scores_shared_tasks.csv")
+    scores = load(csv, allow_missing_params=True).scores
+    llama = scores[scores["model"].str.startswith("models--llama/")]
+    assert llama["model"].nunique() == 3
+    assert set(llama["family"]) == {"llama"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("items.jsonl", b'{"family": "f", "model"\n'),
+        ("scores.parquet", b"PAR1 truncated"),
+        ("runs.csv", b"family,mod\xe9l\n"),
+    ],
+)
+def test_damaged_data_file_inside_a_folder_is_an_error(tmp_path, name, content):
+    shutil.copytree(FIXTURES / "tiny-neox-h32-l1", tmp_path / "run")
+    (tmp_path / "README.md").write_text("not data\n")
+    (tmp_path / name).write_bytes(content)
+    assert _err(tmp_path).startswith(name)
+    result = CliRunner().invoke(cli, ["summary", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith(f"error: {name}")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_folder_skips_files_that_are_not_data(tmp_path):
+    shutil.copytree(FIXTURES / "tiny-neox-h32-l1", tmp_path / "run")
+    (tmp_path / "README.md").write_text("notes\n")
+    (tmp_path / ".hidden.jsonl").write_text("{broken\n")
+    assert len(load(tmp_path, allow_missing_params=True).items) == 14
+
+
+def test_size_missing_on_one_record_names_file_and_record(tmp_path):
+    pd.DataFrame(
+        {"family": ["f"], "model": ["m"], "params": [1e6], "task": ["t"], "metric": ["acc"],
+         "value": [0.5]}
+    ).to_csv(tmp_path / "a.csv", index=False)  # fmt: skip
+    (tmp_path / "b.csv").write_text("family,model,params,task,metric,value\nf,m,,u,acc,0.6\n")
+    with pytest.raises(InputError) as err:
+        load(tmp_path)
+    msg = str(err.value)
+    assert msg.startswith("b.csv: record 1: field 'params': expected the size of model m")
+    assert load(tmp_path, sizes={"m": 2e6}).scores["params"].eq(2e6).all()
