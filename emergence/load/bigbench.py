@@ -6,7 +6,12 @@ task definitions (``task.json``).
   0-1 on disk; BIG-bench's own loader multiplies them by 100).
 * ``queries`` of a full log become items: multiple-choice ``cond_log_prob`` samples give
   ``choices``/``choice_logprobs``/``correct_choice`` (gold from ``target_values``, never from
-  position), ``generate_text`` samples give ``output`` and ``target``. Bare ``-Infinity`` is read.
+  position), ``generate_text`` samples give ``output`` and ``target``, scoring ``cond_log_prob``
+  samples give ``target_logprobs``. Bare ``-Infinity`` is read. BIG-bench sends each example
+  once per query kind, in the same order; the k-th samples of the kinds of one (task, subtask,
+  shots) are one example and make one item holding all their fields (``output``, ``target`` and
+  ``correct`` from the generation when there is one). Kinds whose samples do not pair up (other
+  counts, unrelated prompts) stay apart as subtasks ``<subtask>:<kind>``.
 * ``model`` holds three parameter counts; ``params`` is the one BIG-bench's scaling plots use,
   ``flop_matched_non_embedding_params`` (falling back to non-embedding, then total), and the
   other kinds are kept in helper columns ``params_total``, ``params_non_embedding`` and
@@ -215,45 +220,113 @@ def _item_id(text: str, seen: dict[tuple, int], key: tuple) -> str:
     return digest if seen[k] == 1 else f"{digest}#{seen[k]}"
 
 
+# Query kinds, in the order their fields are laid over each other when one example has several
+# (the generated text, not the best-scoring choice, is the example's ``output``).
+_KINDS = ("multiple_choice", "scoring", "generate_text")
+
+
 def _items(
     queries: list[Any], base: dict[str, Any], task_name: str, source: str
 ) -> list[dict[str, Any]]:
+    """One row per example and (task, subtask, shots), whatever queries it was sent as.
+
+    BIG-bench's ``JsonTask`` sends the same examples, in the same order, once per query kind
+    (multiple-choice ``cond_log_prob``, ``generate_text``, scoring ``cond_log_prob``); the k-th
+    sample of each kind is one example, so their fields are merged into one item.
+    """
+    groups = _group_samples(queries, task_name, source)
     rows: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
+    for (task, sub, shots), by_kind in groups.items():
+        head_ = {**base, "task": task, "subtask": sub, "n_shots": shots, "_source": source}
+        if len(by_kind) > 1 and _aligned(by_kind):
+            examples = list(zip(*(by_kind[k] for k in _KINDS if k in by_kind), strict=True))
+            rows.extend(_merged_row(ex, head_, seen, (task, sub, shots)) for ex in examples)
+            continue
+        for kind, samples in by_kind.items():
+            # kinds that cannot be paired stay apart, each as its own subtask
+            part = head_ if len(by_kind) == 1 else {**head_, "subtask": _kind_subtask(sub, kind)}
+            key = (task, part["subtask"], shots)
+            rows.extend(_merged_row((s,), part, seen, key) for s in samples)
+    return rows
+
+
+def _kind_subtask(sub: str | None, kind: str) -> str:
+    return kind if sub is None else f"{sub}:{kind}"
+
+
+def _group_samples(
+    queries: list[Any], task_name: str, source: str
+) -> dict[tuple, dict[str, list[tuple[str, str, dict[str, Any]]]]]:
+    """Parsed samples as (task, subtask, shots) -> kind -> [(record, input, fields)]."""
+    groups: dict[tuple, dict[str, list[tuple[str, str, dict[str, Any]]]]] = {}
     for qi, query in enumerate(queries):
         qrec = f"queries[{qi}]"
         if not isinstance(query, dict) or not isinstance(query.get("samples"), list):
             raise InputError(
                 f"{locate(source, qrec, 'samples')}: expected a list of samples, got {query!r:.60}"
             )
+        function = query.get("function")
+        if function not in ("cond_log_prob", "generate_text"):
+            raise InputError(
+                f"{locate(source, qrec, 'function')}: expected "
+                f"'cond_log_prob' or 'generate_text', got {function!r}"
+            )
         task, sub = _split_task(query.get("task"), task_name)
         shots = query.get("shots")
-        head_ = {
-            **base,
-            "task": task,
-            "subtask": sub,
-            "n_shots": shots if isinstance(shots, int) else None,
-        }
-        function = query.get("function")
+        key = (task, sub, shots if isinstance(shots, int) else None)
         for si, sample in enumerate(query["samples"]):
             record = f"{qrec}.samples[{si}]"
             if not isinstance(sample, dict) or not isinstance(sample.get("input"), str):
                 raise InputError(
                     f"{locate(source, record, 'input')}: expected a string, got {sample!r:.60}"
                 )
-            item = _item_id(sample["input"], seen, (task, sub, shots))
-            row = {**head_, "item": item, "_source": source, "_record": record}
-            if function == "cond_log_prob":
-                row.update(_cond_log_prob(sample, source, record))
-            elif function == "generate_text":
-                row.update(_generate(sample, source, record))
+            if function == "generate_text":
+                kind, fields = "generate_text", _generate(sample, source, record)
             else:
-                raise InputError(
-                    f"{locate(source, qrec, 'function')}: expected "
-                    f"'cond_log_prob' or 'generate_text', got {function!r}"
-                )
-            rows.append(row)
-    return rows
+                fields = _cond_log_prob(sample, source, record)
+                kind = "multiple_choice" if "choices" in fields else "scoring"
+            groups.setdefault(key, {}).setdefault(kind, []).append(
+                (record, sample["input"], fields)
+            )
+    return groups
+
+
+def _aligned(by_kind: dict[str, list[tuple[str, str, dict[str, Any]]]]) -> bool:
+    """True when every kind holds the same examples in the same order.
+
+    BIG-bench sends one prompt to every kind; a prompt that only adds the listed choices
+    (``append_choices_to_input``) around the question also counts as the same example.
+    """
+    lists = list(by_kind.values())
+    if len({len(samples) for samples in lists}) != 1:
+        return False
+    for members in zip(*lists, strict=True):
+        prompts = [m[1].strip() for m in members]
+        shortest = min(prompts, key=len)
+        if not shortest or not all(shortest in p for p in prompts):
+            return False
+    return True
+
+
+def _merged_row(
+    members: tuple[tuple[str, str, dict[str, Any]], ...],
+    head_: dict[str, Any],
+    seen: dict[tuple, int],
+    key: tuple,
+) -> dict[str, Any]:
+    """One item from the samples of one example (in :data:`_KINDS` order)."""
+    record, prompt, _ = members[0]
+    row: dict[str, Any] = {**head_, "_record": record}
+    for _, _, fields in members:
+        if row.get("choices") is not None and fields.get("output") == "":
+            # a scoring query has no output: keep the best choice and its verdict
+            fields = {k: v for k, v in fields.items() if k not in ("output", "correct")}
+        row.update(fields)
+    # the shortest prompt is the bare question, the same whichever kinds were sent
+    bare = min((m[1] for m in members), key=lambda p: len(p.strip()))
+    row["item"] = _item_id(bare if len(members) > 1 else prompt, seen, key)
+    return row
 
 
 def _cond_log_prob(sample: dict[str, Any], source: str, record: str) -> dict[str, Any]:

@@ -54,18 +54,21 @@ def read(path: Path) -> Tables:
     path = Path(path)
     if path.is_file():
         path = path.parent
-    state = read_json(path / _STATE, "HELM scenario state")
-    stats = read_json(path / _STATS, "HELM per-instance stats")
+    src_state, src_stats = _label(path, _STATE), _label(path, _STATS)
+    state = _read(path / _STATE, src_state, "HELM scenario state")
+    stats = _read(path / _STATS, src_stats, "HELM per-instance stats")
     spec_path = path / "run_spec.json"
-    spec = read_json(spec_path, "HELM run spec") if spec_path.exists() else {}
+    spec_label = _label(path, spec_path.name)
+    spec = _read(spec_path, spec_label, "HELM run spec") if spec_path.exists() else {}
     if not isinstance(state, dict) or not isinstance(state.get("request_states"), list):
         raise InputError(
-            f"{locate(_STATE, None, 'request_states')}: expected a list of "
+            f"{locate(src_state, None, 'request_states')}: expected a list of "
             f"request states, got {state!r:.60}"
         )
     if not isinstance(stats, list):
         raise InputError(
-            f"{locate(_STATS)}: expected a list of per-instance stats, got {type(stats).__name__}"
+            f"{locate(src_stats)}: expected a list of per-instance stats, "
+            f"got {type(stats).__name__}"
         )
     adapter = (
         (spec.get("adapter_spec") if isinstance(spec, dict) else None)
@@ -75,7 +78,7 @@ def read(path: Path) -> Tables:
     model = adapter.get("model") or adapter.get("model_deployment")
     if not isinstance(model, str) or not model:
         raise InputError(
-            f"{locate(_STATE, 'adapter_spec', 'model')}: expected the model id, got {model!r}"
+            f"{locate(src_state, 'adapter_spec', 'model')}: expected the model id, got {model!r}"
         )
     run_name = spec.get("name") if isinstance(spec, dict) and spec.get("name") else path.name
     task, subtask = _task_from_run_name(run_name)
@@ -89,11 +92,28 @@ def read(path: Path) -> Tables:
         "subtask": subtask,
         "n_shots": shots if isinstance(shots, int) else None,
     }
-    correct = _instance_correct(stats)
+    correct = _instance_correct(stats, src_stats)
     method = str(adapter.get("method", ""))
-    items = _items(state["request_states"], base, correct, method)
-    scores = _scores(stats, base)
+    items = _items(state["request_states"], base, correct, method, src_state)
+    scores = _scores(stats, base, src_stats)
     return make_tables(items, scores, (str(path),))
+
+
+def _label(run: Path, name: str) -> str:
+    """``<suite>/<run folder>/<file>``: every run of a suite has files of the same names."""
+    run = run.resolve()
+    return "/".join(p for p in (run.parent.name, run.name, name) if p)
+
+
+def _read(path: Path, label: str, what: str) -> Any:
+    """Parse a run file; errors name it by its run-qualified label, not its bare name."""
+    try:
+        return read_json(path, what)
+    except InputError as err:
+        message = str(err)
+        if message.startswith(path.name):
+            message = label + message[len(path.name) :]
+        raise InputError(message) from None
 
 
 def _task_from_run_name(name: str) -> tuple[str, str | None]:
@@ -110,21 +130,27 @@ def _task_from_run_name(name: str) -> tuple[str, str | None]:
 
 def _stat_name(stat: dict[str, Any]) -> tuple[str, str | None, bool]:
     name = stat.get("name") or {}
+    if not isinstance(name, dict):  # a bare name: no split, no perturbation
+        name = {"name": name}
     return str(name.get("name")), name.get("split"), bool(name.get("perturbation"))
 
 
-def _instance_correct(stats: list[Any]) -> dict[tuple[str, int], Any]:
+def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], Any]:
     """(instance, trial) -> correct (bool), and (instance, trial, "pred") -> predicted index."""
     out: dict[tuple, Any] = {}
     for i, entry in enumerate(stats):
         if not isinstance(entry, dict) or not isinstance(entry.get("stats"), list):
             raise InputError(
-                f"{locate(_STATS, f'[{i}]', 'stats')}: expected a list of stats, got {entry!r:.60}"
+                f"{locate(source, f'[{i}]', 'stats')}: expected a list of stats, got {entry!r:.60}"
             )
         if entry.get("perturbation"):
             continue
-        key = (str(entry.get("instance_id")), int(entry.get("train_trial_index", 0)))
+        key = (str(entry.get("instance_id")), _trial(entry, source, f"[{i}]"))
         for stat in entry["stats"]:
+            if not isinstance(stat, dict):
+                raise InputError(
+                    f"{locate(source, f'[{i}]', 'stats')}: expected stat objects, got {stat!r:.60}"
+                )
             name, _, perturbed = _stat_name(stat)
             if name == "predicted_index" and not perturbed:
                 out[key + ("pred",)] = _mean(stat)
@@ -133,6 +159,15 @@ def _instance_correct(stats: list[Any]) -> dict[tuple[str, int], Any]:
                 if not math.isnan(mean) and mean != 0.5:  # 0.5: a tie between references
                     out[key] = mean > 0.5
     return out
+
+
+def _trial(obj: dict[str, Any], source: str, record: str) -> int:
+    trial = obj.get("train_trial_index", 0)
+    if isinstance(trial, bool) or not isinstance(trial, int):
+        raise InputError(
+            f"{locate(source, record, 'train_trial_index')}: expected an integer, got {trial!r:.40}"
+        )
+    return trial
 
 
 def _mean(stat: dict[str, Any]) -> float:
@@ -151,34 +186,58 @@ def _gold(instance: dict[str, Any]) -> tuple[list[str], int | None]:
     return texts, gold
 
 
-def _suffix_logprob(tokens: list[dict[str, Any]], reference: str) -> float:
-    """Sum of the trailing token log-probs whose texts spell `` reference``."""
+def _suffix_logprob(tokens: Any, reference: str, source: str, record: str) -> float:
+    """Sum of the trailing token log-probs whose texts spell `` reference`` (NaN if none do).
+
+    A token whose log-prob is not a number <= 0 is an error naming that token.
+    """
+    field = "result.completions[0].tokens"
+    if not isinstance(tokens, list):
+        raise InputError(
+            f"{locate(source, record, field)}: expected a list of tokens, got {tokens!r:.40}"
+        )
     want = reference.strip()
     text, total = "", 0.0
-    for tok in reversed(tokens):
+    for j in range(len(tokens) - 1, -1, -1):
+        tok = tokens[j]
+        if not isinstance(tok, dict):
+            raise InputError(
+                f"{locate(source, record, f'{field}[{j}]')}: expected a token object, "
+                f"got {tok!r:.40}"
+            )
         text = str(tok.get("text", "")) + text
-        total += to_float(tok.get("logprob"))
+        if len(text.strip()) > len(want):
+            break  # prompt tokens before the reference are not needed (nor checked)
+        logprob = to_float(tok.get("logprob"))
+        if not logprob <= 0:  # also catches NaN
+            raise InputError(
+                f"{locate(source, record, f'{field}[{j}].logprob')}: expected a "
+                f"log-probability <= 0, got {tok.get('logprob')!r:.40}"
+            )
+        total += logprob
         if text.strip() == want:
             return total
-        if len(text.strip()) > len(want):
-            break
     return math.nan
 
 
 def _items(
-    states: list[Any], base: dict[str, Any], correct: dict[tuple[str, int], bool], method: str
+    states: list[Any],
+    base: dict[str, Any],
+    correct: dict[tuple[str, int], bool],
+    method: str,
+    source: str,
 ) -> list[dict[str, Any]]:
     groups: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = {}
     for i, rs in enumerate(states):
         if not isinstance(rs, dict) or not isinstance(rs.get("instance"), dict):
             raise InputError(
-                f"{locate(_STATE, f'request_states[{i}]', 'instance')}: expected "
+                f"{locate(source, f'request_states[{i}]', 'instance')}: expected "
                 f"an instance object, got {rs!r:.60}"
             )
         inst = rs["instance"]
         if inst.get("perturbation") or rs.get("request_mode") == "calibration":
             continue
-        key = (str(inst.get("id", f"#{i}")), int(rs.get("train_trial_index", 0)))
+        key = (str(inst.get("id", f"#{i}")), _trial(rs, source, f"request_states[{i}]"))
         groups.setdefault(key, []).append((i, rs))
     trials = {t for _, t in groups}
     rows = []
@@ -197,22 +256,11 @@ def _items(
             "choices": None,
             "choice_logprobs": None,
             "correct_choice": None,
-            "_source": _STATE,
+            "_source": source,
             "_record": record,
         }
         if method.startswith("multiple_choice_separate"):
-            logps = np.full(len(choices), np.nan)
-            for _, rs in members:
-                ref = rs.get("reference_index")
-                comp = _completion(rs)
-                if isinstance(ref, int) and 0 <= ref < len(choices) and comp:
-                    logps[ref] = _suffix_logprob(comp.get("tokens") or [], choices[ref])
-            if np.isnan(logps).any():
-                raise InputError(
-                    f"{locate(_STATE, record, 'result.completions[0].tokens')}: "
-                    f"expected echoed tokens ending in each reference, got "
-                    f"tokens that do not spell them"
-                )
+            logps = _separate_logprobs(members, choices, source)
             row.update(choices=str_array(choices), choice_logprobs=logps, correct_choice=gold)
             predicted = correct.get((inst_id, trial, "pred"))
             if predicted is not None and gold is not None and not math.isnan(predicted):
@@ -231,6 +279,34 @@ def _items(
     return rows
 
 
+def _separate_logprobs(
+    members: list[tuple[int, dict[str, Any]]], choices: list[str], source: str
+) -> np.ndarray:
+    """One log-prob per reference from the instance's one-request-per-reference states."""
+    logps = np.full(len(choices), np.nan)
+    for i, rs in members:
+        record = f"request_states[{i}]"
+        ref = rs.get("reference_index")
+        comp = _completion(rs)
+        if not (isinstance(ref, int) and 0 <= ref < len(choices) and comp):
+            continue
+        logps[ref] = _suffix_logprob(comp.get("tokens") or [], choices[ref], source, record)
+        if math.isnan(logps[ref]):
+            raise InputError(
+                f"{locate(source, record, 'result.completions[0].tokens')}: expected echoed "
+                f"tokens ending in reference {ref} ({choices[ref]!r:.40}), got tokens that "
+                f"do not spell it"
+            )
+    if np.isnan(logps).any():
+        missing = int(np.flatnonzero(np.isnan(logps))[0])
+        raise InputError(
+            f"{locate(source, f'request_states[{members[0][0]}]', 'reference_index')}: "
+            f"expected a request for each of the instance's {len(choices)} references, got "
+            f"none with a completion for reference {missing}"
+        )
+    return logps
+
+
 def _completion(rs: dict[str, Any]) -> dict[str, Any] | None:
     result = rs.get("result")
     if not isinstance(result, dict):
@@ -239,7 +315,7 @@ def _completion(rs: dict[str, Any]) -> dict[str, Any] | None:
     return comps[0] if comps and isinstance(comps[0], dict) else None
 
 
-def _scores(per_instance: list[Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+def _scores(per_instance: list[Any], base: dict[str, Any], source: str) -> list[dict[str, Any]]:
     """Item-level aggregates of the per-instance stats.
 
     ``stats.json`` averages over train trials first (its ``count`` is the number of trials), so
@@ -273,8 +349,8 @@ def _scores(per_instance: list[Any], base: dict[str, Any]) -> list[dict[str, Any
                 "value": float(per_item.mean()),
                 "n_items": n,
                 "stderr": float(per_item.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
-                "source": f"{NAME}:{_STATS}",
-                "_source": _STATS,
+                "source": f"{NAME}:{source}",
+                "_source": source,
                 "_record": f"[{first[(name, s_split)]}]",
             }
         )

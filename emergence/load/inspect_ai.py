@@ -4,6 +4,15 @@ Each sample becomes an item: ``output`` is the completion, ``output_tokens`` the
 when logprobs were recorded, ``correct`` the headline scorer's verdict (``C`` -> True, ``I``/``N``
 -> False, numeric 1/0). ``results.scores[].metrics`` become score rows; a scorer's ``stderr``
 metric fills the ``stderr`` column of its ``accuracy``/``mean`` rows. Inspect records no size.
+
+Only finished logs are read: a ``status`` other than ``"success"`` (``"error"``, ``"cancelled"``,
+``"started"``) or an ``.eval`` holding only ``_journal/start.json`` (still being written) is
+refused with one line naming the file and the status. Such a log holds the samples that happened
+to finish, often not the hard ones, and no aggregate; scaling curves built from it would be
+biased without any sign, so the user is told to complete the run (``inspect eval-retry``).
+
+``.eval`` samples are parsed one member at a time and reduced to the item's fields at once, so
+memory holds one sample (with its ``events``) plus the output rows, not the whole log.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import math
 import re
 import struct
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +33,6 @@ from .framework_common import (
     parse_json_text,
     read_json,
     str_array,
-    to_float,
 )
 from .tables import Tables
 
@@ -93,39 +102,57 @@ def _member_json(path: Path, zf: zipfile.ZipFile, name: str) -> Any:
     )
 
 
-def _load_eval_zip(path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        zf = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
         raise InputError(
             f"{locate(path.name)}: expected an Inspect .eval zip archive, got "
             f"{err} (file truncated?)"
         ) from None
-    with zf:
-        header = _member_json(path, zf, "header.json")
-        if header is None:  # a log still being written has only the journal
-            header = _member_json(path, zf, "_journal/start.json")
-        if not isinstance(header, dict):
-            raise InputError(
-                f"{locate(path.name, 'header.json')}: expected the log header, got nothing"
-            )
-        names = sorted(n for n in zf.namelist() if n.startswith("samples/") and n.endswith(".json"))
-        samples = [(name, _member_json(path, zf, name)) for name in names]
-    return header, samples
 
 
-def _load_json_log(path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+def _eval_header(path: Path, zf: zipfile.ZipFile) -> dict[str, Any]:
+    header = _member_json(path, zf, "header.json")
+    if header is None and "_journal/start.json" in zf.namelist():
+        raise InputError(
+            f"{locate(path.name, 'header.json')}: expected a finished log (status "
+            f"'success'), got only '_journal/start.json' (the log is still being written, or "
+            f"its run was killed)"
+        )
+    if not isinstance(header, dict):
+        raise InputError(
+            f"{locate(path.name, 'header.json')}: expected the log header, got nothing"
+        )
+    return header
+
+
+def _eval_samples(path: Path, zf: zipfile.ZipFile) -> Iterator[tuple[str, Any]]:
+    """(member name, parsed sample), one member at a time: only one sample is in memory."""
+    names = sorted(n for n in zf.namelist() if n.startswith("samples/") and n.endswith(".json"))
+    for name in names:
+        yield name, _member_json(path, zf, name)
+
+
+def _load_json_log(path: Path) -> tuple[dict[str, Any], Iterator[tuple[str, Any]]]:
     doc = read_json(path, "Inspect JSON log")
     if not isinstance(doc, dict):
         raise InputError(
             f"{locate(path.name)}: expected an Inspect log object, got {type(doc).__name__}"
         )
-    samples = doc.get("samples") or []
+    samples = doc.pop("samples", None) or []
     if not isinstance(samples, list):
         raise InputError(
             f"{locate(path.name, None, 'samples')}: expected a list, got {type(samples).__name__}"
         )
-    return doc, [(f"samples[{i}]", s) for i, s in enumerate(samples)]
+    return doc, _drain([(f"samples[{i}]", s) for i, s in enumerate(samples)])
+
+
+def _drain(samples: list[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Yield and forget each sample, so its parsed events are freed once its row is built."""
+    samples.reverse()
+    while samples:
+        yield samples.pop()
 
 
 # --------------------------------------------------------------------------- reading
@@ -137,16 +164,60 @@ def read(path: Path) -> Tables:
     Parameters
     ----------
     path : pathlib.Path
-        The log file.
+        The log file (a finished run: ``status`` ``"success"``).
 
     Returns
     -------
     Tables
         Unvalidated items (one per sample and epoch) and scores; ``params`` is NaN.
+
+    Raises
+    ------
+    InputError
+        For a failed, cancelled or unfinished log, and for fields of the wrong type.
     """
     path = Path(path)
-    header, samples = _load_eval_zip(path) if path.suffix == ".eval" else _load_json_log(path)
+    if path.suffix != ".eval":
+        header, samples = _load_json_log(path)
+        return _tables(path, header, samples)
+    with _open_zip(path) as zf:
+        return _tables(path, _eval_header(path, zf), _eval_samples(path, zf))
+
+
+def _tables(path: Path, header: dict[str, Any], samples: Iterator[tuple[str, Any]]) -> Tables:
     source = path.name
+    _check_status(header, source)
+    base = _base(header, source)
+    results = header.get("results") if isinstance(header.get("results"), dict) else {}
+    headline = _headline_scorer(results)
+    items = [_sample_row(s, record, base, headline, source) for record, s in samples]
+    several = len({row["_epoch"] for row in items}) > 1
+    for row in items:
+        epoch = row.pop("_epoch")
+        if several:  # one item per sample and epoch
+            row["item"] = f"{row['item']}#epoch{epoch}"
+    scores = _score_rows(results, base, source)
+    return make_tables(items, scores, (str(path),))
+
+
+def _check_status(header: dict[str, Any], source: str) -> None:
+    """Refuse logs of failed, cancelled or unfinished runs (their samples are a subset)."""
+    status = header.get("status")
+    if status == "success":
+        return
+    error = header.get("error")
+    reason = ""
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        first = error["message"].strip().splitlines()
+        reason = f" ({first[0][:80]})" if first else ""
+    raise InputError(
+        f"{locate(source, None, 'status')}: expected a finished log (status 'success'), got "
+        f"{status!r}{reason}; its samples are only part of the run: finish it with "
+        f"'inspect eval-retry' and load the new log"
+    )
+
+
+def _base(header: dict[str, Any], source: str) -> dict[str, Any]:
     ev = header.get("eval")
     if not isinstance(ev, dict):
         raise InputError(
@@ -158,24 +229,14 @@ def read(path: Path) -> Tables:
             raise InputError(
                 f"{locate(source, 'eval', key)}: expected a string, got {ev.get(key)!r}"
             )
-    model = ev["model"]
-    base = {
-        "family": family_from_name(model),
-        "model": model,
+    return {
+        "family": family_from_name(ev["model"]),
+        "model": ev["model"],
         "params": math.nan,
         "params_kind": None,
         "task": ev["task"],
         "n_shots": None,
     }
-    results = header.get("results") if isinstance(header.get("results"), dict) else {}
-    headline = _headline_scorer(results)
-    epochs = {s.get("epoch", 1) for _, s in samples if isinstance(s, dict)}
-    items = [
-        _sample_row(s, record, base, headline, source, multi_epoch=len(epochs) > 1)
-        for record, s in samples
-    ]
-    scores = _score_rows(results, base, source)
-    return make_tables(items, scores, (str(path),))
 
 
 def _headline_scorer(results: dict[str, Any]) -> str | None:
@@ -204,14 +265,13 @@ def _score_rows(results: dict[str, Any], base: dict[str, Any], source: str) -> l
             )
         name = scorer.get("name") or scorer.get("scorer") or f"scorer{i}"
         metrics = scorer["metrics"]
-        stderr = to_float((metrics.get("stderr") or {}).get("value"))
+        record = f"results.scores[{i}]"
+        values = {k: _metric_value(m, source, record, k) for k, m in metrics.items()}
+        stderr = values.pop("stderr", math.nan)
         n = scorer.get("scored_samples", results.get("completed_samples"))
-        for metric_name, metric in metrics.items():
-            if metric_name == "stderr" or not isinstance(metric, dict):
-                continue
-            value = to_float(metric.get("value"))
+        for metric_name, value in values.items():
             if math.isnan(value):
-                continue
+                continue  # Inspect writes null for a metric it could not compute
             rows.append(
                 {
                     **base,
@@ -226,6 +286,28 @@ def _score_rows(results: dict[str, Any], base: dict[str, Any], source: str) -> l
                 }
             )
     return rows
+
+
+def _metric_value(metric: Any, source: str, record: str, name: str) -> float:
+    """The number of one ``metrics.<name>`` object (NaN for null)."""
+    if not isinstance(metric, dict):
+        raise InputError(
+            f"{locate(source, record, f'metrics.{name}')}: expected a metric object with a "
+            f"'value', got {_describe(metric)}"
+        )
+    value = metric.get("value")
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(
+            f"{locate(source, record, f'metrics.{name}.value')}: expected a number, "
+            f"got {_describe(value)}"
+        )
+    return float(value)
+
+
+def _describe(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {value!r:.40}"
 
 
 def _text(value: Any) -> str:
@@ -248,64 +330,116 @@ def _verdict(value: Any) -> bool | None:
 
 
 def _sample_row(
-    sample: Any,
-    record: str,
-    base: dict[str, Any],
-    headline: str | None,
-    source: str,
-    multi_epoch: bool,
+    sample: Any, record: str, base: dict[str, Any], headline: str | None, source: str
 ) -> dict[str, Any]:
+    """The item of one sample, keeping only the fields the items table needs.
+
+    ``_epoch`` is a helper for :func:`_tables`, which adds ``#epoch<n>`` to the ids when the log
+    has several epochs.
+    """
     if not isinstance(sample, dict):
         raise InputError(
             f"{locate(source, record)}: expected a sample object, got {type(sample).__name__}"
         )
-    if "id" not in sample:
-        raise InputError(f"{locate(source, record, 'id')}: expected a sample id, got nothing")
-    item = str(sample["id"])
-    if multi_epoch:
-        item = f"{item}#epoch{sample.get('epoch', 1)}"
-    target = sample.get("target", "")
-    if isinstance(target, list):
-        target = target[0] if target else ""
-    output = sample.get("output") if isinstance(sample.get("output"), dict) else {}
-    completion = output.get("completion")
-    first = (output.get("choices") or [None])[0]
-    first = first if isinstance(first, dict) else {}
+    if not isinstance(sample.get("id"), str | int) or isinstance(sample.get("id"), bool):
+        raise InputError(
+            f"{locate(source, record, 'id')}: expected a sample id (string or integer), "
+            f"got {_describe(sample.get('id'))}"
+        )
+    epoch = sample.get("epoch", 1)
+    where = f"{record} (id {sample['id']}, epoch {epoch})"
+    target = _sample_target(sample.get("target", ""), source, where)
+    first = _first_choice(sample, source, where)
+    completion = _field(first, "output", "completion", (str,), source, where)
+    message = _field(first, "output.choices[0]", "message", (dict,), source, where) or {}
     if not isinstance(completion, str):
-        completion = _text((first.get("message") or {}).get("content"))
+        text = _field(message, "output.choices[0].message", "content", (str, list), source, where)
+        completion = _text(text)
+    logprobs = _field(first, "output.choices[0]", "logprobs", (dict,), source, where) or {}
+    content = _field(logprobs, "output.choices[0].logprobs", "content", (list,), source, where)
     tokens = None
-    logprobs = first.get("logprobs")
-    if isinstance(logprobs, dict) and isinstance(logprobs.get("content"), list):
-        tokens = [str(t.get("token", "")) for t in logprobs["content"] if isinstance(t, dict)]
-    choices = sample.get("choices")
+    if content is not None:
+        tokens = [str(t.get("token", "")) for t in content if isinstance(t, dict)]
     row = {
         **base,
-        "item": item,
-        "target": str(target),
+        "item": str(sample["id"]),
+        "target": target,
         "output": completion,
         "output_tokens": str_array(tokens),
         "choices": None,
         "correct_choice": None,
         "correct": None,
         "_source": source,
-        "_record": record,
+        "_record": where,
+        "_epoch": epoch,
     }
-    scores = sample.get("scores") if isinstance(sample.get("scores"), dict) else {}
-    score = scores.get(headline) if headline in scores else next(iter(scores.values()), None)
-    if isinstance(score, dict):
+    score = _headline_score(sample, headline, source, where)
+    if score is not None:
         row["correct"] = _verdict(score.get("value"))
+    choices = sample.get("choices")
     if isinstance(choices, list) and choices:
         # multiple choice is generation + letter parsing: map letters back to choice texts
         row["choices"] = str_array(choices)
         gold = _letter_index(target, len(choices))
         if gold is not None:
             row.update(correct_choice=gold, target=str(choices[gold]))
-        picked = _letter_index(
-            score.get("answer") if isinstance(score, dict) else None, len(choices)
-        )
+        picked = _letter_index(score.get("answer") if score else None, len(choices))
         if picked is not None:
             row["output"] = str(choices[picked])
     return row
+
+
+def _field(
+    obj: dict[str, Any], path: str, key: str, kinds: tuple[type, ...], source: str, where: str
+) -> Any:
+    """``obj[key]`` when it has one of ``kinds``; None when absent; an error otherwise."""
+    value = obj.get(key)
+    if value is None or isinstance(value, kinds):
+        return value
+    names = " or ".join({dict: "an object", list: "a list", str: "a string"}[k] for k in kinds)
+    raise InputError(
+        f"{locate(source, where, f'{path}.{key}')}: expected {names}, got {_describe(value)}"
+    )
+
+
+def _first_choice(sample: dict[str, Any], source: str, where: str) -> dict[str, Any]:
+    """``output`` with its first choice's fields (``message``, ``logprobs``) merged in."""
+    output = _field(sample, "sample", "output", (dict,), source, where) or {}
+    choices = _field(output, "output", "choices", (list,), source, where) or []
+    first = choices[0] if choices else {}
+    if not isinstance(first, dict):
+        raise InputError(
+            f"{locate(source, where, 'output.choices[0]')}: expected a choice object, "
+            f"got {_describe(first)}"
+        )
+    return {"completion": output.get("completion"), **first}
+
+
+def _sample_target(target: Any, source: str, where: str) -> str:
+    if isinstance(target, list):
+        target = target[0] if target else ""
+    if not isinstance(target, str):
+        raise InputError(
+            f"{locate(source, where, 'target')}: expected a string or a list of strings, "
+            f"got {_describe(target)}"
+        )
+    return target
+
+
+def _headline_score(
+    sample: dict[str, Any], headline: str | None, source: str, where: str
+) -> dict[str, Any] | None:
+    scores = _field(sample, "sample", "scores", (dict,), source, where) or {}
+    name = headline if headline in scores else next(iter(scores), None)
+    if name is None:
+        return None
+    score = scores[name]
+    if not isinstance(score, dict):
+        raise InputError(
+            f"{locate(source, where, f'scores.{name}')}: expected a score object with a "
+            f"'value', got {_describe(score)}"
+        )
+    return score
 
 
 def _letter_index(letter: Any, n: int) -> int | None:

@@ -8,8 +8,8 @@
   ``--sizes`` instead.
 * UKP on-emergence (Lu et al. 2024, ``evaluation_scores.csv``): one row per run (seed); runs of
   the same model, task, prompt type and shot count are averaged (``stderr`` over seeds). The
-  prompt type (``closed``, ``closed-adv``, ``open``) becomes ``subtask``; ``-100`` means "not
-  computed" and is dropped.
+  prompt type (``closed``, ``closed-adv``, ``open``) becomes ``subtask``; ``-100`` and empty
+  cells mean "not computed" and are dropped; any other non-number is an error.
 """
 
 from __future__ import annotations
@@ -87,43 +87,76 @@ def read(path: Path) -> Tables:
     -------
     Tables
         Unvalidated scores (empty for the ObsScaling model table).
+
+    Raises
+    ------
+    InputError
+        For a CSV that is none of the study tables (a forced ``--input-format study-csv``) and
+        for a cell that is not what its column needs (file, line, column and what was expected).
     """
     path = Path(path)
     kind = _kind(path)
+    if kind is None:
+        raise InputError(
+            f"{locate(path.name, 1)}: expected the header of a study table (ObsScaling "
+            f"'Model,<task>_<shots>_<metric>,...', its model table 'Model,Model Family,Model "
+            f"Size (B)' or UKP 'run_id,filename,model,prompt_type,number_of_shots,...'), got "
+            f"{','.join(_header(path))[:60]!r}"
+        )
     if kind == "meta":
         return Tables(sources=(str(path),))
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(f"{locate(path.name)}: expected a CSV table, got {err}") from None
+    frame = _read_csv(path)
     if kind == "ukp":
         return Tables(scores=_read_ukp(frame, path.name), sources=(str(path),))
     return make_tables([], _read_wide(frame, path), (str(path),))
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise InputError(f"{locate(path.name)}: expected a CSV table, got {err}") from None
+
+
+def _numbers(frame: pd.DataFrame, column: str, source: str, what: str = "a number") -> pd.Series:
+    """A column as floats (empty cells NaN); any other non-number is an error naming its line."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = raw.notna() & values.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{locate(source, i + 2, column)}: expected {what}, got {str(raw.iat[i])[:40]!r}"
+        )
+    return values.astype(float)
+
+
 def _study_models(folder: Path) -> dict[str, tuple[str, float]]:
     for csv in sorted(folder.glob("*.csv")):
         if _kind(csv) == "meta":
-            meta = pd.read_csv(csv)
+            meta = _read_csv(csv)
+            sizes = _numbers(meta, "Model Size (B)", csv.name, "a size in billions of parameters")
             return {
                 str(m): (str(f), float(s) * 1e9)
-                for m, f, s in zip(
-                    meta["Model"], meta["Model Family"], meta["Model Size (B)"], strict=True
-                )
+                for m, f, s in zip(meta["Model"], meta["Model Family"], sizes, strict=True)
             }
     return {}
 
 
 def _read_wide(frame: pd.DataFrame, path: Path) -> list[dict]:
     models = _study_models(path.parent)
+    name = frame.columns[0]
+    missing = frame[name].isna().to_numpy()
+    if missing.any():
+        line = int(np.flatnonzero(missing)[0]) + 2
+        raise InputError(f"{locate(path.name, line, name)}: expected a model name, got nothing")
+    cols = [(c, _WIDE_COL.match(c), _numbers(frame, c, path.name)) for c in frame.columns[1:]]
     rows = []
-    cols = [(c, _WIDE_COL.match(c)) for c in frame.columns[1:]]
-    for i, rec in enumerate(frame.itertuples(index=False), 2):
-        model = str(rec[0])
+    for i, model in enumerate(frame[name].astype(str)):
         family, params = models.get(model, (family_from_name(model), math.nan))
-        for j, (col, match) in enumerate(cols, 1):
-            value = rec[j]
-            if pd.isna(value):
+        for col, match, values in cols:
+            value = values.iat[i]
+            if math.isnan(value):
                 continue  # not evaluated
             rows.append(
                 {
@@ -135,13 +168,25 @@ def _read_wide(frame: pd.DataFrame, path: Path) -> list[dict]:
                     "subtask": None,
                     "n_shots": int(match["shots"]),
                     "metric": match["metric"],
-                    "value": float(value),
+                    "value": value,
                     "source": f"{NAME}:{path.name}",
                     "_source": path.name,
-                    "_record": f"{i}:{col}",
+                    "_record": f"{i + 2}:{col}",
                 }
             )
     return rows
+
+
+def _shots(frame: pd.DataFrame, source: str) -> pd.Series:
+    shots = _numbers(frame, "number_of_shots", source, "a number of shots (integer >= 0)")
+    bad = ~(shots >= 0) | (shots != np.floor(shots))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{locate(source, i + 2, 'number_of_shots')}: expected a number of shots (integer "
+            f">= 0), got {str(frame['number_of_shots'].iat[i])[:40]!r}"
+        )
+    return shots.astype(int)
 
 
 def _read_ukp(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -153,14 +198,16 @@ def _read_ukp(frame: pd.DataFrame, source: str) -> pd.DataFrame:
             "task": task.str.partition("/")[0],
             "sub": task.str.partition("/")[2],
             "prompt": frame["prompt_type"].astype(str),
-            "n_shots": frame["number_of_shots"],
-            "n_items": frame["number_of_data"],
+            "n_shots": _shots(frame, source),
+            "n_items": _numbers(frame, "number_of_data", source, "a number of items")
+            if "number_of_data" in frame
+            else math.nan,
             "line": np.arange(len(frame)) + 2,
         }
     )
-    long = base.join(frame[metrics].apply(pd.to_numeric, errors="coerce")).melt(
-        id_vars=list(base.columns), value_vars=metrics, var_name="metric"
-    )
+    # empty cells and -100 mean "not computed"; any other non-number is an error
+    values = pd.DataFrame({m: _numbers(frame, m, source) for m in metrics}, index=frame.index)
+    long = base.join(values).melt(id_vars=list(base.columns), value_vars=metrics, var_name="metric")
     long = long[np.isfinite(long["value"]) & (long["value"] != -100)]
     keys = ["model", "task", "sub", "prompt", "n_shots", "metric"]
     agg = (
@@ -187,7 +234,7 @@ def _read_ukp(frame: pd.DataFrame, source: str) -> pd.DataFrame:
             "metric": agg["metric"],
             "value": agg["value"],
             "stderr": agg["sd"] / np.sqrt(agg["n"]),
-            "n_items": agg["n_items"].astype(int),
+            "n_items": agg["n_items"].round().astype("Int64"),
             "source": f"ukp-on-emergence:{source}",
             "_source": source,
             "_record": agg["line"],

@@ -7,10 +7,12 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import shared_path
 
 from emergence.load import bigbench as bb
 from emergence.load import load
+from emergence.metrics import rescore
 
 RESULTS = Path(__file__).resolve().parents[1] / "fixtures" / "bigbench-constructed"
 
@@ -45,8 +47,9 @@ def test_real_task_json_files_load_and_read():
 def test_constructed_results_counts_and_sizes():
     tables = load(RESULTS, allow_missing_params=True)
     scores, items = tables.scores, tables.items
-    # scores only from scores_*.json (the full logs beside them repeat them): 3 models x 12
-    assert len(scores) == 36 and len(items) == 3 * 8
+    # scores only from scores_*.json (the full logs beside them repeat them): 3 models x 12;
+    # one item per example although each was sent as a multiple-choice and a generation query
+    assert len(scores) == 36 and len(items) == 3 * 4
     row = scores[(scores["model"] == "16m") & (scores["metric"] == "normalized_aggregate_score")]
     assert row["subtask"].isna().all() and row["n_shots"].tolist() == [0, 1]
     assert set(scores.loc[scores["model"] == "16m", "params"]) == {16_000_000}
@@ -64,9 +67,10 @@ def test_full_log_multiple_choice_with_minus_infinity():
     assert math.isinf(row["choice_logprobs"][2])
     gold = max(sample["target_values"], key=sample["target_values"].get)
     assert row["target"] == gold and row["choices"][row["correct_choice"]] == gold
-    assert row["correct"] == bool(sample["correct"]) is False
-    gen = items[items["choices"].isna()]
-    assert len(gen) == 4 and set(gen["n_shots"]) == {0}
+    # the same example's generation gives output and verdict
+    generated = doc["queries"][1]["samples"][1]
+    assert row["output"] == generated["output"] and not row["correct"]
+    assert len(items) == 4 and set(items["n_shots"]) == {0}
 
 
 def test_full_log_alone_brings_its_scores(tmp_path):
@@ -74,7 +78,7 @@ def test_full_log_alone_brings_its_scores(tmp_path):
     dst = tmp_path / src.name
     dst.write_text(src.read_text())
     tables = load(dst, allow_missing_params=True)
-    assert len(tables.items) == 8 and len(tables.scores) == 12
+    assert len(tables.items) == 4 and len(tables.scores) == 12
 
 
 def test_other_size_kinds_kept_for_the_registry():
@@ -83,3 +87,91 @@ def test_other_size_kinds_kept_for_the_registry():
     doc = json.loads(path.read_text())["model"]
     assert scores["params_total"].iloc[0] == doc["total_params"]
     assert scores["params_non_embedding"].iloc[0] == doc["non_embedding_params"]
+
+
+def test_rescoring_merged_items_reproduces_the_scores_file():
+    # finding 3: MC and generation queries of one example were two items, exact_match 0.625
+    tables = load(RESULTS, allow_missing_params=True)
+    fresh = rescore(tables.items, n_boot=10)
+    written = tables.scores[tables.scores["subtask"] == "addition"]
+    for ours, theirs in (
+        ("exact_match", "exact_str_match"),
+        ("multiple_choice_grade", "multiple_choice_grade"),
+    ):
+        for model in ("2m", "16m", "125m"):
+            row = fresh[(fresh["model"] == model) & (fresh["metric"] == ours)]
+            want = written[(written["model"] == model) & (written["metric"] == theirs)]
+            assert len(row) == 1 and row["n_items"].iloc[0] == 4
+            assert row["value"].iloc[0] == pytest.approx(want["value"].iloc[0])
+
+
+def _query(function: str, samples: list[dict], **extra) -> dict:
+    return {"function": function, "shots": 0, "task": "t:s", "samples": samples, **extra}
+
+
+def _log(tmp_path: Path, queries: list[dict]) -> Path:
+    model = {"model_family": "F", "model_name": "1m", "total_params": 1_000_000}
+    path = tmp_path / "full-log_F_1m.json"
+    path.write_text(json.dumps({"scores": [], "task": {"task_name": "t"}, "model": model,
+                                "queries": queries}))  # fmt: skip
+    return path
+
+
+def _mc(prompt: str, gold: str) -> dict:
+    targets = [gold, "x"]
+    return {"input": prompt, "targets": targets, "scores": [-0.1, -2.0],
+            "target_values": {gold: 1.0, "x": 0.0}, "correct": 1.0}  # fmt: skip
+
+
+def test_three_query_kinds_of_one_example_make_one_item(tmp_path):
+    # BIG-bench's JsonTask sends the same prompt as MC, generation and scoring queries
+    prompts = ["Q: 1+1?\nA: ", "Q: 2+2?\nA: "]
+    path = _log(
+        tmp_path,
+        [
+            _query("cond_log_prob", [_mc(p, g) for p, g in zip(prompts, "24", strict=True)]),
+            _query(
+                "generate_text",
+                [
+                    {
+                        "input": prompts[0],
+                        "output": "2",
+                        "targets": {"2": {"exact_str_match": 1.0}},
+                    },
+                    {
+                        "input": prompts[1],
+                        "output": "5",
+                        "targets": {"4": {"exact_str_match": 0.0}},
+                    },
+                ],
+            ),  # fmt: skip
+            _query(
+                "cond_log_prob",
+                [
+                    {"input": p, "targets": [g], "scores": [-0.5]}
+                    for p, g in zip(prompts, "24", strict=True)
+                ],
+            ),  # fmt: skip
+        ],
+    )
+    items = load(path, allow_missing_params=True).items
+    assert len(items) == 2 and items["item"].is_unique
+    row = items.iloc[1]
+    assert (row["output"], row["target"], row["correct"]) == ("5", "4", False)
+    assert list(row["choices"]) == ["4", "x"] and row["correct_choice"] == 0
+    assert list(row["target_logprobs"]) == [-0.5]
+
+
+def test_query_kinds_that_do_not_pair_stay_apart_as_subtasks(tmp_path):
+    path = _log(
+        tmp_path,
+        [
+            _query("cond_log_prob", [_mc("Q: 1+1?", "2"), _mc("Q: 2+2?", "4")]),
+            _query("generate_text", [{"input": "other", "output": "2", "targets": ["2"]}]),
+        ],
+    )
+    items = load(path, allow_missing_params=True).items
+    assert sorted(items["subtask"].value_counts().items()) == [
+        ("s:generate_text", 1),
+        ("s:multiple_choice", 2),
+    ]

@@ -84,7 +84,8 @@ def test_truncated_eval_zip(tmp_path):
 def test_eval_zip_member_with_bad_json(tmp_path):
     bad = tmp_path / "x.eval"
     with zipfile.ZipFile(bad, "w") as zf:
-        zf.writestr("header.json", json.dumps({"version": 2, "eval": {"task": "t", "model": "m"}}))
+        header = {"version": 2, "status": "success", "eval": {"task": "t", "model": "m"}}
+        zf.writestr("header.json", json.dumps(header))
         zf.writestr("samples/1_epoch_1.json", '{"id": 1, "input": ')
     assert _err(bad).startswith("x.eval:samples/1_epoch_1.json:1: expected Inspect JSON")
 

@@ -80,3 +80,43 @@ def test_missing_request_states_is_a_clear_error(tmp_path):
     assert helm.sniff(run)
     with pytest.raises(InputError, match=r"scenario_state.json: field 'request_states'"):
         load(run, allow_missing_params=True)
+
+
+def _copy_suite(tmp_path: Path) -> Path:
+    suite = tmp_path / "v1"
+    shutil.copytree(RUNS, suite)
+    return suite
+
+
+def test_damaged_token_logprob_names_run_and_its_request_state(tmp_path):
+    # finding 10: the message named a bare scenario_state.json and the instance's first request
+    run = _copy_suite(tmp_path) / SEPARATE.name
+    state = json.loads((run / "scenario_state.json").read_text())
+    state["request_states"][3]["result"]["completions"][0]["tokens"][-1]["logprob"] = 0.7
+    (run / "scenario_state.json").write_text(json.dumps(state))
+    with pytest.raises(InputError) as err:
+        load(run.parent, allow_missing_params=True)
+    assert str(err.value).startswith(
+        f"v1/{SEPARATE.name}/scenario_state.json:request_states[3]: "
+        "field 'result.completions[0].tokens[0].logprob': expected a log-probability <= 0"
+    )
+
+
+def test_damaged_per_instance_stats_names_the_run(tmp_path):
+    run = _copy_suite(tmp_path) / JOINT.name
+    stats = json.loads((run / "per_instance_stats.json").read_text())
+    stats[2]["stats"] = "oops"
+    (run / "per_instance_stats.json").write_text(json.dumps(stats))
+    with pytest.raises(InputError) as err:
+        load(run.parent, allow_missing_params=True)
+    assert str(err.value).startswith(f"v1/{JOINT.name}/per_instance_stats.json:[2]: field 'stats'")
+
+
+def test_truncated_run_file_names_the_run(tmp_path):
+    run = _copy_suite(tmp_path) / GEN.name
+    text = (run / "per_instance_stats.json").read_text()
+    (run / "per_instance_stats.json").write_text(text[: len(text) // 2])
+    with pytest.raises(InputError) as err:
+        load(run, allow_missing_params=True)
+    assert str(err.value).startswith(f"v1/{GEN.name}/per_instance_stats.json:")
+    assert "\n" not in str(err.value)

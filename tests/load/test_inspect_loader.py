@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import shared_path
 
+from emergence.errors import InputError
 from emergence.load import inspect_ai as ins
 from emergence.load import load
 
@@ -101,3 +103,110 @@ def test_json_log_two_models():
     assert rows["value"].iloc[0] == pytest.approx(
         doc["results"]["scores"][0]["metrics"]["accuracy"]["value"]
     )
+
+
+def _json_log(tmp_path: Path, change) -> Path:  # noqa: ANN001
+    src = next(FIXTURES.glob("*.json"))
+    doc = json.loads(src.read_text())
+    change(doc)
+    path = tmp_path / src.name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(InputError) as err:
+        load(path, allow_missing_params=True)
+    assert "\n" not in str(err.value)
+    return str(err.value)
+
+
+S0 = ":samples[0] (id q0, epoch 1)"
+
+
+def _fail_run(doc: dict) -> None:
+    doc.update(status="error", error={"message": "RuntimeError: CUDA out of memory\nmore"})
+    del doc["results"]
+    doc["samples"] = doc["samples"][:2]
+
+
+def test_failed_run_is_refused(tmp_path):
+    # finding 11: a log with status "error" loaded 2 of 6 samples without a word
+    path = _json_log(tmp_path, _fail_run)
+    msg = _error(path)
+    assert msg.startswith(f"{path.name}: field 'status': expected a finished log")
+    assert "got 'error' (RuntimeError: CUDA out of memory)" in msg
+
+
+def test_eval_with_only_the_journal_is_refused(tmp_path):
+    src = _zstd_log()
+    path = tmp_path / src.name
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():  # a log still being written: no header.json yet
+            if info.filename != "header.json":
+                zout.writestr(info.filename, ins._read_member(src, zin, info))
+    assert ins.sniff(path)
+    msg = _error(path)
+    assert msg.startswith(f"{path.name}:header.json: expected a finished log")
+    assert "_journal/start.json" in msg
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "expected"),
+    [
+        # CLI review 7: each gave a traceback
+        ("stderr", 0.1, ":results.scores[0]: field 'metrics.stderr': expected a metric object"),
+        ("choices", {"a": 1}, f"{S0}: field 'output.choices': expected a list"),
+        ("message", "hi", f"{S0}: field 'output.choices[0].message': expected an object"),
+        ("accuracy", "high", ":results.scores[0]: field 'metrics.accuracy.value': expected a"),
+        ("target", {"a": 1}, f"{S0}: field 'target': expected a string"),
+        ("id", None, ":samples[0]: field 'id': expected a sample id"),
+    ],
+)  # fmt: skip
+def test_wrong_types_give_one_line_errors(tmp_path, where, value, expected):
+    def change(doc: dict) -> None:
+        sample, metrics = doc["samples"][0], doc["results"]["scores"][0]["metrics"]
+        if where == "stderr":
+            metrics["stderr"] = value
+        elif where == "accuracy":
+            metrics["accuracy"]["value"] = value
+        elif where == "choices":
+            sample["output"]["choices"] = value
+        elif where == "message":
+            sample["output"]["choices"][0]["message"] = value
+            del sample["output"]["completion"]
+        else:
+            sample[where] = value
+
+    path = _json_log(tmp_path, change)
+    assert _error(path).startswith(path.name + expected)
+
+
+def _big_eval(path: Path, n: int, events: int) -> None:
+    src = next(FIXTURES.glob("*.json"))
+    doc = json.loads(src.read_text())
+    header = {k: v for k, v in doc.items() if k != "samples"}
+    sample = doc["samples"][0]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("header.json", json.dumps(header))
+        for i in range(n):
+            big = dict(sample, id=f"s{i}")
+            big["events"] = [
+                {"event": "info", "data": {"i": j, "text": "x" * 20}} for j in range(events)
+            ]
+            zf.writestr(f"samples/s{i}_epoch_1.json", json.dumps(big))
+
+
+def test_eval_samples_are_read_one_at_a_time(tmp_path):
+    # finding 12: every parsed sample (with its events) was held at once
+    path = tmp_path / "big.eval"
+    _big_eval(path, n=40, events=4000)  # ~2.5 MB of parsed events per sample
+    load(path, allow_missing_params=True)  # warm up imports outside the measurement
+    tracemalloc.start()
+    try:
+        tables = load(path, allow_missing_params=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(tables.items) == 40
+    assert peak < 20e6  # was ~100 MB: all 40 samples' events

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import shared_path
 
+from emergence.errors import InputError
 from emergence.load import load
 
 
@@ -58,3 +61,70 @@ def test_ukp_runs_averaged_over_seeds():
     assert row["value"].iloc[0] == pytest.approx(sel["exact_match_accuracy"].mean())
     assert -100 not in set(scores["value"])  # the "not computed" sentinel is dropped
     assert scores["params"].isna().all()
+
+
+UKP_HEAD = "run_id,filename,number_of_data,model,prompt_type,number_of_shots,seed,acc\n"
+
+
+def _csv(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def _error(path: Path, **kw) -> str:
+    with pytest.raises(InputError) as err:
+        load(path, allow_missing_params=True, **kw)
+    assert "\n" not in str(err.value)
+    return str(err.value)
+
+
+# CLI review 8: each of these gave a traceback, and the UKP reader dropped "abc" silently
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"wide.csv": "Model,a_2_acc,b_2_acc\nm-7b,0.1,0.2\nm-13b,abc,0.3\n"},
+            "wide.csv:3: field 'a_2_acc': expected a number, got 'abc'",
+        ),
+        (
+            {
+                "wide.csv": "Model,a_2_acc\nm-7b,0.1\nm-13b,0.2\n",
+                "meta.csv": "Model,Model Family,Model Size (B)\nm-7b,m,7\nm-13b,m,thirteen\n",
+            },
+            "meta.csv:3: field 'Model Size (B)': expected a size in billions of parameters, "
+            "got 'thirteen'",
+        ),
+        (
+            {"evaluation_scores.csv": UKP_HEAD + "1,t/task.json,10,m,closed,zero,1,0.5\n"},
+            "evaluation_scores.csv:2: field 'number_of_shots': expected a number of shots",
+        ),
+        (
+            {
+                "evaluation_scores.csv": UKP_HEAD + "1,t/task.json,10,m,closed,0,1,0.5\n"
+                "2,t/task.json,10,m,closed,0,2,abc\n"
+            },  # fmt: skip
+            "evaluation_scores.csv:3: field 'acc': expected a number, got 'abc'",
+        ),
+    ],
+)
+def test_bad_cells_name_file_line_and_column(tmp_path, files, expected):
+    for name, text in files.items():
+        _csv(tmp_path, name, text)
+    assert _error(tmp_path / next(iter(files))).startswith(expected)
+
+
+def test_forced_study_format_on_another_csv(tmp_path):
+    path = _csv(tmp_path, "losses.csv", "family,model,params,tokens,loss\na,m,1e6,1e9,3.2\n")
+    msg = _error(path, format="study-csv")
+    assert msg.startswith("losses.csv:1: expected the header of a study table")
+    assert "got 'family,model,params,tokens,loss'" in msg
+
+
+def test_ukp_empty_cells_and_sentinel_are_not_computed(tmp_path):
+    text = UKP_HEAD + "".join(
+        f"{i},t/task.json,10,m,closed,0,{i},{v}\n" for i, v in enumerate(["0.5", "", "-100", "0.7"])
+    )
+    scores = load(_csv(tmp_path, "evaluation_scores.csv", text), allow_missing_params=True).scores
+    assert len(scores) == 1 and scores["value"].iloc[0] == pytest.approx(0.6)
+    assert scores["n_items"].iloc[0] == 10
