@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -23,6 +24,46 @@ def _umask() -> int:
     return mask
 
 
+def ensure_dir(
+    path: str | os.PathLike[str], for_file: str | os.PathLike[str] | None = None
+) -> Path:
+    """Create folder ``path`` and its parents; a regular file in the way is named as such.
+
+    ``mkdir`` alone reports "File exists" for ``a.csv/out.csv`` when ``a.csv`` is a file, which
+    reads as if the output itself were the problem.
+
+    Parameters
+    ----------
+    path : path-like
+        The folder.
+    for_file : path-like, optional
+        The file to be written in it, named in the error.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    NotADirectoryError
+        When ``path`` or one of its parents is an existing non-folder; ``filename`` names it.
+    """
+    folder = Path(path)
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                target = for_file if for_file is not None else folder
+                raise NotADirectoryError(
+                    errno.ENOTDIR,
+                    f"is a file, not a directory, so {target} cannot be written",
+                    str(candidate),
+                )
+            break
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
 
@@ -41,7 +82,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         The destination path.
     """
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(dest.parent, dest)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -142,6 +183,8 @@ def render_frame(frame: pd.DataFrame, fmt: str, float_format: str = "{:.6g}") ->
                 shown[col] = [
                     "" if pd.isna(v) else float_format.format(v) for v in shown[col].to_numpy()
                 ]
+            elif pd.api.types.is_string_dtype(shown[col]) and shown[col].dtype != object:
+                shown[col] = shown[col].fillna("")  # a missing label prints blank, not "NaN"
         return shown.to_string(index=False) + "\n"
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 

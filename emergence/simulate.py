@@ -28,7 +28,9 @@ Every family has its own unevenly spaced scales; a ``losses`` grid follows the C
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,7 +38,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .output import atomic_write_text, write_frame
+from .errors import InputError
+from .output import atomic_write_bytes, ensure_dir
 
 CLASSES = ("mirage", "threshold", "smooth")
 LOSS_TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -407,8 +410,31 @@ def simulate_tasks(specs: list[tuple], seed: int = 0) -> Simulation:
     )
 
 
+SIMULATION_FILES = ("items.jsonl", "items.parquet", "losses.csv", "truth.csv")
+
+
+def _render_simulation(sim: Simulation, items_format: str) -> dict[str, bytes]:
+    """The bytes of every file :func:`write_simulation` writes, by file name."""
+    if items_format == "parquet":
+        buf = io.BytesIO()
+        sim.items.to_parquet(buf, index=False)
+        items = buf.getvalue()
+    elif items_format == "jsonl":
+        items = "".join(
+            json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+            for rec in sim.items.to_dict(orient="records")
+        ).encode("utf-8")
+    else:
+        raise ValueError(f"items_format must be 'jsonl' or 'parquet', got {items_format!r}")
+    return {
+        f"items.{items_format}": items,
+        "losses.csv": sim.losses.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        "truth.csv": sim.truth.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+    }
+
+
 def write_simulation(
-    sim: Simulation, out_dir: str | Path, items_format: str = "jsonl"
+    sim: Simulation, out_dir: str | Path, items_format: str = "jsonl", *, force: bool = False
 ) -> list[Path]:
     """Write the items table, ``losses.csv`` and ``truth.csv`` into ``out_dir`` (atomically).
 
@@ -417,35 +443,37 @@ def write_simulation(
     sim : Simulation
         What :func:`simulate` returned.
     out_dir : path-like
-        Destination folder (created).
+        Destination folder (created). Files other than those named in
+        :data:`SIMULATION_FILES` are never touched.
     items_format : {"jsonl", "parquet"}
         ``items.jsonl`` (readable) or ``items.parquet`` (about a tenth of the size).
+    force : bool
+        Replace the files of :data:`SIMULATION_FILES` already in ``out_dir`` (and remove the
+        items table of the other format, which would otherwise be read as a second copy).
+        Without it, any of them already there is an error and nothing is written.
 
     Returns
     -------
     list of pathlib.Path
         The files written; byte-identical for the same simulation.
+
+    Raises
+    ------
+    emergence.errors.InputError
+        When ``out_dir`` already holds one of those files and ``force`` is false.
     """
+    files = _render_simulation(sim, items_format)  # everything rendered before anything is written
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    # a previous run in the other format would leave a second, duplicate items table behind
-    for stale in ("items.jsonl", "items.parquet"):
-        if stale != f"items.{items_format}":
-            (out / stale).unlink(missing_ok=True)
-    if items_format == "parquet":
-        written = [write_frame(sim.items, out / "items.parquet")]
-    elif items_format == "jsonl":
-        lines = "".join(
-            json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
-            for rec in sim.items.to_dict(orient="records")
+    present = [name for name in SIMULATION_FILES if os.path.lexists(out / name)]
+    if present and not force:
+        raise InputError(
+            f"{out}: already holds {', '.join(present)}; simulate would replace or remove "
+            "them: choose an empty folder, or pass --force to replace them"
         )
-        written = [atomic_write_text(out / "items.jsonl", lines)]
-    else:
-        raise ValueError(f"items_format must be 'jsonl' or 'parquet', got {items_format!r}")
-    written.append(
-        atomic_write_text(out / "losses.csv", sim.losses.to_csv(index=False, lineterminator="\n"))
-    )
-    written.append(
-        atomic_write_text(out / "truth.csv", sim.truth.to_csv(index=False, lineterminator="\n"))
-    )
+    ensure_dir(out)
+    written = [atomic_write_bytes(out / name, data) for name, data in files.items()]
+    # a previous run in the other format would leave a second, duplicate items table behind
+    for stale in present:
+        if stale.startswith("items.") and stale not in files:
+            (out / stale).unlink(missing_ok=True)
     return written

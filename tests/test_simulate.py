@@ -169,3 +169,36 @@ def test_widened_classes_and_model_noise() -> None:
     four = simulate_tasks([("mirage", 6, 50, (2, 3))], seed=1)
     assert four.truth.iloc[0].answer_len_max <= 3 and four.truth.iloc[0].model_sd == 0.0
     assert len(simulate_tasks([("mirage", 6, 50)], seed=1).items) == 300
+
+
+SMALL = ["--families", "1", "--items", "10", "20", "--scales", "5", "5"]
+
+
+def test_simulate_never_replaces_files_without_force(tmp_path: Path) -> None:
+    (tmp_path / "items.parquet").write_bytes(b"somebody's real items")
+    (tmp_path / "losses.csv").write_text("params,tokens,loss\n1,2,3\n")
+    (tmp_path / "notes.txt").write_text("keep me")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = CliRunner().invoke(cli, ["simulate", str(tmp_path), *SMALL])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"error: {tmp_path}: already holds items.parquet, losses.csv; simulate would replace or "
+        "remove them: choose an empty folder, or pass --force to replace them"
+    ]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing written
+
+
+def test_simulate_force_replaces_its_own_files_only(tmp_path: Path) -> None:
+    runner = CliRunner()
+    fresh, reused = tmp_path / "fresh", tmp_path / "reused"
+    assert runner.invoke(cli, ["simulate", str(fresh), *SMALL]).exit_code == 0
+    reused.mkdir()  # an empty existing folder is fine without --force
+    assert runner.invoke(cli, ["simulate", str(reused), "--seed", "3", *SMALL]).exit_code == 0
+    (reused / "notes.txt").write_text("keep me")
+    assert runner.invoke(cli, ["simulate", str(reused), *SMALL, "--force"]).exit_code == 0
+    assert (reused / "notes.txt").read_text() == "keep me"
+    for name in ("items.jsonl", "losses.csv", "truth.csv"):
+        assert (reused / name).read_bytes() == (fresh / name).read_bytes()
+    assert sorted(p.name for p in reused.iterdir()) == [
+        "items.jsonl", "losses.csv", "notes.txt", "truth.csv"
+    ]  # fmt: skip

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,8 @@ import click
 from ..errors import InputError
 
 F = Callable[..., Any]
+SEED = click.IntRange(min=0)  # numpy's generators take no negative seed
+INPUTS_KEY = "emergence.inputs"
 
 
 def parse_renames(values: tuple[str, ...]) -> dict[str, str]:
@@ -85,7 +90,7 @@ def load_inputs(
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
-    return load(
+    tables = load(
         list(paths),
         format=input_format,
         rename=parse_renames(renames),
@@ -94,6 +99,53 @@ def load_inputs(
         size_kind=meta.get("emergence.size_kind"),
         allow_missing_params=allow_missing_params,
     )
+    if ctx is not None:
+        sizes = meta.get("emergence.sizes")
+        named = [p for p in paths if Path(p).is_file()]
+        meta[INPUTS_KEY] = (*tables.sources, *map(str, named), *([str(sizes)] if sizes else []))
+        # refuse a bad -o now rather than after a long analysis
+        check_output(ctx.params.get("output"))
+    return tables
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Same file by resolved path (symlinks, ``..``) or by inode (hard links)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Refuse an ``-o`` that is one of the inputs (data or ``--sizes`` file).
+
+    Inputs are never modified. ``inputs`` adds to the files :func:`load_inputs` recorded.
+    """
+    if output is None:
+        return
+    ctx = click.get_current_context(silent=True)
+    recorded = ctx.meta.get(INPUTS_KEY, ()) if ctx is not None else ()
+    output = Path(output)
+    for source in (*recorded, *inputs):
+        if _same_file(output, Path(source)):
+            raise InputError(
+                f"-o {output}: that is one of the input files; inputs are never modified"
+            )
+
+
+@contextmanager
+def quiet_numpy_warnings() -> Iterator[None]:
+    """Hide numpy's variance-of-one-value warnings: a single item or scale is a valid input.
+
+    The analysis turns the resulting NaN into "not enough data"; the warning (with a source line)
+    would only alarm the user.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Degrees of freedom <= 0", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        yield
 
 
 MIN_BOOTSTRAP = 50
@@ -156,8 +208,7 @@ def emit_frame(frame, fmt: str, output: Path | None, inputs: tuple[str, ...] = (
     """
     from ..output import render_frame, write_frame
 
-    if output is not None and output.resolve() in {Path(p).resolve() for p in inputs}:
-        raise InputError(f"-o {output}: that is one of the input files; inputs are never modified")
+    check_output(output, inputs)
     if output is not None:
         try:
             write_frame(frame, output)

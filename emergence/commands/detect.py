@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from .common import check_bootstrap, emit_frame, input_options, load_inputs, output_options
+from .common import (
+    SEED,
+    check_bootstrap,
+    emit_frame,
+    input_options,
+    load_inputs,
+    output_options,
+    quiet_numpy_warnings,
+)
 
 
 @click.command(
@@ -28,7 +36,7 @@ Examples:
     help="Benjamini-Hochberg false-discovery rate across tasks (and item-split level).",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True,
+    "--seed", type=SEED, default=0, show_default=True,
     help="Seed of the item bootstrap, the item split and the Monte Carlo null.",
 )  # fmt: skip
 @click.option(
@@ -61,5 +69,6 @@ def detect(
     from ..detect.tables import detect as run
 
     tables = load_inputs(paths, input_format, renames)
-    result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot)
+    with quiet_numpy_warnings():
+        result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot)
     emit_frame(result.verdicts, fmt, output, tables.sources)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .common import input_options, load_inputs
+from .common import SEED, check_output, input_options, load_inputs
 
 X_COLUMNS = {"params": "params", "tokens": "tokens", "flops": "flops"}
 
@@ -85,6 +85,7 @@ def _emit(
     """Print the fit (table or JSON), or write it to ``-o``: ``.json`` as JSON, ``.txt`` as text."""
     from ..output import atomic_write_text, dumps_json, render_frame
 
+    check_output(output)  # never over an input or the --sizes file
     if output is not None:
         suffix = output.suffix.lower()
         if suffix not in {".json", ".txt"}:
@@ -187,7 +188,7 @@ def _bootstrap_options(func, jobs: bool = True):
             default=None,
             help="Worker processes for the bootstrap (default: all cores).",
         )(func)
-    func = click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")(
+    func = click.option("--seed", type=SEED, default=0, show_default=True, help="Bootstrap seed.")(
         func
     )
     return click.option(
@@ -491,11 +492,7 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
     def law(a):
         return {"coefficient": a.coefficient, "exponent": a.exponent, "exponent_se": a.exponent_se}
 
-    warnings = list(res.skipped) + [
-        f"C={c:.3g}: vertex outside the sampled sizes"
-        for c, ok in zip(m.compute, m.inside, strict=True)
-        if not ok
-    ]
+    warnings = list(res.skipped)  # includes vertices outside the sampled sizes
     payload = {
         "form": "isoflop",
         "params": {"a": res.n_opt.exponent, "b": res.d_opt.exponent},

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import InputError
-from .common import check_bootstrap, load_inputs, size_options
+from .common import (
+    SEED,
+    check_bootstrap,
+    check_output,
+    load_inputs,
+    quiet_numpy_warnings,
+    size_options,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,7 +111,7 @@ Examples:
     show_default=True, help="Where to write the HTML report.",
 )  # fmt: skip
 @click.option("--title", default=None, help="Title of the report.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every bootstrap.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of every bootstrap.")
 @click.option(
     "--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
     callback=check_bootstrap,
@@ -146,12 +153,14 @@ def report(
         raise InputError(f"-o {output}: the report is HTML; use a .html file name")
     inputs = list(paths) or [default_data()]
     tables = load_inputs(inputs, input_format, renames)
-    analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
+    with quiet_numpy_warnings():
+        analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
     meta = click.get_current_context().meta
     sizes = {k: meta.get(f"emergence.{k}") for k in ("sizes", "sizes_from_names", "size_kind")}
     command = command_line(
         list(paths), output, title, seed, n_boot, alpha, input_format, renames, sizes
     )
+    check_output(output)  # never over an input or the --sizes file
     written = write_report(analysis, output, title=title, command=command)
     click.echo(f"wrote {written}")
     click.echo(summary_text(analysis.verdicts), nl=False)

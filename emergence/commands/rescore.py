@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .common import check_bootstrap, emit_frame, input_options, load_inputs, output_options
+from .common import SEED, check_bootstrap, emit_frame, input_options, load_inputs, output_options
 
 NORMALISE_OPTIONS = ("strip", "casefold", "whitespace")
 
@@ -63,7 +63,7 @@ Examples:
     show_default=True,
     help="Bootstrap replicates over items for the confidence interval (0: none).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Bootstrap seed.")
 @click.option(
     "--level",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),

@@ -6,16 +6,19 @@ from pathlib import Path
 
 import click
 
+from .common import SEED
+
 
 @click.command(
     epilog="""\b
 Examples:
   emergence simulate out/ --seed 1
   emergence simulate out/ --seed 2 --families 5 --items 100 300
+  emergence simulate out/ --seed 3 --force      # replace the files of an earlier run
 """
 )
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
 @click.option(
     "--families",
     type=click.IntRange(1, 26),
@@ -51,6 +54,12 @@ Examples:
     show_default=True,
     help="File format of the items table.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace items.jsonl/items.parquet, losses.csv and truth.csv already in OUT_DIR "
+    "(other files there are never touched).",
+)
 def simulate(
     out_dir: Path,
     seed: int,
@@ -59,12 +68,14 @@ def simulate(
     scales: tuple[int, int],
     items: tuple[int, int],
     items_format: str,
+    force: bool,
 ) -> None:
     """Write items.jsonl, losses.csv and truth.csv with known truth into OUT_DIR.
 
     Tasks are Schaeffer-style mirages (smooth per-token cross-entropy, exact match ~ p^L),
     genuine thresholds (the per-token probability itself jumps at N*) and smooth single-token
-    tasks. The same seed and options give byte-identical files.
+    tasks. The same seed and options give byte-identical files. Files already in OUT_DIR are
+    never replaced without --force.
     """
     from ..errors import InputError
     from ..simulate import simulate as run
@@ -75,5 +86,5 @@ def simulate(
     sim = run(
         seed=seed, n_families=families, tasks_per_class=tasks_per_class, scales=scales, items=items
     )
-    for path in write_simulation(sim, out_dir, items_format):
+    for path in write_simulation(sim, out_dir, items_format, force=force):
         click.echo(f"wrote {path}", err=True)

@@ -125,7 +125,7 @@ def summary(
     missing = frame.loc[frame["params"].isna() & (frame["table"] != "losses"), "model"]
     if len(missing):
         click.echo(
-            f"models without a size ({len(missing)}): {', '.join(sorted(set(missing)))}; "
+            f"models without a size ({len(set(missing))}): {', '.join(sorted(set(missing)))}; "
             "supply them with --sizes FILE (CSV or JSON mapping model -> params)",
             err=True,
         )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import detect_table
+from ..schema import TABLES, detect_table
 from .tables import Tables
 from .validate import validate
 
@@ -27,6 +27,11 @@ NAME = "native"
 DESCRIPTION = "emergence's own tidy tables (items, scores or losses) as .csv, .jsonl or .parquet"
 SUFFIXES = (".csv", ".jsonl", ".parquet")
 JSONL_BLOCK_SIZE = 16 << 20
+# Columns read as text from CSV: ids and answers must stay verbatim ("007" is not 7), and list
+# fields are JSON text parsed by the validator.
+TEXT_COLUMNS = frozenset(
+    c.name for spec in TABLES.values() for c in spec.columns if c.dtype.startswith(("str", "list"))
+)
 
 
 def _first_jsonl_object(path: Path) -> dict | None:
@@ -104,11 +109,40 @@ def _csv_line_locator(path: Path):
     return where
 
 
+def _has_bad_bytes(value: object) -> bool:
+    """True when ``value`` (decoded with ``surrogateescape``) holds an undecodable byte."""
+    if isinstance(value, str):
+        return any("\udc80" <= ch <= "\udcff" for ch in value)
+    if isinstance(value, list):
+        return any(_has_bad_bytes(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_bad_bytes(k) or _has_bad_bytes(v) for k, v in value.items())
+    return False
+
+
+def _bad_field(path: Path, data: bytes, line: bytes) -> str | None:
+    """The column whose value holds the undecodable bytes of ``line`` (``None`` if unclear)."""
+    text = line.decode("utf-8", errors="surrogateescape")
+    try:
+        if path.suffix.lower() == ".jsonl":
+            obj = json.loads(text)
+            pairs = list(obj.items()) if isinstance(obj, dict) else []
+        else:
+            first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="surrogateescape")
+            header = next(csv.reader([first]), [])
+            pairs = list(zip(header, next(csv.reader([text]), []), strict=False))
+    except (ValueError, csv.Error):
+        return None
+    return next((str(k) for k, v in pairs if _has_bad_bytes(k) or _has_bad_bytes(v)), None)
+
+
 def _decode_error(path: Path, data: bytes, err: UnicodeDecodeError) -> InputError:
     line = data.count(b"\n", 0, err.start) + 1
-    return InputError(
-        f"{path.name}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x}); expected UTF-8 text"
-    )
+    start = data.rfind(b"\n", 0, err.start) + 1
+    end = data.find(b"\n", err.start)
+    field = _bad_field(path, data, data[start : end if end >= 0 else len(data)])
+    where = f"{path.name}:{line}: " + (f"field '{field}': " if field else "")
+    return InputError(f"{where}not valid UTF-8 (byte 0x{data[err.start]:02x}); expected UTF-8 text")
 
 
 def _read_jsonl_slow(path: Path) -> pd.DataFrame:
@@ -145,12 +179,30 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         # 16 MiB blocks instead of the 1 MiB default: ~10 % less parsing time on large files
         # (fewer, larger chunks), and still several blocks per thread from ~64 MiB up.
         table = pj.read_json(path, read_options=pj.ReadOptions(block_size=JSONL_BLOCK_SIZE))
+        table.validate(full=True)  # the reader does not check UTF-8; full validation does
     except Exception:  # noqa: BLE001 - any parse problem: re-read slowly for a precise message
         return _read_jsonl_slow(path)
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _csv_header(path: Path, text: str) -> list[str]:
+    """The header of a CSV file; a column named twice is an error (pandas would rename it)."""
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as err:
+        raise InputError(f"{path.name}:1: malformed CSV header ({err})") from None
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if name in seen and name.strip():  # blank names (trailing commas) are dropped anyway
+            raise InputError(
+                f"{path.name}:1: column {name!r} appears twice (columns {seen[name]} and {i}); "
+                "expected unique column names"
+            )
+        seen[name] = i
+    return header
+
+
+def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFrame:
     data = path.read_bytes()
     if not data.strip():
         raise InputError(f"{path.name}: empty file; expected a header line and rows")
@@ -158,8 +210,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise _decode_error(path, data, err) from None
+    header = _csv_header(path, text)
+    renamed = _renamed(header, rename)
+    text_cols = {old: str for old, new in zip(header, renamed, strict=True) if new in TEXT_COLUMNS}
     try:
-        return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+        return pd.read_csv(
+            io.StringIO(text), dtype=text_cols, keep_default_na=False, na_values=[""]
+        )
     except (pd.errors.ParserError, ValueError) as err:
         raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
 
@@ -171,13 +228,23 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputError(f"{path.name}: not a readable Parquet file ({err})") from None
 
 
+def _check_rename(path: Path, columns: list[str], rename: Mapping[str, str]) -> None:
+    """Refuse a rename that gives two columns the same name (one would shadow the other)."""
+    seen: set[str] = set()
+    for old, new in zip(columns, _renamed(columns, rename), strict=True):
+        if new in seen:
+            source = old if old != new else next(o for o, n in rename.items() if n == new)
+            raise InputError(f"{path.name}: --rename {source}={new}: column {new!r} already exists")
+        seen.add(new)
+
+
 def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str, pd.DataFrame]:
     """Read a native file into ``(table_name, raw_frame)`` without validating it."""
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         frame = _read_jsonl(path)
     elif suffix == ".csv":
-        frame = _read_csv(path)
+        frame = _read_csv(path, rename)
     elif suffix == ".parquet":
         frame = _read_parquet(path)
     else:
@@ -185,6 +252,7 @@ def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str
             f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl or .parquet"
         )
     if rename:
+        _check_rename(path, [str(c) for c in frame.columns], rename)
         frame = frame.rename(columns=dict(rename))
     table = detect_table(list(frame.columns))
     if table is None:

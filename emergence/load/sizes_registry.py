@@ -16,6 +16,7 @@ Rules (never guess silently):
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -32,6 +33,7 @@ from ..schema import PARAMS_KINDS
 from .framework_common import size_from_name
 from .sizes import parse_size
 from .tables import Tables
+from .validate import STR
 
 HOW_TO = (
     "supply sizes with --sizes FILE (CSV with columns model,params[,kind][,family] or JSON "
@@ -82,22 +84,83 @@ def read_sizes(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, 
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such sizes file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(
+            f"{path.name}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x}); "
+            "expected a UTF-8 sizes file"
+        ) from None
     if path.suffix.lower() == ".json":
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
+        return _from_json(text, path.name)
+    return _from_csv(text, path.name)
+
+
+def _no_conflicting_keys(source: str):
+    """A JSON object hook that refuses a key given twice with different values."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out and out[key] != value:
+                raise InputError(
+                    f"{locate(source, key)}: given twice ({out[key]!r} and {value!r}); "
+                    "expected one entry per model"
+                )
+            out[key] = value
+        return out
+
+    return hook
+
+
+def _from_json(text: str, source: str) -> dict[str, Size]:
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_conflicting_keys(source))
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"{locate(source, err.lineno)}: expected a JSON sizes mapping, "
+            f"got invalid JSON: {err.msg}"
+        ) from None
+    if isinstance(doc, list):
+        return _from_records(doc, source)
+    if not isinstance(doc, dict):
+        raise InputError(
+            f"{locate(source)}: expected an object model -> params, got {type(doc).__name__}"
+        )
+    return _from_mapping(doc, source)
+
+
+def _from_records(records: list, source: str) -> dict[str, Size]:
+    """A JSON list of ``{"model": ..., "params": ...}`` records (one per model)."""
+    out: dict[str, Size] = {}
+    for n, record in enumerate(records, start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("model"), str):
+            got = type(record).__name__ if not isinstance(record, dict) else "no 'model' string"
             raise InputError(
-                f"{locate(path.name, err.lineno)}: expected a JSON sizes mapping, "
-                f"got invalid JSON: {err.msg}"
-            ) from None
-        if isinstance(doc, list):
-            doc = {str(r.get("model")): r for r in doc if isinstance(r, dict)}
-        if not isinstance(doc, dict):
-            raise InputError(
-                f"{locate(path.name)}: expected an object model -> params, got {type(doc).__name__}"
+                f"{source}: record {n}: expected an object with 'model' and 'params', got {got}"
             )
-        return _from_mapping(doc, path.name)
-    return _from_csv(path)
+        model = record["model"]
+        size = _from_mapping({model: record}, f"{source}: record {n}")[model]
+        _add(out, model, size, f"{source}: record {n}", None)
+    return out
+
+
+def _add(out: dict[str, Size], model: str, size: Size, source: str, where: Any) -> None:
+    """Record ``model``'s size; the same model given again with another size is an error."""
+    previous = out.get(model)
+    if previous is not None and previous != size:
+        raise InputError(
+            f"{locate(source, where)}: model {model!r} given again with params {size.params:g}"
+            f"{_kind_note(size)}, but earlier with {previous.params:g}{_kind_note(previous)}; "
+            "expected one size per model"
+        )
+    out[model] = size
+
+
+def _kind_note(size: Size) -> str:
+    return f" ({size.kind})" if size.kind else ""
 
 
 def _size(value: Any, source: str, record: Any, field: str, scale: float = 1.0) -> float:
@@ -139,42 +202,50 @@ def _from_mapping(doc: Mapping[str, Any], source: str) -> dict[str, Size]:
     return out
 
 
-def _from_csv(path: Path) -> dict[str, Size]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+def _size_column(header: list[str]) -> tuple[str | None, float]:
+    """The size column and the unit its header names (``Model Size (B)`` -> 1e9)."""
+    for h in header:
+        key = h.strip().lower()
+        base, unit = key, ""
+        if key.endswith(")") and "(" in key:
+            base, unit = key[: key.rindex("(")].strip(), key[key.rindex("(") + 1 : -1]
+        if base in _PARAM_COLS:
+            return h, {"": 1.0, "b": 1e9, "m": 1e6, "k": 1e3, "t": 1e12}.get(unit, 1.0)
+    return None, 1.0
+
+
+def _from_csv(text: str, source: str) -> dict[str, Size]:
+    # strict: an unterminated quote is an error instead of swallowing the rest of the file
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    lineno = 0
+    try:
         header = reader.fieldnames or []
         lower = {h.strip().lower(): h for h in header}
         model_col = next((lower[c] for c in _MODEL_COLS if c in lower), None)
-        size_col, scale = None, 1.0
-        for h in header:
-            key = h.strip().lower()
-            base, unit = key, ""
-            if key.endswith(")") and "(" in key:
-                base, unit = key[: key.rindex("(")].strip(), key[key.rindex("(") + 1 : -1]
-            if base in _PARAM_COLS:
-                size_col = h
-                scale = {"": 1.0, "b": 1e9, "m": 1e6, "k": 1e3, "t": 1e12}.get(unit, 1.0)
-                break
+        size_col, scale = _size_column(header)
         if model_col is None or size_col is None:
             raise InputError(
-                f"{locate(path.name, 1)}: expected columns model and params, got "
+                f"{locate(source, 1)}: expected columns model and params, got "
                 f"{', '.join(header) or 'no header'}"
             )
         kind_col = lower.get("kind") or lower.get("params_kind")
         fam_col = lower.get("family") or lower.get("model family")
-        out = {}
-        for lineno, row in enumerate(reader, 2):
+        out: dict[str, Size] = {}
+        lineno = reader.line_num
+        for row in reader:
+            lineno, start = reader.line_num, lineno + 1
             model = (row.get(model_col) or "").strip()
-            if not model:
-                continue
             raw = row.get(size_col)
-            if raw is None or not raw.strip():
+            if not model or raw is None or not raw.strip():
                 continue  # an unknown size stays unknown (and is reported if needed)
-            out[model] = Size(
-                _size(raw, path.name, lineno, size_col, scale),
-                _kind(row.get(kind_col) if kind_col else None, path.name, lineno),
+            size = Size(
+                _size(raw, source, start, size_col, scale),
+                _kind(row.get(kind_col) if kind_col else None, source, start),
                 (row.get(fam_col) or "").strip() or None if fam_col else None,
             )
+            _add(out, model, size, source, start)
+    except csv.Error as err:
+        raise InputError(f"{locate(source, lineno + 1)}: malformed CSV ({err})") from None
     return out
 
 
@@ -238,9 +309,31 @@ def _apply_frame(frame: pd.DataFrame, mapping: dict[str, Size], from_names: bool
                 params[fill] = nominal
                 kinds[fill] = "nominal"
     frame["params"] = params
-    frame["params_kind"] = kinds
-    frame["family"] = families
+    # str dtype even when no row has a kind, so the tables' dtypes do not depend on the data
+    frame["params_kind"] = pd.Series(kinds, index=frame.index, dtype=STR)
+    frame["family"] = pd.Series(families, index=frame.index, dtype=STR)
     return frame
+
+
+def _check_one_size(frames: dict[str, pd.DataFrame]) -> None:
+    """One size per (family, model) across files and tables, after the mapping is applied.
+
+    Rows from different files (or an items and a scores table) that disagree would split one
+    model into two scales; within one file the validator already names the lines.
+    """
+    parts = [f[["family", "model", "params"]] for f in frames.values() if not f.empty]
+    if not parts:
+        return
+    rows = pd.concat(parts, ignore_index=True).dropna(subset=["params"])
+    spread = rows.groupby(["family", "model"], sort=True)["params"].agg(["min", "max"])
+    bad = spread[~np.isclose(spread["min"], spread["max"], rtol=1e-9, atol=0.0)]
+    if len(bad):
+        (family, model), low, high = bad.index[0], bad["min"].iat[0], bad["max"].iat[0]
+        raise InputError(
+            f"model {model!r} (family {family!r}): params {low:g} in some rows and {high:g} "
+            "in others (different input files); expected one size per model; give it with "
+            "--sizes FILE"
+        )
 
 
 def _check_kinds(frames: dict[str, pd.DataFrame], kind: str | None) -> dict[str, pd.DataFrame]:
@@ -321,6 +414,7 @@ def apply_sizes(
         name: _apply_frame(frame, sizes, from_names) for name, frame in _frames(tables).items()
     }
     frames = _check_kinds(frames, kind)
+    _check_one_size(frames)
     result = Tables(
         items=frames["items"], scores=frames["scores"], losses=tables.losses, sources=tables.sources
     )

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..schema import TABLES
 
+# The dtypes validation gives each kind of column, so an empty table has the same dtypes as a
+# filled one (lists stay object: their Arrow type depends on the values).
+_DTYPES = {
+    "str": pd.StringDtype(na_value=np.nan),
+    "float": "float64",
+    "int": "Int64",
+    "bool": "boolean",
+}
+
 
 def empty_table(name: str) -> pd.DataFrame:
-    """An empty DataFrame with the canonical columns of table ``name``."""
-    return pd.DataFrame({col: pd.Series(dtype=object) for col in TABLES[name].required})
+    """An empty DataFrame with the canonical required columns of table ``name``, typed."""
+    spec = TABLES[name]
+    return pd.DataFrame(
+        {col: pd.Series(dtype=_DTYPES.get(spec.column(col).dtype, object)) for col in spec.required}
+    )
 
 
 @dataclass(frozen=True)

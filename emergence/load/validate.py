@@ -126,11 +126,9 @@ class _Checker:
                         i, col.name, f"expected {expected}, got {_describe(v)}"
                     ) from None
         missing = np.isnan(arr)
-        if (
-            col.required
-            and missing.any()
-            and not (col.name == "params" and self.allow_missing_params)
-        ):
+        # Only items and scores may wait for a size mapping; nothing fills a losses row's size.
+        fillable = col.name == "params" and self.allow_missing_params and self.spec.name != "losses"
+        if col.required and missing.any() and not fillable:
             i = np.flatnonzero(missing)[0]
             raise self.fail(i, col.name, "expected a number, got null")
         present = ~missing
@@ -352,6 +350,8 @@ def validate(
             out[col.name] = checker.lists(col)
     result = pd.DataFrame(out)
     _check_rows(result, table, checker)
+    if table != "losses":
+        _check_model_sizes(result, checker)
     _check_duplicates(result, spec, checker)
     return result
 
@@ -453,17 +453,62 @@ def _check_duplicates(result: pd.DataFrame, spec: TableSpec, checker: _Checker) 
     keys = [k for k in spec.key if k in result.columns]
     if not keys:
         return
-    dup = result.duplicated(subset=keys, keep=False).to_numpy()
-    if not dup.any():
+    repeated = result.duplicated(subset=keys, keep="first").to_numpy()
+    if not repeated.any():
         return
-    rows = np.flatnonzero(dup)
-    first = rows[0]
-    same = result.iloc[rows][keys].eq(result.iloc[first][keys]).all(axis=1).to_numpy()
-    second = rows[np.flatnonzero(same)[1]]
+    second = int(np.flatnonzero(repeated)[0])
+    first = int(np.flatnonzero(_same_key(result, keys, second))[0])
     label = ", ".join(
         f"{k}={result[k].iat[first]}" for k in keys if not _is_missing(result[k].iat[first])
     )
     raise InputError(
-        f"{checker.where(int(second))}: duplicate {spec.name} row ({label}); first seen at "
-        f"{checker.where(int(first))}"
+        f"{checker.where(second)}: duplicate {spec.name} row ({label}); first seen at "
+        f"{checker.where(first)}"
+    )
+
+
+def _same_key(result: pd.DataFrame, keys: list[str], row: int) -> np.ndarray:
+    """Rows whose key equals that of ``row``, with missing equal to missing (as ``duplicated``)."""
+    same = np.ones(len(result), dtype=bool)
+    for k in keys:
+        col, value = result[k], result[k].iat[row]
+        if _is_missing(value):
+            same &= col.isna().to_numpy()
+        else:
+            same &= (col == value).to_numpy(dtype=bool, na_value=False)
+    return same
+
+
+def _check_model_sizes(result: pd.DataFrame, checker: _Checker) -> None:
+    """One size per (family, model): a stray row with another (or no) size is an error.
+
+    A row whose ``params`` differs from the rest of its model would otherwise become a phantom
+    extra scale; a row without a size among sized rows of its model is a gap, not a mapping job.
+    """
+    if not {"family", "model", "params"} <= set(result.columns):
+        return
+    params = result["params"].to_numpy(dtype=float)
+    group = result.groupby(["family", "model"], sort=False).ngroup().to_numpy()
+    _, first_of = np.unique(group, return_index=True)
+    ref = params[first_of[group]]
+    both_nan = np.isnan(params) & np.isnan(ref)
+    same = both_nan | np.isclose(params, ref, rtol=1e-9, atol=0.0)
+    if same.all():
+        return
+    i = int(np.flatnonzero(~same)[0])
+    j = int(first_of[group[i]])
+    model = f"model {result['model'].iat[i]!r} (family {result['family'].iat[i]!r})"
+    if np.isnan(params[i]) or np.isnan(params[j]):
+        gap, sized = (i, j) if np.isnan(params[i]) else (j, i)
+        raise checker.fail(
+            gap,
+            "params",
+            f"expected a number, got null; {model} has params {params[sized]:g} at "
+            f"{checker.where(sized)}",
+        )
+    raise checker.fail(
+        i,
+        "params",
+        f"{model} has params {params[i]:g} here but {params[j]:g} at {checker.where(j)}; "
+        "expected one size per model",
     )

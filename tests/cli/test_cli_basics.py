@@ -169,8 +169,10 @@ def test_bootstrap_too_small_and_unwritable_output_are_one_line_errors(tmp_path:
 def test_simulate_twice_in_two_formats_leaves_one_items_table(tmp_path: Path) -> None:
     runner = CliRunner()
     runner.invoke(cli, ["simulate", str(tmp_path), "--families", "1", "--items", "20", "30"])
-    runner.invoke(cli, ["simulate", str(tmp_path), "--families", "1", "--items", "20", "30",
-                        "--items-format", "parquet"])  # fmt: skip
+    again = ["simulate", str(tmp_path), "--families", "1", "--items", "20", "30",
+             "--items-format", "parquet"]  # fmt: skip
+    assert runner.invoke(cli, again).exit_code == 2  # an earlier run is replaced only on demand
+    assert runner.invoke(cli, [*again, "--force"]).exit_code == 0
     assert not (tmp_path / "items.jsonl").exists()
     assert runner.invoke(cli, ["summary", str(tmp_path)]).exit_code == 0
 

@@ -20,6 +20,12 @@ def _jsonl(tmp_path: Path, *lines: str, name: str = "runs.jsonl") -> Path:
     return path
 
 
+def _raw(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
 def _good(i: int, **extra: str) -> str:
     fields = {"params": "1e9", "item": f'"{i}"', "output": '"1"'}
     fields.update(extra)
@@ -68,11 +74,59 @@ CASES = {
         "runs.jsonl:2: invalid JSON",
     ),
     "wrong encoding": (
-        lambda p: (p / "runs.csv").write_bytes(
-            b"family,model,params,task,item,target,output\nf,m,1e9,t,1,caf\xe9,x\n"
-        )
-        and p / "runs.csv",
-        "runs.csv:2: not valid UTF-8 (byte 0xe9); expected UTF-8 text",
+        lambda p: (
+            (p / "runs.csv").write_bytes(
+                b"family,model,params,task,item,target,output\nf,m,1e9,t,1,caf\xe9,x\n"
+            )
+            and p / "runs.csv"
+        ),
+        "runs.csv:2: field 'target': not valid UTF-8 (byte 0xe9); expected UTF-8 text",
+    ),
+    "wrong encoding in a JSONL string": (
+        lambda p: _raw(
+            p,
+            "runs.jsonl",
+            (_good(1) + "\n" + _good(2)).encode().replace(b'"family":"f"', b'"family":"f\xe9"', 1),
+        ),
+        "runs.jsonl:1: field 'family': not valid UTF-8 (byte 0xe9); expected UTF-8 text",
+    ),
+    "wrong encoding in an item id": (
+        lambda p: _raw(
+            p,
+            "runs.jsonl",
+            (_good(1) + "\n" + _good(2) + "\n")
+            .encode()
+            .replace(b'"item":"2"', b'"item":"2\xff\xfe"'),
+        ),
+        "runs.jsonl:2: field 'item': not valid UTF-8 (byte 0xff); expected UTF-8 text",
+    ),
+    "duplicate keys with an empty subtask": (
+        lambda p: _raw(
+            p,
+            "s.csv",
+            b"family,model,params,task,subtask,n_shots,metric,value\n"
+            b"f,m1,1e6,t,,0,acc,0.5\nf,m2,2e6,t,,0,acc,0.6\nf,m1,1e6,t,,0,acc,0.5\n",
+        ),
+        "s.csv:4: duplicate scores row (family=f, model=m1, task=t, n_shots=0, metric=acc); "
+        "first seen at s.csv:2",
+    ),
+    "a column named twice": (
+        lambda p: _raw(p, "l.csv", b"params,tokens,loss,loss\n1e8,2e9,3.1,1\n"),
+        "l.csv:1: column 'loss' appears twice (columns 3 and 4); expected unique column names",
+    ),
+    "two sizes for one model": (
+        lambda p: _jsonl(p, _good(1), _good(2), _good(3, params="2e9")),
+        "runs.jsonl:3: field 'params': model 'm' (family 'f') has params 2e+09 here but 1e+09 "
+        "at runs.jsonl:1; expected one size per model",
+    ),
+    "no size in one row of a sized model": (
+        lambda p: _jsonl(p, _good(1), _good(2, params="null")),
+        "runs.jsonl:2: field 'params': expected a number, got null; model 'm' (family 'f') has "
+        "params 1e+09 at runs.jsonl:1",
+    ),
+    "empty params in a losses table": (
+        lambda p: _raw(p, "l.csv", b"params,tokens,loss\n1e8,2e9,3.1\n,2e10,2.6\n"),
+        "l.csv:3: field 'params': expected a number, got null",
     ),
     "unknown table": (
         lambda p: (p / "x.csv").write_text("a,b\n1,2\n") and p / "x.csv",
@@ -109,7 +163,7 @@ def test_cli_prints_one_line_and_exits_2_without_output(tmp_path: Path, case: st
     result = CliRunner().invoke(cli, ["summary", str(path), "-o", str(out)])
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
-    assert lines == [f"error: {lines[0][len('error: '):]}"] and expected in lines[0]
+    assert lines == [f"error: {lines[0][len('error: ') :]}"] and expected in lines[0]
     assert "Traceback" not in result.output
     assert not out.exists()
     assert path.read_bytes() == before  # inputs are never modified

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import emergence
+from emergence.errors import InputError
 from emergence.load import load
 from emergence.output import write_frame
 from emergence.schema import detect_table
@@ -88,6 +89,25 @@ def test_size_spellings_are_parsed(tmp_path: Path) -> None:
     frame = SCORES.assign(params=["125M", "1.3B"])
     scores = load(write_frame(frame, tmp_path / "s.csv")).scores
     assert scores["params"].tolist() == [1.25e8, 1.3e9]
+
+
+def test_csv_text_columns_are_read_verbatim(tmp_path: Path) -> None:
+    path = tmp_path / "i.csv"
+    path.write_text(
+        "family,model,params,task,item,target,output,n_shots\n"
+        "1,2,1e6,3,007,062546,7,0\n"
+        "1,2,1e6,3,7,1.50,1.5,0\n"
+    )
+    items = load(path).items
+    assert items["item"].tolist() == ["007", "7"]  # two ids, not one id "7" twice
+    assert items["target"].tolist() == ["062546", "1.50"]
+    assert items["output"].tolist() == ["7", "1.5"]
+    assert items["family"].tolist() == ["1", "1"] and items["task"].tolist() == ["3", "3"]
+    assert items["params"].tolist() == [1e6, 1e6] and items["n_shots"].tolist() == [0, 0]
+    # numeric columns are still checked as numbers
+    path.write_text("family,model,params,task,item,target,output,n_shots\nf,m,1e6,t,1,a,b,x\n")
+    with pytest.raises(InputError, match=r"i.csv:2: field 'n_shots': expected a number"):
+        load(path)
 
 
 def test_directory_is_read_recursively_and_skips_unknown_files(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from conftest import shared_path
 
 from emergence.errors import InputError
-from emergence.load import bigbench, load
+from emergence.load import Tables, bigbench, load
 from emergence.load.framework_common import family_from_name, size_from_name
 from emergence.load.sizes_registry import apply_sizes, missing_sizes, read_sizes, require_sizes
 
@@ -105,3 +105,71 @@ def test_bad_mapping_values_name_the_file_and_model(tmp_path):
     path.write_text("model,params\nfoo,7B\nbar,huge\n")
     with pytest.raises(InputError, match=r"sizes.csv:3: field 'params'"):
         read_sizes(path)
+
+
+BAD_SIZES = {
+    "non-UTF-8 CSV": (
+        "s.csv",
+        b"model,params\nm,7B\ncaf\xe9,1T\n",
+        "s.csv:3: not valid UTF-8 (byte 0xe9)",
+    ),
+    "non-UTF-8 JSON": ("s.json", b'{"caf\xe9": "1T"}', "s.json:1: not valid UTF-8 (byte 0xe9)"),
+    "conflicting CSV rows": (
+        "s.csv",
+        b"model,params\nm,1T\nn,7B\nm,2T\n",
+        "s.csv:4: model 'm' given again with params 2e+12, but earlier with 1e+12",
+    ),
+    "conflicting JSON keys": (
+        "s.json",
+        b'{"m": "1T", "m": "2T"}',
+        "s.json:m: given twice ('1T' and '2T')",
+    ),
+    "conflicting JSON records": (
+        "s.json",
+        b'[{"model": "m", "params": 1}, {"model": "m", "params": 2}]',
+        "s.json: record 2: model 'm' given again with params 2, but earlier with 1",
+    ),
+    "unterminated quote": ("s.csv", b'model,params\n"m,1T\n', "s.csv:2: malformed CSV"),
+    "array of non-objects": (
+        "s.json",
+        b"[1, 2]",
+        "s.json: record 1: expected an object with 'model' and 'params', got int",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SIZES))
+def test_bad_sizes_files_are_one_line_errors(tmp_path, case):
+    name, data, expected = BAD_SIZES[case]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        read_sizes(path)
+    assert str(info.value).startswith(expected), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_repeated_identical_sizes_are_fine(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("model,params\nm,7B\nm,7e9\n")
+    assert read_sizes(path)["m"].params == 7e9
+
+
+def test_params_kind_is_a_string_column_even_when_no_row_has_a_kind(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("family,model,params,task,metric,value\nf,a,1e9,t,acc,0.5\n")
+    scores = load(path).scores
+    assert scores["params_kind"].dtype == "str" and scores["params_kind"].isna().all()
+    assert scores["family"].dtype == "str"
+    assert Tables().items["model"].dtype == "str" and Tables().scores["value"].dtype == float
+
+
+def test_one_model_with_two_sizes_in_two_files_is_an_error(tmp_path):
+    header = "family,model,params,task,metric,value\n"
+    (tmp_path / "a.csv").write_text(header + "f,m,1e9,t,acc,0.5\n")
+    (tmp_path / "b.csv").write_text(header + "f,m,2e9,u,acc,0.6\n")
+    with pytest.raises(InputError, match=r"model 'm' \(family 'f'\): params 1e\+09 in some rows "
+                       r"and 2e\+09 in others"):  # fmt: skip
+        load(tmp_path)
+    # a mapping that names the model settles it
+    assert set(load(tmp_path, sizes={"m": "1B"}).scores["params"]) == {1e9}

@@ -1,0 +1,175 @@
+"""Regressions from the CLI/I-O review: inputs never overwritten, seeds, messages, dtypes.
+
+Every bad invocation prints one ``error:`` line (or a click usage error), exits 2, leaves no
+traceback and no output file, and leaves its inputs byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from emergence.cli import cli
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cli-inputs"
+LM_EVAL = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13" / "tiny-neox-h32-l1"
+
+
+def _run(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _refused(result: Result, text: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], result.output
+
+
+def _copy(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copyfile(FIXTURES / name, target)
+    return target
+
+
+def test_fit_refuses_to_write_over_a_framework_input(tmp_path: Path) -> None:
+    results = next(LM_EVAL.glob("results_*.json"))
+    copy = tmp_path / results.name
+    shutil.copyfile(results, copy)
+    losses = _copy("losses.csv", tmp_path)
+    before = copy.read_bytes()
+    result = _run("fit", "power-law", losses, copy, "--family", "f", "-o", copy)
+    _refused(result, "that is one of the input files")
+    assert copy.read_bytes() == before
+
+
+def _sizes_json(tmp_path: Path) -> Path:
+    path = tmp_path / "sizes.json"
+    path.write_text('{"m1": "1M"}\n')
+    return path
+
+
+def _sizes_html(tmp_path: Path) -> Path:
+    path = tmp_path / "sizes.html"  # any suffix but .json is read as a CSV mapping
+    path.write_text("model,params\nm1,1M\n")
+    return path
+
+
+# command, its arguments before the sizes option, how to make the sizes file
+SIZES_CASES = {
+    "summary": (["summary"], lambda p: _copy("sizes.csv", p)),
+    "rescore": (["rescore", "--bootstrap", "0"], lambda p: _copy("sizes.csv", p)),
+    "detect": (["detect", "--bootstrap", "0"], lambda p: _copy("sizes.csv", p)),
+    "fit": (["fit", "power-law"], _sizes_json),
+    "report": (["report", "--bootstrap", "0"], _sizes_html),
+}
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotdot", "symlink", "hardlink"])
+@pytest.mark.parametrize("case", sorted(SIZES_CASES))
+def test_no_command_writes_over_the_sizes_file(tmp_path: Path, case: str, spelling: str) -> None:
+    args, make = SIZES_CASES[case]
+    data = _copy("losses.csv" if case == "fit" else "leading_zeros.jsonl", tmp_path)
+    sizes = make(tmp_path)
+    before = sizes.read_bytes()
+    output = sizes
+    if spelling == "dotdot":
+        output = tmp_path / "sub" / ".." / sizes.name
+        (tmp_path / "sub").mkdir()
+    elif spelling == "symlink":
+        output = tmp_path / f"link{sizes.suffix}"
+        output.symlink_to(sizes)
+    elif spelling == "hardlink":
+        output = tmp_path / f"hard{sizes.suffix}"
+        os.link(sizes, output)
+    result = _run(*args, data, "--sizes", sizes, "-o", output)
+    _refused(result, "that is one of the input files")
+    assert sizes.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rescore"],
+        ["report", "-o", "{tmp}/r.html"],
+        ["detect"],
+        ["fit", "chinchilla"],
+        ["fit", "power-law"],
+        ["fit", "isoflop"],
+        ["fit", "bnsl"],
+    ],
+)
+def test_negative_seed_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    data = _copy("losses.csv", tmp_path)
+    args = [a.format(tmp=tmp_path) for a in command]
+    if args[0] == "fit":
+        args.insert(2, str(data))  # after the subcommand name
+    else:
+        args.insert(1, str(data))
+    result = _run(*args, "--seed", "-1")
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_simulate_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
+    result = _run("simulate", tmp_path / "out", "--seed", "-1")
+    assert result.exit_code == 2 and "--seed" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_csv_text_columns_stay_text(tmp_path: Path) -> None:
+    scores = {}
+    for name in ("leading_zeros.csv", "leading_zeros.jsonl"):
+        result = _run(
+            "rescore", FIXTURES / name, "--bootstrap", "0", "--metrics", "exact_match",
+            "--format", "csv",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        scores[name] = result.output.replace(name, "")
+    assert scores["leading_zeros.csv"] == scores["leading_zeros.jsonl"]
+    header, row = scores["leading_zeros.csv"].splitlines()
+    assert row.split(",")[header.split(",").index("value")] == "0.0"  # "007" != "7"
+
+
+def test_summary_counts_distinct_models_without_a_size(tmp_path: Path) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        '{"family":"f","model":"a","task":"t","item":"1","target":"x","output":"x"}\n'
+        '{"family":"f","model":"a","task":"t","item":"2","target":"x","output":"y"}\n'
+    )
+    scores = tmp_path / "scores.csv"
+    scores.write_text("family,model,task,metric,value\nf,a,t,acc,0.5\n")
+    result = _run("summary", items, scores)
+    assert result.exit_code == 0, result.output
+    assert "models without a size (1): a;" in result.output
+
+
+def test_output_under_a_regular_file_names_the_file(tmp_path: Path) -> None:
+    data = _copy("losses.csv", tmp_path)
+    result = _run("summary", data, "-o", data / "o.csv")
+    _refused(result, "losses.csv: is a file, not a directory")
+
+
+@pytest.mark.parametrize("command", [["detect"], ["report", "-o", "{tmp}/r.html"]])
+def test_a_single_item_leaks_no_warning(tmp_path: Path, command: list[str]) -> None:
+    args = [a.format(tmp=tmp_path) for a in command]
+    with warnings.catch_warnings():
+        # pytest records warnings instead of printing them; as errors they fail the command
+        warnings.simplefilter("error", RuntimeWarning)
+        result = _run(args[0], FIXTURES / "one_item.jsonl", *args[1:], "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+
+
+def test_rename_onto_an_existing_column_is_one_line(tmp_path: Path) -> None:
+    data = _copy("losses.csv", tmp_path)
+    result = _run("summary", data, "--rename", "model=family")
+    _refused(result, "losses.csv: --rename model=family: column 'family' already exists")
+    items = _copy("leading_zeros.jsonl", tmp_path)
+    result = _run("summary", items, "--rename", "output=target")
+    _refused(result, "leading_zeros.jsonl: --rename output=target: column 'target' already exists")
