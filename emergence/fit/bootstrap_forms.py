@@ -70,9 +70,13 @@ def bootstrap_isoflop(
     """Residual bootstrap of :func:`emergence.fit.isoflop.fit_isoflop`, within budgets.
 
     Each budget's parabola (loss against log N) is fitted; a draw adds residuals resampled with
-    replacement within the same budget to the fitted values at the same sizes, and the whole
-    Approach-2 fit is redone. This gives SEs and percentile intervals for the allocation exponents
-    ``a`` (N_opt = k_N C^a) and ``b`` (D_opt = k_D C^b) and their coefficients.
+    replacement to the fitted values at the same sizes, and the whole Approach-2 fit is redone.
+    Raw residuals of a 3-parameter parabola on k sizes are too small (their variance is about
+    (k - 3) / k of the noise; zero at k = 3), so the residuals are the modified ones of Davison
+    & Hinkley (1997, Alg. 6.3), e_i / sqrt(1 - h_ii), centred and pooled over budgets (a budget
+    with 3 sizes carries no residual information of its own). This gives SEs and percentile
+    intervals for the allocation exponents ``a`` (N_opt = k_N C^a) and ``b`` (D_opt = k_D C^b)
+    and their coefficients.
 
     Parameters
     ----------
@@ -96,19 +100,30 @@ def bootstrap_isoflop(
     fit_isoflop(n, y, c, budget_tolerance=budget_tolerance)  # the data must fit at all
     labels = group_budgets(c, budget_tolerance)
     fitted = y.copy()
-    resid_groups = []
+    used, modified = [], []
     for g in np.unique(labels):
         sel = np.flatnonzero(labels == g)
         u = np.log(n[sel])
-        if np.unique(u).size >= 3:
-            fitted[sel] = np.polyval(np.polyfit(u, y[sel], 2), u)
-            resid_groups.append((sel, y[sel] - fitted[sel]))
-    rng = np.random.default_rng(seed)
+        if np.unique(u).size < 3:
+            continue
+        design = np.vander(u - u.mean(), 3)
+        fitted[sel] = design @ np.linalg.lstsq(design, y[sel], rcond=None)[0]
+        used.append(sel)
+        q, _ = np.linalg.qr(design)
+        lev = np.einsum("ij,ij->i", q, q)
+        ok = lev < 1 - 1e-9  # a point the parabola passes through carries no residual
+        modified.append((y[sel] - fitted[sel])[ok] / np.sqrt(1 - lev[ok]))
+    pool = np.concatenate(modified) if modified else np.empty(0)
+    if pool.size == 0:
+        raise InputError("the isoFLOP bootstrap needs a budget with at least 4 model sizes: "
+                         "a parabola through 3 sizes leaves no residual to resample")
+    pool = pool - pool.mean()
     rows: list[dict[str, float]] = []
+    rng = np.random.default_rng(seed)
     for _ in range(n_boot):
         draw = fitted.copy()
-        for sel, resid in resid_groups:
-            draw[sel] += rng.choice(resid, size=sel.size, replace=True)
+        for sel in used:
+            draw[sel] += rng.choice(pool, size=sel.size, replace=True)
         try:
             rows.append(_isoflop_quantities(n, draw, c, budget_tolerance=budget_tolerance))
         except (InputError, ValueError, np.linalg.LinAlgError):
@@ -139,11 +154,11 @@ def bootstrap_bnsl(
     n_breaks : int
         Breaks of the law.
     n_boot, seed, level
-        Resamples, seed and interval level. The same seed draws the same resamples, but a
-        BNSL refit is reproducible only to about 1e-11 relative: numpy's vectorised ``pow``
-        can differ in the last bit with the memory alignment of an array, and the
-        Levenberg-Marquardt refinement in BNSL's flat valleys carries that into the
-        12th digit. The refits run in this process.
+        Resamples, seed and interval level. The same seed draws the same resamples, and each
+        BNSL refit is bit-for-bit reproducible (its Levenberg-Marquardt refinement uses only
+        elementwise numpy operations, correctly rounded sums and a fixed-order solve; see
+        :func:`emergence.fit.bnsl.fit_bnsl`), so the same seed gives identical draws, SEs and
+        intervals. The refits run in this process.
 
     Returns
     -------
