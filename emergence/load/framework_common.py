@@ -141,7 +141,8 @@ def is_local_path(name: str) -> bool:
     return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
 
 
-def _path_parts(name: str) -> list[str]:
+def path_parts(name: str) -> list[str]:
+    """The parts of a local path (``/`` or ``\\``), without empty, ``.`` and ``~`` parts."""
     return [p for p in re.split(r"[/\\]", name.strip()) if p not in ("", ".", "~")]
 
 
@@ -173,7 +174,7 @@ def distinct_path_name(path: str, n_parts: int) -> str:
     str
         The parts joined by ``/`` (the whole path when it has fewer parts).
     """
-    parts = _path_parts(path)
+    parts = path_parts(path)
     keep = max(n_parts, _n_checkpoint_parts(parts) + 1)
     return "/".join(parts[-keep:]) if parts else path.strip()
 
@@ -191,7 +192,7 @@ def _model_part(name: str) -> tuple[str, str | None]:
 
     A trailing checkpoint folder is skipped (``pythia-70m/checkpoint-143000`` -> ``pythia-70m``).
     """
-    parts = _path_parts(name.split("@")[0]) or [name]
+    parts = path_parts(name.split("@")[0]) or [name]
     parts = parts[: len(parts) - _n_checkpoint_parts(parts)]
     return parts[-1], (parts[-2] if len(parts) > 1 else None)
 

@@ -338,6 +338,8 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
             number = to_float(value)
             if isinstance(value, str) and value.strip() in ("", "N/A"):
                 continue  # lm-eval writes "N/A" where a metric was not computed
+            if isinstance(value, dict | list):
+                continue  # a custom aggregation's breakdown (e.g. LIBRA's {"8p": 0.5}): no score
             if isinstance(value, bool) or not isinstance(value, int | float | str) or (
                 isinstance(value, str) and not math.isfinite(number)
             ):

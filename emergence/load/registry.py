@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..progress import progress
 from ..schema import TABLES
 from . import native
-from .framework_common import MODEL_PATH_COLUMN, distinct_path_name
+from .framework_common import MODEL_PATH_COLUMN, distinct_path_name, path_parts
 from .sizes_registry import apply_sizes, require_sizes
 from .tables import Tables, concat_tables
 from .validate import validate
@@ -162,27 +162,49 @@ def _model_paths(parts: list[tuple[Tables, _RowPaths]]) -> dict[str, set[str]]:
     return found
 
 
+def _same_folders(paths: set[str]) -> list[list[str]]:
+    """Group spellings of one folder: ``./ckpt/m`` and ``/home/me/ckpt/m/`` are the same folder
+    seen from two working directories (the shorter is a tail of the longer); ``/a/run1/m`` and
+    ``/b/run2/m`` are not."""
+    groups: list[list[str]] = []
+    for path in sorted(paths, key=lambda p: -len(path_parts(p))):
+        parts = path_parts(path)
+        for group in groups:
+            head = path_parts(group[0])
+            if len(parts) <= len(head) and head[len(head) - len(parts) :] == parts:
+                group.append(path)
+                break
+        else:
+            groups.append([path])
+    return groups
+
+
 def _distinct_names(paths: dict[str, set[str]]) -> dict[tuple[str, str], str]:
     """(model, path) -> a longer name for models that different local folders share.
 
     ``/a/run1/model`` and ``/b/run2/model`` both shorten to ``model``; they become
     ``run1/model`` and ``run2/model`` (more parts while needed, the full path at worst).
+    Spellings of one folder (:func:`_same_folders`) keep one name, so the duplicate-row check
+    still sees a run that was read twice.
     """
     renames: dict[tuple[str, str], str] = {}
     for model, locals_ in paths.items():
-        if len(locals_) < 2:
+        groups = _same_folders(locals_)
+        if len(groups) < 2:
             continue
         base = model.split("@")[0]
         rest = model[len(base) :]  # "@revision"
         n = base.count("/") + 1
-        longest = max(len(p.strip("/").split("/")) for p in locals_)
-        names = {p: distinct_path_name(p, n) for p in locals_}
+        heads = [g[0] for g in groups]  # the longest spelling of each folder
+        longest = max(len(path_parts(p)) for p in heads)
+        names = {p: distinct_path_name(p, n) for p in heads}
         while len(set(names.values())) < len(names) and n < longest:
             n += 1
-            names = {p: distinct_path_name(p, n) for p in locals_}
+            names = {p: distinct_path_name(p, n) for p in heads}
         if len(set(names.values())) < len(names):
-            names = {p: p for p in locals_}
-        renames.update({(model, p): f"{name}{rest}" for p, name in names.items()})
+            names = {p: p for p in heads}
+        for group in groups:
+            renames.update({(model, p): f"{names[group[0]]}{rest}" for p in group})
     return renames
 
 
@@ -301,12 +323,29 @@ def load(
         )
     _check_cross_file_duplicates(parts)
     tables = apply_sizes(
-        concat_tables(parts), sizes, from_names=sizes_from_names, kind=size_kind, require=False
+        concat_tables(parts), sizes, from_names=sizes_from_names, kind=size_kind, require=False,
+        origin=_row_origin(parts),
     )
     if not allow_missing_params:
         _check_partly_missing_sizes(parts, tables)
         require_sizes(tables)
     return tables
+
+
+def _row_origin(parts: list[Tables]) -> Callable[[str, int], str]:
+    """(table, row of the concatenated parts) -> ``file: record n``, computed on demand."""
+
+    def origin(table: str, row: int) -> str:
+        offset = 0
+        for part in parts:
+            n = len(part[table])
+            if row < offset + n:
+                source = Path(part.sources[0]).name if part.sources else "<data>"
+                return f"{source}: record {row - offset + 1}"
+            offset += n
+        return f"{table} row {row + 1}"
+
+    return origin
 
 
 def _check_partly_missing_sizes(parts: list[Tables], tables: Tables) -> None:
@@ -333,15 +372,8 @@ def _check_partly_missing_sizes(parts: list[Tables], tables: Tables) -> None:
 def _missing_size_message(
     parts: list[Tables], table: str, row: int, key: tuple[str, str], size: float
 ) -> str:
-    offset = 0
-    for part in parts:
-        n = len(part[table])
-        if row < offset + n:
-            source = Path(part.sources[0]).name if part.sources else "<data>"
-            return (
-                f"{source}: record {row - offset + 1}: field 'params': expected the size of "
-                f"model {key[1]} (family {key[0]}), which is {size:g} on its other rows, got "
-                f"nothing (missing or NaN)"
-            )
-        offset += n
-    return f"field 'params': model {key[1]} (family {key[0]}) has rows without a size"
+    return (
+        f"{_row_origin(parts)(table, row)}: field 'params': expected the size of model "
+        f"{key[1]} (family {key[0]}), which is {size:g} on its other rows, got nothing "
+        "(missing or NaN)"
+    )

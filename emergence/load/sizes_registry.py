@@ -20,7 +20,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -315,13 +315,20 @@ def _apply_frame(frame: pd.DataFrame, mapping: dict[str, Size], from_names: bool
     return frame
 
 
-def _check_one_size(frames: dict[str, pd.DataFrame]) -> None:
+def _check_one_size(
+    frames: dict[str, pd.DataFrame], origin: Callable[[str, int], str] | None = None
+) -> None:
     """One size per (family, model) across files and tables, after the mapping is applied.
 
     Rows from different files (or an items and a scores table) that disagree would split one
-    model into two scales; within one file the validator already names the lines.
+    model into two scales; within one file the validator already names the lines. ``origin``
+    (table name, row -> e.g. ``a.csv: record 3``) names the rows that disagree.
     """
-    parts = [f[["family", "model", "params"]] for f in frames.values() if not f.empty]
+    parts = [
+        f[["family", "model", "params"]].assign(_table=name, _row=np.arange(len(f)))
+        for name, f in frames.items()
+        if not f.empty
+    ]
     if not parts:
         return
     rows = pd.concat(parts, ignore_index=True).dropna(subset=["params"])
@@ -329,9 +336,16 @@ def _check_one_size(frames: dict[str, pd.DataFrame]) -> None:
     bad = spread[~np.isclose(spread["min"], spread["max"], rtol=1e-9, atol=0.0)]
     if len(bad):
         (family, model), low, high = bad.index[0], bad["min"].iat[0], bad["max"].iat[0]
+        same = rows[(rows["family"] == family) & (rows["model"] == model)]
+
+        def where(size: float) -> str:
+            first = same[same["params"] == size].iloc[0]
+            label = origin or (lambda table, row: f"{table} row {row + 1}")
+            return label(str(first["_table"]), int(first["_row"]))
+
         raise InputError(
-            f"model {model!r} (family {family!r}): params {low:g} in some rows and {high:g} "
-            "in others (different input files); expected one size per model; give it with "
+            f"{where(low)}: field 'params': model {model!r} (family {family!r}) has {low:g} "
+            f"here and {high:g} in {where(high)}; expected one size per model; give it with "
             "--sizes FILE"
         )
 
@@ -380,6 +394,7 @@ def apply_sizes(
     from_names: bool = False,
     kind: str | None = None,
     require: bool = True,
+    origin: Callable[[str, int], str] | None = None,
 ) -> Tables:
     """Fill ``params``/``params_kind`` of items and scores from a mapping or model names.
 
@@ -397,6 +412,9 @@ def apply_sizes(
         :data:`emergence.schema.PARAMS_KINDS`).
     require : bool
         Raise when any model is still without a size (default). ``False`` for summaries.
+    origin : callable, optional
+        ``(table, row) -> label`` (``"items"``/``"scores"``, row position; e.g.
+        ``a.csv: record 3``), naming the rows when one model has two sizes.
 
     Returns
     -------
@@ -414,7 +432,7 @@ def apply_sizes(
         name: _apply_frame(frame, sizes, from_names) for name, frame in _frames(tables).items()
     }
     frames = _check_kinds(frames, kind)
-    _check_one_size(frames)
+    _check_one_size(frames, origin)
     result = Tables(
         items=frames["items"], scores=frames["scores"], losses=tables.losses, sources=tables.sources
     )

@@ -356,14 +356,24 @@ def test_filter_deduplication_keeps_one_row_per_doc(tmp_path):
     assert [r["output"] for r in rows] == [f"none{i}" for i in range(n)]
 
 
-@pytest.mark.parametrize("value", ["high", True, [0.5], {"v": 0.5}])
+@pytest.mark.parametrize("value", ["high", True])
 def test_non_numeric_metric_value_is_an_error(tmp_path, value):
-    # only "N/A" (lm-eval's "not computed") may be skipped; anything else is not a score
+    # "N/A" is lm-eval's "not computed"; another string or a bool is no score
     path = _v03_results(tmp_path / "results.json", "pretrained=EleutherAI/pythia-70m", "lambada")
     doc = json.loads(path.read_text())
     doc["results"]["lambada"]["acc"] = value
     path.write_text(json.dumps(doc))
     assert "results.lambada.acc" in _err([path]) and "N/A" in _err([path])
+
+
+def test_breakdown_of_a_custom_aggregation_is_skipped(tmp_path):
+    # lm-eval's LIBRA tasks aggregate to a dict per context length: not one score
+    path = _v03_results(tmp_path / "results.json", "pretrained=EleutherAI/pythia-70m", "lambada")
+    doc = json.loads(path.read_text())
+    doc["results"]["lambada"]["em_by_length,none"] = {"8p": 0.5, "16p": 1.0}
+    path.write_text(json.dumps(doc))
+    scores = load([path], allow_missing_params=True).scores
+    assert list(scores["metric"]) == ["acc"]
 
 
 def _v03_results(path: Path, model_args: str, task: str) -> Path:
@@ -448,3 +458,14 @@ def test_size_missing_on_one_record_names_file_and_record(tmp_path):
     msg = str(err.value)
     assert msg.startswith("b.csv: record 1: field 'params': expected the size of model m")
     assert load(tmp_path, sizes={"m": 2e6}).scores["params"].eq(2e6).all()
+
+
+def test_two_spellings_of_one_folder_stay_one_model(tmp_path):
+    # review: ./ckpt/m from one working directory and /home/me/ckpt/m/ from another are the
+    # same folder; renaming them apart hid the duplicate run from the duplicate-row check
+    _v03_results(tmp_path / "a" / "r.json", "pretrained=./ckpt/m", "task_a")
+    _v03_results(tmp_path / "b" / "r.json", "pretrained=/home/me/ckpt/m/", "task_b")
+    scores = load(tmp_path, allow_missing_params=True).scores
+    assert set(scores["model"]) == {"m"}
+    _v03_results(tmp_path / "c" / "r.json", "pretrained=/home/me/ckpt/m", "task_a")
+    assert "duplicate" in _err([tmp_path])

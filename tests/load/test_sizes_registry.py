@@ -168,8 +168,9 @@ def test_one_model_with_two_sizes_in_two_files_is_an_error(tmp_path):
     header = "family,model,params,task,metric,value\n"
     (tmp_path / "a.csv").write_text(header + "f,m,1e9,t,acc,0.5\n")
     (tmp_path / "b.csv").write_text(header + "f,m,2e9,u,acc,0.6\n")
-    with pytest.raises(InputError, match=r"model 'm' \(family 'f'\): params 1e\+09 in some rows "
-                       r"and 2e\+09 in others"):  # fmt: skip
+    expected = (r"^a\.csv: record 1: field 'params': model 'm' \(family 'f'\) has 1e\+09 here "
+                r"and 2e\+09 in b\.csv: record 1;")  # fmt: skip
+    with pytest.raises(InputError, match=expected):
         load(tmp_path)
     # a mapping that names the model settles it
     assert set(load(tmp_path, sizes={"m": "1B"}).scores["params"]) == {1e9}
