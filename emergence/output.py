@@ -189,6 +189,13 @@ def render_frame(frame: pd.DataFrame, fmt: str, float_format: str = "{:.6g}") ->
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The Parquet file of ``frame`` (no index), as bytes."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table atomically, choosing the format from the suffix.
 
@@ -206,9 +213,7 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         ]
         return atomic_write_text(dest, "".join(line + "\n" for line in lines))
     if suffix == ".parquet":
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        return atomic_write_bytes(dest, buf.getvalue())
+        return atomic_write_bytes(dest, parquet_bytes(frame))
     raise ValueError(
         f"{dest}: unsupported output suffix {suffix!r}; use .csv, .json, .jsonl or .parquet"
     )

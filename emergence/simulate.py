@@ -28,7 +28,6 @@ Every family has its own unevenly spaced scales; a ``losses`` grid follows the C
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -39,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import InputError
-from .output import atomic_write_bytes, ensure_dir
+from .output import atomic_write_bytes, ensure_dir, parquet_bytes
 
 CLASSES = ("mirage", "threshold", "smooth")
 LOSS_TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -416,9 +415,7 @@ SIMULATION_FILES = ("items.jsonl", "items.parquet", "losses.csv", "truth.csv")
 def _render_simulation(sim: Simulation, items_format: str) -> dict[str, bytes]:
     """The bytes of every file :func:`write_simulation` writes, by file name."""
     if items_format == "parquet":
-        buf = io.BytesIO()
-        sim.items.to_parquet(buf, index=False)
-        items = buf.getvalue()
+        items = parquet_bytes(sim.items)
     elif items_format == "jsonl":
         items = "".join(
             json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"

@@ -9,6 +9,7 @@ is no Python loop over items or replicates.
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -295,7 +296,10 @@ def _percentile_interval(reps: np.ndarray, alpha: float) -> np.ndarray:
     """``numpy.(nan)quantile(reps, [alpha, 1 - alpha], axis=0)``: shape ``(2, n_cols)``."""
     probs = [alpha, 1.0 - alpha]
     if np.isnan(reps).any():
-        return np.nanquantile(reps, probs, axis=0)
+        with warnings.catch_warnings():
+            # a column with no value (a metric no item of the group has) gives NaN bounds
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanquantile(reps, probs, axis=0)
     # The same quantiles, computed on each column sorted in a contiguous row: numpy's sort is
     # several times faster than the partition np.quantile does along a strided axis, and the
     # partition of an already sorted row finds the same order statistics (the interpolation

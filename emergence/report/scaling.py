@@ -94,8 +94,12 @@ def _fit_tables(sf: ScalingFit, level: float) -> str:
     out.append("</div>")
     if sf.isoflop is not None:
         iso = sf.isoflop
+        used = int(iso.minima.inside.sum())
+        left = iso.minima.compute.size - used
         out.append(
-            f"<p>Cross-check, Approach 2 ({iso.minima.compute.size} isoFLOP minima): "
+            f"<p>Cross-check, Approach 2 ({used} isoFLOP minima"
+            + (f"; {left} outside the sampled sizes left out" if left else "")
+            + "): "
             f"a = {fmt_num(iso.n_opt.exponent)} (SE {fmt_num(iso.n_opt.exponent_se, 2)}), "
             f"b = {fmt_num(iso.d_opt.exponent)} (SE {fmt_num(iso.d_opt.exponent_se, 2)}).</p>"
         )

@@ -173,3 +173,13 @@ def test_rename_onto_an_existing_column_is_one_line(tmp_path: Path) -> None:
     items = _copy("leading_zeros.jsonl", tmp_path)
     result = _run("summary", items, "--rename", "output=target")
     _refused(result, "leading_zeros.jsonl: --rename output=target: column 'target' already exists")
+
+
+def test_rescore_of_real_lm_eval_output_leaks_no_warning(tmp_path):
+    # review: a metric no item of a group has gave numpy's "All-NaN slice" warning on stderr
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13"
+    with warnings.catch_warnings():
+        # pytest records warnings instead of printing them; as errors they fail the command
+        warnings.simplefilter("error", RuntimeWarning)
+        out = _run("rescore", fixture, "-o", tmp_path / "s.csv")
+    assert out.exit_code == 0, out.output
