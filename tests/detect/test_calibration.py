@@ -6,7 +6,8 @@ tasks called ``threshold`` or ``mirage`` at most 5 % of the time. Measured with
 ``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README.md``),
 after BH and per task at the unadjusted level: threshold on mirage and on smooth 0 %; recall
 93.9 ± 1.7 % (>= 8 scales, >= 100 items); mirages named 94.7 ± 1.6 % there and 86.8 ± 2.1 %
-over all testable (>= 6 scales) mirages: with 6-7 scales the power rule (power < 0.5 against a
+over all testable (>= 6 scales) mirages (92.8 ± 1.6 % of those whose exact match looks
+emergent, i.e. past step 1): with 6-7 scales the power rule (power < 0.5 against a
 jump of MIN_JUMP where exact match rises) makes 19 % of them ``underpowered``, and 5-scale
 families cannot be tested. Those strata are reported, not held to 90 %. The bounds below sit
 at least 2 binomial SEs (at the task counts used here) beyond the measured rates, so a correct
@@ -88,6 +89,11 @@ def test_mirages_are_named(powered, full_range):
     testable = full_range[full_range.n_scales >= 6]
     assert _rate(testable, "mirage", ("mirage",)) >= 0.76
     assert _rate(testable, "mirage", ("mirage", "underpowered")) >= 0.85
+    # step 1 is the issue's own rule: a mirage whose exact match does not look emergent is
+    # smooth. Past it, testable mirages are named (92.8 ± 1.6 % of 249 in the benchmark)
+    past = pd.concat([powered, testable])
+    past = past[past.verdict != "smooth"]
+    assert _rate(past, "mirage", ("mirage",)) >= 0.88
 
 
 def test_no_break_is_not_called_mirage_without_power(powered, full_range):
