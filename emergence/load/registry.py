@@ -162,18 +162,27 @@ def _model_paths(parts: list[tuple[Tables, _RowPaths]]) -> dict[str, set[str]]:
     return found
 
 
+def _is_absolute(path: str) -> bool:
+    return path.startswith(("/", "\\", "~")) or (len(path) > 1 and path[1] == ":")
+
+
 def _same_folders(paths: set[str]) -> list[list[str]]:
     """Group spellings of one folder: ``./ckpt/m`` and ``/home/me/ckpt/m/`` are the same folder
-    seen from two working directories (the shorter is a tail of the longer); ``/a/run1/m`` and
-    ``/b/run2/m`` are not."""
+    seen from two working directories (a relative path that is the tail of exactly one longer
+    path); two absolute paths never are, and a tail of several folders stays apart."""
+    order = sorted(paths, key=lambda p: (-len(path_parts(p)), p))  # deterministic
     groups: list[list[str]] = []
-    for path in sorted(paths, key=lambda p: -len(path_parts(p))):
+    for path in order:
         parts = path_parts(path)
-        for group in groups:
-            head = path_parts(group[0])
-            if len(parts) <= len(head) and head[len(head) - len(parts) :] == parts:
-                group.append(path)
-                break
+        same = [g for g in groups if path_parts(g[0]) == parts]  # e.g. a trailing "/"
+        homes = same or [
+            g for g in groups
+            if not _is_absolute(path)
+            and len(parts) < len(head := path_parts(g[0]))
+            and head[len(head) - len(parts) :] == parts
+        ]  # fmt: skip
+        if len(homes) == 1:
+            homes[0].append(path)
         else:
             groups.append([path])
     return groups

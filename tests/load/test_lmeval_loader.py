@@ -18,6 +18,7 @@ from emergence.errors import InputError
 from emergence.load import lm_eval as lm
 from emergence.load import load
 from emergence.load.framework_common import family_from_name, model_basename, size_from_name
+from emergence.load.registry import _distinct_names, _same_folders
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13"
 TEXT_GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13-text-gold"
@@ -469,3 +470,15 @@ def test_two_spellings_of_one_folder_stay_one_model(tmp_path):
     assert set(scores["model"]) == {"m"}
     _v03_results(tmp_path / "c" / "r.json", "pretrained=/home/me/ckpt/m", "task_a")
     assert "duplicate" in _err([tmp_path])
+
+
+def test_absolute_folders_never_merge_and_ambiguous_tails_stay_apart():
+    # review: /data/ckpt/m is a tail of /scratch/data/ckpt/m but another folder; ./run1/m is a
+    # tail of two folders and joined one of them depending on the hash seed
+    assert sorted(map(sorted, _same_folders({"/data/ckpt/m", "/scratch/data/ckpt/m"}))) == [
+        ["/data/ckpt/m"], ["/scratch/data/ckpt/m"]]  # fmt: skip
+    assert [sorted(g) for g in _same_folders({"/a/ckpt/m", "/a/ckpt/m/"})] == [
+        ["/a/ckpt/m", "/a/ckpt/m/"]]  # fmt: skip
+    names = _distinct_names({"m": {"/a/run1/m", "/b/run1/m", "./run1/m"}})
+    assert names[("m", "./run1/m")] == "run1/m"
+    assert {names[("m", "/a/run1/m")], names[("m", "/b/run1/m")]} == {"a/run1/m", "b/run1/m"}
