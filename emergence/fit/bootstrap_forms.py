@@ -154,13 +154,10 @@ def bootstrap_bnsl(
     n_breaks : int
         Breaks of the law.
     n_boot, seed, level
-        Resamples, seed and interval level. The same seed draws the same resamples, but the
-        draws are not bit-for-bit reproducible: SciPy's MINPACK (the Levenberg-Marquardt
-        refinement of every refit) can take a different path from the same start depending on
-        the process's heap state, and in BNSL's flat valleys its end points then differ by up
-        to about 1e-4 relative (SEs and intervals by less). A hand-written reproducible LM was
-        tried and not kept: it reached worse local minima than MINPACK on noisy data without
-        a break. The refits run in this process.
+        Resamples, seed and interval level. The same seed draws the same resamples, and each
+        BNSL refit is bit-for-bit reproducible (see :func:`emergence.fit.bnsl.fit_bnsl`), so
+        the same seed gives identical draws, SEs and intervals. The refits run in this
+        process.
 
     Returns
     -------
