@@ -186,19 +186,33 @@ def _dot(u: np.ndarray, v: np.ndarray) -> float:
         return _sum(u * v)  # elementwise products, then a correctly rounded sum
 
 
+def _norm(v: np.ndarray) -> float:
+    """Euclidean norm, scaled by the largest entry as MINPACK's ``enorm`` does (squares of
+    entries above ~1e154 or below ~1e-162 would overflow or vanish)."""
+    with np.errstate(all="ignore"):
+        big = float(np.max(np.abs(v))) if v.size else 0.0
+        if big == 0.0 or not math.isfinite(big):
+            return big if v.size else 0.0
+        w = v / big
+        return big * math.sqrt(_sum(w * w))
+
+
 def _householder(a: np.ndarray, k: int) -> np.ndarray:
     """Householder-triangularise the first ``k`` columns of ``a`` in place, applying the same
     reflections to the remaining columns; dot products are correctly rounded (:func:`_sum`)."""
     for j in range(k):
         col = a[j:, j]
-        norm = math.sqrt(_dot(col, col))
+        norm = _norm(col)
         if norm == 0.0:
             continue
+        if not math.isfinite(norm):
+            a[j:, j:] = np.nan  # propagates to a NaN step, which the trust region rejects
+            break
         v = col.copy()
         v[0] += math.copysign(norm, float(v[0]))  # no cancellation
-        vv = _dot(v, v)
+        v /= _norm(v)  # unit vector: the reflection is I - 2 v v^T
         for c in range(j, a.shape[1]):
-            a[j:, c] -= (2.0 * _dot(v, a[j:, c]) / vv) * v
+            a[j:, c] -= (2.0 * _dot(v, a[j:, c])) * v
     return a
 
 
@@ -216,8 +230,9 @@ def _ratio(a: float, b: float) -> float:
 def _solve_upper(s: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """Back substitution ``S[:n, :n] h = b[:n]`` (rest of ``h`` zero), fixed-order sums."""
     h = np.zeros(s.shape[1])
-    for i in reversed(range(n)):
-        h[i] = (b[i] - _dot(s[i, i + 1 : n], h[i + 1 : n])) / s[i, i]
+    with np.errstate(all="ignore"):  # a near-singular R gives an inf step, rejected later
+        for i in reversed(range(n)):
+            h[i] = (b[i] - _dot(s[i, i + 1 : n], h[i + 1 : n])) / s[i, i]
     return h
 
 
@@ -225,8 +240,9 @@ def _solve_lower_t(s: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Forward substitution ``S^T y = b`` for upper-triangular ``S``."""
     n = len(b)
     y = np.zeros(n)
-    for i in range(n):
-        y[i] = (b[i] - _dot(s[:i, i], y[:i])) / s[i, i]
+    with np.errstate(all="ignore"):
+        for i in range(n):
+            y[i] = (b[i] - _dot(s[:i, i], y[:i])) / s[i, i]
     return y
 
 
@@ -260,7 +276,7 @@ def _lmpar(rt: np.ndarray, diag: np.ndarray, qtr: np.ndarray, delta: float, par:
     h = np.zeros(k)
     if nsing:
         h[:nsing] = _solve_upper(rt[:nsing, :nsing], -qtr[:nsing], nsing)
-    dxnorm = math.sqrt(_dot(diag * h, diag * h))
+    dxnorm = _norm(diag * h)
     fp = dxnorm - delta
     if fp <= 0.1 * delta:
         return 0.0, h
@@ -269,23 +285,25 @@ def _lmpar(rt: np.ndarray, diag: np.ndarray, qtr: np.ndarray, delta: float, par:
         y = _solve_lower_t(rt, diag * (diag * h) / dxnorm)
         parl = _ratio(fp / delta, _dot(y, y))
     g = np.array([_dot(rt[: j + 1, j], qtr[: j + 1]) for j in range(k)]) / diag
-    gnorm = math.sqrt(_dot(g, g))
+    gnorm = _norm(g)
     paru = _ratio(gnorm, delta)
     if paru == 0.0:
         paru = _DWARF / min(delta, 0.1)
     par = min(max(par, parl), paru)
     if par == 0.0:
         par = _ratio(gnorm, dxnorm)
+    if not math.isfinite(par):  # a non-finite Gauss-Newton step: start from the upper bound
+        par = 0.001 * paru
     best = np.zeros(k)  # no step until a damped system can be solved
     for it in range(10):
-        if par == 0.0:
+        if par == 0.0 or not math.isfinite(par):
             par = max(_DWARF, 0.001 * paru)
         h, s = _damped(rt, qtr, par, diag)
         if h is None:
             par = max(par * 10.0, _DWARF)
             continue
         best = h
-        dxnorm = math.sqrt(_dot(diag * h, diag * h))
+        dxnorm = _norm(diag * h)
         temp = fp
         fp = dxnorm - delta
         if abs(fp) <= 0.1 * delta or (parl == 0.0 and fp <= temp < 0.0) or it == 9:
@@ -331,7 +349,7 @@ def _lm(p0: np.ndarray, x: np.ndarray, y: np.ndarray) -> _LMResult:
     k = len(p0)
     p = np.where(p0 == 0, 1e-3, p0).astype(float)
     r = _resid(p, x, ly)
-    fnorm = math.sqrt(_sum(r * r))
+    fnorm = _norm(r)
     nfev, njev, status = 1, 0, 0
     par = 0.0
     first = True
@@ -342,10 +360,10 @@ def _lm(p0: np.ndarray, x: np.ndarray, y: np.ndarray) -> _LMResult:
         nfev += k
         qr = _householder(np.column_stack([jac, r]), k)
         rt, qtr = np.triu(qr[:k, :k]), qr[:k, k].copy()
-        acnorm = np.sqrt([_dot(rt[:, j], rt[:, j]) for j in range(k)])
+        acnorm = np.array([_norm(rt[:, j]) for j in range(k)])
         if first:
             diag = np.where(acnorm > 0, acnorm, 1.0)
-            xnorm = math.sqrt(_dot(diag * p, diag * p))
+            xnorm = _norm(diag * p)
             delta = LM_FACTOR * xnorm if xnorm > 0 else LM_FACTOR
         gnorm = 0.0
         if fnorm != 0.0:
@@ -358,21 +376,21 @@ def _lm(p0: np.ndarray, x: np.ndarray, y: np.ndarray) -> _LMResult:
         diag = np.maximum(diag, acnorm)
         while True:
             par, h = _lmpar(rt, diag, qtr, delta, par)
-            pnorm = math.sqrt(_dot(diag * h, diag * h))
+            pnorm = _norm(diag * h)
             if first:
                 delta = min(delta, pnorm)
             trial = p + h
             r_new = _resid(trial, x, ly)
             nfev += 1
-            fnorm1 = math.sqrt(_sum(r_new * r_new))
+            fnorm1 = _norm(r_new)
             actred = 1.0 - (fnorm1 / fnorm) ** 2 if 0.1 * fnorm1 < fnorm else -1.0
             rh = np.array([_dot(rt[i], h) for i in range(k)])
-            temp1 = math.sqrt(_dot(rh, rh)) / fnorm
+            temp1 = _norm(rh) / fnorm
             temp2 = math.sqrt(par) * pnorm / fnorm
             prered = temp1 ** 2 + temp2 ** 2 / 0.5
             dirder = -(temp1 ** 2 + temp2 ** 2)
             ratio = actred / prered if prered != 0.0 else 0.0
-            if ratio <= 0.25:
+            if not ratio > 0.25:  # NaN shrinks the radius, as MINPACK's branch does
                 temp = 0.5 if actred >= 0.0 else _ratio(0.5 * dirder, dirder + 0.5 * actred)
                 if 0.1 * fnorm1 >= fnorm or temp < 0.1:
                     temp = 0.1
@@ -383,7 +401,7 @@ def _lm(p0: np.ndarray, x: np.ndarray, y: np.ndarray) -> _LMResult:
                 par = 0.5 * par
             if ratio >= 1e-4:
                 p, r, fnorm = trial, r_new, fnorm1
-                xnorm = math.sqrt(_dot(diag * p, diag * p))
+                xnorm = _norm(diag * p)
                 first = False
             if abs(actred) <= LM_FTOL and prered <= LM_FTOL and 0.5 * ratio <= 1.0:
                 status = 2

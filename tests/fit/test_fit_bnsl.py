@@ -144,3 +144,21 @@ def test_lm_ends_where_minpack_does() -> None:
     assert np.median(ratios) == pytest.approx(1.0, abs=0.005)
     assert max(ratios) < 1.05
 
+
+
+def test_lm_never_stalls_on_a_non_finite_levenberg_parameter() -> None:
+    # review: a Gauss-Newton step with NaN made par NaN for good, and the NaN ratio never shrank
+    # the trust region, so the run spent all 20000 evaluations without moving
+    from emergence.fit.bnsl import _lm, _lmpar
+
+    par, h = _lmpar(np.array([[1.0, 0.0], [0.0, 1e-310]]), np.ones(2), np.array([1.0, 1.0]),
+                    1.0, 0.0)  # fmt: skip
+    assert math.isfinite(par) and np.all(np.isfinite(h))
+    rng = np.random.default_rng(1)
+    x = np.logspace(0, 6, 20)
+    truth = {"a": 0.2, "b": 5.0, "c0": 0.1, "c1": 0.5, "d1": 100.0, "f1": 0.3}
+    y = bnsl_predict(truth, x) * np.exp(rng.normal(0, 0.02, x.size))
+    start = np.array([-1.49, 9e-183, 17.6, 3.54, 1.2e63, -1.47])  # a column of J near 1e154
+    with np.errstate(all="ignore"):
+        res = _lm(start, x, y)
+    assert res.nfev < 5000 and not np.array_equal(res.x, start)
