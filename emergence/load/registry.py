@@ -167,7 +167,7 @@ def _is_absolute(path: str) -> bool:
 
 
 def _same_folders(paths: set[str]) -> list[list[str]]:
-    """Group spellings of one folder: ``./ckpt/m`` and ``/home/me/ckpt/m/`` are the same folder
+    """Group spellings of one folder: ``./ckpt/m`` and ``/data/me/ckpt/m/`` are the same folder
     seen from two working directories (a relative path that is the tail of exactly one longer
     path); two absolute paths never are, and a tail of several folders stays apart."""
     order = sorted(paths, key=lambda p: (-len(path_parts(p)), p))  # deterministic

@@ -462,13 +462,13 @@ def test_size_missing_on_one_record_names_file_and_record(tmp_path):
 
 
 def test_two_spellings_of_one_folder_stay_one_model(tmp_path):
-    # review: ./ckpt/m from one working directory and /home/me/ckpt/m/ from another are the
+    # review: ./ckpt/m from one working directory and /data/me/ckpt/m/ from another are the
     # same folder; renaming them apart hid the duplicate run from the duplicate-row check
     _v03_results(tmp_path / "a" / "r.json", "pretrained=./ckpt/m", "task_a")
-    _v03_results(tmp_path / "b" / "r.json", "pretrained=/home/me/ckpt/m/", "task_b")
+    _v03_results(tmp_path / "b" / "r.json", "pretrained=/data/me/ckpt/m/", "task_b")
     scores = load(tmp_path, allow_missing_params=True).scores
     assert set(scores["model"]) == {"m"}
-    _v03_results(tmp_path / "c" / "r.json", "pretrained=/home/me/ckpt/m", "task_a")
+    _v03_results(tmp_path / "c" / "r.json", "pretrained=/data/me/ckpt/m", "task_a")
     assert "duplicate" in _err([tmp_path])
 
 
