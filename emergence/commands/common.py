@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -133,19 +131,6 @@ def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] =
             raise InputError(
                 f"-o {output}: that is one of the input files; inputs are never modified"
             )
-
-
-@contextmanager
-def quiet_numpy_warnings() -> Iterator[None]:
-    """Hide numpy's variance-of-one-value warnings: a single item or scale is a valid input.
-
-    The analysis turns the resulting NaN into "not enough data"; the warning (with a source line)
-    would only alarm the user.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Degrees of freedom <= 0", RuntimeWarning)
-        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
-        yield
 
 
 MIN_BOOTSTRAP = 50

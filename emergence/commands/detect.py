@@ -13,7 +13,6 @@ from .common import (
     input_options,
     load_inputs,
     output_options,
-    quiet_numpy_warnings,
 )
 
 
@@ -69,6 +68,5 @@ def detect(
     from ..detect.tables import detect as run
 
     tables = load_inputs(paths, input_format, renames)
-    with quiet_numpy_warnings():
-        result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot)
+    result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot)
     emit_frame(result.verdicts, fmt, output, tables.sources)

@@ -14,7 +14,6 @@ from .common import (
     check_bootstrap,
     check_output,
     load_inputs,
-    quiet_numpy_warnings,
     size_options,
 )
 
@@ -153,8 +152,7 @@ def report(
         raise InputError(f"-o {output}: the report is HTML; use a .html file name")
     inputs = list(paths) or [default_data()]
     tables = load_inputs(inputs, input_format, renames)
-    with quiet_numpy_warnings():
-        analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
+    analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
     meta = click.get_current_context().meta
     sizes = {k: meta.get(f"emergence.{k}") for k in ("sizes", "sizes_from_names", "size_kind")}
     command = command_line(
