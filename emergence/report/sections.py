@@ -33,9 +33,11 @@ DISCONTINUOUS = (
     "exact_match", "multiple_choice_grade", "exact_str_match", "exact_match_accuracy", "acc",
     "acc_norm",
 )  # fmt: skip
+#: Discontinuous metrics that grade a choice among given answers (not a generated answer).
+CHOICE_METRICS = ("multiple_choice_grade", "acc", "acc_norm")
 #: Continuous metrics a panel may show, in order of preference.
 CONTINUOUS = (
-    "mean_token_logprob", "p_correct", "brier", "token_edit_distance", "target_logprob",
+    "mean_token_logprob", "p_correct", "token_edit_distance", "brier", "target_logprob",
     "per_token_prob", "char_edit_distance", "log_likelihood", "edit_distance",
     "brier_bigbench", "brier_score",
 )  # fmt: skip
@@ -240,8 +242,13 @@ def _panel_metrics(task_scores: pd.DataFrame, verdicts: pd.DataFrame) -> list[st
     first = [m for m in verdicts.get("discontinuous_metric", pd.Series()).tolist() if m in present]
     disc = first[:1] or [m for m in DISCONTINUOUS if m in present][:1]
     chosen = [m for m in verdicts.get("continuous_metric", pd.Series()).tolist() if m in present]
+    fallback = list(CONTINUOUS)
+    if disc and disc[0] not in CHOICE_METRICS:
+        # p(correct) of a generated answer is the whole-answer probability, about p^L: the
+        # mirage prediction already drawn on the exact-match panel, and as sharp as exact match
+        fallback.remove("p_correct")
     cont: list[str] = []
-    for m in [*chosen, *CONTINUOUS]:
+    for m in [*chosen, *fallback]:
         if m in present and m not in cont:
             cont.append(m)
     return (disc + cont)[:MAX_PANELS]

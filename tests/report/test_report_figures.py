@@ -72,3 +72,27 @@ def test_mirage_curve_is_drawn_whatever_the_exact_match_is_called():
     with_curve = figures.task_figure(frame, ["exact_str_match"], {"sim-a": 0}, "f1", curves=curves)
     without = figures.task_figure(frame, ["exact_str_match"], {"sim-a": 0}, "f1")
     assert with_curve != without and "stroke-dasharray" in with_curve
+
+
+def test_generated_answers_get_per_token_panels_not_the_whole_answer_probability():
+    # p(correct) of a generated answer is exp(sum of log-probs) ~ p^L, as sharp as exact match:
+    # it must not be shown as "the continuous metric" of an exact-match task (review finding)
+    import pandas as pd
+
+    from emergence.report.sections import _panel_metrics
+
+    names = ["exact_match", "mean_token_logprob", "p_correct", "token_edit_distance", "brier"]
+    scores = pd.DataFrame({"metric": names})
+    verdicts = pd.DataFrame(
+        {"discontinuous_metric": ["exact_match"], "continuous_metric": ["mean_token_logprob"]}
+    )
+    assert _panel_metrics(scores, verdicts) == [
+        "exact_match", "mean_token_logprob", "token_edit_distance"]  # fmt: skip
+    # a choice task keeps it: there it is the softmax probability of the correct choice
+    choice = pd.DataFrame({"metric": ["multiple_choice_grade", "p_correct", "brier"]})
+    assert _panel_metrics(choice, verdicts.iloc[0:0]) == [
+        "multiple_choice_grade", "p_correct", "brier"]  # fmt: skip
+    # the companion detect tested is always shown, whatever it is
+    tested = pd.DataFrame({"discontinuous_metric": ["exact_match"],
+                           "continuous_metric": ["p_correct"]})  # fmt: skip
+    assert _panel_metrics(scores, tested)[:2] == ["exact_match", "p_correct"]
