@@ -38,13 +38,20 @@ from emergence.metrics import (
     score_items,
 )
 from emergence.metrics.fields import ItemFields
-from emergence.metrics.registry import NEG_LOG, NEG_LOG_NEG, NEG_LOG_NEG_LOG, Transform
+from emergence.metrics.registry import (
+    NEG_LOG,
+    NEG_LOG_LOG,
+    NEG_LOG_NEG,
+    NEG_LOG_NEG_LOG,
+    Transform,
+)
 from emergence.progress import progress
 
 CURVE_KEYS = ("family", "task", "subtask", "n_shots")
 # Registered item-level metrics, in order of preference (changepoint.md Sec. 6 step 2).
 ITEM_DISCONTINUOUS = ("multiple_choice_grade", "exact_match")
 ITEM_COMPANIONS = ("mean_token_logprob", "p_correct", "token_edit_distance", "brier")
+EDIT_DISTANCE_COMPANIONS = ("token_edit_distance",)  # for generated answers only
 # Aggregate score columns: registered names first, then names used by BIG-bench and the
 # emergence studies. Each companion is (name, higher_is_better, linearising transform).
 SCORE_DISCONTINUOUS = (
@@ -52,6 +59,8 @@ SCORE_DISCONTINUOUS = (
     "exact_match",
     "exact_str_match",
     "exact_match_accuracy",
+    # Inspect's accuracy: the share of samples scored correct (match, includes or choice scorers)
+    "accuracy",
     # lm-eval's accuracy: the multiple-choice grade of a choice task, greedy exact match of a
     # log-likelihood task (acc_norm, its length-normalised variant, is not preferred)
     "acc",
@@ -61,6 +70,9 @@ SCORE_COMPANIONS: tuple[tuple[str, bool, Transform], ...] = (
     ("mean_token_logprob", True, NEG_LOG_NEG),
     ("target_logprob", True, NEG_LOG_NEG),
     ("log_likelihood", True, NEG_LOG_NEG),
+    # lm-eval's perplexity of the targets, exp(-mean log-likelihood): -log(log ppl) is the
+    # -log(-mean target log-prob) above
+    ("ppl", False, NEG_LOG_LOG),
     ("p_correct", True, NEG_LOG_NEG_LOG),
     ("token_edit_distance", False, NEG_LOG),
     ("edit_distance", False, NEG_LOG),
@@ -87,7 +99,9 @@ MAX_WIDTH = 1.0
 KINK_TEST = "both"
 # exact match under the names it has in items and in score tables (Gompertz width check)
 # (lm-eval's acc/acc_norm are a multiple-choice grade on choice tasks: no p^L width there)
-EXACT_MATCH_NAMES = frozenset(SCORE_DISCONTINUOUS) - {"multiple_choice_grade", "acc", "acc_norm"}
+# (Inspect's accuracy may be either, so it gets none)
+EXACT_MATCH_NAMES = frozenset(SCORE_DISCONTINUOUS) - {
+    "multiple_choice_grade", "acc", "acc_norm", "accuracy"}  # fmt: skip
 VERDICT_COLUMNS = (
     "family",
     "task",
@@ -266,6 +280,11 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
         raise InputError("detect needs a parameter count for every model (column 'params')")
     fields = ItemFields(items)
     avail = {m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)}
+    # The edit distance between a chosen option and the gold one is a rescaled all-or-nothing
+    # grade, not a continuous metric: on choice items it is no companion.
+    choice_item = fields.present("choices") | fields.present("correct_choice")
+    for name in EDIT_DISTANCE_COMPANIONS:
+        avail[name] = avail[name] & ~choice_item
     wanted = [m for m, mask in avail.items() if mask.any()]
     if not wanted:
         raise InputError("the items support no discontinuous or continuous metric")
@@ -442,7 +461,7 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
             hib, transform = comp_specs[comp_name]
             comp = per_scale(comp_name)
         pred = pred_se = None
-        if disc_name in ("exact_match", "exact_str_match", "exact_match_accuracy") and (
+        if disc_name in EXACT_MATCH_NAMES and (
             "p_correct" in present
         ):
             # mean_j p_ij^L is the mean of p_correct; without the items the Bernoulli variance
@@ -560,9 +579,9 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "missing at": "score the discontinuous metric at every scale",
             "at every scale": "it sits at its floor or ceiling: evaluate model sizes (or a "
             "harder or easier task variant) where it changes",
-            "uncensored scales <": "the continuous metric sits at its bound at some scales; "
+            "uncensored scale <": "the continuous metric sits at its bound at some scales; "
             "use a metric with more resolution there (e.g. log-probs), or more model sizes",
-            "scales <": "evaluate more model sizes of this family (at least 6)",
+            "scale <": "evaluate more model sizes of this family (at least 6)",
             "items per scale": "score more items per scale (at least 50)",
             "at the edge": "evaluate model sizes beyond the jump",
             "continuous": "provide log-probs of the targets (or choice log-probs) so a "
@@ -572,7 +591,8 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "power": "no break was found, but a jump of the pre-registered size could have been "
             "missed: score more items or evaluate more model sizes",
         }
-        tip = next((v for k, v in advice.items() if k in reason), "")
+        key = reason.replace("scales", "scale")  # "1 scale < 6" and "5 scales < 6" alike
+        tip = next((v for k, v in advice.items() if k in key), "")
         return f"{reason}: {tip}" if tip else reason
     if label == "threshold":
         where = ""
@@ -803,6 +823,7 @@ METRIC_KINDS = {
     "exact_match_accuracy": "discontinuous",
     "acc": "discontinuous",
     "acc_norm": "discontinuous",
+    "accuracy": "discontinuous",
     "bert_score_accuracy": "discontinuous",
     "token_edit_distance": "continuous",
     "char_edit_distance": "continuous",
@@ -817,8 +838,10 @@ METRIC_KINDS = {
     "brier_bigbench": "continuous",
     "brier_score": "continuous",
     "log_likelihood": "continuous",
+    "ppl": "continuous",
 }
 LOWER_IS_BETTER = {
+    "ppl",
     "token_edit_distance",
     "char_edit_distance",
     "edit_distance",

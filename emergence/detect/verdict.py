@@ -145,6 +145,11 @@ class TaskVerdict:
     evidence: TaskEvidence
 
 
+def _scales(n: int, kind: str = "") -> str:
+    """``"1 scale"``, ``"5 scales"``, ``"1 uncensored scale"``."""
+    return f"{n} {kind}scale" + ("" if n == 1 else "s")
+
+
 def _jump_region(x: np.ndarray, d: np.ndarray) -> tuple[float, float]:
     """x where the (running-max) discontinuous curve first reaches 10 % and 90 % of its rise."""
     lo, hi = d.min(), d.max()
@@ -743,7 +748,7 @@ def assess_task(
         raise InputError("x must have one value per scale (no ties)")
     n = xa.size
     if n < min_scales:
-        reason = f"{n} scales < {min_scales}"
+        reason = f"{_scales(n)} < {min_scales}"
     elif n_items is not None and n_items < min_items:
         reason = f"{n_items} items per scale < {min_items}"
     elif np.ptp(da) == 0:
@@ -761,13 +766,13 @@ def assess_task(
         if n_ok <= n / 2:
             reason = f"{n - n_ok} of {n} scales censored in the companion"
         elif n_ok < min_scales:
-            reason = f"{n_ok} uncensored scales < {min_scales}"
+            reason = f"{_scales(n_ok, 'uncensored ')} < {min_scales}"
     desc = describe_scaling(xa, da) if n >= 3 else None
     b = desc.breakthroughness if desc else float("nan")
     if reason is not None or n < 6:
         return TaskEvidence(
             n, None, float("nan"), b, float("nan"), float("nan"), nan2, nan2, False, None,
-            float("nan"), reason or f"{n} scales < 6",
+            float("nan"), reason or f"{_scales(n)} < 6",
         )  # fmt: skip
     scr = emergence_screen(
         xa, da, n_items=n_items, screen_alpha=screen_alpha,

@@ -60,12 +60,19 @@ def _neg_log(y: np.ndarray) -> np.ndarray:
     return -np.log(np.where(y > 0, y, np.nan))
 
 
+def _neg_log_log(y: np.ndarray) -> np.ndarray:
+    return -np.log(np.log(np.where(y > 1, y, np.nan)))
+
+
 NEG_LOG_NEG_LOG = Transform(
     "neg_log_neg_log", "-log(-log y); y in (0, 1), 0 and 1 censored", _nlnl
 )
 NEG_LOG_NEG = Transform("neg_log_neg", "-log(-y) = -log(cross-entropy); y < 0", _neg_log_neg)
 NEG_LOG = Transform("neg_log", "-log(y); y > 0, 0 censored", _neg_log)
-TRANSFORMS = {t.name: t for t in (NEG_LOG_NEG_LOG, NEG_LOG_NEG, NEG_LOG)}
+NEG_LOG_LOG = Transform(
+    "neg_log_log", "-log(log y) = -log(cross-entropy) of a perplexity y > 1", _neg_log_log
+)
+TRANSFORMS = {t.name: t for t in (NEG_LOG_NEG_LOG, NEG_LOG_NEG, NEG_LOG, NEG_LOG_LOG)}
 
 # ---------------------------------------------------------------------------------------------
 

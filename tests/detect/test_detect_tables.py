@@ -143,6 +143,47 @@ def test_companion_falls_back_to_edit_distance(sim):
     assert not (v.verdict == "mirage").any()
 
 
+def test_chosen_options_without_log_probs_have_no_continuous_companion():
+    """Choice items scored only by the option picked (Inspect ``choices`` logs): the edit
+    distance between the picked and the gold option is a rescaled all-or-nothing grade, and a
+    jump in accuracy used to pass as a threshold "on the continuous companion" (review)."""
+    rng = np.random.default_rng(0)
+    options = [[f"{rng.integers(1, 99)}.{k} eV" for k in range(4)] for _ in range(200)]
+    rows = []
+    accuracy = (0.25, 0.25, 0.26, 0.27, 0.3, 0.55, 0.85, 0.9)
+    for s, (p, acc) in enumerate(zip(np.geomspace(7e7, 1.2e10, 8), accuracy, strict=True)):
+        for j, ch in enumerate(options):
+            gold = j % 4
+            pick = gold if rng.random() < acc else (gold + 1 + j % 3) % 4
+            rows.append({"family": "f", "model": f"m{s}", "params": p, "task": "mc",
+                         "item": str(j), "target": ch[gold], "output": ch[pick],
+                         "choices": ch, "correct_choice": gold})  # fmt: skip
+    (row,) = detect_tables(pd.DataFrame(rows), bootstrap=0).itertuples()
+    assert row.verdict == "underpowered" and pd.isna(row.continuous_metric)
+    assert row.note.startswith("no continuous companion metric")
+
+
+def test_perplexity_is_a_companion_and_inspect_accuracy_a_discontinuous_metric():
+    """lm-eval's lambada gives ``acc`` and ``ppl`` = exp(-mean target log-likelihood); Inspect
+    logs give ``accuracy``. Both used to leave the task "without" the metric (review)."""
+    sizes = np.geomspace(7e7, 1.2e10, 8)
+    ppl = np.exp(4.0 * (sizes / 7e7) ** -0.3)
+    rows = [{"family": "pythia", "model": f"m{i}", "params": n, "task": "lambada",
+             "metric": m, "value": v}
+            for i, n in enumerate(sizes)
+            for m, v in (("acc", 0.2 + 0.05 * i), ("ppl", ppl[i]))]  # fmt: skip
+    row = detect_tables(None, pd.DataFrame(rows)).iloc[0]
+    assert (row.continuous_metric, row.continuous_transform) == ("ppl", "neg_log_log")
+    assert row.verdict != "underpowered" or "continuous" not in row.note
+    inspect = pd.DataFrame(rows).replace({"metric": {"acc": "accuracy"}})
+    row = detect_tables(None, inspect).iloc[0]
+    assert row.discontinuous_metric == "accuracy" and np.isfinite(row.breakthroughness)
+    # -log(log ppl) is -log of the mean target cross-entropy, the target_logprob companion
+    from emergence.metrics.registry import NEG_LOG_LOG, NEG_LOG_NEG
+
+    np.testing.assert_allclose(NEG_LOG_LOG(ppl), NEG_LOG_NEG(-np.log(ppl)))
+
+
 def test_bad_input():
     with pytest.raises(InputError):
         detect(pd.DataFrame(), None)
@@ -224,6 +265,7 @@ def test_censored_scales_get_advice_about_the_metric_not_more_sizes():
     note = _note("underpowered", "5 uncensored scales < 6", None, None, 0.05)
     assert "more resolution" in note and "at least 6" not in note
     assert "at least 6" in _note("underpowered", "5 scales < 6", None, None, 0.05)
+    assert _note("underpowered", "1 scale < 6", None, None, 0.05).endswith("(at least 6)")
 
 
 def _kink_items(n_items: int = 150, seed: int = 0) -> pd.DataFrame:
