@@ -79,6 +79,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except InputError as err:
             raise _UserError(str(err)) from None
+        except click.BadParameter as err:
+            # a missing input file or a bad option value is bad input: one line, like the
+            # errors found in the data (unknown options and commands keep click's usage text)
+            raise _UserError(err.format_message()) from None
         except BrokenPipeError:
             raise  # `emergence ... | head`: click exits quietly on EPIPE
         except OSError as err:  # e.g. -o into a folder that cannot be created or written

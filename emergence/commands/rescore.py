@@ -108,7 +108,13 @@ def rescore(
 
     names = _split(metrics)
     norm = _normalisation(normalise)
-    tables = load_inputs(paths, input_format, renames)
+    # rescoring needs no model sizes: a model without one keeps an empty params cell
+    tables = load_inputs(paths, input_format, renames, allow_missing_params=True)
+    if len(tables.items) == 0 and len(tables.scores) == 0:
+        raise InputError(
+            "the inputs contain no item-level results or scores to rescore (only training "
+            "losses: use `emergence fit`)"
+        )
     if names is not None and len(tables.items) == 0:
         raise InputError("--metrics given, but the inputs contain no item-level rows to rescore")
     frame = run_rescore(

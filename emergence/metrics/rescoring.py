@@ -80,6 +80,10 @@ def rescore(
     if not frames:
         return pd.DataFrame(columns=list(SCORES.required))
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for name in SCORES.required:  # e.g. params of items without sizes: an empty column
+        if name not in out.columns:
+            out[name] = pd.Series(pd.NA, index=out.index, dtype="Float64" if name == "params"
+                                  else "string")  # fmt: skip
     known = [c for c in SCORES.names if c in out.columns]
     extra = [c for c in out.columns if c not in SCORES.names]
     return out[known + extra]

@@ -284,3 +284,45 @@ def test_detect_rescore_and_simulate_write_their_message_on_stderr(tmp_path: Pat
         result = _run(command, sim / "items.jsonl", "--bootstrap", "0", "-o", dest)
         assert result.exit_code == 0, result.output
         assert f"wrote {dest}" in result.stderr and "wrote" not in result.stdout
+
+
+# -- review of 2026-11-24: bad paths are one line; rescore needs no sizes --------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rescore", "no-such-folder"],
+        ["detect", str(LOSSES), "--sizes", "no-such-sizes.csv"],
+        ["report", str(LOSSES), "-o", "."],
+        ["detect", str(LOSSES), "--format", "xml"],
+    ],
+)
+def test_a_bad_path_or_option_value_is_one_error_line(args: list, tmp_path: Path,
+                                                      monkeypatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = _run(*args)
+    _one_error_line(result, "Invalid value")
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_rescore_needs_no_model_sizes(tmp_path: Path) -> None:
+    items = tmp_path / "items.jsonl"
+    rows = [{"family": "f", "model": f"mystery-{m}", "task": "t", "item": str(i),
+             "target": "a", "output": "a" if i % 2 else "b"}
+            for m in range(2) for i in range(4)]  # fmt: skip
+    pd.DataFrame(rows).to_json(items, orient="records", lines=True)
+    out = tmp_path / "scores.csv"
+    result = _run("rescore", items, "--bootstrap", "0", "-o", out)
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out)
+    em = scores[scores.metric == "exact_match"]
+    assert len(em) == 2 and em.params.isna().all() and (em.value == 0.5).all()
+    # detect still needs them, and says so
+    assert "no parameter count" in _one_error_line(_run("detect", items), "mystery-0")
+
+
+def test_rescore_of_losses_only_is_an_error_not_an_empty_table(tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    _one_error_line(_run("rescore", LOSSES, "-o", out), "no item-level results or scores")
+    assert not out.exists()
