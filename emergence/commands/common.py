@@ -90,6 +90,7 @@ def load_inputs(
     meta = ctx.meta if ctx is not None else {}
     if ctx is not None:
         check_writable_output(ctx.params.get("output"))  # before the (possibly long) work
+        check_format_agrees(ctx.params.get("output"))
     tables = load(
         list(paths),
         format=input_format,
@@ -136,6 +137,29 @@ def check_writable_output(output: Path | None) -> None:
 
     if output is not None:
         check_writable(output)
+
+
+#: The ``--format`` each ``-o`` suffix is written in.
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json"}
+
+
+def check_format_agrees(output: Path | None) -> None:
+    """Refuse a ``--format`` given on the command line that the ``-o`` suffix contradicts.
+
+    A file's format follows its suffix; ``--format csv -o v.json`` would otherwise write JSON
+    without a word.
+    """
+    ctx = click.get_current_context(silent=True)
+    if output is None or ctx is None or "fmt" not in ctx.params:
+        return
+    if ctx.get_parameter_source("fmt") is not click.core.ParameterSource.COMMANDLINE:
+        return
+    fmt, suffix = ctx.params["fmt"], Path(output).suffix.lower()
+    if SUFFIX_FORMATS.get(suffix) != fmt:
+        raise InputError(
+            f"--format {fmt} does not match -o {output}: a file is written in the format of its "
+            "suffix (.csv, .json, .jsonl or .parquet); drop --format or change the suffix"
+        )
 
 
 def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
@@ -203,7 +227,8 @@ def output_options(func: F) -> F:
         type=click.Choice(["table", "csv", "json"]),
         default="table",
         show_default=True,
-        help="How to print the result on stdout.",
+        help="How to print the result on stdout (with -o the file's suffix decides; a "
+        "--format it contradicts is an error).",
     )(func)
     return func
 
@@ -217,6 +242,7 @@ def emit_frame(frame, fmt: str, output: Path | None, inputs: tuple[str, ...] = (
     from ..output import render_frame, write_frame
 
     check_output(output, inputs)
+    check_format_agrees(output)
     if output is not None:
         try:
             write_frame(frame, output)

@@ -326,3 +326,12 @@ def test_rescore_of_losses_only_is_an_error_not_an_empty_table(tmp_path: Path) -
     out = tmp_path / "scores.csv"
     _one_error_line(_run("rescore", LOSSES, "-o", out), "no item-level results or scores")
     assert not out.exists()
+
+
+def test_a_format_the_output_suffix_contradicts_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "summary.json"
+    _one_error_line(_run("summary", LOSSES, "-o", out, "--format", "csv"), "--format csv")
+    assert not out.exists()
+    # agreeing (or left at its default) is fine
+    assert _run("summary", LOSSES, "-o", out, "--format", "json").exit_code == 0
+    assert _run("summary", LOSSES, "-o", tmp_path / "s.csv").exit_code == 0
