@@ -73,6 +73,7 @@ SCORE_COMPANIONS: tuple[tuple[str, bool, Transform], ...] = (
     # lm-eval's perplexity of the targets, exp(-mean log-likelihood): -log(log ppl) is the
     # -log(-mean target log-prob) above
     ("ppl", False, NEG_LOG_LOG),
+    ("perplexity", False, NEG_LOG_LOG),  # the same, as lm-eval 0.4 names it
     ("p_correct", True, NEG_LOG_NEG_LOG),
     ("token_edit_distance", False, NEG_LOG),
     ("edit_distance", False, NEG_LOG),
@@ -839,9 +840,11 @@ METRIC_KINDS = {
     "brier_score": "continuous",
     "log_likelihood": "continuous",
     "ppl": "continuous",
+    "perplexity": "continuous",
 }
 LOWER_IS_BETTER = {
     "ppl",
+    "perplexity",
     "token_edit_distance",
     "char_edit_distance",
     "edit_distance",

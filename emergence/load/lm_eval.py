@@ -275,27 +275,47 @@ def _task_groups(doc: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
     return groups, top
 
 
-def _n_shots(doc: dict[str, Any], task: str) -> int | None:
+def _optional_number(value: Any, source: str, record: str, *, count: bool = False) -> float:
+    """A number, NaN where lm-eval writes none (missing, null, "" or "N/A"); anything else,
+    or a count that is not a whole number >= 0, is an input error naming the field."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "N/A")):
+        return math.nan
+    number = to_float(value)
+    bad = isinstance(value, bool) or not isinstance(value, int | float | str) or (
+        isinstance(value, str) and not math.isfinite(number)
+    )
+    if count and not bad and math.isfinite(number):
+        bad = number < 0 or number != int(number)
+    if bad:
+        what = "a whole number >= 0" if count else "a number"
+        raise InputError(f"{locate(source, record)}: expected {what} or \"N/A\", got {value!r}")
+    return number
+
+
+def _n_shots(doc: dict[str, Any], task: str, source: str) -> int | None:
     nshot = doc.get("n-shot")
     if isinstance(nshot, dict) and task in nshot:
-        value = to_float(nshot[task])
+        value = _optional_number(nshot[task], source, f"n-shot.{task}", count=True)
         return int(value) if math.isfinite(value) else None
     configs = doc.get("configs")
     if isinstance(configs, dict) and isinstance(configs.get(task), dict):
-        value = to_float(configs[task].get("num_fewshot"))
+        value = _optional_number(configs[task].get("num_fewshot"), source,
+                                 f"configs.{task}.num_fewshot", count=True)  # fmt: skip
         if math.isfinite(value):
             return int(value)
     config = doc.get("config")
     if isinstance(config, dict) and "num_fewshot" in config:  # v0.3: one value per run
-        value = to_float(config.get("num_fewshot"))
+        value = _optional_number(config.get("num_fewshot"), source, "config.num_fewshot",
+                                 count=True)  # fmt: skip
         return int(value) if math.isfinite(value) else None
     return None
 
 
-def _n_items(doc: dict[str, Any], task: str) -> int | None:
+def _n_items(doc: dict[str, Any], task: str, source: str) -> int | None:
     nsamp = doc.get("n-samples")
     if isinstance(nsamp, dict) and isinstance(nsamp.get(task), dict):
-        value = to_float(nsamp[task].get("effective"))
+        value = _optional_number(nsamp[task].get("effective"), source,
+                                 f"n-samples.{task}.effective", count=True)  # fmt: skip
         return int(value) if math.isfinite(value) else None
     return None
 
@@ -336,8 +356,8 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
         if task in groups and task in top:
             continue  # an intermediate group: its leaves are already rows
         name, subtask = _task_and_subtask(task, groups, top)
-        n_shots = _n_shots(doc, task)
-        n_items = None if task in groups else _n_items(doc, task)
+        n_shots = _n_shots(doc, task, source)
+        n_items = None if task in groups else _n_items(doc, task, source)
         for key, value in metrics.items():
             metric, _, filt = key.partition(",")
             if metric in _SKIP_KEYS or metric.endswith("_stderr") or metric == "bypass":
@@ -364,7 +384,9 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
                     "n_shots": n_shots,
                     "metric": label,
                     "value": number,
-                    "stderr": to_float(metrics.get(stderr_key)),
+                    "stderr": _optional_number(
+                        metrics.get(stderr_key), source, f"results.{task}.{stderr_key}"
+                    ),
                     "n_items": n_items,
                     "source": f"{NAME}:{source}",
                     "_source": source,
@@ -387,7 +409,8 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
     for task, path in sorted(files.items()):
         cfg = configs.get(task) if isinstance(configs.get(task), dict) else {}
         name, subtask = _task_and_subtask(task, groups, top)
-        row_base = {**base, "task": name, "subtask": subtask, "n_shots": _n_shots(doc, task)}
+        row_base = {**base, "task": name, "subtask": subtask,
+                    "n_shots": _n_shots(doc, task, source)}  # fmt: skip
         items.extend(_read_samples(path, row_base, cfg))
     sources = (str(results),) + tuple(str(p) for p in sorted(files.values()))
     return make_tables(items, scores, sources)

@@ -128,3 +128,31 @@ def test_formats_command_lists_every_format():
     out = CliRunner().invoke(formats).output
     for name in names:
         assert name in out
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d["results"]["toy_mc"].update({"acc_stderr,none": "bad"}),
+         "results.toy_mc.acc_stderr,none"),
+        (lambda d: d["n-shot"].update({"toy_mc": "zero"}), "n-shot.toy_mc"),
+        (lambda d: d["n-shot"].update({"toy_mc": 1.5}), "n-shot.toy_mc"),
+        (lambda d: d["n-samples"]["toy_mc"].update({"effective": -3}),
+         "n-samples.toy_mc.effective"),
+    ],
+)
+def test_lm_eval_non_numeric_stderr_or_counts_are_errors(tmp_path, edit, field):
+    # they used to become an empty cell without a word (review of 2026-11-24)
+    run = _copy_lm_run(tmp_path)
+    results = next(run.glob("results_*.json"))
+    doc = json.loads(results.read_text())
+    edit(doc)
+    results.write_text(json.dumps(doc))
+    message = _err(results)
+    assert message.startswith(f"{results.name}:") and field in message
+
+
+def test_lm_eval_na_stderr_stays_empty(tmp_path):
+    tables = load(LM, allow_missing_params=True)
+    brier = tables.scores[tables.scores.metric == "brier_score"]
+    assert brier.stderr.isna().all() and brier.value.notna().all()
