@@ -175,6 +175,8 @@ def test_perplexity_is_a_companion_and_inspect_accuracy_a_discontinuous_metric()
     row = detect_tables(None, pd.DataFrame(rows)).iloc[0]
     assert (row.continuous_metric, row.continuous_transform) == ("ppl", "neg_log_log")
     assert row.verdict != "underpowered" or "continuous" not in row.note
+    v04 = pd.DataFrame(rows).replace({"metric": {"ppl": "perplexity"}})  # lm-eval 0.4's name
+    assert detect_tables(None, v04).iloc[0].continuous_metric == "perplexity"
     inspect = pd.DataFrame(rows).replace({"metric": {"acc": "accuracy"}})
     row = detect_tables(None, inspect).iloc[0]
     assert row.discontinuous_metric == "accuracy" and np.isfinite(row.breakthroughness)
