@@ -223,6 +223,7 @@ class _Curve:
     pred_se: np.ndarray | None
     item_matrix: np.ndarray | None  # (items, scales) raw companion per item, for resampling
     answer_length: float | None = None  # mean target tokens (items with log-probs)
+    comp_se: np.ndarray | None = None  # per-scale standard error of the companion (scores)
 
 
 def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
@@ -457,10 +458,24 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
 
         disc = per_scale(disc_name) if disc_name else nan
         n_items = per_scale(disc_name, "n_items") if disc_name else nan
-        comp, transform = nan, None
+        if disc_name and not np.all(np.isfinite(n_items)):
+            # a rate's standard error gives its item count: se^2 = v (1 - v) / n (lm-eval's
+            # sample SD, ddof = 1, gives n - 1: the smaller count, the conservative one)
+            se = per_scale(disc_name, "stderr")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                implied = np.where((disc > 0) & (disc < 1) & (se > 0),
+                                   np.round(disc * (1 - disc) / se**2), np.nan)  # fmt: skip
+            n_items = np.where(np.isfinite(n_items), n_items, implied)
+        comp, transform, comp_se = nan, None, None
         if comp_name:
             hib, transform = comp_specs[comp_name]
             comp = per_scale(comp_name)
+            comp_se = per_scale(comp_name, "stderr")
+        # answer length in tokens: log p(whole target) over the mean per-token log-prob
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = per_scale("target_logprob") / per_scale("mean_token_logprob")
+        ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
+        length = float(np.median(ratio)) if ratio.size else None
         pred = pred_se = None
         if disc_name in EXACT_MATCH_NAMES and (
             "p_correct" in present
@@ -474,7 +489,7 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
                 pred = pred_se = None
         curves.append(
             _Curve(key, uniq, n_items, disc_name, disc, comp_name, comp, transform, pred,
-                   pred_se, None)
+                   pred_se, None, length, comp_se)
         )  # fmt: skip
     return curves
 
@@ -490,8 +505,13 @@ def _companion_variances(c: _Curve, rows: np.ndarray | None = None) -> np.ndarra
     """Per-scale sampling variance of the linearised companion from its items (delta method:
     the variance of the item mean, s^2 / K, times the squared slope of the transform). None
     without items. ``rows`` restricts to a subset of the items (an item-split half)."""
-    if c.item_matrix is None or c.transform is None:
+    if c.transform is None:
         return None
+    if c.item_matrix is None:
+        # aggregate scores: the standard error the input gives for the companion, if any
+        if c.comp_se is None or not np.any(np.isfinite(c.comp_se)):
+            return None
+        return _delta_variance(c.transform, c.comp, c.comp_se**2)
     mat = c.item_matrix if rows is None else c.item_matrix[rows]
     k = np.sum(~np.isnan(mat), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -499,8 +519,14 @@ def _companion_variances(c: _Curve, rows: np.ndarray | None = None) -> np.ndarra
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(mat, axis=0)
         var_mean = np.nanvar(mat, axis=0, ddof=1) / k
+    return _delta_variance(c.transform, mean, var_mean)
+
+
+def _delta_variance(transform: Transform, mean: np.ndarray, var_mean: np.ndarray) -> np.ndarray:
+    """Variance of transform(mean) by the delta method (NaN where it is not finite)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
         h = 1e-6 * np.maximum(np.abs(mean), 1e-9)
-        slope = (c.transform(mean + h) - c.transform(mean - h)) / (2 * h)
+        slope = (transform(mean + h) - transform(mean - h)) / (2 * h)
         out = slope**2 * var_mean
     return np.where(np.isfinite(out), out, np.nan)
 
@@ -580,15 +606,17 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "missing at": "score the discontinuous metric at every scale",
             "at every scale": "it sits at its floor or ceiling: evaluate model sizes (or a "
             "harder or easier task variant) where it changes",
-            "uncensored scale <": "the continuous metric sits at its bound at some scales; "
-            "use a metric with more resolution there (e.g. log-probs), or more model sizes",
+            "uncensored scale <": "the continuous metric sits at its bound (or is infinite) "
+            "at some scales; use a metric with more resolution there (e.g. log-probs), the "
+            "items, or more model sizes",
             "scale <": "evaluate more model sizes of this family (at least 6)",
             "items per scale": "score more items per scale (at least 50)",
             "at the edge": "evaluate model sizes beyond the jump",
             "continuous": "provide log-probs of the targets (or choice log-probs) so a "
             "continuous metric can be computed",
-            "censored": "the continuous metric sits at its bound at most scales; use a metric "
-            "with more resolution (e.g. log-probs)",
+            "censored": "the continuous metric sits at its bound at most scales, or is "
+            "infinite there (a mean log-prob of -inf: one item with probability 0); use a metric "
+            "with more resolution (e.g. log-probs), or the items, where such an item is left out",
             "power": "no break was found, but a jump of the pre-registered size could have been "
             "missed: score more items or evaluate more model sizes",
         }

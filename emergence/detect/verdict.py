@@ -686,6 +686,7 @@ def assess_task(
     answer_length : float, optional
         Mean answer length in tokens. At 1 token exact match *is* the per-token probability:
         p^L cannot sharpen anything, so the no-break outcome is ``smooth``, not ``mirage``.
+        Without it that outcome is ``ambiguous`` (the length decides between the two).
     seed : int, default 0
         Seed of the Monte Carlo null of the sharp-break test.
     n_sim : int, default 2000
@@ -1040,6 +1041,12 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         )
     if ev.mirage_consistent is None:
         return "ambiguous", f"{head}, but no mirage prediction to check"
+    if ev.mirage_consistent and not np.isfinite(ev.answer_length):
+        # a one-token answer is not sharpened by p^L: without L no mirage can be named
+        return "ambiguous", (
+            f"{head}; p^L reproduces the jump, but the answer length is unknown (at one token "
+            "exact match is the per-token probability itself)"
+        )
     if ev.mirage_consistent and ev.answer_length <= 1.0:
         return "smooth", (
             f"{head}; single-token answers: exact match is the per-token probability itself, "

@@ -115,9 +115,12 @@ def _floor_mirage(length: int):
 def test_a_flattening_companion_is_not_a_threshold():
     x, em, z, pred, se = _floor_mirage(8)
     kw = dict(mirage_prediction=pred, mirage_se=se, n_items=300, primary="sharp")
-    ev = assess_task(x, em, z, **kw)
+    ev = assess_task(x, em, z, answer_length=8.0, **kw)
     (v,) = classify_tasks([ev])
     assert v.label == "mirage", v.reason
+    # without the answer length p^L cannot be told from a one-token curve: no mirage
+    (vu,) = classify_tasks([assess_task(x, em, z, **kw)])
+    assert vu.label == "ambiguous" and "answer length is unknown" in vu.reason
     # at one token p^L sharpens nothing: the same curves are smooth improvement
     (v1,) = classify_tasks([assess_task(x, em, z, answer_length=1.0, **kw)])
     assert v1.label == "smooth"
@@ -212,7 +215,7 @@ def test_power_rule_no_break_is_not_a_mirage_without_power():
     # review finding 2: with noisy companions a missed jump is absence of evidence
     x, em, z, pred, se = _floor_mirage(8)
     kw = dict(mirage_prediction=pred, mirage_se=se, n_items=300, primary="sharp",
-              noise_floor=0.03, min_jump=0.5)  # fmt: skip
+              noise_floor=0.03, min_jump=0.5, answer_length=8.0)  # fmt: skip
     ev = assess_task(x, em, z, **kw)
     assert ev.powered and ev.power >= 0.8
     assert classify_tasks([ev])[0].label == "mirage"
@@ -221,7 +224,7 @@ def test_power_rule_no_break_is_not_a_mirage_without_power():
     (v,) = classify_tasks([ev])
     assert ev.powered is False and v.label == "underpowered" and "power" in v.reason
     # the single-token smooth label rests on the same no-break outcome
-    (v1,) = classify_tasks([assess_task(x, em, noisy, answer_length=1.0, **kw)])
+    (v1,) = classify_tasks([assess_task(x, em, noisy, **(kw | {"answer_length": 1.0}))])
     assert v1.label == "underpowered"
     # the power is that of the test actually run: it grows with the jump size
     lo = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=0.5, n_power=100).power
