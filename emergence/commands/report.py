@@ -55,7 +55,8 @@ def command_line(
 ) -> str:  # fmt: skip
     """The explicit command that reproduces a report (every setting spelled out).
 
-    ``paths`` are those the user named; none means the default data, found the same way again.
+    ``paths`` are the data read: those the user named, or the default data found when none was
+    named (spelled out, so the command reads the same folder from anywhere).
     """
     args = ["emergence", "report", *(_display(p) for p in paths), "-o", str(output)]
     # repr: the shortest text that reads back as the same float (0.0500000001 stays exact)
@@ -165,9 +166,9 @@ def report(
     analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
     meta = click.get_current_context().meta
     sizes = {k: meta.get(f"emergence.{k}") for k in ("sizes", "sizes_from_names", "size_kind")}
-    command = command_line(
-        list(paths), output, title, seed, n_boot, alpha, input_format, renames, sizes
-    )
+    # the data actually read: without PATH, the default folder found (not "whatever
+    # benchmarks_data/ the folder the command is rerun from holds")
+    command = command_line(inputs, output, title, seed, n_boot, alpha, input_format, renames, sizes)
     check_output(output)  # never over an input or the --sizes file
     written = write_report(analysis, output, title=title, command=command)
     click.echo(f"wrote {written}", err=True)  # stdout holds only the summary

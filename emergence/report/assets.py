@@ -71,6 +71,8 @@ figcaption { color: var(--muted); font-size: 0.84rem; max-width: 90ch; }
   margin: 0.3rem 0; }
 .swatch { display: inline-block; width: 1.4rem; height: 0; margin-right: 0.35rem;
   vertical-align: middle; }
+.ramp { display: inline-block; width: 8rem; height: 0.7rem; vertical-align: middle;
+  border-radius: 2px; }
 .note { color: var(--muted); }
 .toolbar button { font: inherit; font-size: 0.85rem; margin-right: 0.4rem; padding: 0.1rem 0.6rem;
   border: 1px solid var(--line); background: #fff; border-radius: 4px; cursor: pointer; }
@@ -83,7 +85,8 @@ dl.meta dd { margin: 0; }
 """
 )
 
-#: Sort tables by a clicked column; open a task section when a link or the URL targets it.
+#: Sort tables by a clicked column; open a task section when a link (every click on it, even
+#: when the URL already names it) or the URL targets it.
 SCRIPT = """
 (function () {
   "use strict";
@@ -109,12 +112,26 @@ SCRIPT = """
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable th"), function (th) {
     th.addEventListener("click", function () { sortBy(th); });
   });
+  // open the section an id is in (and the section itself); true if one was found
+  function openId(id) {
+    var el = id && document.getElementById(id);
+    if (!el) { return false; }
+    for (var d = el; d; d = d.parentElement) {
+      if (d.tagName === "DETAILS") { d.open = true; }
+    }
+    return true;
+  }
   function openTarget() {
     var id = decodeURIComponent(location.hash.slice(1));
-    var el = id && document.getElementById(id);
-    if (el && el.tagName === "DETAILS") { el.open = true; el.scrollIntoView(); }
+    if (openId(id)) { document.getElementById(id).scrollIntoView(); }
   }
   window.addEventListener("hashchange", openTarget);
+  // a click on an in-page link opens its target even when the URL already points there (then
+  // no hashchange fires); the browser then scrolls to it as usual
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[href^='#']");
+    if (a) { openId(decodeURIComponent(a.getAttribute("href").slice(1))); }
+  });
   openTarget();
   function setAll(open) {
     Array.prototype.forEach.call(document.querySelectorAll("details.task"), function (d) {

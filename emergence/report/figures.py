@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from matplotlib.colors import Colormap
 
 PANEL_WIDTH = 2.75  # inches per panel
+#: Title of the first scaling panel, by what its lines follow (the points are coloured by
+#: compute whatever the lines follow; the key beside the figure says so).
+LOSS_PANEL_TITLES = {
+    "compute": "loss vs parameters; lines: budgets",
+    "tokens": "loss vs parameters; lines: token counts",
+}
 PANEL_HEIGHT = 2.1
 #: How each metric is titled in a panel.
 METRIC_TITLES = {
@@ -28,6 +34,7 @@ METRIC_TITLES = {
     "exact_str_match": "exact string match",
     "exact_match_accuracy": "exact-match accuracy",
     "multiple_choice_grade": "multiple-choice grade",
+    "accuracy": "accuracy (Inspect)",
     "acc": "accuracy (lm-eval)",
     "acc_norm": "length-normalised accuracy (lm-eval)",
     "token_edit_distance": "token edit distance",
@@ -35,6 +42,8 @@ METRIC_TITLES = {
     "edit_distance": "edit distance",
     "target_logprob": "log p(target), nats",
     "log_likelihood": "log-likelihood, nats",
+    "ppl": "perplexity of the target (lm-eval)",
+    "perplexity": "perplexity of the target (lm-eval)",
     "mean_token_logprob": "mean token log-prob, nats",
     "per_token_prob": "per-token probability",
     "p_correct": "p(correct)",
@@ -99,6 +108,7 @@ def task_figure(
     curves: pd.DataFrame | None = None,
     breakpoints: Sequence[Breakpoint] = (),
     canvases: Canvases | None = None,
+    discontinuous_first: bool = True,
 ) -> str:
     """One task, side by side under each metric, every family on shared log-scale x axes.
 
@@ -108,7 +118,8 @@ def task_figure(
         Scores rows of the task (``family, params, metric, value``; ``ci_low``/``ci_high``
         drawn as bands when present).
     metrics : sequence of str
-        Metric of each panel; the first is the discontinuous one.
+        Metric of each panel (at least one); the first is the discontinuous one unless
+        ``discontinuous_first`` is False.
     family_index : mapping
         Family name -> colour index (shared by the whole report).
     prefix : str
@@ -121,6 +132,9 @@ def task_figure(
         Drawn as a vertical line and a shaded interval on every panel.
     canvases : Canvases, optional
         Figures to reuse (much faster for many tasks); a new figure when omitted.
+    discontinuous_first : bool
+        Whether the first metric is the discontinuous one (False: every panel is continuous,
+        for a task with no discontinuous metric).
 
     Returns
     -------
@@ -146,7 +160,7 @@ def task_figure(
                                lw=0, zorder=0)  # fmt: skip
                 ax.axvline(np.log10(bp.params), color=colour, lw=0.9, ls=":", zorder=1)
             # a fixed y skips matplotlib's title placement, which measures every tick label
-            ax.set_title(metric_title(metric, j == 0), loc="left", y=1.02)
+            ax.set_title(metric_title(metric, j == 0 and discontinuous_first), loc="left", y=1.02)
         titles = ", ".join(METRIC_TITLES.get(m, "metric") for m in metrics)
         return style.svg_text(fig, prefix, label=f"{titles} against model size")
 
@@ -231,7 +245,8 @@ def scaling_figure(
                         color=colour, lw=1.0, zorder=2)  # fmt: skip
         ax.scatter(log_n, data["loss"], c=log_c, cmap=cmap, norm=norm, s=10, zorder=3,
                    edgecolors="white", linewidths=0.3)  # fmt: skip
-        ax.set_title("loss vs parameters, by compute", loc="left", y=1.02)
+        # the colour is always compute; what a line follows depends on the grouping
+        ax.set_title(LOSS_PANEL_TITLES.get(curve_kind, "loss vs parameters"), loc="left", y=1.02)
         ax.set_xlabel("parameters")
         ax.set_ylabel("loss")
         ax = axes[0, 1]
@@ -277,6 +292,14 @@ def scaling_figure(
             style.plain_axis(ax.yaxis)
         fig.subplots_adjust(left=0.06, right=0.975, bottom=0.2, top=0.88, wspace=0.34)
         return style.svg_text(fig, prefix, label="scaling-law fit, residuals, frontier, backtest")
+
+
+def compute_ramp(stops: int = 7) -> list[str]:
+    """Colours of the compute scale (low to high), for a key drawn in HTML beside the figure."""
+    from matplotlib.colors import to_hex
+
+    cmap = _cmap()
+    return [to_hex(cmap(t)) for t in np.linspace(0.0, 1.0, stops)]
 
 
 def _cmap() -> Colormap:

@@ -31,14 +31,29 @@ def is_missing(value: object) -> bool:
         return False
 
 
-def fmt_p(value: object) -> str:
-    """A p- or q-value: three decimals, or two significant digits below 0.001."""
+P_DIGITS = 3  # significant digits of a p- or q-value, as the detect stage's notes give them
+
+
+def fmt_p(value: object, level: float | None = None) -> str:
+    """A p- or q-value to three significant digits, as the detect notes write them.
+
+    ``0.0036``, ``0.144``, ``1``, ``7.01e-05``: the same text as the ``q = ...`` of a note.
+    With ``level`` (the false-discovery rate it is compared with), digits are added until the
+    shown value neither equals the level nor lies on its other side: 0.05016 is ``0.0502``,
+    never ``0.05`` beside a level of 0.05.
+    """
     if is_missing(value):
         return DASH
     v = float(value)
-    if v < 0.001:
-        return f"{v:.1e}"
-    return f"{v:.3f}"
+    text = f"{v:.{P_DIGITS}g}"
+    if level is None or v == level or not math.isfinite(v):
+        return text
+    for digits in range(P_DIGITS, 16):
+        text = f"{v:.{digits}g}"
+        shown = float(text)
+        if shown != level and (shown <= level) == (v <= level):
+            break
+    return text
 
 
 def fmt_num(value: object, digits: int = 3) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import figures, style
-from .html import Cell, cell, esc, fmt_num, fmt_size, table
+from .html import Cell, cell, esc, fmt_num, fmt_size, swatch, table
 
 if TYPE_CHECKING:
     from ..analysis import Analysis, ScalingFit
@@ -23,7 +23,8 @@ def scaling_section(analysis: Analysis) -> str:
     parts = [
         '<section id="scaling"><h2>Scaling laws</h2>',
         "<p>Chinchilla form L = E + A/N<sup>&alpha;</sup> + B/D<sup>&beta;</sup> per family. "
-        "Left to right: losses (colour: compute, dark to light as it grows) with the fitted "
+        "Left to right: losses (colour: compute, dark to light as it grows; key under each "
+        "figure) with the fitted "
         "law drawn through the runs that share a compute budget or a token count (the note "
         "under each family says which); residuals; the compute-optimal number of "
         "parameters against compute (line) with the runs (grey) and, as a cross-check, the "
@@ -41,10 +42,38 @@ def scaling_section(analysis: Analysis) -> str:
             curve_kind=sf.curve_kind,
         )  # fmt: skip
         parts.append(f"<figure>{svg}</figure>")
+        parts.append(_colour_key(sf))
         parts.append(f'<p class="note">{_lines_note(sf)}</p>')
         parts.append(_fit_tables(sf, analysis.settings.level))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _colour_key(sf: ScalingFit) -> str:
+    """The key to the first two panels' colours: training compute, low to high (log scale)."""
+    flops = sf.data["flops"].to_numpy(float)
+    flops = flops[np.isfinite(flops) & (flops > 0)]
+    if not flops.size:
+        return ""
+    lo, hi = float(flops.min()), float(flops.max())
+    ramp = figures.compute_ramp()
+    if hi > lo:
+        stops = ",".join(ramp)
+        scale = (
+            f"{esc(style.exp_label(lo, 2))} "
+            f'<span class="ramp" style="background:linear-gradient(to right,{stops})"></span> '
+            f"{esc(style.exp_label(hi, 2))} FLOP (log scale)"
+        )
+    else:  # one budget: one colour
+        scale = f"{swatch(ramp[0])}{esc(style.exp_label(lo, 2))} FLOP (every run)"
+    lines = {
+        "compute": "; each line takes the colour of its budget",
+        "tokens": "; the grey lines follow token counts, not compute",
+    }.get(sf.curve_kind or "", "")
+    return (
+        f'<div class="legend"><span>Colour of the runs in the first two panels: training '
+        f"compute, {scale}{lines}.</span></div>"
+    )
 
 
 def _lines_note(sf: ScalingFit) -> str:
@@ -78,16 +107,92 @@ def _ci(boot: Any, key: str) -> tuple[object, object]:
     return boot.ci[key]
 
 
+PARAMETERS = ("E", "A", "B", "alpha", "beta")
+OUTSIDE_MARK = "\u2020"  # dagger: a compute-optimal N or D outside the fitted runs
+
+
+def _param_order(name: str) -> int:
+    return PARAMETERS.index(name) if name in PARAMETERS else len(PARAMETERS)
+
+
+def _and(names: list[str]) -> str:
+    names = [esc(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _range(values: Any) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
+
+
+def _flagged(diag: Any) -> dict[str, str]:
+    """Parameters the fit left on a bound of their domain or degenerate, with the flag."""
+    out = {name: "on bound" for name in diag.on_bound}
+    # a degenerate term's coefficient, its exponent is flagged when on its bound
+    for name in diag.dead_terms:
+        out.setdefault(name, "degenerate")
+    return out
+
+
+#: What a parameter on its bound means, per parameter of the Chinchilla law.
+ON_BOUND = {
+    "E": "E is effectively zero (its term adds nothing to the prediction at any run), so the "
+    "fitted law has no irreducible loss",
+    "A": "A is effectively zero (the A/N^alpha term adds nothing), so the law does not "
+    "depend on model size",
+    "B": "B is effectively zero (the B/D^beta term adds nothing), so the law does not "
+    "depend on the tokens",
+    "alpha": "alpha is at or below zero, so the size term does not decay",
+    "beta": "beta is at or below zero, so the token term does not decay",
+}
+
+
+def _bound_note(flagged: dict[str, str], diag: Any, has_boot: bool) -> str:
+    """What a parameter on its bound means for the estimate, its interval and the rest."""
+    if not flagged:
+        return ""
+    names = sorted(flagged, key=_param_order)
+    what = "; ".join(
+        esc(ON_BOUND.get(n, f"{n} is on a bound of its domain"))
+        if flagged[n] == "on bound"
+        else f"{esc(n)} ran off (its term is degenerate)"
+        for n in names
+    )
+    interval = (
+        f"The interval{'s' if len(names) > 1 else ''} of {_and(names)} "
+        f"{'are' if len(names) > 1 else 'is'} not a confidence interval (the estimate sits at "
+        "an edge or the draws pile up at the bound). "
+        if has_boot
+        else ""
+    )
+    return (
+        f'<p class="note"><b>Read with care.</b> {what}. {interval}With a term gone the law '
+        "has fewer effective parameters than it reports: the others can trade off against one "
+        "another with little change in the fit, so they are poorly determined, and the "
+        "compute-optimal allocation below rests on a law these runs do not pin down (more "
+        "sizes and token counts, or a law with fewer parameters, would be needed). "
+        f"<code>emergence fit chinchilla</code> reports the same fit with on_bound "
+        f"{esc(', '.join(diag.on_bound) or '-')} and dead_terms "
+        f"{esc(', '.join(diag.dead_terms) or '-')}.</p>"
+    )
+
+
 def _fit_tables(sf: ScalingFit, level: float) -> str:
     fit, boot = sf.fit, sf.bootstrap
     lvl = f"{100 * level:g} %"
-    rows = []
-    for name in ("E", "A", "B", "alpha", "beta"):
-        lo, hi = _ci(boot, name)
-        rows.append([cell(name), Cell(fmt_num(fit.params.get(name), 4)),
-                     Cell(fmt_num(lo, 4)), Cell(fmt_num(hi, 4))])  # fmt: skip
     diag = fit.diagnostics
+    flagged = _flagged(diag)
+    rows = []
+    for name in PARAMETERS:
+        lo, hi = _ci(boot, name)
+        label = f"{esc(name)} ({esc(flagged[name])})" if name in flagged else esc(name)
+        rows.append([Cell(label), Cell(fmt_num(fit.params.get(name), 4)),
+                     Cell(fmt_num(lo, 4)), Cell(fmt_num(hi, 4))])  # fmt: skip
     status = "converged" if fit.converged else "did not converge"
+    if flagged:
+        status += f", but not to an interior solution ({_and(sorted(flagged, key=_param_order))} "
+        status += "on a bound)" if diag.on_bound else "degenerate)"
     extra = f"; {esc('; '.join(diag.warnings))}" if diag.warnings else ""
     boot_note = "no bootstrap"
     if boot is not None:
@@ -103,6 +208,7 @@ def _fit_tables(sf: ScalingFit, level: float) -> str:
             )
     out = [
         f"<p>{fit.n_points} runs; fit {status}{extra}; {esc(boot_note)}.</p>",
+        _bound_note(flagged, diag, boot is not None),
         '<div style="display:flex;flex-wrap:wrap;gap:0 2rem">',
         "<div>" + table(["parameter", "estimate", f"{lvl} low", f"{lvl} high"], rows,
                         numeric=[False, True, True, True]) + "</div>",  # fmt: skip
@@ -118,15 +224,30 @@ def _fit_tables(sf: ScalingFit, level: float) -> str:
         out.append("<div>" + table(["allocation", "estimate", f"{lvl} low", f"{lvl} high"],
                                    alloc, numeric=[False, True, True, True]) + "</div>")
         idx = np.unique(np.linspace(0, len(fr.compute) - 1, 5).round().astype(int))
-        budget_rows = [
-            [Cell(style.exp_label(fr.compute[k], 3)), Cell(fmt_size(fr.n_opt[k])),
-             Cell(fmt_size(fr.d_opt[k])), Cell(fmt_num(fr.tokens_per_param[k], 3)),
-             Cell(fmt_num(fr.loss_opt[k], 4))]
-            for k in idx
-        ]  # fmt: skip
+        n_range = _range(sf.data["params"])
+        d_range = _range(sf.data["tokens"])
+        outside = False
+        budget_rows = []
+        for k in idx:
+            n_out = not n_range[0] <= fr.n_opt[k] <= n_range[1]
+            d_out = not d_range[0] <= fr.d_opt[k] <= d_range[1]
+            outside = outside or n_out or d_out
+            budget_rows.append([
+                Cell(style.exp_label(fr.compute[k], 3)),
+                Cell(fmt_size(fr.n_opt[k]) + (OUTSIDE_MARK if n_out else "")),
+                Cell(fmt_size(fr.d_opt[k]) + (OUTSIDE_MARK if d_out else "")),
+                Cell(fmt_num(fr.tokens_per_param[k], 3)), Cell(fmt_num(fr.loss_opt[k], 4)),
+            ])  # fmt: skip
         out.append("<div>" + table(["compute (FLOP)", "N_opt", "D_opt", "D/N", "loss"],
                                    budget_rows, numeric=[True] * 5) + "</div>")  # fmt: skip
     out.append("</div>")
+    if sf.frontier is not None and outside:
+        out.append(
+            f'<p class="note">{OUTSIDE_MARK} outside the runs fitted (parameters '
+            f"{fmt_size(n_range[0])}&ndash;{fmt_size(n_range[1])}, tokens "
+            f"{fmt_size(d_range[0])}&ndash;{fmt_size(d_range[1])}): the law is extrapolated "
+            "there, and the optimum is only as good as that extrapolation.</p>"
+        )
     if sf.isoflop is not None:
         iso = sf.isoflop
         used = int(iso.minima.inside.sum())

@@ -30,19 +30,20 @@ if TYPE_CHECKING:
 
 #: Discontinuous metrics a panel may show, in order of preference (every name detect accepts).
 DISCONTINUOUS = (
-    "exact_match", "multiple_choice_grade", "exact_str_match", "exact_match_accuracy", "acc",
-    "acc_norm",
+    "exact_match", "multiple_choice_grade", "exact_str_match", "exact_match_accuracy", "accuracy",
+    "acc", "acc_norm",
 )  # fmt: skip
 #: Discontinuous metrics that grade a choice among given answers (not a generated answer).
 CHOICE_METRICS = ("multiple_choice_grade", "acc", "acc_norm")
 #: Continuous metrics a panel may show, in order of preference.
 CONTINUOUS = (
     "mean_token_logprob", "p_correct", "token_edit_distance", "brier", "target_logprob",
-    "per_token_prob", "char_edit_distance", "log_likelihood", "edit_distance",
-    "brier_bigbench", "brier_score",
+    "per_token_prob", "char_edit_distance", "log_likelihood", "ppl", "perplexity",
+    "edit_distance", "brier_bigbench", "brier_score",
 )  # fmt: skip
 MAX_PANELS = 3
 OPEN_TASKS = 6  # with this many tasks or fewer, every task section starts open
+MAX_LISTED = 12  # metric names listed for a task with nothing to draw
 
 
 def natural_key(text: str) -> tuple:
@@ -110,28 +111,48 @@ def header_section(analysis: Analysis, command: str, versions: Mapping[str, str]
 def _families_table(analysis: Analysis) -> str:
     models, tasks = analysis.models, analysis.tasks
     runs: dict[str, int] = {}
+    trained: dict[str, set[float]] = {}  # model sizes of each family's training runs
     for sf in analysis.scaling:  # a family fitted per split: count its runs once
         runs[sf.family] = max(runs.get(sf.family, 0), len(sf.data))
+        trained.setdefault(sf.family, set()).update(sf.data["params"].astype(float).tolist())
     fams = sorted(set(models["family"].tolist()) | set(tasks["family"].tolist()) | set(runs))
     rows = []
+    n_models = len(models)
+    from_losses = []  # families whose models are known from their losses only
     for fam in fams:
         m = models[models["family"] == fam]
         t = tasks[tasks["family"] == fam]
         items = t["n_items"].dropna() if "n_items" in t.columns else pd.Series(dtype=float)
+        if len(m):
+            n_fam, sizes = len(m), fmt_interval(m["params"].min(), m["params"].max())
+        elif trained.get(fam):
+            # no evaluation: the models are the sizes trained (one model per size)
+            n_fam, sizes = len(trained[fam]), fmt_interval(min(trained[fam]), max(trained[fam]))
+            n_models += n_fam
+            from_losses.append(fam)
+        else:
+            n_fam, sizes = 0, "&ndash;"
         rows.append([
             cell(fam),
-            cell(len(m)),
-            Cell(fmt_interval(m["params"].min(), m["params"].max()) if len(m) else "&ndash;"),
+            cell(n_fam),
+            Cell(sizes),
             cell(len(t)),
             Cell(fmt_interval(items.min(), items.max(), lambda v: f"{int(v):,}")
                  if len(items) else "&ndash;"),
             cell(runs.get(fam, 0)),
         ])  # fmt: skip
     n_items = analysis.tasks["n_items"].dropna().sum() if len(analysis.tasks) else 0
+    trained_note = ""
+    if from_losses:
+        which = "its" if len(fams) == 1 else f"their ({esc(', '.join(from_losses))})"
+        trained_note = (
+            f" With no evaluations, a family's models are the sizes of {which} training runs "
+            "with losses, one model per size."
+        )
     summary = (
-        f"<p>{_count(len(fams), 'family', 'families')}, {_count(len(models), 'model')}, "
+        f"<p>{_count(len(fams), 'family', 'families')}, {_count(n_models, 'model')}, "
         f"{_count(analysis.tasks['task'].nunique() if len(analysis.tasks) else 0, 'task')}, "
-        f"{_count(int(n_items), 'item')} (summed over families and tasks).</p>"
+        f"{_count(int(n_items), 'item')} (summed over families and tasks).{trained_note}</p>"
     )
     return summary + table(
         ["family", "models", "sizes", "tasks", "items per task", "training runs with losses"],
@@ -167,6 +188,7 @@ def verdict_section(analysis: Analysis, ids: Mapping[str, str]) -> str:
             '<section id="verdicts"><h2>Verdicts</h2><p>No task has a discontinuous metric '
             "(exact match or multiple-choice grade), so there is nothing to test.</p></section>"
         )
+    alpha = analysis.settings.alpha
     counts = v["verdict"].value_counts()
     chips = "".join(
         f"<span>{badge(k)} {int(counts[k])}</span>"
@@ -182,9 +204,9 @@ def verdict_section(analysis: Analysis, ids: Mapping[str, str]) -> str:
             Cell(badge(r.verdict), str(r.verdict)),
             cell(r.n_scales),
             cell(_int_or_dash(r.n_items), r.n_items),
-            Cell(fmt_p(r.discontinuous_pvalue), _sort(r.discontinuous_pvalue)),
-            Cell(fmt_p(r.continuous_pvalue), _sort(r.continuous_pvalue)),
-            Cell(fmt_p(r.q_value), _sort(r.q_value)),
+            Cell(fmt_p(r.discontinuous_pvalue, alpha), _sort(r.discontinuous_pvalue)),
+            Cell(fmt_p(r.continuous_pvalue, alpha), _sort(r.continuous_pvalue)),
+            Cell(fmt_p(r.q_value, alpha), _sort(r.q_value)),
             Cell(_breakpoint(r), _sort(r.breakpoint_params if r.verdict == "threshold"
                                        else np.nan)),
             cell(r.note, cls="text"),
@@ -204,7 +226,9 @@ def verdict_section(analysis: Analysis, ids: Mapping[str, str]) -> str:
         "figures. <i>p (discontinuous)</i> is the screen for an accelerating rise of the "
         "discontinuous metric, <i>p (continuous)</i> the test for an upward break in the "
         "continuous companion and <i>q</i> its Benjamini&ndash;Hochberg adjustment across "
-        "tasks (see Methods).</p>"
+        f"tasks (see Methods). p- and q-values are given to three significant digits, as in "
+        f"the notes, with more where fewer would round onto the false-discovery rate "
+        f"{esc(f'{alpha:g}')}.</p>"
         f"{body}</section>"
     )
 
@@ -293,11 +317,21 @@ def task_sections(
         '<button type="button" id="collapse-all">Collapse all</button></p>',
     ]
     for n, (task, tid) in enumerate(sorted(ids.items(), key=lambda kv: kv[1])):
-        frame = by_task.get(task)
-        if frame is None:
-            continue
+        frame = by_task.get(task, scores.iloc[0:0])
         verdicts = verdicts_by_task.get(task, analysis.verdicts.iloc[0:0])
+        badges = " ".join(
+            f'<span class="note">{esc(r.family)}</span>{badge(r.verdict)}'
+            for r in verdicts.itertuples(index=False)
+        )
         metrics = _panel_metrics(frame, verdicts)
+        if not metrics:  # nothing to draw: say what the task has, never fail
+            parts.append(
+                f'<details class="task" id="{tid}"{open_attr}><summary>{esc(task)} {badges}'
+                f"</summary>{_no_panel_note(frame)}{_task_stats(verdicts, stats, s.alpha)}"
+                "</details>"
+            )
+            continue
+        first_discontinuous = metrics[0] not in CONTINUOUS
         frame = frame[frame["metric"].isin(metrics)]
         fams = sorted(set(frame["family"].tolist()))
         breakpoints = [
@@ -309,20 +343,37 @@ def task_sections(
         svg = figures.task_figure(
             frame, metrics, family_index, prefix=f"f{n + 1}",
             curves=_tested_curves(curves_by_task.get(task), verdicts, metrics[0]),
-            breakpoints=breakpoints, canvases=canvases,
+            breakpoints=breakpoints, canvases=canvases, discontinuous_first=first_discontinuous,
         )  # fmt: skip
-        badges = " ".join(
-            f'<span class="note">{esc(r.family)}</span>{badge(r.verdict)}'
-            for r in verdicts.itertuples(index=False)
-        )
         legend = _legend(fams, family_index)
+        only_continuous = (
+            ""
+            if first_discontinuous
+            else '<p class="note">No discontinuous metric (exact match or multiple-choice '
+            "grade): the panels show continuous metrics only.</p>"
+        )
         parts.append(
             f'<details class="task" id="{tid}"{open_attr}><summary>{esc(task)} {badges}'
-            f'</summary><div class="legend">{legend}</div><figure>{svg}</figure>'
-            f"{_task_stats(verdicts, stats)}</details>"
+            f'</summary>{only_continuous}<div class="legend">{legend}</div><figure>{svg}</figure>'
+            f"{_task_stats(verdicts, stats, s.alpha)}</details>"
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _no_panel_note(frame: pd.DataFrame) -> str:
+    """Why a task has no figure: which metrics it has, none of which the report can draw."""
+    names = sorted(set(frame["metric"].astype(str).tolist()), key=task_order)
+    shown = ", ".join(f"<code>{esc(m)}</code>" for m in names[:MAX_LISTED])
+    if len(names) > MAX_LISTED:
+        shown += f" and {len(names) - MAX_LISTED} more"
+    has = f"its metrics ({shown}) include" if names else "it has no scores, so it has"
+    return (
+        f'<p class="note">No figure: {has} none that the report can draw or the detect stage '
+        "can test, that is, no discontinuous metric (exact match or multiple-choice grade: "
+        f"{esc(', '.join(DISCONTINUOUS))}) and no continuous metric of the same items "
+        f"({esc(', '.join(CONTINUOUS))}).</p>"
+    )
 
 
 def _interval_words(bootstrap: int) -> str:
@@ -368,7 +419,7 @@ def _widths(r) -> str:
     return f"{fmt_num(obs, 2)} / {fmt_num(pred, 2)}"
 
 
-def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
+def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: float) -> str:
     if verdicts.empty:
         return '<p class="note">No verdict: the task has no discontinuous metric.</p>'
     rows = []
@@ -380,9 +431,9 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
             Cell(badge(r.verdict)),
             cell(r.n_scales),
             cell(_int_or_dash(r.n_items)),
-            Cell(fmt_p(r.discontinuous_pvalue)),
-            Cell(fmt_p(r.continuous_pvalue)),
-            Cell(fmt_p(r.q_value)),
+            Cell(fmt_p(r.discontinuous_pvalue, alpha)),
+            Cell(fmt_p(r.continuous_pvalue, alpha)),
+            Cell(fmt_p(r.q_value, alpha)),
             Cell(fmt_num(get("breakthroughness"))),
             Cell(fmt_interval(get("jump_low_params"), get("jump_high_params"))),
             Cell(_located(r)),
@@ -392,7 +443,11 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict]) -> str:
     first = verdicts.iloc[0]
     d_title = figures.METRIC_TITLES.get(first["discontinuous_metric"], "the discontinuous metric")
     c_name = first["continuous_metric"]
-    c_title = figures.METRIC_TITLES.get(c_name, "none") if isinstance(c_name, str) else "none"
+    c_title = (
+        figures.METRIC_TITLES.get(c_name, "the continuous companion")
+        if isinstance(c_name, str)
+        else "the continuous companion (none for this task)"
+    )
     header = [
         "family", "verdict", "scales", "items", "screen p", "break p", "q",
         "breakthrough", "jump (10-90 %)", "breakpoint [interval]", "mirage max |z|",

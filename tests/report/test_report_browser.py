@@ -114,6 +114,35 @@ def test_report_opens_without_errors(tmp_path):
     assert re.search(r'<details class="task" id="task-0002" open="">', dom)
 
 
+# Runs after the report's script: closes the section the URL opened, clicks its link in the
+# verdict table again (same hash: no hashchange), and records whether the section reopened.
+RECLICK = """<script>(function () {
+  var d = document.getElementById("task-0002");
+  var opened = d.open;
+  d.open = false;
+  document.querySelector('#verdicts a[href="#task-0002"]').click();
+  var other = document.getElementById("task-0003");
+  other.open = false;
+  document.querySelector('#verdicts a[href="#task-0003"]').click();
+  document.documentElement.setAttribute(
+    "data-reclick", [opened, d.open, other.open, location.hash].join(" "));
+})();</script>"""
+
+
+def test_clicking_a_task_link_again_reopens_its_section(tmp_path):
+    text = bundle().html.replace(' id="task-0002" open>', ' id="task-0002">', 1)
+    text = text.replace("</body>", RECLICK + "</body>", 1)
+    page = instrumented(text, tmp_path / "report.html")
+    result = run_browser("--dump-dom", page.as_uri() + "#task-0002")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert problems(result) == []
+    match = re.search(r'data-reclick="([^"]*)"', result.stdout)
+    assert match, result.stdout[:500]
+    # opened from the URL; reopened by a click on the link the URL already names; a click on
+    # another task's link opens that one
+    assert match.group(1) == "true true true #task-0003"
+
+
 def test_screenshot(tmp_path):
     page = tmp_path / "report.html"
     page.write_text(bundle().html, encoding="utf-8")

@@ -94,9 +94,10 @@ def test_verdict_table_matches_detect_output(doc):
         assert row[col["task"]] == v.task
         assert row[col["verdict"]] == v.verdict
         assert row[col["scales"]] == str(v.n_scales)
-        assert row[col["p (discontinuous)"]] == fmt_p(v.discontinuous_pvalue)
-        assert row[col["p (continuous)"]] == fmt_p(v.continuous_pvalue)
-        assert row[col["q"]] == fmt_p(v.q_value)
+        alpha = bundle().analysis.settings.alpha
+        assert row[col["p (discontinuous)"]] == fmt_p(v.discontinuous_pvalue, alpha)
+        assert row[col["p (continuous)"]] == fmt_p(v.continuous_pvalue, alpha)
+        assert row[col["q"]] == fmt_p(v.q_value, alpha)
         assert row[col["note"]] == v.note
     # each row links to its task's section
     links = [a.get("href") for a in table.iter("a")]
@@ -213,3 +214,14 @@ def test_backtest_cut_has_three_significant_figures():
     assert exp_label(1.652e12, 3) == "1.65e12" and exp_label(1.652e12) == "2e12"
     (sf,) = bundle().analysis.scaling
     assert f"runs with 6ND below {exp_label(sf.backtest.cut, 3)} FLOP" in bundle().html
+
+
+def test_script_opens_the_target_of_a_clicked_link():
+    """A click on an in-page link opens its section even when the URL already names it.
+
+    Then no hashchange fires (review finding); test_report_browser checks this in Chromium.
+    """
+    from emergence.report.assets import SCRIPT
+
+    assert re.search(r'document\.addEventListener\("click"', SCRIPT)
+    assert "closest(\"a[href^='#']\")" in SCRIPT
