@@ -221,7 +221,7 @@ def analyse(
         if items is not None or scores is not None
         else pd.DataFrame(columns=["family", "model", "params", "task", "metric", "value"])
     )
-    scored = with_task_labels(scored)
+    scored = with_task_labels(_normal_intervals(scored, level))
     verdicts, statistics, curves = detect_frames(_detect(tables, alpha, seed, bootstrap, per_item))
     return Analysis(
         inputs=file_digests(tables.sources),
@@ -234,6 +234,30 @@ def analyse(
         scaling=scaling_fits(tables.losses, seed=seed, bootstrap=bootstrap, level=level),
         settings=Settings(seed=seed, alpha=alpha, bootstrap=bootstrap, level=level),
     )
+
+
+def _normal_intervals(scores: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Intervals for passed-through aggregate scores that give a standard error and no interval
+    (lm-eval's ``acc_stderr``): value -/+ z SE at ``level``. Rescored rows keep theirs (the item
+    bootstrap, or none with ``--bootstrap 0``)."""
+    if scores.empty or "stderr" not in scores.columns:
+        return scores
+    from scipy import stats
+
+    out = scores.copy()
+    for col in ("ci_low", "ci_high"):
+        if col not in out.columns:
+            out[col] = np.nan
+    se = pd.to_numeric(out["stderr"], errors="coerce").to_numpy(dtype=float)
+    value = pd.to_numeric(out["value"], errors="coerce").to_numpy(dtype=float)
+    given = out["ci_low"].notna().to_numpy() | out["ci_high"].notna().to_numpy()
+    rescored = (out["source"] == "rescore").to_numpy() if "source" in out.columns else False
+    fill = ~given & ~rescored & np.isfinite(se) & np.isfinite(value)
+    if fill.any():
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        out.loc[fill, "ci_low"] = value[fill] - z * se[fill]
+        out.loc[fill, "ci_high"] = value[fill] + z * se[fill]
+    return out
 
 
 def _models(tables: Tables) -> pd.DataFrame:

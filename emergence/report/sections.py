@@ -300,9 +300,11 @@ def task_sections(
     s = analysis.settings
     bands = (
         f"with {esc(f'{100 * s.level:g}')} % item-bootstrap bands (for aggregate scores, the "
-        "intervals the input gives, if any)"
+        "intervals the input gives, or &plusmn;z standard errors where it gives only a "
+        "standard error)"
         if s.bootstrap
-        else "(no bootstrap was run: bands only where the input gives intervals)"
+        else "(no bootstrap was run: bands only where the input gives intervals or standard "
+        "errors of aggregate scores)"
     )
     parts = [
         '<section id="tasks"><h2>Tasks</h2>',

@@ -211,3 +211,18 @@ def test_losses_of_several_splits_are_fitted_apart():
     assert "f (train)" not in table and table.count("<tr>") == 3  # header, f, g
     assert [sf.fit.n_points for sf in fits] == [16, 16, 16]
     assert fits[1].fit.params["E"] == pytest.approx(fits[0].fit.params["E"] + 0.1, abs=1e-3)
+
+
+def test_aggregate_scores_with_a_standard_error_get_a_normal_interval():
+    # lm-eval gives acc with acc_stderr and no interval: the report drew no band (review)
+    from emergence.analysis import analyse
+
+    scores = pd.DataFrame({
+        "family": "f", "model": [f"m{i}" for i in range(6)],
+        "params": np.geomspace(1e8, 1e10, 6), "task": "t", "metric": "acc",
+        "value": np.linspace(0.3, 0.6, 6), "stderr": 0.02, "source": "lm-eval:x.json",
+    })  # fmt: skip
+    out = analyse(Tables(scores=scores), seed=0, bootstrap=0).scores
+    half = 1.959964 * 0.02
+    np.testing.assert_allclose(out.ci_low, scores.value - half, rtol=1e-6)
+    np.testing.assert_allclose(out.ci_high, scores.value + half, rtol=1e-6)
