@@ -153,19 +153,46 @@ def _drop_highest(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     return frame[keep]
 
 
+#: What a loss table needs, said so that (tokens, loss) does not read as enough.
+LOSS_COLUMNS = "loss, params, and tokens or flops"
+
+#: Why params (or tokens) is needed when the fit does not use it.
+_PARAMS_HINT = (
+    "a loss table needs params and tokens or flops whichever --x is (for a data-scaling curve "
+    "of one model, give params that model's size on every row; for a size curve, give the "
+    "tokens each model was trained on)"
+)
+
+#: The loader's wording of the loss columns (emergence.load.native), which reads as satisfied
+#: by a (tokens, loss) table.
+_LOADER_LOSS_COLUMNS = "losses (params, tokens or flops, loss)"
+
+
+def _load(paths, input_format, renames):
+    """:func:`load_inputs`, with a file whose table is not recognised told what a fit needs."""
+    try:
+        return load_inputs(paths, input_format, renames)
+    except InputError as err:
+        message = str(err)
+        if "cannot tell which table" not in message:
+            raise
+        message = message.replace(_LOADER_LOSS_COLUMNS, f"losses (all of {LOSS_COLUMNS})")
+        raise InputError(f"{message}; {_PARAMS_HINT}") from None
+
+
 def _loss_rows(tables, label: str) -> pd.DataFrame:
     """The loss rows of one family and split, with flops filled in."""
     frame = _one_value(_one_family(tables.losses, label), "split", label)
     if frame.empty:
         raise InputError(
-            f"{label}: no loss rows found (need columns params, tokens or flops, "
-            "loss; use --rename OLD=NEW to map column names)"
+            f"{label}: no loss rows found (need all of {LOSS_COLUMNS}; {_PARAMS_HINT}; "
+            "use --rename OLD=NEW to map column names)"
         )
     return _fill_flops(frame, label)
 
 
 def _losses(paths, input_format, renames, drop_highest: int = 0) -> tuple[pd.DataFrame, str]:
-    tables = load_inputs(paths, input_format, renames)
+    tables = _load(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     frame = _loss_rows(tables, label)
     if drop_highest:
@@ -271,6 +298,9 @@ def _bootstrap_json(boot) -> dict[str, Any] | None:
         "level": boot.level,
         "n_failed": boot.n_failed,
         "resampling": boot.resampling,
+        # refits that converged to a degenerate law (null: the form has no such rule)
+        "n_degenerate": boot.n_degenerate,
+        "degenerate_rule": boot.degenerate_rule,
     }
 
 
@@ -278,10 +308,15 @@ def _bootstrap_rows(boot) -> dict[str, str]:
     """Diagnostics-table rows for a bootstrap (failed resamples are not in se and ci)."""
     if boot is None:
         return {}
-    return {
-        "bootstrap": f"{boot.n_boot} resamples, seed {boot.seed}",
+    rows = {
+        "bootstrap": f"{boot.n_boot} resamples, seed {boot.seed}, resampling {boot.resampling}",
         "bootstrap_failed": f"{boot.n_failed} (left out of se and ci)",
     }
+    if boot.degenerate_rule is not None:
+        rows["bootstrap_degenerate"] = (
+            f"{boot.n_degenerate} ({boot.degenerate_rule}; left out of se and ci)"
+        )
+    return rows
 
 
 def _finite(param: click.Parameter, value: float, allow_inf: bool = False) -> float:
@@ -363,15 +398,17 @@ Examples:
   emergence fit isoflop benchmarks_data/simulated/losses.csv --family sim-a
   emergence rescore benchmarks_data/trained -o scores.csv && emergence fit bnsl scores.csv \\
       --x params --y token_edit_distance --task mul --family tiny-gpt
-  # Epoch's refit of Chinchilla (Besiroglu et al. 2024), on their svg_extracted_data.csv:
+  # Epoch's refit of Chinchilla (Besiroglu et al. 2024), on their svg_extracted_data.csv,
+  # with their bootstrap resamples:
   #   emergence fit chinchilla svg_extracted_data.csv --rename "Model Size=params"
   #     --rename "Training FLOP=flops" --drop-highest 5
+  #     --bootstrap 4000 --seed 42 --resampling epoch
 """
 
 
 @click.group(name="fit", epilog=FIT_EPILOG)
 def fit() -> None:
-    """Fit scaling laws to loss tables (columns params, tokens or flops, loss)."""
+    """Fit scaling laws to loss tables (columns loss, params, and tokens or flops)."""
 
 
 @fit.command("chinchilla", epilog=FIT_EPILOG)
@@ -397,9 +434,20 @@ def fit() -> None:
     help="Drop exactly K rows, those with the highest losses (ties: earlier rows first), "
     "before fitting (Epoch's replication drops 5).",
 )
+@click.option(
+    "--resampling",
+    type=click.Choice(["rng", "epoch"]),
+    default="rng",
+    show_default=True,
+    help="How --bootstrap draws its resamples. rng: numpy's default_rng(seed). epoch: "
+    "Besiroglu et al.'s sequence, legacy np.random.seed(seed) then np.random.choice of the "
+    "row indices once per resample; with --seed 42 and --bootstrap 4000 it repeats their "
+    "4000 resamples of the 240 rows one for one (Epoch's replication).",
+)
 @_format_option
 def chinchilla_cmd(
-    paths, input_format, renames, n_boot, seed, jobs, delta, budget, drop_highest, fmt, output
+    paths, input_format, renames, n_boot, seed, jobs, delta, budget, drop_highest, resampling,
+    fmt, output,
 ) -> None:
     """Chinchilla Approach 3: L = E + A/N^alpha + B/D^beta (Huber on log loss)."""
     from ..fit.chinchilla import bootstrap_chinchilla, fit_chinchilla
@@ -416,6 +464,7 @@ def chinchilla_cmd(
             y,
             n_boot=n_boot,
             seed=seed,
+            resampling=resampling,
             delta=delta,
             compute=budget,
             n_jobs=jobs,
@@ -470,7 +519,7 @@ def chinchilla_cmd(
 def _xy(
     paths, input_format, renames, x: str, y: str, task: str | None
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    tables = load_inputs(paths, input_format, renames)
+    tables = _load(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     if y == "loss":
         for column in ("subtask", "n_shots"):
@@ -642,22 +691,37 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
         }
     )
 
-    def law(a):
-        return {"coefficient": a.coefficient, "exponent": a.exponent, "exponent_se": a.exponent_se}
+    # exponent_se is the exponent's SE that `se` reports, in the table and the JSON alike: the
+    # bootstrap SE with --bootstrap, the OLS SE of the regression of log X* on log C otherwise;
+    # exponent_se_method says which, and exponent_se_ols is always the OLS one
+    method = "bootstrap" if boot is not None else "ols"
+    exp_se = {
+        "N_opt": se_boot["a"] if boot is not None else res.n_opt.exponent_se,
+        "D_opt": se_boot["b"] if boot is not None else res.d_opt.exponent_se,
+    }
+
+    def law(name, a):
+        return {
+            "coefficient": a.coefficient,
+            "exponent": a.exponent,
+            "exponent_se": exp_se[name],
+            "exponent_se_method": method,
+            "exponent_se_ols": a.exponent_se,
+        }
 
     warnings = list(res.skipped)  # includes vertices outside the sampled sizes
     payload = {
         "form": "isoflop",
         "params": {"a": res.n_opt.exponent, "b": res.d_opt.exponent},
-        # bootstrap SEs when asked for, otherwise the OLS SE of each exponent
-        "se": se_boot or {"a": res.n_opt.exponent_se, "b": res.d_opt.exponent_se},
+        "se": {"a": exp_se["N_opt"], "b": exp_se["D_opt"], **se_boot},
+        "se_method": method,
         "ci": ci_boot,
         "objective": None,
         "n_points": int(len(frame)),
         "converged": True,
         "diagnostics": {"n_budgets": int(m.compute.size), "warnings": warnings},
-        "n_opt": law(res.n_opt),
-        "d_opt": law(res.d_opt),
+        "n_opt": law("N_opt", res.n_opt),
+        "d_opt": law("D_opt", res.d_opt),
         "minima": {c: minima[c].tolist() for c in minima.columns},
         "bootstrap": None,
     }
@@ -666,11 +730,12 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
             "quantity": ["N_opt", "D_opt"],
             "coefficient": [res.n_opt.coefficient, res.d_opt.coefficient],
             "exponent": [res.n_opt.exponent, res.d_opt.exponent],
-            "exponent_se": [res.n_opt.exponent_se, res.d_opt.exponent_se],
+            "exponent_se": [exp_se["N_opt"], exp_se["D_opt"]],
+            "exponent_se_method": [method, method],
+            "exponent_se_ols": [res.n_opt.exponent_se, res.d_opt.exponent_se],
         }
     )
     if boot is not None:
-        laws["exponent_se"] = [se_boot["a"], se_boot["b"]]
         laws["exponent_ci_low"] = [ci_boot["a"][0], ci_boot["b"][0]]
         laws["exponent_ci_high"] = [ci_boot["a"][1], ci_boot["b"][1]]
         payload["diagnostics"]["bootstrap_failed"] = boot.n_failed
@@ -703,7 +768,7 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
 @_format_option
 def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, fmt, output) -> None:
     """Broken neural scaling law (Caballero et al. 2022) with one or more breaks."""
-    from ..fit.bnsl import fit_bnsl
+    from ..fit.bnsl import bnsl_predict, fit_bnsl
     from ..fit.bootstrap_forms import bootstrap_bnsl
     from ..fit.validate import check_distinct_scales, exact_fit_warnings, n_distinct
 
@@ -714,7 +779,8 @@ def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, f
                           label)  # fmt: skip
     result = fit_bnsl(xs, ys, n_breaks=n_breaks, x_name=x, y_name=y, source=label)
     diag = result.diagnostics
-    diag = replace(diag, warnings=diag.warnings + exact_fit_warnings(n_distinct(xs), n_free))
+    exact = exact_fit_warnings(n_distinct(xs), n_free, ys, bnsl_predict(result.params, xs))
+    diag = replace(diag, warnings=diag.warnings + exact)
     result = replace(result, diagnostics=diag)
     boot = None
     if n_boot:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from .lse_fit import DEAD_EXPONENT
 from .results import Diagnostics, FitResult
 from .validate import as_positive, check_enough_points, check_lengths, check_several_scales
 
@@ -41,6 +42,40 @@ def param_names(n_breaks: int) -> list[str]:
     for i in range(1, n_breaks + 1):
         names += [f"c{i}", f"d{i}", f"f{i}"]
     return names
+
+
+#: The rule :func:`degenerate_terms` applies, as reported with a bootstrap's degenerate draws.
+DEGENERATE_RULE = f"a < 0 or some c_i > {DEAD_EXPONENT:g}"
+
+
+def degenerate_terms(params: Mapping[str, float]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Terms of a fitted BNSL that have run off, and why (the ``dead_terms`` of its fit).
+
+    * ``a < 0``: a negative floor. The law tends to ``a`` for large x, so it falls below zero
+      beyond the data; the fit reaches it where ``a`` and ``b`` cancel along a flat valley
+      (``a = -3e5``, ``b = 3e5`` in bootstraps of Caballero et al.'s 4-digit addition).
+    * ``c_i > 10`` (the exponent limit of the other forms): beyond break ``d_i`` the law drops
+      like ``x^-(c0 + ... + c_i)``, a cliff onto the floor rather than a change of slope
+      (c1 up to 2e6 in the same bootstraps).
+
+    Returns
+    -------
+    (names, notes)
+        Flagged parameter names (``"a"``, ``"c1"``, ...) and one note per name.
+    """
+    names: list[str] = []
+    notes: list[str] = []
+    if params["a"] < 0:
+        names.append("a")
+        notes.append(f"a = {params['a']:.3g} < 0: negative floor, the law falls below zero "
+                     "beyond the data (a and b cancel)")
+    for i in range(1, (len(params) - 3) // 3 + 1):
+        c = params[f"c{i}"]
+        if c > DEAD_EXPONENT:
+            names.append(f"c{i}")
+            notes.append(f"c{i} = {c:.3g} > {DEAD_EXPONENT:g}: beyond break d{i} the law drops "
+                         "in a cliff onto its floor (term ran off)")
+    return tuple(names), tuple(notes)
 
 
 def _predict_vec(p: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -492,11 +527,13 @@ def fit_bnsl(
         if not xs.min() / 100 <= d <= xs.max() * 100:
             notes.append(f"break d{i} = {d:.3g} lies far outside the data (x in "
                          f"[{xs.min():.3g}, {xs.max():.3g}])")
+    dead, dead_notes = degenerate_terms(params)
     # Gradient of the sum of squares / 2, summed with fsum (a BLAS matmul need not be reproducible).
     gnorm = max(abs(_sum(col * res.fun)) for col in res.jac.T)
     diag = Diagnostics(objective=mse, grad_norm=gnorm, iterations=int(res.njev),
                        n_evaluations=int(res.nfev), converged=bool(res.status > 0),
-                       message=str(res.message), dead_terms=(), warnings=tuple(notes))
+                       message=str(res.message), dead_terms=dead,
+                       warnings=tuple(notes) + dead_notes)
     return FitResult(form="bnsl", params=params, objective=mse, n_points=len(ys),
                      converged=diag.converged, diagnostics=diag, theta=res.x,
                      extra={"n_breaks": n_breaks, "x_scale": scale,

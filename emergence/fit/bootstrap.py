@@ -75,6 +75,7 @@ def run_bootstrap(
     n_jobs: int | None = None,
     level: float = 0.95,
     label: str = "bootstrap",
+    degenerate_rule: str | None = None,
 ) -> BootstrapResult:
     """Refit on ``n_boot`` resamples and summarise every returned quantity.
 
@@ -99,6 +100,9 @@ def run_bootstrap(
         Confidence level of the percentile intervals.
     label : str
         Progress-bar label.
+    degenerate_rule : str, optional
+        When given, a refit that includes ``"_degenerate": 1.0`` (it converged, to a law that
+        is degenerate by this rule) is NaN in the draws too and counts in ``n_degenerate``.
 
     Returns
     -------
@@ -125,11 +129,18 @@ def run_bootstrap(
     # every quantity any refit returned (a failed first draw must not hide them)
     keys = list(dict.fromkeys(k for r in rows for k in r if not k.startswith("_")))
     failed = np.array([bool(r.get("_failed", 0.0)) for r in rows])
-    # a failed refit's numbers are wherever the optimiser stopped: not a draw of the estimate
-    draws = {k: np.where(failed, np.nan, [r.get(k, np.nan) for r in rows]) for k in keys}
+    degenerate = np.array([bool(r.get("_degenerate", 0.0)) for r in rows]) & ~failed
+    if degenerate_rule is None:
+        degenerate[:] = False
+    # a failed refit's numbers are wherever the optimiser stopped: not a draw of the estimate;
+    # a degenerate one's belong to a law the single fit would flag as run off
+    drop = failed | degenerate
+    draws = {k: np.where(drop, np.nan, [r.get(k, np.nan) for r in rows]) for k in keys}
     n_failed = int(failed.sum())
     se, ci = summarise_draws(draws, level)
     return BootstrapResult(
         draws=draws, se=se, ci=ci, level=level, n_boot=n_boot, n_failed=n_failed, seed=seed,
         resampling=resampling,
+        n_degenerate=None if degenerate_rule is None else int(degenerate.sum()),
+        degenerate_rule=degenerate_rule,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from .bnsl import fit_bnsl
+from .bnsl import DEGENERATE_RULE, fit_bnsl
 from .bootstrap import run_bootstrap
 from .isoflop import fit_isoflop, group_budgets
 from .power_law import fit_kaplan_nd
@@ -67,7 +67,8 @@ def _kaplan_quantities(n, d, loss, *, delta: float) -> dict[str, float]:
 
 def _bnsl_quantities(x, y, *, n_breaks: int) -> dict[str, float]:
     fit = fit_bnsl(x, y, n_breaks=n_breaks)
-    return dict(fit.params)
+    # the single fit's dead_terms rule (DEGENERATE_RULE): such a draw is counted, not used
+    return {**fit.params, "_degenerate": float(bool(fit.diagnostics.dead_terms))}
 
 
 def bootstrap_isoflop(
@@ -178,7 +179,10 @@ def bootstrap_bnsl(
     Returns
     -------
     BootstrapResult
-        Draws, SEs and percentile intervals of every BNSL parameter.
+        Draws, SEs and percentile intervals of every BNSL parameter. A refit whose law is
+        degenerate by the single fit's rule (``dead_terms``: a < 0 or some c_i > 10, see
+        :func:`emergence.fit.bnsl.degenerate_terms`) is left out of them like a failed one and
+        counted in ``n_degenerate``.
 
     Raises
     ------
@@ -197,6 +201,7 @@ def bootstrap_bnsl(
         n_jobs=1,
         level=level,
         label="BNSL bootstrap",
+        degenerate_rule=DEGENERATE_RULE,
     )
 
 

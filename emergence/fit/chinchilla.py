@@ -183,9 +183,10 @@ def fit_chinchilla(
     theta0 = None if start is None else params_to_theta(start, tied)
     fit = fit_lse(model, x, y, delta=delta, start=theta0, reduction=reduction, weights=weights)
     diag = lse_diagnostics(fit, x, ["A", "B", "E"], ["alpha"] if tied else ["alpha", "beta"])
-    diag = replace(diag, warnings=diag.warnings + exact_fit_warnings(n_distinct(n, d),
-                                                                     model.n_params))
     params = theta_to_params(fit.theta, tied)
+    exact = exact_fit_warnings(n_distinct(n, d), model.n_params, y,
+                               chinchilla_predict(params, n, d))
+    diag = replace(diag, warnings=diag.warnings + exact)
     return FitResult(
         form="chinchilla_tied" if tied else "chinchilla",
         params=params,

@@ -98,8 +98,6 @@ def fit_power_law(
     fit = fit_lse(model, xm, ys, delta=delta, start=start, weights=weights)
     coef_names = ["A", "E"] if offset else ["A"]
     diag = lse_diagnostics(fit, xm, coef_names, ["alpha"])
-    diag = replace(diag, warnings=diag.warnings + exact_fit_warnings(n_distinct(xs),
-                                                                     model.n_params))
     theta = fit.theta
     if offset:
         params = {"E": float(np.exp(theta[1])), "A": float(np.exp(theta[0])),
@@ -108,6 +106,8 @@ def fit_power_law(
         alpha = float(theta[1])
         params = {"A": float(np.exp(theta[0])), "alpha": alpha,
                   "x_c": float(np.exp(theta[0] / alpha)) if alpha != 0 else float("nan")}
+    exact = exact_fit_warnings(n_distinct(xs), model.n_params, ys, power_law_predict(params, xs))
+    diag = replace(diag, warnings=diag.warnings + exact)
     return FitResult(form=form, params=params, objective=diag.objective, n_points=len(ys),
                      converged=diag.converged, diagnostics=diag, theta=theta,
                      extra={"delta": delta, "x": x_name, "y": y_name})
@@ -285,7 +285,9 @@ def fit_kaplan_nd(
     gnorm = float(np.max(np.abs(res.grad))) if res.grad is not None else float("nan")
     diag = Diagnostics(objective=val, grad_norm=gnorm, iterations=int(res.nfev),
                        n_evaluations=int(res.nfev), converged=bool(res.status > 0),
-                       message=str(res.message), warnings=exact_fit_warnings(n_distinct(n, d), 4))
+                       message=str(res.message),
+                       warnings=exact_fit_warnings(n_distinct(n, d), 4, y,
+                                                   kaplan_nd_predict(params, n, d)))
     return FitResult(form="kaplan_nd", params=params, objective=val, n_points=len(y),
                      converged=diag.converged, diagnostics=diag, theta=res.x,
                      extra={"delta": delta})

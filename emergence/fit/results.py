@@ -104,6 +104,12 @@ class BootstrapResult:
         Seed of the resampling.
     resampling : str
         ``"rng"`` (numpy Generator) or ``"epoch"`` (legacy ``np.random.seed`` + ``choice``).
+    n_degenerate : int or None
+        Refits that converged to a degenerate law (``degenerate_rule``; for BNSL the fit's
+        ``dead_terms``): NaN in the draws like failed ones, so left out of ``se`` and ``ci``,
+        and not counted in ``n_failed``. None when the form has no such rule (draws kept).
+    degenerate_rule : str or None
+        The rule, e.g. ``"a < 0 or some c_i > 10"``.
     """
 
     draws: dict[str, np.ndarray]
@@ -114,6 +120,8 @@ class BootstrapResult:
     n_failed: int
     seed: int | None
     resampling: str
+    n_degenerate: int | None = None
+    degenerate_rule: str | None = None
 
 
 def summarise_draws(

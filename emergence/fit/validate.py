@@ -123,15 +123,26 @@ def check_bootstrap_points(
         )
 
 
-def exact_fit_warnings(count: int, n_params: int) -> tuple[str, ...]:
+def exact_fit_warnings(count: int, n_params: int, y=None, y_hat=None) -> tuple[str, ...]:
     """A warning when a law has as many parameters as distinct points (zero residual df).
 
-    Such a law passes through every point (through the mean of repeated ones): its parameters
-    are a change of variables of the data, and the fit says nothing about whether the form holds.
+    With as many parameters as points a law may interpolate the data whatever its true form
+    (it need not: a constrained law such as Chinchilla's can still miss a point), so the data
+    can neither check the form nor measure the noise, and the parameters are pinned down only
+    by the law's own constraints. The warning claims no exact fit: given the observations
+    ``y`` and the fitted law's values ``y_hat``, it states how far the law is from the points.
     """
     if count > n_params:
         return ()
-    return (
+    message = (
         f"only {count} distinct points for {n_params} parameters: no residual degrees of "
-        "freedom (the law passes through each point; the data cannot check its form)",
+        "freedom (a law with as many parameters as points may interpolate them whatever its "
+        "true form, so the data can neither check the form nor measure the noise"
     )
+    if y is not None and y_hat is not None:
+        y = np.asarray(y, float)
+        with np.errstate(all="ignore"):
+            miss = float(np.max(np.abs(np.asarray(y_hat, float) / y - 1.0)))
+        if np.isfinite(miss):
+            message += f"; largest relative residual of this fit {100 * miss:.2g} %"
+    return (message + ")",)

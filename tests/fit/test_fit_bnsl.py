@@ -162,3 +162,23 @@ def test_lm_never_stalls_on_a_non_finite_levenberg_parameter() -> None:
     with np.errstate(all="ignore"):
         res = _lm(start, x, y)
     assert res.nfev < 5000 and not np.array_equal(res.x, start)
+
+
+def test_doc_baseline_snippet_gives_the_numbers_the_doc_quotes(capsys) -> None:
+    # review: fitting.md said "a plain power law with offset gives 0.805", but the default
+    # fit (delta = 1e-3) gives 1.005, both with the offset E collapsing
+    from conftest import REPO
+
+    text = (REPO / "docs" / "fitting.md").read_text(encoding="utf-8")
+    bullet = text.index("* BNSL 4-digit addition")
+    start = text.index("```python\n", bullet) + len("```python\n")
+    code = text[start : text.index("```", start)]
+    prose = text[bullet:start]
+    path = shared_path("fits", "bnsl_4digit_addition.csv")
+    exec(code.replace('"bnsl_4digit_addition.csv"', repr(str(path))), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["0.0109", "inf 0.805 ('E',)", "0.001 1.005 ('E',)"]
+    for number in ("0.0109", "0.805", "1.005", "`delta=math.inf`", "δ = 1e-3", "`dead_terms`"):
+        assert number in prose, number
+    for line in lines:  # and the comments in the code say what it prints
+        assert line in code.replace("; ", "\n").replace("# ", "\n"), line

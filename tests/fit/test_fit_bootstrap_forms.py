@@ -171,3 +171,70 @@ def test_kaplan_nd_bootstrap_covers_truth() -> None:
         assert lo < truth[key] < hi, key
         assert 0 < boot.se[key] < 0.05
     assert boot.n_failed == 0
+
+
+def test_isoflop_exponent_se_is_the_same_number_in_table_and_json(tmp_path) -> None:
+    # review: with --bootstrap the table's exponent_se was the bootstrap SE and the JSON's
+    # n_opt.exponent_se the OLS SE (while the JSON's se.a was the bootstrap one)
+    n, loss, c = _isoflop_grid(seed=2)
+    path = tmp_path / "runs.csv"
+    path.write_text("params,flops,loss\n" + "".join(
+        f"{float(a)!r},{float(b)!r},{float(v)!r}\n" for a, b, v in zip(n, c, loss, strict=True)))
+    runner = CliRunner()
+    for n_boot, method in (("30", "bootstrap"), ("0", "ols")):
+        args = ["fit", "isoflop", str(path), "--bootstrap", n_boot]
+        payload = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+        table = runner.invoke(cli, args).output.splitlines()
+        header = next(line.split() for line in table if "exponent_se" in line)
+        for quantity, key, se_key in (("N_opt", "n_opt", "a"), ("D_opt", "d_opt", "b")):
+            law = payload[key]
+            row = next(line.split() for line in table if line.split()[:1] == [quantity])
+            shown = dict(zip(header, row, strict=True))
+            assert law["exponent_se"] == payload["se"][se_key]
+            assert float(shown["exponent_se"]) == pytest.approx(law["exponent_se"], rel=1e-5)
+            assert payload["se_method"] == method
+            assert shown["exponent_se_method"] == law["exponent_se_method"] == method
+            assert float(shown["exponent_se_ols"]) == pytest.approx(law["exponent_se_ols"],
+                                                                    rel=1e-5)
+        ols = payload["n_opt"]["exponent_se_ols"]
+        assert (payload["n_opt"]["exponent_se"] == ols) == (method == "ols")
+
+
+def _addition_14():
+    import pandas as pd
+    from conftest import shared_path
+
+    frame = pd.read_csv(shared_path("fits", "bnsl_4digit_addition.csv"))
+    return frame["x"].to_numpy(float)[:14], frame["y"].to_numpy(float)[:14]
+
+
+def test_bnsl_degenerate_refits_are_flagged_counted_and_left_out(tmp_path) -> None:
+    # review: bootstrap draws with a negative floor (a = -3e5, b = 3e5) or a cliff (c1 = 2e6)
+    # were kept silently: SE(a) = 21329 for a = 0.414, with bootstrap_failed 0
+    from emergence.commands.fit import _bootstrap_json
+    from emergence.fit import bootstrap_counts
+
+    x, y = _addition_14()
+    # the single fit flags such a law: the first resample of seed 0 has a < 0
+    counts = bootstrap_counts(14, 1, seed=0)[0]
+    one = fit_bnsl(np.repeat(x, counts), np.repeat(y, counts))
+    assert one.params["a"] < 0 and one.diagnostics.dead_terms == ("a",)
+    assert any("negative floor" in w for w in one.diagnostics.warnings)
+    assert fit_bnsl(x, y).diagnostics.dead_terms == ()  # the fit on all 14 points is sound
+    # the bootstrap counts those draws and leaves them out, as it does failed refits
+    boot = bootstrap_bnsl(x, y, n_boot=30, seed=0)
+    kept = np.isfinite(boot.draws["a"])
+    assert (boot.draws["a"][kept] >= 0).all() and (boot.draws["c1"][kept] <= 10).all()
+    assert boot.se["a"] < 0.2 and boot.ci["a"][0] >= 0
+    assert boot.degenerate_rule == "a < 0 or some c_i > 10"
+    assert boot.n_failed == 0 and boot.n_degenerate == 5  # one of them has a = -2.9e5
+    assert (~kept).sum() == boot.n_degenerate
+    assert _bootstrap_json(boot)["n_degenerate"] == 5  # the JSON's "bootstrap" key
+    assert _bootstrap_json(boot)["degenerate_rule"] == boot.degenerate_rule
+    # the CLI table shows the count beside bootstrap_failed
+    path = tmp_path / "addition14.csv"
+    path.write_text("tokens,loss,params\n" + "".join(
+        f"{a!r},{b!r},1e6\n" for a, b in zip(x.tolist(), y.tolist(), strict=True)))
+    args = ["fit", "bnsl", str(path), "--x", "tokens", "--bootstrap", "30", "--seed", "0"]
+    table = CliRunner().invoke(cli, args).output
+    assert "bootstrap_degenerate 5 (a < 0 or some c_i > 10; left out of se and ci)" in table

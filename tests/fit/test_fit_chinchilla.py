@@ -311,3 +311,19 @@ def test_huber_likelihood_of_an_exact_fit_is_refused(monkeypatch) -> None:
     n, d, loss = _grid(3, 3)
     with pytest.raises(InputError, match="fits every loss exactly"):
         fit_huber_likelihood(n, d, loss)
+
+
+def test_gadre_five_points_warning_claims_no_exact_fit() -> None:
+    # review: 5 points, 5 parameters warned "the law passes through each point", but the fit
+    # misses the 154M point by 0.67 % (no fit of the law passes through all five)
+    frame = pd.read_csv(shared_path("fits", "gadre2024_rpj_losses.csv"))
+    frame = frame[frame["role"] == "fit"]
+    n, d, loss = (frame[c].to_numpy(float) for c in ("N", "D", "loss_c4_val"))
+    fit = fit_chinchilla(n, d, loss)
+    (warning,) = [w for w in fit.diagnostics.warnings if "degrees of freedom" in w]
+    miss = np.max(np.abs(chinchilla_predict(fit.params, n, d) / loss - 1))
+    assert miss > 5e-3  # the fitted law does not pass through the points
+    assert "passes through" not in warning
+    assert "only 5 distinct points for 5 parameters" in warning
+    assert "may interpolate" in warning and "cannot check" not in warning
+    assert f"largest relative residual of this fit {100 * miss:.2g} %" in warning

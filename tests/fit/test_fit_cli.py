@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import shared_path
+from conftest import REPO, shared_path
 
 from emergence.cli import _UserError
 from emergence.commands.fit import fit
@@ -17,6 +18,15 @@ from emergence.errors import InputError
 from emergence.fit import HOFFMANN_UNROUNDED, chinchilla_predict
 
 EPOCH_RENAMES = ["--rename", "Model Size=params", "--rename", "Training FLOP=flops"]
+
+
+def _doc_block(marker: str) -> tuple[str, str]:
+    """The first fenced block after ``marker`` in docs/fitting.md, and the text after it."""
+    text = (REPO / "docs" / "fitting.md").read_text(encoding="utf-8")
+    start = text.index("```", text.index(marker))
+    body_start = text.index("\n", start) + 1
+    end = text.index("```", body_start)
+    return text[body_start:end], text[end + 3 :]
 
 
 def _invoke(args: list[str]):
@@ -344,3 +354,98 @@ def test_budget_tolerance_must_be_a_finite_non_negative_number(tmp_path: Path) -
     for bad in ("nan", "-0.1"):
         res = _invoke(["isoflop", str(path), "--budget-tolerance", bad])
         assert res.exit_code == 2 and "budget-tolerance" in res.output, bad
+
+
+def test_as_many_points_as_parameters_warning_states_the_residual(tmp_path: Path) -> None:
+    # review: the CLI warned that the law "passes through each point" on Gadre et al.'s five
+    # role=fit runs, where the fitted law misses the 154M run by 0.67 %
+    frame = pd.read_csv(shared_path("fits", "gadre2024_rpj_losses.csv"))
+    path = tmp_path / "gadre_fit.csv"
+    frame[frame["role"] == "fit"].to_csv(path, index=False)
+    renames = ["--rename", "N=params", "--rename", "D=tokens", "--rename", "loss_c4_val=loss"]
+    res = _invoke(["chinchilla", str(path), *renames, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (warning,) = json.loads(res.output)["diagnostics"]["warnings"]
+    assert "passes through" not in warning
+    assert "no residual degrees of freedom" in warning and "may interpolate" in warning
+    assert "largest relative residual of this fit 0.67 %" in warning
+
+
+def test_doc_epoch_replication_command_gives_epoch_bootstrap_ses() -> None:
+    # review: the command fitting.md calls "Epoch's replication" resampled with numpy's
+    # default_rng (SE(B) 1408 against Epoch's 1293); --resampling epoch repeats their draws.
+    # The SEs are of Epoch's 4000 resamples: fewer draws would not be Epoch's numbers.
+    command, after = _doc_block("Epoch's replication")
+    args = shlex.split(command.replace("\\\n", " "))
+    assert args[:3] == ["emergence", "fit", "chinchilla"]
+    args = [
+        str(shared_path("fits", "epoch_chinchilla_svg_extracted_data.csv"))
+        if a == "svg_extracted_data.csv" else a
+        for a in args[2:]
+    ]  # fmt: skip
+    res = _invoke(args)
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert payload["bootstrap"]["resampling"] == "epoch"
+    assert payload["bootstrap"]["n_boot"] == 4000 and payload["bootstrap"]["n_failed"] == 0
+    expected = json.loads(shared_path("fits", "expected.json").read_text())
+    ref = expected["epoch_chinchilla"]["bootstrap"]
+    se = payload["se"]
+    for name in ("A", "B", "E", "alpha", "beta"):
+        spec = ref[f"se_{name}"]
+        assert se[name] == pytest.approx(spec["value"], rel=spec["tol"]), name
+    # and the doc quotes what the command gives
+    quoted = after[: after.index("\n\n")]
+    for shown in (f"{se['A']:.2f}", f"{se['B']:.1f}", f"{se['E']:.5f}", f"{se['alpha']:.5f}",
+                  f"{se['beta']:.5f}"):
+        assert shown in quoted, shown
+
+
+def test_resampling_epoch_is_passed_to_the_bootstrap() -> None:
+    from emergence.fit import bootstrap_chinchilla, fit_chinchilla
+
+    path = shared_path("fits", "epoch_chinchilla_svg_extracted_data.csv")
+    args = ["chinchilla", str(path), *EPOCH_RENAMES, "--drop-highest", "5", "--bootstrap", "8",
+            "--seed", "42", "--jobs", "1", "--format", "json"]  # fmt: skip
+    rng = json.loads(_invoke(args).output)
+    epoch = json.loads(_invoke([*args, "--resampling", "epoch"]).output)
+    assert rng["bootstrap"]["resampling"] == "rng" and epoch["bootstrap"]["resampling"] == "epoch"
+    frame = pd.read_csv(path)
+    n = frame["Model Size"].to_numpy(float)
+    d = frame["Training FLOP"].to_numpy(float) / (6 * n)
+    loss = frame["loss"].to_numpy(float)
+    keep = loss < np.sort(loss)[-5]
+    start = fit_chinchilla(n[keep], d[keep], loss[keep]).params
+    boot = bootstrap_chinchilla(n[keep], d[keep], loss[keep], n_boot=8, seed=42,
+                                resampling="epoch", n_jobs=1, start=start)  # fmt: skip
+    assert epoch["se"] == pytest.approx({k: boot.se[k] for k in epoch["se"]}, rel=1e-9)
+    assert epoch["se"]["A"] != pytest.approx(rng["se"]["A"], rel=1e-3)
+    table = _invoke([*args[:-2], "--resampling", "epoch"]).output
+    assert "8 resamples, seed 42, resampling epoch" in table
+
+
+def test_loss_table_without_params_is_told_what_it_needs(tmp_path: Path) -> None:
+    # review: a (tokens, loss) table stopped with "... losses (params, tokens or flops, loss)",
+    # which reads as satisfied by (tokens, loss)
+    path = shared_path("fits", "bnsl_4digit_addition.csv")
+    renames = ["--rename", "x=tokens", "--rename", "y=loss"]
+    res = _invoke(["bnsl", str(path), *renames, "--x", "tokens"])
+    assert isinstance(res.exception, InputError)
+    message = str(res.exception)
+    assert "(params, tokens or flops, loss)" not in message
+    assert "needs params and tokens or flops whichever --x is" in message
+    assert "give params that model's size on every row" in message
+    # the remedy it gives works: one model's size on every row
+    frame = pd.read_csv(path).rename(columns={"x": "tokens", "y": "loss"}).assign(params=1e6)
+    fixed = tmp_path / "with_params.csv"
+    frame.to_csv(fixed, index=False)
+    res = _invoke(["bnsl", str(fixed), "--x", "tokens", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["x"] == "tokens"
+    # a table that loads but has no loss rows says the same
+    scores = _write_scores(tmp_path, [f"p,m{i},{n},t,ce,{3 - i / 10}" for i, n in
+                                      enumerate([1e7, 1e8, 1e9, 1e10])])  # fmt: skip
+    res = _invoke(["power-law", str(scores), "--y", "loss"])
+    assert "no loss rows found (need all of loss, params, and tokens or flops" in str(
+        res.exception
+    )
