@@ -163,11 +163,6 @@ _PARAMS_HINT = (
     "tokens each model was trained on)"
 )
 
-#: The loader's wording of the loss columns (emergence.load.native), which reads as satisfied
-#: by a (tokens, loss) table.
-_LOADER_LOSS_COLUMNS = "losses (params, tokens or flops, loss)"
-
-
 def _load(paths, input_format, renames):
     """:func:`load_inputs`, with a file whose table is not recognised told what a fit needs."""
     try:
@@ -176,7 +171,6 @@ def _load(paths, input_format, renames):
         message = str(err)
         if "cannot tell which table" not in message:
             raise
-        message = message.replace(_LOADER_LOSS_COLUMNS, f"losses (all of {LOSS_COLUMNS})")
         raise InputError(f"{message}; {_PARAMS_HINT}") from None
 
 

@@ -259,7 +259,7 @@ def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str
         raise InputError(
             f"{path.name}: cannot tell which table this is from its columns "
             f"({', '.join(map(str, frame.columns[:8]))}); expected items (item, target, ...), "
-            "scores (metric, value, ...) or losses (params, tokens or flops, loss); "
+            "scores (metric, value, ...) or losses (loss, params, and tokens or flops); "
             "rename columns with --rename OLD=NEW"
         )
     return table, frame
