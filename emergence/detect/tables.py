@@ -597,6 +597,19 @@ def _replicates(rep: ReplicationResult, alpha: float) -> bool:
     return bool(rep.discovery_p <= alpha and rep.p_value <= alpha)
 
 
+def _edge_advice(curve: TaskCurves) -> str | None:
+    """Which sizes to add for a rise at the edge of the scales: below or above them."""
+    lo, hi = curve.verdict.evidence.jump_region
+    x = np.log10(curve.params)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or x.size < 2:
+        return None
+    if (lo + hi) / 2 < (x[0] + x[-1]) / 2:
+        return (f"the rise is in the first gap: evaluate model sizes below {curve.params[1]:.3g} "
+                "params (at least two on each side of it)")  # fmt: skip
+    return (f"the rise is in the last gap: evaluate model sizes above {curve.params[-2]:.3g} "
+            "params (at least two on each side of it)")  # fmt: skip
+
+
 def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationResult | None,
           alpha: float) -> str:  # fmt: skip
     if label == "underpowered":
@@ -622,6 +635,8 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
         }
         key = reason.replace("scales", "scale")  # "1 scale < 6" and "5 scales < 6" alike
         tip = next((v for k, v in advice.items() if k in key), "")
+        if "at the edge" in reason and curve is not None:
+            tip = _edge_advice(curve) or tip
         return f"{reason}: {tip}" if tip else reason
     if label == "threshold":
         where = ""

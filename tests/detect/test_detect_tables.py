@@ -377,3 +377,20 @@ def test_scores_without_item_counts_take_them_from_the_standard_errors():
     row = detect_tables(None, scores.drop(columns="n_items")).iloc[0]
     assert row.n_items == 40 and row.verdict == "underpowered"
     assert "40 items per scale < 50" in row.note
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_rise_at_the_edge_is_told_which_sizes_to_add(first):
+    x = np.linspace(7, 11, 8)
+    em = np.array([0.02, 0.60, 0.70, 0.76, 0.80, 0.84, 0.87, 0.90])  # made in the first gap
+    lp = -np.exp(-(0.3 * (x - 7)))
+    if not first:  # the mirror image: made in the last gap
+        em = 0.92 - em[::-1]
+    rows = [{"family": "f", "model": f"m{i}", "params": 10 ** x[i], "task": "t", "metric": m,
+             "value": v, "n_items": 500}
+            for i in range(8)
+            for m, v in (("exact_match", em[i]), ("mean_token_logprob", lp[i]))]  # fmt: skip
+    row = detect_tables(None, pd.DataFrame(rows)).iloc[0]
+    assert row.verdict == "underpowered" and "edge of the scales" in row.note
+    want = f"below {10 ** x[1]:.3g}" if first else f"above {10 ** x[-2]:.3g}"
+    assert want in row.note
