@@ -139,8 +139,8 @@ def check_writable_output(output: Path | None) -> None:
         check_writable(output)
 
 
-#: The ``--format`` each ``-o`` suffix is written in.
-SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json"}
+#: The ``--format`` each ``-o`` suffix is written in (``.txt``: a fit's table).
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".txt": "table"}
 
 
 def check_format_agrees(output: Path | None) -> None:
@@ -158,7 +158,7 @@ def check_format_agrees(output: Path | None) -> None:
     if SUFFIX_FORMATS.get(suffix) != fmt:
         raise InputError(
             f"--format {fmt} does not match -o {output}: a file is written in the format of its "
-            "suffix (.csv, .json, .jsonl or .parquet); drop --format or change the suffix"
+            "suffix; drop --format or change the suffix"
         )
 
 

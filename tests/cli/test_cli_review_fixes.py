@@ -335,3 +335,15 @@ def test_a_format_the_output_suffix_contradicts_is_refused(tmp_path: Path) -> No
     # agreeing (or left at its default) is fine
     assert _run("summary", LOSSES, "-o", out, "--format", "json").exit_code == 0
     assert _run("summary", LOSSES, "-o", tmp_path / "s.csv").exit_code == 0
+
+
+def test_fit_format_and_output_suffix(tmp_path: Path) -> None:
+    runs = REPO / "benchmarks_data" / "trained" / "losses.csv"
+    for fmt, name in (("table", "fit.txt"), ("json", "fit.json")):
+        result = _run("fit", "power-law", runs, "--x", "params", "--format", fmt, "-o",
+                      tmp_path / name)  # fmt: skip
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "wrong.txt"
+    bad = _run("fit", "power-law", runs, "--x", "params", "--format", "json", "-o", out)
+    _one_error_line(bad, "--format json does not match")
+    assert not out.exists()
