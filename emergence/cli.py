@@ -79,6 +79,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except InputError as err:
             raise _UserError(str(err)) from None
+        except click.MissingParameter:
+            raise  # a missing argument is a usage slip: click's usage text helps
         except click.BadParameter as err:
             # a missing input file or a bad option value is bad input: one line, like the
             # errors found in the data (unknown options and commands keep click's usage text)

@@ -511,15 +511,38 @@ def _companion_variances(c: _Curve, rows: np.ndarray | None = None) -> np.ndarra
         # aggregate scores: the standard error the input gives for the companion, if any
         if c.comp_se is None or not np.any(np.isfinite(c.comp_se)):
             return None
-        return _delta_variance(c.transform, c.comp, c.comp_se**2)
+        var = _delta_variance(c.transform, c.comp, c.comp_se**2)
+        return _fill_variances(var, c.n_items, np.isfinite(c.transform(c.comp)))
     mat = c.item_matrix if rows is None else c.item_matrix[rows]
     k = np.sum(~np.isnan(mat), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        # one item (or none) at a scale: its variance is NaN, which the caller handles
+        # one item (or none) at a scale: its variance is NaN, filled below
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(mat, axis=0)
         var_mean = np.nanvar(mat, axis=0, ddof=1) / k
-    return _delta_variance(c.transform, mean, var_mean)
+    var = _delta_variance(c.transform, mean, var_mean)
+    return _fill_variances(var, k.astype(float), np.isfinite(c.transform(mean)))
+
+
+def _fill_variances(var: np.ndarray, n_items: np.ndarray, tested: np.ndarray) -> np.ndarray:
+    """Variances for the scales that have none (a score without a standard error, a scale with
+    one item), so that no such scale gets the largest weight (a zero variance) and makes the
+    break test anti-conservative: the variance per item of the scales that have both, over the
+    scale's item count, else the largest variance given. Censored scales stay NaN."""
+    missing = tested & ~np.isfinite(var)
+    given = np.isfinite(var)
+    if not missing.any() or not given.any():
+        return var
+    out = var.copy()
+    n = np.asarray(n_items, dtype=float)
+    both = given & np.isfinite(n) & (n > 0)
+    if both.any():
+        per_item = float(np.max(var[both] * n[both]))
+        scaled = missing & np.isfinite(n) & (n > 0)
+        out[scaled] = per_item / n[scaled]
+    left = tested & ~np.isfinite(out)
+    out[left] = float(np.max(var[given]))
+    return out
 
 
 def _delta_variance(transform: Transform, mean: np.ndarray, var_mean: np.ndarray) -> np.ndarray:
@@ -657,6 +680,9 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             f"{reason}: the jump is what a smoothly improving per-token probability predicts; "
             "report the continuous metric"
         )
+    if label == "ambiguous" and "answer length is unknown" in reason:
+        return (f"{reason}: give target_logprob and mean_token_logprob scores (their ratio is "
+                "the answer length), or the items")  # fmt: skip
     if label == "ambiguous":
         return f"{reason}; inspect the per-scale curves before drawing a conclusion"
     return reason

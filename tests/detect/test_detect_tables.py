@@ -359,6 +359,18 @@ def test_scores_use_the_companion_standard_errors():
     assert {t.verdict.evidence.answer_length for t in res.tasks} == {8.0}
 
 
+def test_a_standard_error_missing_at_some_scales_gets_no_extra_weight():
+    """A scale without a standard error got variance 0, the largest weight: with the two
+    small-sample scales missing theirs, 22 % of smooth nulls rejected at 0.05 (review)."""
+    scores = _power_law_scores(150, seed=1)
+    small = np.sort(scores.params.unique())[[2, 3]]
+    gap = (scores.metric == "mean_token_logprob") & scores.params.isin(small)
+    scores.loc[gap, "stderr"] = np.nan
+    res = detect(None, scores, seed=3)
+    p = np.array([t.verdict.evidence.primary_p for t in res.tasks])
+    assert np.mean(p <= 0.05) <= 0.05
+
+
 def test_scores_of_single_token_answers_are_never_a_mirage():
     """The one-token rule (p^L sharpens nothing at L = 1) needs the answer length, which the
     scores path never set: 31 % of single-token smooth tasks were called mirage (review)."""
@@ -368,7 +380,10 @@ def test_scores_of_single_token_answers_are_never_a_mirage():
     assert not (from_scores.verdict == "mirage").any()
     # without the two log-prob metrics the length is unknown: no mirage either
     blind = scores[~scores.metric.isin(["target_logprob", "mean_token_logprob"])]
-    assert not (detect_tables(None, blind).verdict == "mirage").any()
+    verdicts = detect_tables(None, blind)
+    assert not (verdicts.verdict == "mirage").any()
+    unknown = verdicts[verdicts.note.str.contains("answer length is unknown")]
+    assert len(unknown) and unknown.note.str.contains("give target_logprob").all()
 
 
 def test_scores_without_item_counts_take_them_from_the_standard_errors():
