@@ -307,8 +307,12 @@ def _bootstrap_rows(boot) -> dict[str, str]:
         "bootstrap_failed": f"{boot.n_failed} (left out of se and ci)",
     }
     if boot.degenerate_rule is not None:
+        ran_off = boot.n_degenerate or 0
+        usable = boot.n_boot - boot.n_failed
         rows["bootstrap_degenerate"] = (
-            f"{boot.n_degenerate} ({boot.degenerate_rule}; left out of se and ci)"
+            f"{ran_off} ({boot.degenerate_rule}; kept in se and ci)"
+            + (" -- more than the interval's tails: the data do not pin the law, read the "
+               "intervals as such" if usable and ran_off / usable > (1 - boot.level) / 2 else "")
         )
     return rows
 

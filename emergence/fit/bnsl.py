@@ -68,7 +68,7 @@ def degenerate_terms(params: Mapping[str, float]) -> tuple[tuple[str, ...], tupl
     if params["a"] < 0:
         names.append("a")
         notes.append(f"a = {params['a']:.3g} < 0: negative floor, the law falls below zero "
-                     "beyond the data (a and b cancel)")
+                     "beyond the data")
     for i in range(1, (len(params) - 3) // 3 + 1):
         c = params[f"c{i}"]
         if c > DEAD_EXPONENT:

@@ -101,8 +101,10 @@ def run_bootstrap(
     label : str
         Progress-bar label.
     degenerate_rule : str, optional
-        When given, a refit that includes ``"_degenerate": 1.0`` (it converged, to a law that
-        is degenerate by this rule) is NaN in the draws too and counts in ``n_degenerate``.
+        When given, refits that include ``"_degenerate": 1.0`` (they converged, to a law that
+        is degenerate by this rule) are counted in ``n_degenerate``. They stay in the draws:
+        leaving them out would cut off the tail they form (e.g. every draw with a negative
+        floor) and make the intervals too narrow; many of them say the data do not pin the law.
 
     Returns
     -------
@@ -132,10 +134,8 @@ def run_bootstrap(
     degenerate = np.array([bool(r.get("_degenerate", 0.0)) for r in rows]) & ~failed
     if degenerate_rule is None:
         degenerate[:] = False
-    # a failed refit's numbers are wherever the optimiser stopped: not a draw of the estimate;
-    # a degenerate one's belong to a law the single fit would flag as run off
-    drop = failed | degenerate
-    draws = {k: np.where(drop, np.nan, [r.get(k, np.nan) for r in rows]) for k in keys}
+    # a failed refit's numbers are wherever the optimiser stopped: not a draw of the estimate
+    draws = {k: np.where(failed, np.nan, [r.get(k, np.nan) for r in rows]) for k in keys}
     n_failed = int(failed.sum())
     se, ci = summarise_draws(draws, level)
     return BootstrapResult(

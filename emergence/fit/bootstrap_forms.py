@@ -67,7 +67,7 @@ def _kaplan_quantities(n, d, loss, *, delta: float) -> dict[str, float]:
 
 def _bnsl_quantities(x, y, *, n_breaks: int) -> dict[str, float]:
     fit = fit_bnsl(x, y, n_breaks=n_breaks)
-    # the single fit's dead_terms rule (DEGENERATE_RULE): such a draw is counted, not used
+    # the single fit's dead_terms rule (DEGENERATE_RULE): such a draw is counted (and kept)
     return {**fit.params, "_degenerate": float(bool(fit.diagnostics.dead_terms))}
 
 
@@ -181,8 +181,8 @@ def bootstrap_bnsl(
     BootstrapResult
         Draws, SEs and percentile intervals of every BNSL parameter. A refit whose law is
         degenerate by the single fit's rule (``dead_terms``: a < 0 or some c_i > 10, see
-        :func:`emergence.fit.bnsl.degenerate_terms`) is left out of them like a failed one and
-        counted in ``n_degenerate``.
+        :func:`emergence.fit.bnsl.degenerate_terms`) is counted in ``n_degenerate`` and kept:
+        the intervals then show how poorly the data pin the law.
 
     Raises
     ------
