@@ -145,6 +145,10 @@ class TaskVerdict:
     evidence: TaskEvidence
 
 
+#: Level of the step-1 Davies screen ("does the discontinuous metric accelerate?").
+SCREEN_ALPHA = 0.01
+
+
 def _scales(n: int, kind: str = "") -> str:
     """``"1 scale"``, ``"5 scales"``, ``"1 uncensored scale"``."""
     return f"{n} {kind}scale" + ("" if n == 1 else "s")
@@ -555,7 +559,7 @@ def emergence_screen(
     y,
     *,
     n_items: int | None = None,
-    screen_alpha: float = 0.01,
+    screen_alpha: float = SCREEN_ALPHA,
     screen_alternative: str = "greater",
     breakthrough_factor: float = 2.0,
     jump_z: float = 4.0,
@@ -616,7 +620,7 @@ def assess_task(
     n_items: int | None = None,
     min_scales: int = 6,
     min_items: int = 50,
-    screen_alpha: float = 0.01,
+    screen_alpha: float = SCREEN_ALPHA,
     screen_alternative: str = "greater",
     alternative: str = "two-sided",
     weights=None,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..detect.verdict import SCREEN_ALPHA
 from . import figures, style
 from .html import (
     DASH,
@@ -41,6 +42,8 @@ CONTINUOUS = (
     "per_token_prob", "char_edit_distance", "log_likelihood", "ppl", "perplexity",
     "edit_distance", "brier_bigbench", "brier_score",
 )  # fmt: skip
+#: Edit distances: continuous for generated answers only (detect's rule for choice items).
+EDIT_DISTANCES = ("token_edit_distance", "char_edit_distance", "edit_distance")
 MAX_PANELS = 3
 OPEN_TASKS = 6  # with this many tasks or fewer, every task section starts open
 MAX_LISTED = 12  # metric names listed for a task with nothing to draw
@@ -204,7 +207,7 @@ def verdict_section(analysis: Analysis, ids: Mapping[str, str]) -> str:
             Cell(badge(r.verdict), str(r.verdict)),
             cell(r.n_scales),
             cell(_int_or_dash(r.n_items), r.n_items),
-            Cell(fmt_p(r.discontinuous_pvalue, alpha), _sort(r.discontinuous_pvalue)),
+            Cell(fmt_p(r.discontinuous_pvalue, SCREEN_ALPHA), _sort(r.discontinuous_pvalue)),
             Cell(fmt_p(r.continuous_pvalue, alpha), _sort(r.continuous_pvalue)),
             Cell(fmt_p(r.q_value, alpha), _sort(r.q_value)),
             Cell(_breakpoint(r), _sort(r.breakpoint_params if r.verdict == "threshold"
@@ -227,8 +230,9 @@ def verdict_section(analysis: Analysis, ids: Mapping[str, str]) -> str:
         "discontinuous metric, <i>p (continuous)</i> the test for an upward break in the "
         "continuous companion and <i>q</i> its Benjamini&ndash;Hochberg adjustment across "
         f"tasks (see Methods). p- and q-values are given to three significant digits, as in "
-        f"the notes, with more where fewer would round onto the false-discovery rate "
-        f"{esc(f'{alpha:g}')}.</p>"
+        f"the notes, with more where fewer would round onto the level they are compared with "
+        f"(the screen's {esc(f'{SCREEN_ALPHA:g}')}, the false-discovery rate "
+        f"{esc(f'{alpha:g}')}).</p>"
         f"{body}</section>"
     )
 
@@ -271,6 +275,11 @@ def _panel_metrics(task_scores: pd.DataFrame, verdicts: pd.DataFrame) -> list[st
         # p(correct) of a generated answer is the whole-answer probability, about p^L: the
         # mirage prediction already drawn on the exact-match panel, and as sharp as exact match
         fallback.remove("p_correct")
+    tested = verdicts.get("continuous_metric", pd.Series(dtype=object))
+    if len(verdicts) and not tested.notna().any():
+        # detect found no companion although edit distances exist: they grade a picked option
+        # (choice items), a rescaled all-or-nothing score, not a continuous metric
+        fallback = [m for m in fallback if m not in EDIT_DISTANCES]
     cont: list[str] = []
     for m in [*chosen, *fallback]:
         if m in present and m not in cont:
@@ -433,7 +442,7 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: floa
             Cell(badge(r.verdict)),
             cell(r.n_scales),
             cell(_int_or_dash(r.n_items)),
-            Cell(fmt_p(r.discontinuous_pvalue, alpha)),
+            Cell(fmt_p(r.discontinuous_pvalue, SCREEN_ALPHA)),
             Cell(fmt_p(r.continuous_pvalue, alpha)),
             Cell(fmt_p(r.q_value, alpha)),
             Cell(fmt_num(get("breakthroughness"))),

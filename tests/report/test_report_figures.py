@@ -96,3 +96,28 @@ def test_generated_answers_get_per_token_panels_not_the_whole_answer_probability
     tested = pd.DataFrame({"discontinuous_metric": ["exact_match"],
                            "continuous_metric": ["p_correct"]})  # fmt: skip
     assert _panel_metrics(scores, tested)[:2] == ["exact_match", "p_correct"]
+
+
+def test_choice_items_without_a_companion_get_no_edit_distance_panel():
+    # detect says "no continuous companion" for picked options scored by text: the report drew
+    # their edit distances as "continuous" panels showing the same jump (review)
+    import pandas as pd
+
+    from emergence.report.sections import _panel_metrics
+
+    scores = pd.DataFrame({"metric": ["exact_match", "token_edit_distance", "char_edit_distance"]})
+    none = pd.DataFrame({"discontinuous_metric": ["exact_match"], "continuous_metric": [None]})
+    assert _panel_metrics(scores, none) == ["exact_match"]
+    # a generated answer whose companion detect tested keeps them
+    tested = none.assign(continuous_metric="token_edit_distance")
+    assert _panel_metrics(scores, tested) == [
+        "exact_match", "token_edit_distance", "char_edit_distance"]  # fmt: skip
+
+
+def test_screen_p_is_shown_against_the_screen_level():
+    from emergence.detect.verdict import SCREEN_ALPHA
+    from emergence.report.html import fmt_p
+
+    assert SCREEN_ALPHA == 0.01
+    assert fmt_p(0.0100004, SCREEN_ALPHA) == "0.0100004"  # not "0.01" beside a level of 0.01
+    assert fmt_p(0.05016, SCREEN_ALPHA) == "0.0502"
