@@ -51,7 +51,6 @@ CURVE_KEYS = ("family", "task", "subtask", "n_shots")
 # Registered item-level metrics, in order of preference (changepoint.md Sec. 6 step 2).
 ITEM_DISCONTINUOUS = ("multiple_choice_grade", "exact_match")
 ITEM_COMPANIONS = ("mean_token_logprob", "p_correct", "token_edit_distance", "brier")
-EDIT_DISTANCE_COMPANIONS = ("token_edit_distance",)  # for generated answers only
 # Aggregate score columns: registered names first, then names used by BIG-bench and the
 # emergence studies. Each companion is (name, higher_is_better, linearising transform).
 SCORE_DISCONTINUOUS = (
@@ -282,11 +281,6 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
         raise InputError("detect needs a parameter count for every model (column 'params')")
     fields = ItemFields(items)
     avail = {m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)}
-    # The edit distance between a chosen option and the gold one is a rescaled all-or-nothing
-    # grade, not a continuous metric: on choice items it is no companion.
-    choice_item = fields.present("choices") | fields.present("correct_choice")
-    for name in EDIT_DISTANCE_COMPANIONS:
-        avail[name] = avail[name] & ~choice_item
     wanted = [m for m, mask in avail.items() if mask.any()]
     if not wanted:
         raise InputError("the items support no discontinuous or continuous metric")

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from ..errors import InputError
 from . import probs, text
 from .fields import ItemFields
+from .ragged import arrow_layout
 
 # ---------------------------------------------------------------------------------------------
 # Linearising transforms. Each maps per-scale means to a scale on which the mirage null
@@ -98,6 +99,10 @@ class Metric:
         One-line definition.
     compute : callable
         ``compute(fields: ItemFields) -> numpy.ndarray`` of per-row values, NaN where unscored.
+    exclude : callable, optional
+        ``exclude(fields) -> bool array``: rows that have the fields but where the metric is not
+        defined (e.g. an edit distance of an output that is one of the item's choices). They
+        are neither available nor scored.
     """
 
     name: str
@@ -108,6 +113,9 @@ class Metric:
     transform: Transform
     description: str
     compute: Callable[[ItemFields], np.ndarray] = field(repr=False, compare=False)
+    exclude: Callable[[ItemFields], np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -123,14 +131,23 @@ class Metric:
         return self.kind == "discontinuous"
 
     def available(self, fields: ItemFields) -> np.ndarray:
-        """Rows that have one complete field set."""
+        """Rows that have one complete field set (and are not excluded)."""
         mask = np.zeros(fields.n, dtype=bool)
         for group in self.requires:
             part = np.ones(fields.n, dtype=bool)
             for name in group:
                 part &= fields.present(name)
             mask |= part
+        if self.exclude is not None and mask.any():
+            mask &= ~self.exclude(fields)
         return mask
+
+    def values(self, fields: ItemFields) -> np.ndarray:
+        """Per-row values: :attr:`compute`, NaN on the excluded rows."""
+        out = self.compute(fields)
+        if self.exclude is not None:
+            out = np.where(self.exclude(fields), np.nan, out)
+        return out
 
     def check(self, fields: ItemFields) -> None:
         """Raise :class:`~emergence.errors.InputError` if no row can be scored.
@@ -141,6 +158,12 @@ class Metric:
             return
         if fields.n == 0:
             raise InputError(f"metric '{self.name}': the items table is empty")
+        if self.exclude is not None and self.exclude(fields).any():
+            raise InputError(
+                f"metric '{self.name}' is not defined on choice items whose output is one of "
+                "the choices (the distance between two options is a grade, not a continuous "
+                "metric), and every item here is one"
+            )
         missing = [f for f in self.requires[0] if not fields.has(f)]
         alt = ""
         if len(self.requires) > 1:
@@ -248,6 +271,45 @@ def _exact_match_arrow(f: ItemFields) -> np.ndarray | None:
     equal = pc.equal(out, tgt).fill_null(False).to_numpy(zero_copy_only=False)
     missing = ~(f.present("output") & f.present("target"))
     return np.where(missing, np.nan, equal.astype(np.float64))
+
+
+def picked_option(f: ItemFields) -> np.ndarray:
+    """Rows whose ``output`` is one of the row's ``choices`` (or that have a ``correct_choice``
+    and no choices to compare with): an option was picked, not an answer generated, so an edit
+    distance to the target measures only which option it was."""
+
+    def make() -> np.ndarray:
+        mask = np.zeros(f.n, dtype=bool)
+        if not f.has("output"):
+            return mask
+        mask |= f.present("correct_choice") & ~f.present("choices")
+        if not f.has("choices"):
+            return mask & f.present("output")
+        strings, lists = f.arrow_strings("output"), f.arrow("choices")
+        if strings is not None and lists is not None:
+            # compared in Arrow: no Python string per choice
+            lengths = f.get("layout:choices", lambda: arrow_layout(lists))[1]
+            rows = np.repeat(np.arange(f.n), lengths)
+            flat = pc.list_flatten(lists)
+            # only strings of the same byte length can be equal: compare just those
+            size = pc.binary_length(flat).fill_null(-1).to_numpy(zero_copy_only=False)
+            out_size = pc.binary_length(strings).fill_null(-2).to_numpy(zero_copy_only=False)
+            cand = np.flatnonzero(size == out_size[rows])
+            hit = np.zeros(rows.size, dtype=bool)
+            if cand.size:
+                same = pc.equal(pc.take(flat, cand), pc.take(strings, rows[cand]))
+                hit[cand] = np.asarray(same.fill_null(False).to_numpy(zero_copy_only=False),
+                                       dtype=bool)  # fmt: skip
+        else:
+            rag, output = f.ragged("choices"), f.text("output")
+            rows = np.repeat(np.arange(f.n), rag.lengths)
+            hit = np.array([a == b for a, b in zip(rag.values.tolist(),
+                                                   output[rows].tolist(), strict=True)],
+                           dtype=bool)  # fmt: skip
+        mask[np.unique(rows[hit])] = True
+        return mask & f.present("output")
+
+    return f.get("picked_option", make)
 
 
 def _choice_scores(f: ItemFields) -> probs.ChoiceScores:
@@ -377,13 +439,16 @@ TOKEN_EDIT_DISTANCE = register(Metric(
     "token_edit_distance", "continuous", False, (0.0, _INF),
     (("output_tokens", "target_tokens"), ("output", "target")), NEG_LOG,
     "Levenshtein distance between output and target token sequences (fallback tokenizer on the "
-    "text when tokens are absent)",
+    "text when tokens are absent); not on choice items whose output is one of the choices",
     make_token_edit_distance(),
+    picked_option,
 ))
 CHAR_EDIT_DISTANCE = register(Metric(
     "char_edit_distance", "continuous", False, (0.0, _INF), (("output", "target"),), NEG_LOG,
-    "Levenshtein distance between output and target strings, in characters",
+    "Levenshtein distance between output and target strings, in characters; not on choice "
+    "items whose output is one of the choices",
     make_char_edit_distance(),
+    picked_option,
 ))
 TARGET_LOGPROB = register(Metric(
     "target_logprob", "continuous", True, (-_INF, 0.0), (("target_logprobs",),), NEG_LOG_NEG,

@@ -142,7 +142,7 @@ def score_items(
     values = np.empty((fields.n, len(chosen)), order="F")
     with progress(list(enumerate(chosen)), "scoring items") as bar:
         for j, metric in bar:
-            values[:, j] = np.asarray(metric.compute(fields), dtype=np.float64)
+            values[:, j] = np.asarray(metric.values(fields), dtype=np.float64)
             unavailable = ~metric.available(fields)
             if unavailable.any():
                 values[unavailable, j] = np.nan

@@ -42,8 +42,6 @@ CONTINUOUS = (
     "per_token_prob", "char_edit_distance", "log_likelihood", "ppl", "perplexity",
     "edit_distance", "brier_bigbench", "brier_score",
 )  # fmt: skip
-#: Edit distances: continuous for generated answers only (detect's rule for choice items).
-EDIT_DISTANCES = ("token_edit_distance", "char_edit_distance", "edit_distance")
 MAX_PANELS = 3
 OPEN_TASKS = 6  # with this many tasks or fewer, every task section starts open
 MAX_LISTED = 12  # metric names listed for a task with nothing to draw
@@ -275,11 +273,6 @@ def _panel_metrics(task_scores: pd.DataFrame, verdicts: pd.DataFrame) -> list[st
         # p(correct) of a generated answer is the whole-answer probability, about p^L: the
         # mirage prediction already drawn on the exact-match panel, and as sharp as exact match
         fallback.remove("p_correct")
-    tested = verdicts.get("continuous_metric", pd.Series(dtype=object))
-    if len(verdicts) and not tested.notna().any():
-        # detect found no companion although edit distances exist: they grade a picked option
-        # (choice items), a rescaled all-or-nothing score, not a continuous metric
-        fallback = [m for m in fallback if m not in EDIT_DISTANCES]
     cont: list[str] = []
     for m in [*chosen, *fallback]:
         if m in present and m not in cont:

@@ -184,3 +184,27 @@ def test_bootstrap_counts_equal_an_integer_bincount():
     ints = rng.integers(0, 2, size=(n, cols)).astype(float)  # 0/1 columns: exact fractions
     got = bootstrap_means(ints, counts, n_boot, np.random.default_rng(9))
     assert _same(got, weights @ ints / float(n))
+
+
+def test_picked_options_are_found_alike_in_arrow_and_python():
+    # an output that is one of its item's choices gets no edit distance (a grade between
+    # options); the Arrow comparison must mark the same rows as the Python one
+    from emergence.metrics.fields import ItemFields
+    from emergence.metrics.registry import picked_option
+
+    rng = np.random.default_rng(3)
+    n = 200
+    choices = [None if i % 7 == 0 else [f"o{k}" for k in range(rng.integers(1, 5))]
+               for i in range(n)]  # fmt: skip
+    output = [None if i % 11 == 0 else f"o{rng.integers(0, 6)}" for i in range(n)]
+    items = pd.DataFrame({"output": output, "choices": choices})
+    plain = picked_option(ItemFields(items))
+    expected = np.array([o is not None and c is not None and o in c
+                         for o, c in zip(output, choices, strict=True)])  # fmt: skip
+    np.testing.assert_array_equal(plain, expected)
+    arrow = items.copy()
+    arrow["choices"] = _arrow_chunked(choices, pa.list_(pa.string()), [0, 40, 40, 130])
+    arrow["output"] = arrow["output"].astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    fields = ItemFields(arrow)
+    assert fields.arrow("choices") is not None and fields.arrow_strings("output") is not None
+    np.testing.assert_array_equal(picked_option(fields), expected)

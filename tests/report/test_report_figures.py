@@ -98,20 +98,24 @@ def test_generated_answers_get_per_token_panels_not_the_whole_answer_probability
     assert _panel_metrics(scores, tested)[:2] == ["exact_match", "p_correct"]
 
 
-def test_choice_items_without_a_companion_get_no_edit_distance_panel():
-    # detect says "no continuous companion" for picked options scored by text: the report drew
-    # their edit distances as "continuous" panels showing the same jump (review)
+def test_picked_options_get_no_edit_distance_panel(tmp_path):
+    # options picked by text: their edit distances are rescaled grades, drawn as "continuous"
+    # panels showing the same jump as accuracy (review); the metrics stage no longer scores them
+    import numpy as np
     import pandas as pd
 
+    from emergence.analysis import analyse
+    from emergence.load import Tables
     from emergence.report.sections import _panel_metrics
 
-    scores = pd.DataFrame({"metric": ["exact_match", "token_edit_distance", "char_edit_distance"]})
-    none = pd.DataFrame({"discontinuous_metric": ["exact_match"], "continuous_metric": [None]})
-    assert _panel_metrics(scores, none) == ["exact_match"]
-    # a generated answer whose companion detect tested keeps them
-    tested = none.assign(continuous_metric="token_edit_distance")
-    assert _panel_metrics(scores, tested) == [
-        "exact_match", "token_edit_distance", "char_edit_distance"]  # fmt: skip
+    rows = [{"family": "f", "model": f"m{s}", "params": 10.0 ** (8 + s / 2), "task": "mc",
+             "item": str(j), "target": f"opt{j % 4}", "output": f"opt{(j + (s < 4)) % 4}",
+             "choices": [f"opt{k}" for k in range(4)], "correct_choice": j % 4}
+            for s in range(8) for j in range(60)]  # fmt: skip
+    analysis = analyse(Tables(items=pd.DataFrame(rows)), seed=0, bootstrap=0)
+    assert set(analysis.scores.metric) == {"exact_match"}
+    assert _panel_metrics(analysis.scores, analysis.verdicts) == ["exact_match"]
+    assert np.isnan(analysis.verdicts.continuous_metric.astype(float)).all()
 
 
 def test_screen_p_is_shown_against_the_screen_level():
