@@ -639,8 +639,8 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "uncensored scale <": "the continuous metric sits at its bound (or is infinite) "
             "at some scales; use a metric with more resolution there (e.g. log-probs), the "
             "items, or more model sizes",
+            "per scale <": "score more items per scale (at least 50)",
             "scale <": "evaluate more model sizes of this family (at least 6)",
-            "items per scale": "score more items per scale (at least 50)",
             "at the edge": "evaluate model sizes beyond the jump",
             "continuous": "provide log-probs of the targets (or choice log-probs) so a "
             "continuous metric can be computed",

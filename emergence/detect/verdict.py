@@ -755,7 +755,7 @@ def assess_task(
     if n < min_scales:
         reason = f"{_scales(n)} < {min_scales}"
     elif n_items is not None and n_items < min_items:
-        reason = f"{n_items} items per scale < {min_items}"
+        reason = f"{n_items} item{'' if n_items == 1 else 's'} per scale < {min_items}"
     elif np.ptp(da) == 0:
         # at its floor or ceiling everywhere: nothing about how it scales can be read
         reason = f"the discontinuous metric is {da[0]:.3g} at every scale"

@@ -268,6 +268,8 @@ def test_censored_scales_get_advice_about_the_metric_not_more_sizes():
     assert "more resolution" in note and "at least 6" not in note
     assert "at least 6" in _note("underpowered", "5 scales < 6", None, None, 0.05)
     assert _note("underpowered", "1 scale < 6", None, None, 0.05).endswith("(at least 6)")
+    for reason in ("1 item per scale < 50", "30 items per scale < 50"):
+        assert _note("underpowered", reason, None, None, 0.05).endswith("(at least 50)")
 
 
 def _kink_items(n_items: int = 150, seed: int = 0) -> pd.DataFrame:
