@@ -273,18 +273,25 @@ def _exact_match_arrow(f: ItemFields) -> np.ndarray | None:
     return np.where(missing, np.nan, equal.astype(np.float64))
 
 
+#: Share of a task's outputs that must be one of their item's choices for the task to count
+#: as picking options (a generated answer can equal a choice now and then: it keeps its
+#: edit distance, or the exactly right answers, distance 0, would be dropped).
+PICKED_SHARE = 0.99
+_TASK_KEYS = ("family", "task", "subtask", "n_shots")
+
+
 def picked_option(f: ItemFields) -> np.ndarray:
-    """Rows whose ``output`` is one of the row's ``choices`` (or that have a ``correct_choice``
-    and no choices to compare with): an option was picked, not an answer generated, so an edit
-    distance to the target measures only which option it was."""
+    """Rows of tasks that pick an option rather than generate an answer.
+
+    A task (family, task, subtask, shots) picks when at least :data:`PICKED_SHARE` of its rows
+    with an output and choices have the output among the choices; those rows are then marked.
+    An edit distance from a picked option to the target measures only which option it was.
+    """
 
     def make() -> np.ndarray:
         mask = np.zeros(f.n, dtype=bool)
-        if not f.has("output"):
+        if not (f.has("output") and f.has("choices")):
             return mask
-        mask |= f.present("correct_choice") & ~f.present("choices")
-        if not f.has("choices"):
-            return mask & f.present("output")
         strings, lists = f.arrow_strings("output"), f.arrow("choices")
         if strings is not None and lists is not None:
             # compared in Arrow: no Python string per choice
@@ -306,7 +313,19 @@ def picked_option(f: ItemFields) -> np.ndarray:
             hit = np.array([a == b for a, b in zip(rag.values.tolist(),
                                                    output[rows].tolist(), strict=True)],
                            dtype=bool)  # fmt: skip
-        mask[np.unique(rows[hit])] = True
+        in_choices = np.zeros(f.n, dtype=bool)
+        in_choices[np.unique(rows[hit])] = True
+        if in_choices.any():
+            asked = f.present("output") & f.present("choices")
+            keys = [k for k in _TASK_KEYS if k in f.items.columns]
+            code = (f.items.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+                    if keys else np.zeros(f.n, dtype=np.int64))  # fmt: skip
+            n_code = int(code.max()) + 1 if code.size else 0
+            total = np.bincount(code, weights=asked, minlength=n_code)
+            picked = np.bincount(code, weights=in_choices & asked, minlength=n_code)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                picking = (total > 0) & (picked >= PICKED_SHARE * total)
+            mask |= picking[code] & f.present("choices")
         return mask & f.present("output")
 
     return f.get("picked_option", make)

@@ -187,21 +187,28 @@ def test_bootstrap_counts_equal_an_integer_bincount():
 
 
 def test_picked_options_are_found_alike_in_arrow_and_python():
-    # an output that is one of its item's choices gets no edit distance (a grade between
-    # options); the Arrow comparison must mark the same rows as the Python one
+    # a task whose outputs are (almost) all among their item's choices picks options: its edit
+    # distances are grades between options and are not scored; a generating task whose output
+    # equals a choice now and then keeps them (dropping the exactly right answers would bias
+    # the distance). The Arrow comparison must mark the same rows as the Python one.
     from emergence.metrics.fields import ItemFields
     from emergence.metrics.registry import picked_option
 
     rng = np.random.default_rng(3)
     n = 200
+    task = np.where(np.arange(n) < 120, "mc", "gen")
     choices = [None if i % 7 == 0 else [f"o{k}" for k in range(rng.integers(1, 5))]
                for i in range(n)]  # fmt: skip
-    output = [None if i % 11 == 0 else f"o{rng.integers(0, 6)}" for i in range(n)]
-    items = pd.DataFrame({"output": output, "choices": choices})
-    plain = picked_option(ItemFields(items))
-    expected = np.array([o is not None and c is not None and o in c
-                         for o, c in zip(output, choices, strict=True)])  # fmt: skip
-    np.testing.assert_array_equal(plain, expected)
+    output = [None if i % 11 == 0
+              else (c[rng.integers(0, len(c))] if t == "mc" and c else f"o{rng.integers(0, 6)}")
+              for i, (t, c) in enumerate(zip(task, choices, strict=True))]  # fmt: skip
+    items = pd.DataFrame({"task": task, "output": output, "choices": choices})
+    expected = np.array([t == "mc" and o is not None and c is not None
+                         for t, o, c in zip(task, output, choices, strict=True)])  # fmt: skip
+    gen_hits = sum(o is not None and c is not None and o in c
+                   for t, o, c in zip(task, output, choices, strict=True) if t == "gen")
+    assert gen_hits > 10  # outputs equal to a choice in the generating task stay scored
+    np.testing.assert_array_equal(picked_option(ItemFields(items)), expected)
     arrow = items.copy()
     arrow["choices"] = _arrow_chunked(choices, pa.list_(pa.string()), [0, 40, 40, 130])
     arrow["output"] = arrow["output"].astype(pd.StringDtype("pyarrow", na_value=np.nan))
