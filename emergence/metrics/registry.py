@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
@@ -160,9 +161,10 @@ class Metric:
             raise InputError(f"metric '{self.name}': the items table is empty")
         if self.exclude is not None and self.exclude(fields).any():
             raise InputError(
-                f"metric '{self.name}' is not defined on choice items whose output is one of "
-                "the choices (the distance between two options is a grade, not a continuous "
-                "metric), and every item here is one"
+                f"metric '{self.name}' is not scored in tasks that pick options (99 % of their "
+                "outputs among the choices: the distance between two options is a grade, not a "
+                "continuous metric), and no other item has its fields; for a continuous metric "
+                "of choice items give choice_logprobs (p_correct, brier)"
             )
         missing = [f for f in self.requires[0] if not fields.has(f)]
         alt = ""
@@ -293,7 +295,13 @@ def picked_option(f: ItemFields) -> np.ndarray:
         if not (f.has("output") and f.has("choices")):
             return mask
         strings, lists = f.arrow_strings("output"), f.arrow("choices")
-        if strings is not None and lists is not None:
+        value_type = getattr(getattr(lists, "type", None), "value_type", None)
+        if value_type is not None and pa.types.is_dictionary(value_type):
+            value_type = value_type.value_type  # compared on the decoded strings below
+        if (strings is not None and lists is not None and value_type is not None
+                and (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))):
+            if lists.type.value_type != value_type:  # dictionary-encoded choices
+                lists = lists.cast(pa.list_(value_type))
             # compared in Arrow: no Python string per choice
             lengths = f.get("layout:choices", lambda: arrow_layout(lists))[1]
             rows = np.repeat(np.arange(f.n), lengths)
@@ -308,11 +316,12 @@ def picked_option(f: ItemFields) -> np.ndarray:
                 hit[cand] = np.asarray(same.fill_null(False).to_numpy(zero_copy_only=False),
                                        dtype=bool)  # fmt: skip
         else:
+            # Python lists, or Arrow choices that are not strings (compared as text)
             rag, output = f.ragged("choices"), f.text("output")
             rows = np.repeat(np.arange(f.n), rag.lengths)
-            hit = np.array([a == b for a, b in zip(rag.values.tolist(),
-                                                   output[rows].tolist(), strict=True)],
-                           dtype=bool)  # fmt: skip
+            hit = np.array([a is not None and b is not None and str(a) == b
+                            for a, b in zip(rag.values.tolist(), output[rows].tolist(),
+                                            strict=True)], dtype=bool)  # fmt: skip
         in_choices = np.zeros(f.n, dtype=bool)
         in_choices[np.unique(rows[hit])] = True
         if in_choices.any():

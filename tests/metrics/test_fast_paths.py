@@ -215,3 +215,24 @@ def test_picked_options_are_found_alike_in_arrow_and_python():
     fields = ItemFields(arrow)
     assert fields.arrow("choices") is not None and fields.arrow_strings("output") is not None
     np.testing.assert_array_equal(picked_option(fields), expected)
+
+
+def test_picked_options_with_non_string_arrow_choices_do_not_crash():
+    # library input: Arrow choices of ints or dictionary-encoded strings (review: an
+    # ArrowNotImplementedError); ints compare as text, dictionaries as their strings
+    from emergence.metrics import score_items
+    from emergence.metrics.fields import ItemFields
+    from emergence.metrics.registry import picked_option
+
+    base = {"family": "f", "task": "t", "target": ["1", "1", "2", "2"]}
+    ints = pd.DataFrame({**base, "output": ["1", "2", "1", "2"], "choices": pd.array(
+        [[1, 2]] * 4, dtype=pd.ArrowDtype(pa.list_(pa.int64())))})  # fmt: skip
+    assert picked_option(ItemFields(ints)).all()
+    assert "token_edit_distance" not in score_items(ints).metrics
+    words = pa.array([["a", "b"]] * 4, pa.list_(pa.string()))
+    coded = words.cast(pa.list_(pa.dictionary(pa.int32(), pa.string())))
+    output = pd.array(["a", "b", "a", "zz"], dtype="string[pyarrow]")
+    frame = pd.DataFrame({**base, "output": output,
+                          "choices": pd.Series(pd.arrays.ArrowExtensionArray(coded))})  # fmt: skip
+    # 3 of 4 outputs among the choices: not a picking task
+    assert not picked_option(ItemFields(frame)).any()
