@@ -121,6 +121,16 @@ ITEMS = TableSpec(
         ),
         _C("correct_choice", "int", False, "index", "0-based index of the correct choice."),
         _C("correct", "bool", False, "-", "Correctness as graded by the source framework."),
+        _C(
+            "output_picked",
+            "bool",
+            False,
+            "-",
+            "True when `output` is what a multiple-choice scorer picked among `choices` (or its "
+            "raw answer where no option could be read), not a generated answer: no edit "
+            "distance is scored there. Without it a task counts as picking when 99 % of its "
+            "outputs are among their choices.",
+        ),
     ),
     key=("family", "model", "task", "subtask", "n_shots", "item"),
 )

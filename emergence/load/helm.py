@@ -274,7 +274,8 @@ def _items(
             if isinstance(tokens, list) and tokens:
                 row["output_tokens"] = str_array([t.get("text", "") for t in tokens])
             if method == "multiple_choice_joint" and choices:
-                row.update(choices=str_array(choices), correct_choice=gold)
+                # a picked letter mapped back to its option (or the raw answer, unmapped)
+                row.update(choices=str_array(choices), correct_choice=gold, output_picked=True)
         rows.append(row)
     return rows
 

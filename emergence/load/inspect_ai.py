@@ -386,6 +386,8 @@ def _sample_row(
     if isinstance(choices, list) and choices:
         # multiple choice is generation + letter parsing: map letters back to choice texts
         row["choices"] = str_array(choices)
+        # the output is a pick (or a failed one, the raw answer): never a generated answer
+        row["output_picked"] = True
         gold = _letter_index(target, len(choices))
         if gold is not None:
             row.update(correct_choice=gold, target=str(choices[gold]))

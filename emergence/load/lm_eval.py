@@ -619,6 +619,7 @@ def _sample_row(
             correct_choice=gold,
             target=choices[gold] if gold is not None else str(target),
             output=choices[int(np.argmax(logprobs))],
+            output_picked=True,  # the highest-scoring choice, not a generated answer
             correct=_sample_correct(sample, ("acc",)),
         )
     elif kind in ("loglikelihood", "loglikelihood_rolling") and pairs:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -285,15 +286,21 @@ _TASK_KEYS = ("family", "task", "subtask", "n_shots")
 def picked_option(f: ItemFields) -> np.ndarray:
     """Rows of tasks that pick an option rather than generate an answer.
 
-    A task (family, task, subtask, shots) picks when at least :data:`PICKED_SHARE` of its rows
-    with an output and choices have the output among the choices; those rows are then marked.
-    An edit distance from a picked option to the target measures only which option it was.
+    Where the loader says so (``output_picked``, set for choice logs, where a raw answer no
+    option could be read from is still a pick), that decides the row. Otherwise a task
+    (family, task, subtask, shots) picks when at least :data:`PICKED_SHARE` of its rows with an
+    output and choices have the output among the choices; those rows are then marked. An edit
+    distance from a picked option to the target measures only which option it was.
     """
 
     def make() -> np.ndarray:
         mask = np.zeros(f.n, dtype=bool)
+        flag = _output_picked(f)
+        given = ~np.isnan(flag)
+        if given.all():
+            return (flag == 1.0) & f.present("output")
         if not (f.has("output") and f.has("choices")):
-            return mask
+            return (flag == 1.0) & f.present("output")
         strings, lists = f.arrow_strings("output"), f.arrow("choices")
         value_type = getattr(getattr(lists, "type", None), "value_type", None)
         if value_type is not None and pa.types.is_dictionary(value_type):
@@ -325,7 +332,7 @@ def picked_option(f: ItemFields) -> np.ndarray:
         in_choices = np.zeros(f.n, dtype=bool)
         in_choices[np.unique(rows[hit])] = True
         if in_choices.any():
-            asked = f.present("output") & f.present("choices")
+            asked = f.present("output") & f.present("choices") & ~given
             keys = [k for k in _TASK_KEYS if k in f.items.columns]
             code = (f.items.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
                     if keys else np.zeros(f.n, dtype=np.int64))  # fmt: skip
@@ -334,10 +341,22 @@ def picked_option(f: ItemFields) -> np.ndarray:
             picked = np.bincount(code, weights=in_choices & asked, minlength=n_code)
             with np.errstate(invalid="ignore", divide="ignore"):
                 picking = (total > 0) & (picked >= PICKED_SHARE * total)
-            mask |= picking[code] & f.present("choices")
-        return mask & f.present("output")
+            mask |= picking[code] & f.present("choices") & ~given
+        return (mask | (flag == 1.0)) & f.present("output")
 
     return f.get("picked_option", make)
+
+
+def _output_picked(f: ItemFields) -> np.ndarray:
+    """``output_picked`` as 1.0 / 0.0, NaN where not given."""
+    if "output_picked" not in f.items.columns:
+        return np.full(f.n, np.nan)
+    col = f.items["output_picked"]
+    try:
+        values = pd.array(col, dtype="boolean") if col.dtype != "boolean" else col.array
+    except (TypeError, ValueError):
+        raise InputError("field 'output_picked': expected true, false or empty") from None
+    return np.asarray(values.to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 def _choice_scores(f: ItemFields) -> probs.ChoiceScores:

@@ -41,6 +41,8 @@ def test_joint_multiple_choice_maps_gold_and_scores():
     tables = load(JOINT, allow_missing_params=True)
     item = tables.items.set_index("item").loc["id60"]
     assert list(item["choices"]) == ["Even", "Odd"] and item["correct_choice"] == 0
+    # the model's answer is a pick ("Answer:" here, no option read): no edit distance on it
+    assert tables.items["output_picked"].all()
     em = [s for s in stats[0]["stats"] if s["name"]["name"] == "exact_match"][0]
     assert item["correct"] == (em["mean"] == 1)
     row = tables.scores[tables.scores["metric"] == "exact_match"].iloc[0]

@@ -7,6 +7,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import shared_path
 
@@ -28,6 +29,7 @@ def test_upstream_mmlu_eval_deflate():
     assert list(item["choices"]) == ["6.0 e", "6.8 eV", "12.2 eV", "13.6 eV"]
     assert item["correct_choice"] == 0 and item["target"] == "6.0 e"
     assert item["output"] == "12.2 eV"  # scorer answer "C"
+    assert item["output_picked"]  # a pick, not a generated answer: no edit distance
     assert not item["correct"]
     score = tables.scores.iloc[0]
     assert (score["metric"], score["value"], score["stderr"]) == ("accuracy", 0.0, 0.0)
@@ -46,6 +48,7 @@ def test_upstream_paired_eval_and_json_logs_agree():
             "No",
         )
         assert not item["correct"]
+        assert "output_picked" not in t.items.columns or pd.isna(item["output_picked"])
     assert a.scores["value"].tolist() == b.scores["value"].tolist()
 
 

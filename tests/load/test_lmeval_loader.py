@@ -485,3 +485,11 @@ def test_absolute_folders_never_merge_and_ambiguous_tails_stay_apart():
     names = _distinct_names({"m": {"/a/run1/m", "/b/run1/m", "./run1/m"}})
     assert names[("m", "./run1/m")] == "run1/m"
     assert {names[("m", "/a/run1/m")], names[("m", "/b/run1/m")]} == {"a/run1/m", "b/run1/m"}
+
+
+def test_choice_rows_are_marked_as_picks():
+    from emergence.load import load
+
+    items = load(FIXTURES, allow_missing_params=True).items
+    picked = items.groupby("task")["output_picked"].agg(lambda s: s.fillna(False).all())
+    assert picked["toy_mc"] and not picked["toy_gen"] and not picked["toy_cloze"]

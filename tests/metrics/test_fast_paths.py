@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from emergence.errors import InputError
 from emergence.metrics import bootstrap_means, rescore, score_items
 from emergence.metrics.probs import choice_scores
 from emergence.metrics.ragged import Ragged, flatten
@@ -236,3 +237,27 @@ def test_picked_options_with_non_string_arrow_choices_do_not_crash():
                           "choices": pd.Series(pd.arrays.ArrowExtensionArray(coded))})  # fmt: skip
     # 3 of 4 outputs among the choices: not a picking task
     assert not picked_option(ItemFields(frame)).any()
+
+
+def test_a_loader_flag_marks_picks_that_no_option_could_be_read_from():
+    # Inspect keeps the raw answer when no letter parses: with 30 % of those (small models
+    # failing the answer format) the 99 % rule no longer sees a picking task, and the edit
+    # distance of a pick came back as a "continuous companion" (review); the loader's
+    # output_picked flag decides instead
+    from emergence.metrics import score_items
+
+    rng = np.random.default_rng(0)
+    opts = ["alpha", "beta", "gamma", "delta"]
+    output = [opts[rng.integers(0, 4)] if rng.random() < 0.7 else "I think the answer is"
+              for _ in range(300)]  # fmt: skip
+    items = pd.DataFrame({"family": "f", "task": "mc", "target": "alpha", "output": output,
+                          "choices": [opts] * 300})  # fmt: skip
+    assert "token_edit_distance" in score_items(items).metrics  # no flag: 70 % < 99 %
+    flagged = items.assign(output_picked=True)
+    assert "token_edit_distance" not in score_items(flagged).metrics
+    # False keeps a row generated whatever the share; a missing flag falls back to the rule
+    generated = items.assign(output=opts[0], output_picked=False)
+    assert "token_edit_distance" in score_items(generated).metrics
+    bad = items.assign(output_picked="maybe")
+    with pytest.raises(InputError, match="output_picked"):
+        score_items(bad)
