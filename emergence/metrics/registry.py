@@ -162,10 +162,11 @@ class Metric:
             raise InputError(f"metric '{self.name}': the items table is empty")
         if self.exclude is not None and self.exclude(fields).any():
             raise InputError(
-                f"metric '{self.name}' is not scored in tasks that pick options (99 % of their "
-                "outputs among the choices: the distance between two options is a grade, not a "
-                "continuous metric), and no other item has its fields; for a continuous metric "
-                "of choice items give choice_logprobs (p_correct, brier)"
+                f"metric '{self.name}' is not scored on picked options (rows flagged "
+                "output_picked, or in tasks where 99 % of the outputs are among the choices: "
+                "the distance between two options is a grade, not a continuous metric), and no "
+                "other item has its fields; for a continuous metric of choice items give "
+                "choice_logprobs (p_correct, brier)"
             )
         missing = [f for f in self.requires[0] if not fields.has(f)]
         alt = ""

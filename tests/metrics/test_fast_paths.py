@@ -255,6 +255,8 @@ def test_a_loader_flag_marks_picks_that_no_option_could_be_read_from():
     assert "token_edit_distance" in score_items(items).metrics  # no flag: 70 % < 99 %
     flagged = items.assign(output_picked=True)
     assert "token_edit_distance" not in score_items(flagged).metrics
+    with pytest.raises(InputError, match="not scored on picked options .*output_picked"):
+        score_items(flagged, ["token_edit_distance"])
     # False keeps a row generated whatever the share; a missing flag falls back to the rule
     generated = items.assign(output=opts[0], output_picked=False)
     assert "token_edit_distance" in score_items(generated).metrics
