@@ -295,7 +295,17 @@ def _bootstrap_json(boot) -> dict[str, Any] | None:
         # refits that converged to a degenerate law (null: the form has no such rule)
         "n_degenerate": boot.n_degenerate,
         "degenerate_rule": boot.degenerate_rule,
+        # they outnumber the interval's tails: the data do not pin the law
+        "degenerate_beyond_tails": _beyond_tails(boot),
     }
+
+
+def _beyond_tails(boot) -> bool | None:
+    """More degenerate refits than either tail of the interval holds (None: no rule)."""
+    if boot.degenerate_rule is None:
+        return None
+    usable = boot.n_boot - boot.n_failed
+    return bool(usable and (boot.n_degenerate or 0) / usable > (1 - boot.level) / 2)
 
 
 def _bootstrap_rows(boot) -> dict[str, str]:
@@ -307,12 +317,10 @@ def _bootstrap_rows(boot) -> dict[str, str]:
         "bootstrap_failed": f"{boot.n_failed} (left out of se and ci)",
     }
     if boot.degenerate_rule is not None:
-        ran_off = boot.n_degenerate or 0
-        usable = boot.n_boot - boot.n_failed
         rows["bootstrap_degenerate"] = (
-            f"{ran_off} ({boot.degenerate_rule}; kept in se and ci)"
+            f"{boot.n_degenerate or 0} ({boot.degenerate_rule}; kept in se and ci)"
             + (" -- more than the interval's tails: the data do not pin the law, read the "
-               "intervals as such" if usable and ran_off / usable > (1 - boot.level) / 2 else "")
+               "intervals as such" if _beyond_tails(boot) else "")
         )
     return rows
 

@@ -230,6 +230,7 @@ def test_bnsl_degenerate_refits_are_flagged_counted_and_kept(tmp_path) -> None:
     assert boot.ci["a"][0] < 0  # the interval keeps the negative-floor tail
     assert _bootstrap_json(boot)["n_degenerate"] == 5  # the JSON's "bootstrap" key
     assert _bootstrap_json(boot)["degenerate_rule"] == boot.degenerate_rule
+    assert _bootstrap_json(boot)["degenerate_beyond_tails"] is True  # 5 of 30 > 2.5 %
     # the CLI table shows the count beside bootstrap_failed, and says what 5 of 30 means
     path = tmp_path / "addition14.csv"
     path.write_text("tokens,loss,params\n" + "".join(
