@@ -518,6 +518,20 @@ def _companion_variances(c: _Curve, rows: np.ndarray | None = None) -> np.ndarra
     return _fill_variances(var, k.astype(float), np.isfinite(c.transform(mean)))
 
 
+def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
+    """Say so when a test ran with standard errors the scores lacked at some scales (filled by
+    :func:`_fill_variances`: an assumption the p-value rests on)."""
+    if c.item_matrix is not None or c.comp_se is None or ev.underpowered_reason is not None:
+        return ""
+    given = np.isfinite(c.comp_se)
+    missing = int(np.sum(tested & ~given))
+    if not given.any() or not missing:
+        return ""
+    scales = f"{missing} scale" + ("" if missing == 1 else "s")
+    return (f" (the companion's standard error is missing at {scales}: taken from the other "
+            "scales, which the p-value assumes)")  # fmt: skip
+
+
 def _fill_variances(var: np.ndarray, n_items: np.ndarray, tested: np.ndarray) -> np.ndarray:
     """Variances for the scales that have none (a score without a standard error, a scale with
     one item), so that no such scale gets the largest weight (a zero variance) and makes the
@@ -809,7 +823,7 @@ def detect(
                 "mirage_max_z": ev.mirage_max_z,
                 "em_width_decades": ev.width.observed if ev.width else np.nan,
                 "mirage_width_decades": ev.width.predicted if ev.width else np.nan,
-                "note": _note(v.label, v.reason, tc, rep, alpha),
+                "note": _note(v.label, v.reason, tc, rep, alpha) + _assumed_se(c, ok, ev),
             }
         )
     frame = pd.DataFrame(rows)

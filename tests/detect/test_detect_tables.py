@@ -371,6 +371,11 @@ def test_a_standard_error_missing_at_some_scales_gets_no_extra_weight():
     res = detect(None, scores, seed=3)
     p = np.array([t.verdict.evidence.primary_p for t in res.tasks])
     assert np.mean(p <= 0.05) <= 0.05
+    # the note says the p-value rests on an assumed standard error
+    tested = res.verdicts[res.verdicts.verdict != "underpowered"]
+    assert len(tested) and tested.note.str.contains("standard error is missing at 2 scales").all()
+    full = detect(None, _power_law_scores(3, seed=1), seed=3).verdicts
+    assert not full.note.str.contains("standard error is missing").any()
 
 
 def test_scores_of_single_token_answers_are_never_a_mirage():
