@@ -241,8 +241,7 @@ def emit_frame(frame, fmt: str, output: Path | None, inputs: tuple[str, ...] = (
     """
     from ..output import render_frame, write_frame
 
-    check_output(output, inputs)
-    check_format_agrees(output)
+    check_output(output, inputs)  # (load_inputs already checked --format against -o)
     if output is not None:
         try:
             write_frame(frame, output)

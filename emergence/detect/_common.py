@@ -9,6 +9,11 @@ from emergence.errors import InputError
 ALTERNATIVES = ("two-sided", "greater", "less")
 
 
+def count(n: int, noun: str) -> str:
+    """``"1 scale"``, ``"5 scales"``, ``"1 uncensored scale"`` (``noun`` takes an -s)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def as_xy(x, y, *, min_n: int, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
     """Return finite 1-D float arrays of equal length >= ``min_n`` or raise InputError."""
     xa = np.asarray(x, dtype=float)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from emergence.detect._common import count
 from emergence.detect.verdict import (
     ReplicationResult,
     TaskEvidence,
@@ -471,9 +472,7 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
         ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
         length = float(np.median(ratio)) if ratio.size else None
         pred = pred_se = None
-        if disc_name in EXACT_MATCH_NAMES and (
-            "p_correct" in present
-        ):
+        if disc_name in EXACT_MATCH_NAMES and "p_correct" in present:
             # mean_j p_ij^L is the mean of p_correct; without the items the Bernoulli variance
             # sum_j q_j(1 - q_j) is bounded by n q(1 - q), a conservative (wider) band
             pred = per_scale("p_correct")
@@ -527,9 +526,8 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
     missing = int(np.sum(tested & ~given))
     if not given.any() or not missing:
         return ""
-    scales = f"{missing} scale" + ("" if missing == 1 else "s")
-    return (f" (the companion's standard error is missing at {scales}: taken from the other "
-            "scales, which the p-value assumes)")  # fmt: skip
+    return (f" (the companion's standard error is missing at {count(missing, 'scale')}: taken "
+            "from the other scales, which the p-value assumes)")  # fmt: skip
 
 
 def _fill_variances(var: np.ndarray, n_items: np.ndarray, tested: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from emergence.detect._common import check_alternative
+from emergence.detect._common import check_alternative, count
 from emergence.detect.davies import davies_test
 from emergence.detect.descriptives import describe_scaling
 from emergence.detect.gompertz import GompertzWidth, gompertz_width
@@ -147,11 +147,6 @@ class TaskVerdict:
 
 #: Level of the step-1 Davies screen ("does the discontinuous metric accelerate?").
 SCREEN_ALPHA = 0.01
-
-
-def _scales(n: int, kind: str = "") -> str:
-    """``"1 scale"``, ``"5 scales"``, ``"1 uncensored scale"``."""
-    return f"{n} {kind}scale" + ("" if n == 1 else "s")
 
 
 def _jump_region(x: np.ndarray, d: np.ndarray) -> tuple[float, float]:
@@ -753,9 +748,9 @@ def assess_task(
         raise InputError("x must have one value per scale (no ties)")
     n = xa.size
     if n < min_scales:
-        reason = f"{_scales(n)} < {min_scales}"
+        reason = f"{count(n, 'scale')} < {min_scales}"
     elif n_items is not None and n_items < min_items:
-        reason = f"{n_items} item{'' if n_items == 1 else 's'} per scale < {min_items}"
+        reason = f"{count(n_items, 'item')} per scale < {min_items}"
     elif np.ptp(da) == 0:
         # at its floor or ceiling everywhere: nothing about how it scales can be read
         reason = f"the discontinuous metric is {da[0]:.3g} at every scale"
@@ -771,13 +766,13 @@ def assess_task(
         if n_ok <= n / 2:
             reason = f"{n - n_ok} of {n} scales censored in the companion"
         elif n_ok < min_scales:
-            reason = f"{_scales(n_ok, 'uncensored ')} < {min_scales}"
+            reason = f"{count(n_ok, 'uncensored scale')} < {min_scales}"
     desc = describe_scaling(xa, da) if n >= 3 else None
     b = desc.breakthroughness if desc else float("nan")
     if reason is not None or n < 6:
         return TaskEvidence(
             n, None, float("nan"), b, float("nan"), float("nan"), nan2, nan2, False, None,
-            float("nan"), reason or f"{_scales(n)} < 6",
+            float("nan"), reason or f"{count(n, 'scale')} < 6",
         )  # fmt: skip
     scr = emergence_screen(
         xa, da, n_items=n_items, screen_alpha=screen_alpha,

@@ -103,8 +103,8 @@ class Metric:
         ``compute(fields: ItemFields) -> numpy.ndarray`` of per-row values, NaN where unscored.
     exclude : callable, optional
         ``exclude(fields) -> bool array``: rows that have the fields but where the metric is not
-        defined (e.g. an edit distance of an output that is one of the item's choices). They
-        are neither available nor scored.
+        defined (e.g. an edit distance of a picked option, :func:`picked_option`). They are
+        neither available nor scored.
     """
 
     name: str
@@ -285,67 +285,67 @@ _TASK_KEYS = ("family", "task", "subtask", "n_shots")
 
 
 def picked_option(f: ItemFields) -> np.ndarray:
-    """Rows of tasks that pick an option rather than generate an answer.
+    """Rows whose output is a pick among the item's choices, not a generated answer.
 
     Where the loader says so (``output_picked``, set for choice logs, where a raw answer no
     option could be read from is still a pick), that decides the row. Otherwise a task
-    (family, task, subtask, shots) picks when at least :data:`PICKED_SHARE` of its rows with an
-    output and choices have the output among the choices; those rows are then marked. An edit
-    distance from a picked option to the target measures only which option it was.
+    (family, task, subtask, shots) picks when at least :data:`PICKED_SHARE` of its unflagged
+    rows with an output and choices have the output among the choices, and those rows are
+    marked. An edit distance from a picked option to the target measures only which option it
+    was.
     """
 
     def make() -> np.ndarray:
-        mask = np.zeros(f.n, dtype=bool)
         flag = _output_picked(f)
-        given = ~np.isnan(flag)
-        if given.all():
-            return (flag == 1.0) & f.present("output")
-        if not (f.has("output") and f.has("choices")):
-            return (flag == 1.0) & f.present("output")
-        strings, lists = f.arrow_strings("output"), f.arrow("choices")
-        value_type = getattr(getattr(lists, "type", None), "value_type", None)
-        if value_type is not None and pa.types.is_dictionary(value_type):
-            value_type = value_type.value_type  # compared on the decoded strings below
-        if (strings is not None and lists is not None and value_type is not None
-                and (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))):
-            if lists.type.value_type != value_type:  # dictionary-encoded choices
-                lists = lists.cast(pa.list_(value_type))
-            # compared in Arrow: no Python string per choice
-            lengths = f.get("layout:choices", lambda: arrow_layout(lists))[1]
-            rows = np.repeat(np.arange(f.n), lengths)
-            flat = pc.list_flatten(lists)
-            # only strings of the same byte length can be equal: compare just those
-            size = pc.binary_length(flat).fill_null(-1).to_numpy(zero_copy_only=False)
-            out_size = pc.binary_length(strings).fill_null(-2).to_numpy(zero_copy_only=False)
-            cand = np.flatnonzero(size == out_size[rows])
-            hit = np.zeros(rows.size, dtype=bool)
-            if cand.size:
-                same = pc.equal(pc.take(flat, cand), pc.take(strings, rows[cand]))
-                hit[cand] = np.asarray(same.fill_null(False).to_numpy(zero_copy_only=False),
-                                       dtype=bool)  # fmt: skip
-        else:
-            # Python lists, or Arrow choices that are not strings (compared as text)
-            rag, output = f.ragged("choices"), f.text("output")
-            rows = np.repeat(np.arange(f.n), rag.lengths)
-            hit = np.array([a is not None and b is not None and str(a) == b
-                            for a, b in zip(rag.values.tolist(), output[rows].tolist(),
-                                            strict=True)], dtype=bool)  # fmt: skip
-        in_choices = np.zeros(f.n, dtype=bool)
-        in_choices[np.unique(rows[hit])] = True
-        if in_choices.any():
-            asked = f.present("output") & f.present("choices") & ~given
+        picked = flag == 1.0
+        unflagged = np.isnan(flag) & f.present("output") & f.present("choices")
+        if unflagged.any():
+            in_choices = _output_in_choices(f)
             keys = [k for k in _TASK_KEYS if k in f.items.columns]
             code = (f.items.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
                     if keys else np.zeros(f.n, dtype=np.int64))  # fmt: skip
-            n_code = int(code.max()) + 1 if code.size else 0
-            total = np.bincount(code, weights=asked, minlength=n_code)
-            picked = np.bincount(code, weights=in_choices & asked, minlength=n_code)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                picking = (total > 0) & (picked >= PICKED_SHARE * total)
-            mask |= picking[code] & f.present("choices") & ~given
-        return (mask | (flag == 1.0)) & f.present("output")
+            asked = np.bincount(code, weights=unflagged)
+            among = np.bincount(code, weights=unflagged & in_choices, minlength=asked.size)
+            picking = (asked > 0) & (among >= PICKED_SHARE * asked)
+            picked |= picking[code] & unflagged
+        return picked & f.present("output")
 
     return f.get("picked_option", make)
+
+
+def _output_in_choices(f: ItemFields) -> np.ndarray:
+    """Rows whose ``output`` equals one of the row's ``choices``."""
+    strings, lists = f.arrow_strings("output"), f.arrow("choices")
+    value_type = getattr(getattr(lists, "type", None), "value_type", None)
+    if value_type is not None and pa.types.is_dictionary(value_type):
+        value_type = value_type.value_type  # compared on the decoded strings below
+    if (strings is not None and value_type is not None
+            and (pa.types.is_string(value_type) or pa.types.is_large_string(value_type))):
+        if lists.type.value_type != value_type:  # dictionary-encoded choices
+            lists = lists.cast(pa.list_(value_type))
+        # compared in Arrow, no Python string per choice; only strings of the same byte length
+        # can be equal, so only those are compared
+        lengths = f.get("layout:choices", lambda: arrow_layout(lists))[1]
+        rows = np.repeat(np.arange(f.n), lengths)
+        flat = pc.list_flatten(lists)
+        size = pc.binary_length(flat).fill_null(-1).to_numpy(zero_copy_only=False)
+        out_size = pc.binary_length(strings).fill_null(-2).to_numpy(zero_copy_only=False)
+        cand = np.flatnonzero(size == out_size[rows])
+        hit = np.zeros(rows.size, dtype=bool)
+        if cand.size:
+            same = pc.equal(pc.take(flat, cand), pc.take(strings, rows[cand]))
+            hit[cand] = np.asarray(same.fill_null(False).to_numpy(zero_copy_only=False),
+                                   dtype=bool)  # fmt: skip
+    else:
+        # Python lists, or Arrow choices that are not strings (compared as text)
+        rag, output = f.ragged("choices"), f.text("output")
+        rows = np.repeat(np.arange(f.n), rag.lengths)
+        hit = np.array([a is not None and b is not None and str(a) == b
+                        for a, b in zip(rag.values.tolist(), output[rows].tolist(), strict=True)],
+                       dtype=bool)  # fmt: skip
+    out = np.zeros(f.n, dtype=bool)
+    out[rows[hit]] = True
+    return out
 
 
 def _output_picked(f: ItemFields) -> np.ndarray:
@@ -487,14 +487,15 @@ TOKEN_EDIT_DISTANCE = register(Metric(
     "token_edit_distance", "continuous", False, (0.0, _INF),
     (("output_tokens", "target_tokens"), ("output", "target")), NEG_LOG,
     "Levenshtein distance between output and target token sequences (fallback tokenizer on the "
-    "text when tokens are absent); not on choice items whose output is one of the choices",
+    "text when tokens are absent); not on picked options (output_picked, or a task whose "
+    "outputs are its choices)",
     make_token_edit_distance(),
     picked_option,
 ))
 CHAR_EDIT_DISTANCE = register(Metric(
     "char_edit_distance", "continuous", False, (0.0, _INF), (("output", "target"),), NEG_LOG,
-    "Levenshtein distance between output and target strings, in characters; not on choice "
-    "items whose output is one of the choices",
+    "Levenshtein distance between output and target strings, in characters; not on picked "
+    "options (output_picked, or a task whose outputs are its choices)",
     make_char_edit_distance(),
     picked_option,
 ))
