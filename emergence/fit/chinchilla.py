@@ -17,7 +17,7 @@ from scipy.optimize import minimize_scalar
 from scipy.stats import norm
 
 from ..errors import InputError
-from .lse_fit import fit_lse, lse_diagnostics
+from .lse_fit import LSE_DEGENERATE_RULE, fit_lse, has_dead_terms, lse_diagnostics
 from .lse_model import LSEModel, huber
 from .results import FitResult
 from .validate import (
@@ -390,6 +390,8 @@ class ChinchillaRefit:
         except ValueError:  # a degenerate refit (non-positive exponent): no allocation
             row.update(a=np.nan, b=np.nan, N_opt=np.nan, D_opt=np.nan, D_over_N=np.nan)
         row["_failed"] = 0.0 if fit.outcome.converged else 1.0
+        # the single fit's dead_terms rule: such a draw is counted (and kept)
+        row["_degenerate"] = float(has_dead_terms(fit, self.x))
         return row
 
 
@@ -442,7 +444,8 @@ def bootstrap_chinchilla(
     BootstrapResult
         Draws, SEs and CIs of ``E, A, B, alpha, beta, log_A, log_B, log_E, a, b, N_opt, D_opt,
         D_over_N``. Resamples that cannot identify the law and refits that do not converge
-        count in ``n_failed`` and are NaN in the draws.
+        count in ``n_failed`` and are NaN in the draws. Refits with a dead term (the single
+        fit's ``dead_terms`` rule) are counted in ``n_degenerate`` and kept.
 
     Raises
     ------
@@ -460,4 +463,5 @@ def bootstrap_chinchilla(
         start = fit_chinchilla(n, d, y, delta=delta, tied=tied).params
     refit = ChinchillaRefit(n, d, y, start, delta, compute, tied)
     return run_bootstrap(refit, len(y), n_boot=n_boot, seed=seed, resampling=resampling,
-                         n_jobs=n_jobs, level=level, label="bootstrap (chinchilla)")
+                         n_jobs=n_jobs, level=level, label="bootstrap (chinchilla)",
+                         degenerate_rule=LSE_DEGENERATE_RULE)

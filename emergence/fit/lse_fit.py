@@ -24,6 +24,11 @@ EXPONENT_GRID_1D = np.concatenate([np.geomspace(0.005, 0.05, 8, endpoint=False),
                                    np.linspace(0.05, 3.0, 60)])
 DEAD_SHARE = 1e-6  # a term contributing less than this fraction everywhere is switched off
 DEAD_EXPONENT = 10.0  # exponents beyond this mean the term has "run off"
+#: The rule :func:`lse_diagnostics` applies for ``dead_terms``, as reported with a bootstrap's
+#: degenerate draws.
+LSE_DEGENERATE_RULE = (
+    f"a term < {DEAD_SHARE:g} of the fit, |exponent| > {DEAD_EXPONENT:g} or |log coef| > 200"
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,14 @@ def fit_lse(
     theta0 = profile_start(model, x, y, weights) if start is None else np.asarray(start, float)
     outcome = minimize_tight(obj.value_and_grad, obj.hessian, theta0, newton_first=warm)
     return LSEFit(outcome.x, outcome, obj, theta0)
+
+
+def has_dead_terms(fit: LSEFit, x: np.ndarray) -> bool:
+    """Whether :func:`lse_diagnostics` would report a dead term (a bootstrap refit's check)."""
+    model = fit.objective.model
+    coef = [f"c{k}" for k in range(model.n_logits)]
+    exps = [f"e{k}" for k in range(1 if model.tied else model.n_terms)]
+    return bool(lse_diagnostics(fit, x, coef, exps).dead_terms)
 
 
 def lse_diagnostics(

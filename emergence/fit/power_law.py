@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import least_squares
 
-from .lse_fit import fit_lse, lse_diagnostics
+from .lse_fit import LSE_DEGENERATE_RULE, fit_lse, has_dead_terms, lse_diagnostics
 from .lse_model import LSEModel, huber
 from .results import Diagnostics, FitResult
 from .validate import (
@@ -189,6 +189,7 @@ class PowerLawRefit:
         else:
             row = {"A": float(np.exp(t[0])), "alpha": float(t[1])}
         row["_failed"] = 0.0 if fit.outcome.converged else 1.0
+        row["_degenerate"] = float(has_dead_terms(fit, self.x))  # counted, and kept
         return row
 
 
@@ -201,6 +202,8 @@ def bootstrap_power_law(
 
     Needs at least two more distinct scales than parameters. Resamples with fewer distinct
     scales than parameters, and refits that do not converge, count as failed (NaN draws).
+    Refits with a dead term (the single fit's ``dead_terms`` rule) are counted in
+    ``n_degenerate`` and kept.
 
     Returns
     -------
@@ -215,7 +218,8 @@ def bootstrap_power_law(
                            f"the {base.form} form", source)
     refit = PowerLawRefit(as_positive(x, "x"), as_positive(y, "y"), base.theta, offset, delta)
     return run_bootstrap(refit, base.n_points, n_boot=n_boot, seed=seed, resampling=resampling,
-                         n_jobs=n_jobs, level=level, label="bootstrap (power law)")
+                         n_jobs=n_jobs, level=level, label="bootstrap (power law)",
+                         degenerate_rule=LSE_DEGENERATE_RULE)
 
 
 # --- Kaplan et al. 2020 joint law ----------------------------------------------------------------

@@ -105,9 +105,10 @@ class BootstrapResult:
     resampling : str
         ``"rng"`` (numpy Generator) or ``"epoch"`` (legacy ``np.random.seed`` + ``choice``).
     n_degenerate : int or None
-        Refits that converged to a degenerate law (``degenerate_rule``; for BNSL the fit's
-        ``dead_terms``): NaN in the draws like failed ones, so left out of ``se`` and ``ci``,
-        and not counted in ``n_failed``. None when the form has no such rule (draws kept).
+        Refits that converged to a degenerate law (``degenerate_rule``: the single fit's
+        ``dead_terms`` rule). They stay in the draws, ``se`` and ``ci`` (leaving them out would
+        cut off the tail they form and narrow the interval) and are not in ``n_failed``; many
+        of them say the data do not pin the law. None when the form has no such rule.
     degenerate_rule : str or None
         The rule, e.g. ``"a < 0 or some c_i > 10"``.
     """

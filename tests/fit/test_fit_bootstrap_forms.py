@@ -239,3 +239,34 @@ def test_bnsl_degenerate_refits_are_flagged_counted_and_kept(tmp_path) -> None:
     table = CliRunner().invoke(cli, args).output
     assert "bootstrap_degenerate 5 (a < 0 or some c_i > 10; kept in se and ci)" in table
     assert "the data do not pin the law" in table
+
+
+def test_chinchilla_and_power_law_refits_with_a_dead_term_are_counted_and_kept() -> None:
+    """A law whose floor (power law) or data term (Chinchilla) the data do not need: the
+    single fit reports the term dead, and so do most refits; they are counted in
+    ``n_degenerate`` (and the JSON), never silently mixed in, and stay in the draws."""
+    from emergence.commands.fit import _bootstrap_json
+    from emergence.fit import bootstrap_chinchilla, bootstrap_power_law, fit_chinchilla
+    from emergence.fit import fit_power_law as fit_pl
+    from emergence.fit.lse_fit import LSE_DEGENERATE_RULE
+
+    rng = np.random.default_rng(0)
+    x = np.geomspace(1e6, 1e10, 10)
+    y = 5 * x**-0.1 * np.exp(rng.normal(0, 0.01, x.size))  # no floor: E runs to 0
+    assert fit_pl(x, y).diagnostics.dead_terms == ("E",)
+    boot = bootstrap_power_law(x, y, n_boot=30, seed=0, n_jobs=1)
+    assert boot.degenerate_rule == LSE_DEGENERATE_RULE
+    assert boot.n_degenerate >= 25
+    assert np.isfinite(boot.draws["E"]).sum() == 30 - boot.n_failed  # kept, not NaN
+    assert _bootstrap_json(boot)["n_degenerate"] == boot.n_degenerate
+
+    n = np.repeat(np.geomspace(1e7, 1e9, 5), 4)
+    d = np.tile(np.geomspace(1e9, 1e11, 4), 5)
+    loss = (1.7 + 400 / n**0.34) * np.exp(rng.normal(0, 0.005, n.size))  # no data term
+    assert fit_chinchilla(n, d, loss).diagnostics.dead_terms == ("B",)
+    boot = bootstrap_chinchilla(n, d, loss, n_boot=20, seed=0, n_jobs=1)
+    assert boot.n_degenerate >= 15 and np.isfinite(boot.draws["B"]).sum() == 20 - boot.n_failed
+    assert _bootstrap_json(boot)["degenerate_beyond_tails"] is True
+    # a well-posed law has none
+    y2 = (2.0 + 50 * x**-0.25) * np.exp(rng.normal(0, 0.005, x.size))
+    assert bootstrap_power_law(x, y2, n_boot=20, seed=0, n_jobs=1).n_degenerate == 0
