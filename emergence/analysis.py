@@ -426,6 +426,7 @@ def scaling_fits(
 def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: float) -> ScalingFit:
     from .fit import backtest_chinchilla, bootstrap_chinchilla, chinchilla_predict
     from .fit import compute_optimal as optimal
+    from .fit.chinchilla import allocation_problem
 
     # every fit runs on the rows in input order, as ``emergence fit`` does: the bootstrap draws
     # row indices, so a reordering would give other resamples and other intervals
@@ -451,11 +452,15 @@ def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: flo
         except InputError as err:  # too few distinct runs to resample: fit without intervals
             notes.append(f"no bootstrap: {err}")
     frontier = None
-    try:
-        grid = np.logspace(np.log10(c.min()) - 1, np.log10(c.max()) + 1, 41)
-        frontier = optimal(fit.params, grid)
-    except InputError as err:
-        notes.append(f"no compute-optimal frontier: {err}")
+    problem = allocation_problem(fit, n, d)
+    if problem:
+        notes.append(f"no compute-optimal frontier: {problem}")
+    else:
+        try:
+            grid = np.logspace(np.log10(c.min()) - 1, np.log10(c.max()) + 1, 41)
+            frontier = optimal(fit.params, grid)
+        except InputError as err:
+            notes.append(f"no compute-optimal frontier: {err}")
     backtest = None
     # the cut is taken on 6ND, the compute backtest_chinchilla splits on, so the count of
     # fitted runs checked here is the count it fits

@@ -456,7 +456,7 @@ def chinchilla_cmd(
     fmt, output,
 ) -> None:
     """Chinchilla Approach 3: L = E + A/N^alpha + B/D^beta (Huber on log loss)."""
-    from ..fit.chinchilla import bootstrap_chinchilla, fit_chinchilla
+    from ..fit.chinchilla import allocation_problem, bootstrap_chinchilla, fit_chinchilla
     from ..fit.compute_optimal import compute_optimal
 
     frame, label = _losses(paths, input_format, renames, drop_highest)
@@ -479,11 +479,12 @@ def chinchilla_cmd(
         )
     se, ci = _bootstrap_parts(boot, list(result.params))
     co = None
-    co_error = None
-    try:
-        co = compute_optimal(result.params, budget)
-    except InputError as err:  # e.g. a dead term: no finite optimum to report
-        co_error = str(err)
+    co_error = allocation_problem(result, n, d)
+    if co_error is None:
+        try:
+            co = compute_optimal(result.params, budget)
+        except InputError as err:  # e.g. a negative exponent: no finite optimum to report
+            co_error = str(err)
     co_json = {"error": co_error} if co_error else None
     co_rows = []
     if co is not None:

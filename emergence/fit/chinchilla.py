@@ -119,6 +119,75 @@ def design_problem(n: np.ndarray, d: np.ndarray, n_free: int, tied: bool = False
     return None
 
 
+#: Spread (decades) of log10 D about its best line in log10 N below which the N and D terms
+#: are confounded (:func:`confounded_design`).
+CONFOUND_SPREAD = 0.1
+
+
+def confounded_design(n: np.ndarray, d: np.ndarray) -> str | None:
+    """Why the runs cannot tell the N term from the D term, or None.
+
+    When every run lies (nearly) on one line in (log N, log D), e.g. a suite trained at a fixed
+    number of tokens per parameter, D = k N^g and the law is E + A N^-alpha + B k^-beta
+    N^-(g beta): two power laws in N alone. Swapping them fits exactly as well (at g = 1
+    the objective is identical), so alpha and beta, and with them the compute-optimal
+    allocation, are not identified, however well the fit converges.
+
+    Parameters
+    ----------
+    n, d : ndarray
+        Model sizes and training tokens of the runs (positive).
+
+    Returns
+    -------
+    str or None
+        One line saying so (and what to add), or None when log D varies by at least
+        :data:`CONFOUND_SPREAD` decades about its best line in log N.
+    """
+    u, v = np.log10(np.asarray(n, float)), np.log10(np.asarray(d, float))
+    if np.ptp(u) == 0:
+        return None  # a single size: design_problem's business
+    design = np.column_stack([np.ones_like(u), u])
+    coef = np.linalg.lstsq(design, v, rcond=None)[0]
+    spread = float(np.ptp(v - design @ coef))
+    if spread >= CONFOUND_SPREAD:
+        return None
+    line = (f"tokens per parameter fixed at about {np.median(d / n):.3g}"
+            if abs(coef[1] - 1) < 0.05 else f"D about proportional to N^{coef[1]:.2g}")
+    within = "on" if spread < 1e-3 else f"within {spread:.2g} decades of"
+    return (f"every run has {line} (log10 D {within} one line in "
+            "log N): the N and D terms can be swapped without changing the fit, so alpha, "
+            "beta and the compute-optimal allocation are not identified; add runs at other "
+            "tokens per parameter")
+
+
+def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
+    """Why a Chinchilla fit's compute-optimal allocation means nothing, or None.
+
+    A confounded design (:func:`confounded_design`), or a dead N or D term (the law then does
+    not trade N against D at all: its "optimum" puts the whole budget on one of them).
+
+    Parameters
+    ----------
+    fit : FitResult
+        A :func:`fit_chinchilla` result.
+    n_params, n_tokens : array-like
+        The runs it was fitted on.
+
+    Returns
+    -------
+    str or None
+    """
+    problem = confounded_design(np.asarray(n_params, float), np.asarray(n_tokens, float))
+    if problem:
+        return problem
+    dead = [t for t in ("A", "B") if t in fit.diagnostics.dead_terms]
+    if dead:
+        return (f"term {' and '.join(dead)} is dead (dead_terms): the fitted law does not "
+                "trade parameters against tokens")
+    return None
+
+
 def _checked(n_params, n_tokens, loss, source, n_free, tied=False):
     n = as_positive(n_params, "params", source)
     d = as_positive(n_tokens, "tokens", source)
@@ -186,7 +255,8 @@ def fit_chinchilla(
     params = theta_to_params(fit.theta, tied)
     exact = exact_fit_warnings(n_distinct(n, d), model.n_params, y,
                                chinchilla_predict(params, n, d))
-    diag = replace(diag, warnings=diag.warnings + exact)
+    confound = confounded_design(n, d)
+    diag = replace(diag, warnings=diag.warnings + exact + ((confound,) if confound else ()))
     return FitResult(
         form="chinchilla_tied" if tied else "chinchilla",
         params=params,

@@ -449,3 +449,36 @@ def test_loss_table_without_params_is_told_what_it_needs(tmp_path: Path) -> None
     assert "no loss rows found (need all of loss, params, and tokens or flops" in str(
         res.exception
     )
+
+
+def test_fixed_tokens_per_parameter_withholds_the_allocation(tmp_path: Path) -> None:
+    """Runs at a fixed D/N (a common suite design) cannot tell the N term from the D term:
+    the swapped law fits exactly as well and allocates compute the other way, so the fit says
+    so and no compute-optimal allocation is reported (it used to print one, unflagged)."""
+    from emergence.fit import chinchilla_objective, fit_chinchilla
+    from emergence.fit.chinchilla import allocation_problem, confounded_design
+
+    rng = np.random.default_rng(3)
+    n = np.geomspace(5e7, 5e9, 8)
+    d = 20 * n
+    truth = {"E": 1.8, "A": 400.0, "B": 1000.0, "alpha": 0.34, "beta": 0.28}
+    loss = chinchilla_predict(truth, n, d) * np.exp(rng.normal(0, 0.01, n.size))
+    fit_ = fit_chinchilla(n, d, loss)
+    p = fit_.params
+    swapped = {"E": p["E"], "A": p["B"] * 20 ** -p["beta"], "B": p["A"] * 20 ** p["alpha"],
+               "alpha": p["beta"], "beta": p["alpha"]}  # fmt: skip
+    assert chinchilla_objective(swapped, n, d, loss) == pytest.approx(
+        chinchilla_objective(p, n, d, loss), rel=1e-9)  # fmt: skip
+    assert any("not identified" in w for w in fit_.diagnostics.warnings)
+    assert "tokens per parameter fixed at about 20" in allocation_problem(fit_, n, d)
+    # D proportional to N^0.5 confounds too; three ratios do not
+    assert "N^0.5" in confounded_design(n, 1e6 * n**0.5)
+    grid = np.repeat(n[:4], 3)
+    assert confounded_design(grid, grid * np.tile([5, 20, 80], 4)) is None
+    path = tmp_path / "fixed.csv"
+    pd.DataFrame({"model": [f"m{i}" for i in range(n.size)], "params": n, "tokens": d,
+                  "loss": loss}).to_csv(path, index=False)  # fmt: skip
+    res = _invoke(["chinchilla", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert "not identified" in out["compute_optimal"]["error"]
