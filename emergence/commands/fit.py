@@ -142,6 +142,26 @@ def _fill_flops(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     return frame.assign(flops=flops)
 
 
+#: Largest factor between a run's flops and 6 * params * tokens taken as the same compute.
+FLOPS_TOLERANCE = 1.05
+
+
+def _flops_mismatch(frame: pd.DataFrame) -> str | None:
+    """Say so when runs give flops that are not 6 N D (isoFLOP's D* = C / (6 N*) assumes it)."""
+    ratio = frame["flops"].to_numpy(float) / (
+        6.0 * frame["params"].to_numpy(float) * frame["tokens"].to_numpy(float)
+    )
+    off = np.abs(np.log(ratio)) > np.log(FLOPS_TOLERANCE)
+    if not off.any():
+        return None
+    worst = float(ratio[np.argmax(np.abs(np.log(ratio)))])
+    return (
+        f"{int(off.sum())} of {len(frame)} runs give flops that differ from 6 * params * tokens "
+        f"(up to a factor {worst:.3g}): budgets use the flops, D* = C / (6 N*) assumes "
+        "C = 6 N D, so d_opt is off by that factor; give tokens only, or flops = 6 N D"
+    )
+
+
 def _drop_highest(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     """``frame`` without exactly its ``k`` highest losses (ties: the earlier rows go first)."""
     if k >= len(frame):
@@ -717,6 +737,9 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
         }
 
     warnings = list(res.skipped)  # includes vertices outside the sampled sizes
+    mismatch = _flops_mismatch(frame)
+    if mismatch:
+        warnings.append(mismatch)
     payload = {
         "form": "isoflop",
         "params": {"a": res.n_opt.exponent, "b": res.d_opt.exponent},

@@ -142,6 +142,12 @@ def test_isoflop_command(tmp_path: Path) -> None:
     # and the a + b = 1 identity are checked here; accuracy is in test_fit_isoflop.py.
     assert 0.35 < payload["n_opt"]["exponent"] < 0.55
     assert payload["n_opt"]["exponent"] + payload["d_opt"]["exponent"] == pytest.approx(1.0)
+    assert not any("differ from 6" in w for w in payload["diagnostics"]["warnings"])
+    # flops that are not 6 N D (here 3x): D* = C / (6 N*) is then off by that factor
+    frame.assign(flops=3 * frame["flops"]).to_csv(path, index=False)
+    res = _invoke(["isoflop", str(path), "--format", "json"])
+    warn = json.loads(res.output)["diagnostics"]["warnings"]
+    assert any("54 of 54 runs give flops that differ" in w and "factor 3" in w for w in warn)
 
 
 def test_bad_input_raises_input_error(tmp_path: Path) -> None:
