@@ -224,6 +224,7 @@ class _Curve:
     item_matrix: np.ndarray | None  # (items, scales) raw companion per item, for resampling
     answer_length: float | None = None  # mean target tokens (items with log-probs)
     comp_se: np.ndarray | None = None  # per-scale standard error of the companion (scores)
+    partial_items: int = 0  # items left out of the companion: not scored at every scale
 
 
 def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
@@ -321,6 +322,7 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             else _within_scale_position(code, model_ids[rows])
         )
         disc, n_disc = nan, nan
+        partial = 0
         if disc_name:
             # models of the same size are pooled per item (an item counts once per scale)
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
@@ -334,13 +336,21 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             # precision) would make the whole scale's mean infinite, i.e. censor the scale; it
             # leaves the companion at every scale instead (the halves stay paired)
             mat = mat[~np.any(np.isinf(mat), axis=1)]
+            # the same items at every scale: items scored at some scales only change the mean
+            # without any change in the models (easier items joining at the larger sizes passed
+            # as a break that even replicated across item halves); a scale without any value
+            # stays censored
+            scored = ~np.all(np.isnan(mat), axis=0)
+            complete = ~np.any(np.isnan(mat[:, scored]), axis=1)
+            partial = int((~complete).sum())
+            mat = mat[complete]
             comp, _ = _column_means(mat)
         pred = pred_se = length = None
         if disc_name == "exact_match" and mirage is not None:
             pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code)
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
-                   pred_se, mat, length)
+                   pred_se, mat, length, partial_items=partial)
         )  # fmt: skip
     return curves
 
@@ -528,6 +538,16 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
         return ""
     return (f" (the companion's standard error is missing at {count(missing, 'scale')}: taken "
             "from the other scales, which the p-value assumes)")  # fmt: skip
+
+
+def _partial_note(c: _Curve) -> str:
+    """Say which items the companion was tested on when some were not scored at every scale."""
+    if not c.partial_items or c.item_matrix is None:
+        return ""
+    kept = int(c.item_matrix.shape[0])
+    return (f" (the continuous metric uses the {count(kept, 'item')} scored at every scale; "
+            f"{count(c.partial_items, 'item')} scored at only some scales left out, since a "
+            "change in the item set moves the mean without any change in the models)")
 
 
 def _fill_variances(var: np.ndarray, n_items: np.ndarray, tested: np.ndarray) -> np.ndarray:
@@ -821,7 +841,8 @@ def detect(
                 "mirage_max_z": ev.mirage_max_z,
                 "em_width_decades": ev.width.observed if ev.width else np.nan,
                 "mirage_width_decades": ev.width.predicted if ev.width else np.nan,
-                "note": _note(v.label, v.reason, tc, rep, alpha) + _assumed_se(c, ok, ev),
+                "note": _note(v.label, v.reason, tc, rep, alpha) + _assumed_se(c, ok, ev)
+                + _partial_note(c),
             }
         )
     frame = pd.DataFrame(rows)
@@ -851,6 +872,9 @@ def _assess(
             None, float("nan"), reason,
         )  # fmt: skip
     n_items = int(np.nanmin(c.n_items)) if np.isfinite(c.n_items).any() else None
+    if c.item_matrix is not None and c.partial_items and n_items is not None:
+        # the companion is tested on the items scored at every scale only
+        n_items = min(n_items, int(c.item_matrix.shape[0]))
     var = _companion_variances(c)
     return assess_task(
         x,

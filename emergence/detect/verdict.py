@@ -172,23 +172,25 @@ def _largest_rise_gap(x: np.ndarray, d: np.ndarray) -> tuple[float, float] | Non
 def _sharp_jump(
     x: np.ndarray, d: np.ndarray, n_items: int | None, factor: float, jump_z: float
 ) -> bool:
-    """The largest step between adjacent scales carries at least ``factor`` times the share of
-    the rise a line would give it, ``max(1 / (n - 1), gap / range)`` (with unevenly spaced
-    scales a wide gap carries a large step even on a line), and exceeds ``jump_z`` binomial
-    SEs. Without item counts, fall back to breakthroughness >= factor * (n - 1) (noise-blind)."""
+    """Some step between adjacent scales carries at least ``factor`` times the share of the
+    rise a line would give it, ``max(1 / (n - 1), gap / range)`` (with unevenly spaced scales a
+    wide gap carries a large step even on a line), and exceeds ``jump_z`` binomial SEs. Every
+    step is examined, not only the largest: with clustered scales the largest step may sit in
+    a wide gap where a line puts most of the rise, while a sharp rise within a cluster is
+    smaller (``jump_z`` = 4 is strict enough for the handful of steps). Without item counts,
+    fall back to breakthroughness >= factor * (n - 1) (noise-blind)."""
     n = d.size
     rise = float(d.max() - d.min())
     if rise <= 0:
         return False
-    steps = np.diff(d)
-    i = int(np.argmax(steps))
     if n_items is None:
         b = describe_scaling(np.arange(n), d).breakthroughness
         return bool(b >= factor * (n - 1))
+    steps = np.diff(d)
     var = (np.clip(d * (1 - d), 0, None) + 1.0 / n_items) / n_items
-    z = steps[i] / np.sqrt(var[i] + var[i + 1])
-    line_share = max(1.0 / (n - 1), float((x[i + 1] - x[i]) / (x[-1] - x[0])))
-    return bool(steps[i] / rise >= factor * line_share and z >= jump_z)
+    z = steps / np.sqrt(var[:-1] + var[1:])
+    line_share = np.maximum(1.0 / (n - 1), np.diff(x) / (x[-1] - x[0]))
+    return bool(np.any((steps / rise >= factor * line_share) & (z >= jump_z)))
 
 
 @dataclass(frozen=True)
@@ -841,7 +843,12 @@ def assess_task(
             psi, bracket = seg.psi, seg.bracket
     else:
         raise InputError(f"primary must be 'davies' or 'sharp', got {primary!r}")
-    in_jump = bool(np.isfinite(jump[0]) and jump[0] - gap <= psi <= jump[1] + gap)
+    # the break is "at the jump" when the scales around it reach into the jump region: where
+    # in a gap between two scales a step happens cannot be seen, and the jump region is
+    # interpolated into the gaps as well
+    lo, hi = (psi, psi) if not np.all(np.isfinite(bracket)) else (min(bracket), max(bracket))
+    in_jump = bool(np.isfinite(jump[0]) and np.isfinite(psi)
+                   and lo <= jump[1] + gap and hi >= jump[0] - gap)
     consistent, max_z = None, float("nan")
     if mirage_prediction is not None:
         pred = np.asarray(mirage_prediction, dtype=float)
@@ -989,6 +996,11 @@ def _accelerates(x: np.ndarray, z: np.ndarray, res: SharpBreakResult) -> bool:
     return bool(below.size == 0 or across > below.max())
 
 
+def _at(x: float) -> str:
+    """A scale for a note: the size itself (x is its log10), as the threshold notes give it."""
+    return f"{10.0 ** x:.3g} (log10 {x:.3g})"
+
+
 def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
     if ev.underpowered_reason is not None:
         return "underpowered", ev.underpowered_reason
@@ -998,20 +1010,22 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         # significant, but the companion rises faster below the break than across it: neither
         # a threshold nor evidence of no break (a floor, a misfit or a genuine slow-down)
         return "ambiguous", (
-            f"break on the companion (q = {q:.3g}) at x = {ev.psi:.3g}, but the companion "
+            f"break on the companion (q = {q:.3g}) at {_at(ev.psi)}, but the companion "
             "rises faster below it than across it (a flattening, not a threshold)"
         )
     if q <= fdr and ev.sharp_enough is False:
         return "ambiguous", (
-            f"break on the companion (q = {q:.3g}) at x = {ev.psi:.3g}, but its rise is "
-            f"{ev.transition_width:.2g} wide, wider than a sharp threshold (a steep smooth rise)"
+            f"break on the companion (q = {q:.3g}) at {_at(ev.psi)}, but its rise is "
+            f"{ev.transition_width:.2g} decades wide, wider than a sharp threshold (a steep "
+            "smooth rise)"
         )
     if q <= fdr:
         if ev.psi_in_jump:
             return "threshold", f"break on the continuous companion (q = {q:.3g}) at the jump"
         return "ambiguous", (
-            f"break on the continuous companion (q = {q:.3g}) at x = {ev.psi:.3g}, "
-            f"outside the jump region {ev.jump_region[0]:.3g}-{ev.jump_region[1]:.3g}"
+            f"break on the continuous companion (q = {q:.3g}) at {_at(ev.psi)}, outside the "
+            f"region where the discontinuous metric jumps ({10.0 ** ev.jump_region[0]:.3g}-"
+            f"{10.0 ** ev.jump_region[1]:.3g})"
         )
     head = f"no break on the companion (q = {q:.3g})"
     if ev.powered is False and not np.isfinite(ev.jump_upper):
