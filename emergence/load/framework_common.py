@@ -7,9 +7,11 @@ source has no size).
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,8 @@ _STATE_SUFFIX_RE = re.compile(
 )
 # Checkpoint folders that name the finished model, not a training state.
 _FINAL_PARTS = {"final", "last", "latest", "best", "hf"}
+# Whitespace as JSON defines it (str.strip() would also drop U+2028, U+0085, ...).
+JSON_SPACE = " \t\r\n"
 
 
 def read_json(path: Path, what: str = "JSON") -> Any:
@@ -55,11 +59,69 @@ def read_json(path: Path, what: str = "JSON") -> Any:
     object
         The parsed document.
     """
+    return parse_json_text(read_text(path, what), path.name, what)
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` decoded as UTF-8, without a leading byte order mark.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        With ``start`` counted in ``data`` itself (the ``utf-8-sig`` codec counts from after
+        the BOM, so an error message would name the wrong byte).
+    """
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = path.read_text(encoding="utf-8")
+        return str(memoryview(data)[skip:], "utf-8")
     except UnicodeDecodeError as err:
-        raise InputError(f"{locate(path.name)}: expected UTF-8 {what}, got {err}") from None
-    return parse_json_text(text, path.name, what)
+        raise UnicodeDecodeError(
+            "utf-8", data, err.start + skip, err.end + skip, err.reason
+        ) from None
+
+
+def decode_text(data: bytes, source: str, what: str = "text") -> str:
+    """UTF-8 text of a file's bytes (a BOM dropped), or an :class:`InputError` naming the line.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's contents.
+    source : str
+        File name (or ``archive:member``) for the message.
+    what : str
+        What the file should be, for the message (``"lm-eval samples"``).
+
+    Returns
+    -------
+    str
+    """
+    try:
+        return decode_utf8(data)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(
+            f"{locate(source, line)}: not valid UTF-8 (byte 0x{data[err.start]:02x}); "
+            f"expected UTF-8 {what}"
+        ) from None
+
+
+def read_text(path: Path, what: str = "text") -> str:
+    """The text of a UTF-8 file (see :func:`decode_text`)."""
+    return decode_text(path.read_bytes(), path.name, what)
+
+
+def jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the non-blank lines of JSONL text, split on ``"\\n"`` only.
+
+    ``str.splitlines`` also breaks at U+2028, U+2029, U+0085 and other separators that JSON
+    allows unescaped inside strings (lm-eval writes them so), cutting valid records in two.
+    Blank means JSON whitespace only (a ``"\\r"`` left by ``"\\r\\n"`` is), so a line holding
+    just another separator is reported as invalid JSON, not skipped.
+    """
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if line.strip(JSON_SPACE):
+            yield lineno, line
 
 
 def parse_json_text(text: str, source: str, what: str = "JSON") -> Any:
@@ -76,9 +138,12 @@ def parse_json_text(text: str, source: str, what: str = "JSON") -> Any:
 
 
 def head(path: Path, n: int = 4096) -> str:
-    """The first ``n`` characters of a text file ('' when unreadable), for cheap sniffing."""
+    """The first ``n`` characters of a text file ('' when unreadable), for cheap sniffing.
+
+    A leading UTF-8 byte order mark is dropped, as the readers accept one.
+    """
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             return fh.read(n)
     except OSError:
         return ""

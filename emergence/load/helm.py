@@ -146,16 +146,16 @@ def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], An
         if entry.get("perturbation"):
             continue
         key = (str(entry.get("instance_id")), _trial(entry, source, f"[{i}]"))
-        for stat in entry["stats"]:
+        for j, stat in enumerate(entry["stats"]):
             if not isinstance(stat, dict):
                 raise InputError(
                     f"{locate(source, f'[{i}]', 'stats')}: expected stat objects, got {stat!r:.60}"
                 )
             name, _, perturbed = _stat_name(stat)
             if name == "predicted_index" and not perturbed:
-                out[key + ("pred",)] = _mean(stat)
+                out[key + ("pred",)] = _mean(stat, source, (i, j))
             if name in _CORRECT_STATS and not perturbed and key not in out:
-                mean = _mean(stat)
+                mean = _mean(stat, source, (i, j))
                 if not math.isnan(mean) and mean != 0.5:  # 0.5: a tie between references
                     out[key] = mean > 0.5
     return out
@@ -170,13 +170,32 @@ def _trial(obj: dict[str, Any], source: str, record: str) -> int:
     return trial
 
 
-def _mean(stat: dict[str, Any]) -> float:
-    mean = to_float(stat.get("mean"))
-    if math.isnan(mean):
-        count = to_float(stat.get("count"))
-        if count and count > 0:
-            mean = to_float(stat.get("sum")) / count
-    return mean
+def _mean(stat: dict[str, Any], source: str, at: tuple[int, int]) -> float:
+    """The mean of one per-instance stat (``sum / count`` when ``mean`` is absent).
+
+    NaN only for a stat with ``count`` 0: HELM writes no mean for a metric nothing was measured
+    for (``training_co2_cost`` of a model without that metadata), so there is no value to keep.
+    Any other mean that is not a number (``"oops"``, NaN) is damage: an error naming record
+    ``[i]`` and field ``stats[j]``, never a value dropped from the item count.
+    """
+    count = to_float(stat.get("count"))
+    if count == 0:
+        return math.nan
+    field = "mean" if stat.get("mean") is not None else "sum"
+    if field == "sum" and not count > 0:
+        field = "count"  # without a mean, only a count can turn the sum into one
+    value = stat.get(field)
+    number = to_float(value)
+    if field == "sum":
+        number /= count
+    if field == "count" or isinstance(value, bool) or math.isnan(number):
+        name, _, _ = _stat_name(stat)
+        expected = "a positive count (the stat has no 'mean')" if field == "count" else "a number"
+        raise InputError(
+            f"{locate(source, f'[{at[0]}]', f'stats[{at[1]}].{field}')}: expected {expected} "
+            f"for stat {name!r}, got {value!r:.40}"
+        )
+    return number
 
 
 def _gold(instance: dict[str, Any]) -> tuple[list[str], int | None]:
@@ -328,11 +347,13 @@ def _scores(per_instance: list[Any], base: dict[str, Any], source: str) -> list[
         if entry.get("perturbation"):
             continue
         inst = str(entry.get("instance_id"))
-        for stat in entry.get("stats", []):
+        for j, stat in enumerate(entry.get("stats", [])):
             name, split, perturbed = _stat_name(stat)
-            mean = _mean(stat)
-            if perturbed or math.isnan(mean):
+            if perturbed:
                 continue
+            mean = _mean(stat, source, (i, j))
+            if math.isnan(mean):
+                continue  # count 0: nothing measured (see _mean)
             values.setdefault((name, split), {}).setdefault(inst, []).append(mean)
             first.setdefault((name, split), i)
     splits = {split for _, split in values}

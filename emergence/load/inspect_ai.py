@@ -21,12 +21,14 @@ import math
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, locate
 from .framework_common import (
+    decode_text,
     family_from_name,
     head,
     make_tables,
@@ -80,11 +82,17 @@ def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> byte
         fh.seek(info.header_offset + 30 + name_len + extra_len)
         raw = fh.read(info.compress_size)
     try:
-        return zstandard.ZstdDecompressor().decompress(raw, max_output_size=max(info.file_size, 1))
+        data = zstandard.ZstdDecompressor().decompress(raw, max_output_size=max(info.file_size, 1))
     except zstandard.ZstdError as err:
         raise InputError(
             f"{locate(path.name, info.filename)}: expected zstd-compressed JSON, got {err}"
         ) from None
+    if zlib.crc32(data) != info.CRC:  # zipfile checks this for deflate; damage must not parse
+        raise InputError(
+            f"{locate(path.name, info.filename)}: expected zstd-compressed JSON, got data that "
+            f"fails the member's CRC-32 check (damaged file)"
+        )
+    return data
 
 
 def _member_json(path: Path, zf: zipfile.ZipFile, name: str) -> Any:
@@ -93,13 +101,13 @@ def _member_json(path: Path, zf: zipfile.ZipFile, name: str) -> Any:
         data = _read_member(path, zf, info)
     except KeyError:
         return None
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as err:
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as err:
+        # zlib.error: a damaged deflate stream (zipfile does not wrap it in BadZipFile)
         raise InputError(
             f"{locate(path.name, name)}: expected a readable ZIP member, got {err}"
         ) from None
-    return parse_json_text(
-        data.decode("utf-8", errors="replace"), f"{path.name}:{name}", "Inspect JSON"
-    )
+    source = f"{path.name}:{name}"
+    return parse_json_text(decode_text(data, source, "Inspect JSON"), source, "Inspect JSON")
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:

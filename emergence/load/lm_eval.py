@@ -30,11 +30,13 @@ from .framework_common import (
     head,
     hf_cache_model,
     is_local_path,
+    jsonl_lines,
     make_tables,
     model_basename,
     parse_json_text,
     path_parts,
     read_json,
+    read_text,
     str_array,
     to_bool,
     to_float,
@@ -48,6 +50,26 @@ DESCRIPTION = (
 )
 
 _RESULTS_HEAD = re.compile(r'^\s*\{\s*"results"\s*:\s*\{')
+_FIRST_KEY = re.compile(r'^\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:')
+# JSON structure for the top-level key scan: strings (escapes kept whole), brackets, ':' and ','
+# (numbers and literals need no token); a lone '"' is a string cut off by the sniffed window.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|"')
+# Top-level keys of lm-eval results files (v0.3 to 0.4.x). A file re-saved with sorted keys
+# starts with one of them ("chat_template", "config") and has "results" further on.
+_RESULTS_KEYS = frozenset(
+    {
+        "results", "groups", "group_subtasks", "configs", "versions", "n-shot",
+        "higher_is_better", "n-samples", "samples", "config", "git_hash", "date",
+        "pretty_env_info", "transformers_version", "lm_eval_version", "upper_git_hash",
+        "tokenizer_pad_token", "tokenizer_eos_token", "tokenizer_bos_token", "eot_token_id",
+        "max_length", "task_hashes", "model_source", "model_name", "model_name_sanitized",
+        "system_instruction", "system_instruction_sha", "fewshot_as_multiturn", "chat_template",
+        "chat_template_sha", "start_time", "end_time", "total_evaluation_time_seconds",
+    }
+)  # fmt: skip
+# Characters read to sniff a results file; beyond them a file is parsed only if its first key
+# is an lm-eval key (sorted "configs" of many tasks can run to hundreds of kB).
+_SNIFF_CHARS = 1 << 16
 _TS_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
 _SKIP_KEYS = {"alias", "name", "sample_len", "sample_count", "samples"}
 # filters for which one item row is kept per doc, in order of preference
@@ -58,7 +80,60 @@ _PREFERRED_FILTER = "none"
 
 
 def _is_results_file(path: Path) -> bool:
-    return path.suffix == ".json" and bool(_RESULTS_HEAD.match(head(path, 512)))
+    """True for a JSON file whose top-level object has a ``"results"`` object, in any key order.
+
+    lm-eval writes ``"results"`` first, which is checked on the file's first bytes. A file
+    re-saved with other key order is scanned for top-level keys in its first
+    ``_SNIFF_CHARS`` characters, and parsed whole only when that window ends before the answer
+    and the file starts with an lm-eval key; other JSON files cost one bounded read.
+    """
+    if path.suffix != ".json":
+        return False
+    text = head(path, _SNIFF_CHARS)  # without a BOM
+    if _RESULTS_HEAD.match(text):
+        return True
+    first = _FIRST_KEY.match(text)
+    if first is None:
+        return False  # not an object with keys
+    ours = first.group(1) in _RESULTS_KEYS
+    if not ours and '"results"' not in text:
+        return False
+    found = _top_level_results(text)
+    if found is not None:
+        return found
+    if not ours:
+        return False
+    try:
+        doc = read_json(path, "lm-eval results JSON")
+    except InputError:
+        return True  # an lm-eval file, damaged: reading it gives the precise error
+    return isinstance(doc, dict) and isinstance(doc.get("results"), dict)
+
+
+def _top_level_results(text: str) -> bool | None:
+    """Whether the JSON object that ``text`` starts has a top-level ``"results"`` object.
+
+    None when ``text`` ends before that is known (the sniffed window of a longer file).
+    """
+    depth = 0
+    key = None  # the last string at depth 1, a key when ':' follows
+    value_of_results = False  # the next token starts the value of "results"
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token == '"':
+            return None
+        if value_of_results:
+            return token == "{"
+        if token in ("{", "["):
+            depth += 1
+        elif token in ("}", "]"):
+            depth -= 1
+            if depth == 0:
+                return False  # the top-level object closed without "results"
+        elif depth == 1:
+            value_of_results = token == ":" and key == '"results"'
+            key = token if token.startswith('"') else None
+    return None
 
 
 def _is_samples_file(path: Path) -> bool:
@@ -421,7 +496,7 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
 
 def _iter_samples(path: Path):
     """Yield (record label, sample dict) from a JSONL file or a JSON-array file."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, "lm-eval samples")
     stripped = text.lstrip()
     if stripped.startswith("["):  # 0.4.0-0.4.2: one pretty-printed array
         data = parse_json_text(text, path.name, "a JSON array of lm-eval samples")
@@ -433,9 +508,7 @@ def _iter_samples(path: Path):
             yield f"[{i}]", sample
         return
     loads = json.loads
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    for lineno, line in jsonl_lines(text):
         try:
             sample = loads(line)
         except json.JSONDecodeError as err:

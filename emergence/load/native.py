@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
 from ..schema import TABLES, detect_table
+from .framework_common import JSON_SPACE, decode_utf8, jsonl_lines
 from .tables import Tables
 from .validate import validate
 
@@ -86,7 +87,9 @@ def _jsonl_line_locator(path: Path):
     def where(i: int) -> str:
         if not cache:
             with open(path, "rb") as handle:
-                cache.extend(n for n, raw in enumerate(handle, start=1) if raw.strip())
+                # blank as _read_jsonl_slow sees it: JSON whitespace only
+                blank = JSON_SPACE.encode()
+                cache.extend(n for n, raw in enumerate(handle, start=1) if raw.strip(blank))
         return f"{path.name}:{cache[i]}" if i < len(cache) else f"{path.name}: record {i + 1}"
 
     return where
@@ -98,12 +101,22 @@ def _csv_line_locator(path: Path):
     def where(i: int) -> str:
         if not cache:
             with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-                reader = csv.reader(handle)
-                next(reader, None)
-                line = reader.line_num
+                lines: list[str] = []  # the physical lines of the record being read
+
+                def feed() -> Iterator[str]:
+                    for raw in handle:
+                        lines.append(raw)
+                        yield raw
+
+                reader = csv.reader(feed())
+                header = True
                 for _ in reader:
-                    cache.append(line + 1)
-                    line = reader.line_num
+                    # pandas skips a line of only spaces and tabs (skip_blank_lines): no row
+                    blank = len(lines) == 1 and not lines[0].strip(" \t\r\n")
+                    if not blank and not header:
+                        cache.append(reader.line_num - len(lines) + 1)
+                    header = header and blank
+                    lines.clear()
         return f"{path.name}:{cache[i]}" if i < len(cache) else f"{path.name}: record {i + 1}"
 
     return where
@@ -148,13 +161,11 @@ def _decode_error(path: Path, data: bytes, err: UnicodeDecodeError) -> InputErro
 def _read_jsonl_slow(path: Path) -> pd.DataFrame:
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
+        text = decode_utf8(data)
     except UnicodeDecodeError as err:
         raise _decode_error(path, data, err) from None
     records = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for n, line in jsonl_lines(text):
         try:
             obj = json.loads(line)
         except ValueError as err:
@@ -207,7 +218,7 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     if not data.strip():
         raise InputError(f"{path.name}: empty file; expected a header line and rows")
     try:
-        text = data.decode("utf-8-sig")
+        text = decode_utf8(data)
     except UnicodeDecodeError as err:
         raise _decode_error(path, data, err) from None
     header = _csv_header(path, text)

@@ -6,7 +6,9 @@ import math
 import re
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
-_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBgGtT]?)\s*$")
+_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?)\s*([kKmMbBgGtT]?)\s*$")
+# The reason given when a size has both an exponent and a suffix ("1.3e9B").
+EXPONENT_AND_SUFFIX = "an exponent or a suffix letter, not both"
 # Commas only as thousands separators: 1-3 digits, then groups of exactly three ("1,300,000").
 _THOUSANDS_RE = re.compile(r"^\s*[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?:\s*[a-zA-Z])?\s*$")
 
@@ -16,9 +18,10 @@ def parse_size(value: object) -> float:
 
     Accepted: numbers (``7000000000``, ``1.3e9``), strings of numbers, and a number followed by
     one suffix letter, case-insensitive: ``K`` = 1e3, ``M`` = 1e6, ``B`` or ``G`` = 1e9,
-    ``T`` = 1e12 (``7B``, ``125M``, ``1.3b``). Thousands separators and underscores are allowed
-    (``1,300,000``, ``1_000``); a comma is only read as a thousands separator (groups of exactly
-    three digits), so a decimal comma (``7,5B``, ``1,3``) is an error, never 75B or 13.
+    ``T`` = 1e12 (``7B``, ``125M``, ``1.3b``), but not after an exponent (``1.3e9B`` is an
+    error: the size is written twice, never 1.3e18). Thousands separators and underscores are
+    allowed (``1,300,000``, ``1_000``); a comma is only read as a thousands separator (groups of
+    exactly three digits), so a decimal comma (``7,5B``, ``1,3``) is an error, never 75B or 13.
 
     Parameters
     ----------
@@ -56,4 +59,10 @@ def parse_size(value: object) -> float:
     match = _SIZE_RE.match(text)
     if not match:
         raise ValueError(f"expected a size such as 7B, 125M or 1.3e9, got {value!r}")
-    return float(match.group(1)) * _SUFFIX[match.group(2).lower()]
+    number, exponent, suffix = match.groups()
+    if exponent and suffix:
+        # "1.3e9B" is a count written twice over; multiplying would give 1.3e18
+        raise ValueError(
+            f"expected a size with {EXPONENT_AND_SUFFIX} (1.3e9 or 1.3B), got {value!r}"
+        )
+    return float(number) * _SUFFIX[suffix.lower()]

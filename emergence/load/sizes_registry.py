@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import InputError, locate
 from ..schema import PARAMS_KINDS
-from .framework_common import model_part, size_from_name
+from .framework_common import decode_utf8, model_part, size_from_name
 from .sizes import parse_size
 from .tables import Tables
 from .validate import STR
@@ -99,10 +99,10 @@ def read_sizes(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, 
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: no such sizes file")
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = decode_utf8(data)
     except UnicodeDecodeError as err:
-        data = path.read_bytes()
         line = data.count(b"\n", 0, err.start) + 1
         raise InputError(
             f"{path.name}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x}); "

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, locate
 from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec
-from .sizes import parse_size
+from .sizes import EXPONENT_AND_SUFFIX, parse_size
 
 Locator = Callable[[int], str]
 
@@ -25,6 +25,7 @@ _POSITIVE = {"params", "tokens", "flops", "loss"}
 _SIZE_LIKE = {"params", "tokens", "flops"}
 _NONNEGATIVE = {"stderr", "n_items", "n_shots", "correct_choice"}
 _LOGPROB_LISTS = {"target_logprobs", "choice_logprobs"}
+_MAX_INT = 2.0**53  # float64 holds every integer below this, not all above
 _HELPER_COLUMNS = ("_source", "_record")
 STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
 
@@ -118,10 +119,12 @@ class _Checker:
             for i, v in enumerate(series.to_numpy(dtype=object)):
                 try:
                     arr[i] = parse(v)
-                except (TypeError, ValueError):
+                except (TypeError, ValueError) as err:
                     expected = "a positive number" if col.name in _POSITIVE else "a number"
                     if col.name in _SIZE_LIKE:
                         expected += " (e.g. 7B, 125M, 1.3e9)"
+                        if EXPONENT_AND_SUFFIX in str(err):
+                            expected += f" with {EXPONENT_AND_SUFFIX}"
                     raise self.fail(
                         i, col.name, f"expected {expected}, got {_describe(v)}"
                     ) from None
@@ -152,6 +155,18 @@ class _Checker:
             i = np.flatnonzero(bad)[0]
             raise self.fail(
                 i, col.name, f"expected a non-negative integer, got {_describe(arr[i])}"
+            )
+        # From 2**53 a float no longer holds every integer (the value may already be rounded)
+        # and from 2**63 the int64 cast overflows to a negative number: no count or index is
+        # that large. The message shows the value as read, not as rounded.
+        huge = present & (arr >= _MAX_INT)
+        if huge.any():
+            i = np.flatnonzero(huge)[0]
+            raise self.fail(
+                i,
+                col.name,
+                f"expected a non-negative integer below 2**53, got "
+                f"{_describe(self.frame[col.name].iat[i])}",
             )
         return (
             pd.Series(pd.array(np.where(present, arr, 0).astype(np.int64), dtype="Int64"))
