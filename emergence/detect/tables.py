@@ -95,6 +95,9 @@ SCORE_COMPANIONS: tuple[tuple[str, bool, Transform], ...] = (
 # KINK_TEST: the second test, for a sharp increase in slope (Holm within the task).
 NOISE_FLOOR = 0.03
 MIN_JUMP = 0.5
+# MISFIT_SCALE: a null-fit residual SD this many times the assumed noise is a misfit, not noise
+# (the "underpowered" advice then is not "score more items").
+MISFIT_SCALE = 3.0
 MIN_POWER = 0.5
 MAX_WIDTH = 1.0
 KINK_TEST = "both"
@@ -686,6 +689,13 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
         tip = next((v for k, v in advice.items() if k in key), "")
         if "at the edge" in reason and curve is not None:
             tip = _edge_advice(curve) or tip
+        scatter = curve.verdict.evidence.noise_scale if curve is not None else float("nan")
+        if "has power" in reason and scatter > MISFIT_SCALE:
+            # the power is low because of the misfit, not the item noise
+            tip = (f"the companion scatters about a smooth trend {scatter:.0f} times more than "
+                   "its item noise and the assumed between-model noise allow (a rise spread "
+                   "over several scales, or noisier models), so more items will not help: "
+                   "evaluate more model sizes around the jump and inspect the per-scale curves")
         return f"{reason}: {tip}" if tip else reason
     if label == "threshold":
         where = ""
@@ -706,6 +716,10 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             f"{reason}: the jump is what a smoothly improving per-token probability predicts; "
             "report the continuous metric"
         )
+    if label == "ambiguous" and "no mirage prediction" in reason:
+        return (f"{reason}: p^L needs the targets' log-probs at every scale (some or all scales "
+                "lack them); give them, then the jump can be checked against the smooth "
+                "per-token probability")
     if label == "ambiguous" and "answer length is unknown" in reason:
         return (f"{reason}: give target_logprob and mean_token_logprob scores (their ratio is "
                 "the answer length), or the items")  # fmt: skip

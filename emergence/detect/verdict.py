@@ -96,6 +96,10 @@ class TaskEvidence:
         With ``width_check``: the width of the exact-match rise against the width a power law
         fitted to the loss predicts (:func:`emergence.detect.gompertz.gompertz_width`);
         descriptive, no label depends on it. None otherwise.
+    noise_scale : float
+        Sharp primary: the residual SD of the smooth null fit in units of the assumed noise
+        (:attr:`SharpBreakResult.noise_scale`); far above 1 when the companion follows neither a
+        smooth trend nor the noise its items imply. NaN otherwise.
     """
 
     n_scales: int
@@ -122,6 +126,7 @@ class TaskEvidence:
     kink_p: float = float("nan")
     break_kind: str | None = None
     width: GompertzWidth | None = None
+    noise_scale: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -788,7 +793,7 @@ def assess_task(
     xz, zz = xa[ok], z[ok]
     w = None if weights is None else np.asarray(weights, dtype=float)[order][ok]
     psi, bracket, accelerates = float("nan"), nan2, None
-    power = upper = width = step_p = kink_p = float("nan")
+    power = upper = width = step_p = kink_p = noise_scale = float("nan")
     powered = sharp_enough = kind = None
     if primary == "sharp":
         var = None if variances is None else np.asarray(variances, dtype=float)[order][ok]
@@ -799,6 +804,7 @@ def assess_task(
             rise_gap=_largest_rise_gap(xa, da),
         )  # fmt: skip
         primary_p, psi, bracket = res.p_value, res.psi, res.bracket
+        noise_scale = res.noise_scale
         accelerates = _accelerates(xz, zz, res)
         kink_p = float("nan")
         if min_jump is not None:
@@ -889,6 +895,7 @@ def assess_task(
         step_p=float(step_p),
         kink_p=float(kink_p),
         break_kind=kind,
+        noise_scale=float(noise_scale),
         # the companion is -ln(loss) here: -ln CE, or -ln(mean -log p(target)) = -ln(L CE)
         width=(  # the width of a rise: only for curves that look emergent
             gompertz_width(xa, da, np.exp(-z)) if width_check and looks and z is not None else None

@@ -82,3 +82,32 @@ def test_a_jump_in_a_cluster_is_a_threshold_and_notes_give_sizes() -> None:
     assert "at 4.47e+08 (log10 8.65), but its rise is 2.8 decades wide" in gap["note"]
     # the break's scales (10^7.3 and 10^10) reach into the jump region: never "outside" it
     assert "outside the region" not in gap["note"]
+
+
+def test_low_power_from_a_misfit_does_not_advise_more_items() -> None:
+    """Pythia's sizes with the jump in the 2.8B-6.9B gap: -log CE keeps rising after the jump,
+    which neither a quadratic trend nor one step follows, so the null fit's residual is many
+    times the assumed noise and the power against a jump is low. That is no lack of items:
+    the note said "score more items"; it now says more items will not help."""
+    p = np.array([7e7, 1.6e8, 4.1e8, 1.0e9, 1.4e9, 2.8e9, 6.9e9, 1.2e10])
+    x = np.log10(p)
+    res = detect(_threshold_on(p, (x[5] + x[6]) / 2, 0), bootstrap=0)
+    row, ev = res.verdicts.iloc[0], res.tasks[0].verdict.evidence
+    assert row["verdict"] == "underpowered" and ev.noise_scale > 10
+    assert "more items will not help" in row["note"] and "score more items" not in row["note"]
+    # low power from item noise keeps the advice to score more items (no misfit)
+    small = detect(simulate_task("mirage", 6, 80, 0, answer_len=(4, 8)).items, bootstrap=0)
+    row, ev = small.verdicts.iloc[0], small.tasks[0].verdict.evidence
+    assert "has power" in row["note"] and ev.noise_scale < 1
+    assert "score more items" in row["note"]
+
+
+def test_missing_log_probs_at_some_scales_say_what_to_give() -> None:
+    """API models without log-probs at the three largest sizes: no p^L check, and the note says
+    why (it said only "inspect the per-scale curves")."""
+    items = simulate_task("mirage", 10, 200, 3, answer_len=(4, 8)).items
+    big = items["params"] >= np.sort(items["params"].unique())[-3]
+    items.loc[big, "target_logprobs"] = None
+    row = detect(items, bootstrap=0).verdicts.iloc[0]
+    assert row["verdict"] == "ambiguous"
+    assert "no mirage prediction to check: p^L needs the targets' log-probs" in row["note"]
