@@ -12,19 +12,21 @@ from .common import SEED, check_bootstrap, emit_frame, input_options, load_input
 NORMALISE_OPTIONS = ("strip", "casefold", "whitespace")
 
 
-def _split(value: str | None) -> list[str] | None:
+def _split(value: str | None, option: str, what: str) -> list[str] | None:
+    """The comma-separated names of ``option`` (None when not given); empty is an error."""
     if value is None:
         return None
     names = [v.strip() for v in value.split(",") if v.strip()]
     if not names:
-        raise InputError("--metrics: expected a comma-separated list of metric names")
+        raise InputError(f"{option}: expected a comma-separated list of {what}")
     return names
 
 
 def _normalisation(value: str | None):  # noqa: ANN202
     from ..metrics.text import Normalisation
 
-    opts = set(_split(value) or [])
+    what = f"options ({', '.join(NORMALISE_OPTIONS)})"
+    opts = set(_split(value, "--normalise", what) or [])
     unknown = sorted(opts - set(NORMALISE_OPTIONS))
     if unknown:
         raise InputError(
@@ -106,7 +108,7 @@ def rescore(
     """
     from ..metrics import rescore as run_rescore
 
-    names = _split(metrics)
+    names = _split(metrics, "--metrics", "metric names")
     norm = _normalisation(normalise)
     # rescoring needs no model sizes: a model without one keeps an empty params cell
     tables = load_inputs(paths, input_format, renames, allow_missing_params=True)

@@ -3,11 +3,12 @@
 Per-item metrics are registered objects (:mod:`.registry`); :func:`score_items` computes them,
 :func:`aggregate` turns them into the scores table with bootstrap intervals, :func:`rescore` does
 both, and :func:`mirage_curves` predicts exact match from per-token probabilities.
+:func:`instance_ids` maps item ids to instances (repeated trials and epochs are one instance).
 """
 
 from __future__ import annotations
 
-from .aggregate import BootstrapSpec, aggregate, bootstrap_means
+from .aggregate import BootstrapSpec, aggregate, bootstrap_means, instance_ids
 from .mirage import (
     MirageResult,
     PowerLawFit,
@@ -50,6 +51,7 @@ __all__ = [
     "fallback_tokenize",
     "fit_power_law",
     "get_metric",
+    "instance_ids",
     "list_metrics",
     "long_item_scores",
     "metric_names",

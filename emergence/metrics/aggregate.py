@@ -3,10 +3,11 @@
 Groups are (family, model, params, task[, subtask][, n_shots], metric). The bootstrap resamples
 *items* within each (family, task, subtask, n_shots) block, with one resample of item indices per
 replicate shared by every model and metric of the block (a paired bootstrap across scales, as in
-``docs/changepoint.md`` §6 step 1). Items are numbered in sorted order of their ids, so an
-interval depends neither on the order of the rows nor on which other families are present.
-Resampled means are count-weighted matrix products, so there is no Python loop over items or
-replicates.
+``docs/changepoint.md`` §6 step 1). Items are numbered in sorted order of their ids, and rows are
+summed in that order, so neither a value nor an interval depends on the order of the rows, and an
+interval does not depend on which other families are present. Repeats of one item (HELM train
+trials, Inspect epochs: :func:`instance_ids`) are averaged into one item first. Resampled means
+are count-weighted matrix products, so there is no Python loop over items or replicates.
 """
 
 from __future__ import annotations
@@ -28,6 +29,41 @@ RESAMPLE_KEYS = ("family", *BLOCK_KEYS)
 GROUP_KEYS = (*MODEL_KEYS, "task", "subtask", "n_shots")
 # Replicates per matrix product: bounds memory at about 8 * CHUNK_CELLS bytes per block.
 CHUNK_CELLS = 4_000_000
+# The suffix the loaders give repeats of one item: HELM train trials, Inspect epochs.
+REPEAT_SUFFIX = r"#(?:trial|epoch)[0-9]+$"
+
+
+def _strip_repeats(ids: pd.Series) -> pd.Series | None:
+    """Instance ids of the ``str`` ids ``ids``, or None when no id carries a repeat suffix."""
+    # a plain substring test first: ids without '#' (nearly all inputs) skip the regex
+    if not ids.str.contains("#", regex=False).any():
+        return None
+    if not ids.str.contains(REPEAT_SUFFIX, regex=True).any():
+        return None
+    return ids.str.replace(REPEAT_SUFFIX, "", regex=True)
+
+
+def instance_ids(items: pd.Series) -> pd.Series:
+    """The instance each item id belongs to: the id without a trailing repeat suffix.
+
+    The loaders name repeated evaluations of one instance ``<id>#trial<n>`` (HELM train trials)
+    and ``<id>#epoch<n>`` (Inspect epochs) (``docs/formats.md``). Repeats are not independent
+    items: counts, standard errors and bootstraps go by instance.
+
+    Parameters
+    ----------
+    items : pandas.Series
+        Item ids (the items table's ``item`` column).
+
+    Returns
+    -------
+    pandas.Series
+        Same index; ``str`` ids with a trailing ``#trial<digits>`` or ``#epoch<digits>``
+        removed (other ids unchanged).
+    """
+    ids = items.astype(str)
+    stripped = _strip_repeats(ids)
+    return ids if stripped is None else stripped
 
 
 @dataclass(frozen=True)
@@ -130,11 +166,23 @@ def bootstrap_means(
     -------
     numpy.ndarray
         ``(n_boot, n_cols)`` resampled means sum(w * sums) / sum(w * counts), with ``w`` the
-        multinomial resampling counts of the items; NaN where a replicate drew no value.
+        multinomial resampling counts of the items; NaN where a replicate drew no value. A
+        replicate that drew an item summing to -inf (+inf) is -inf (+inf); both, or a NaN sum,
+        give NaN.
     """
     n = sums.shape[0]
     out = np.empty((n_boot, sums.shape[1]), dtype=dtype)
     full = bool((counts == 1).all())
+    # An infinite item (a token log-prob of -inf) would give 0 * inf = NaN in the products for
+    # every replicate that leaves it out. Its columns are summed without it, and each replicate
+    # adds -inf / +inf / NaN for the non-finite items it drew (-inf + inf = NaN, as for a mean).
+    finite = np.isfinite(sums)
+    odd = np.flatnonzero(~finite.all(axis=0))
+    if odd.size:
+        flags = np.concatenate(
+            [sums[:, odd] == -np.inf, sums[:, odd] == np.inf, np.isnan(sums[:, odd])], axis=1
+        ).astype(np.float32)
+        sums = np.where(finite, sums, 0.0)
     # Centre each column on its mean before the float32 products: the rounding is then
     # relative to the spread of the values, not to their offset (values near 1e5, or an
     # interval that must contain the mean of constant values). Integer columns (0/1 metrics)
@@ -165,6 +213,10 @@ def bootstrap_means(
         den = float(n) if full else (weights @ counts32).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[lo : lo + b] = num / den + centre
+            if odd.size:
+                drawn = (weights @ flags).reshape(b, 3, odd.size) > 0
+                extra = np.where(drawn[:, 0], -np.inf, 0.0) + np.where(drawn[:, 1], np.inf, 0.0)
+                out[lo : lo + b, odd] += np.where(drawn[:, 2], np.nan, extra)
     return out
 
 
@@ -174,6 +226,11 @@ def aggregate(
     bootstrap: BootstrapSpec | None = None,
 ) -> pd.DataFrame:
     """Mean, item count, standard error and bootstrap interval per model, task and metric.
+
+    Repeats of one instance (item ids ``<id>#trial<n>`` or ``<id>#epoch<n>``, see
+    :func:`instance_ids`) are first averaged into one value per instance, so the value is the
+    mean over instances of the instance means, ``n_items`` counts instances, and ``stderr`` and
+    the bootstrap go by instance (all repeats of an instance are resampled together).
 
     Parameters
     ----------
@@ -193,15 +250,31 @@ def aggregate(
     """
     spec = bootstrap or BootstrapSpec()
     items = items.reset_index(drop=True)
-    n_rows, n_met = scores.values.shape
     gkeys = _present_keys(items, GROUP_KEYS)
+    ids = items["item"].astype(str) if "item" in items.columns else None
+    if ids is not None:
+        instances = _strip_repeats(ids)
+        if instances is not None:
+            items, scores = _instance_means(items, scores, gkeys, ids, instances)
+            ids = items["item"]
+    n_rows, n_met = scores.values.shape
     bkeys = [k for k in RESAMPLE_KEYS if k in gkeys]
     key_codes: dict = {}
     gcode, groups = _codes(items, gkeys, key_codes)
     n_groups = len(groups) if n_rows else 0
+    # sorted ids: resample index k is the same item whatever the row order of the input
+    item_ids = pd.factorize(ids, sort=True)[0] if ids is not None else None
+    kinds = items["params_kind"] if "params_kind" in items else None
 
     # Column-major copy: every loop below reads one metric's column at a time.
     vals = np.asfortranarray(scores.values)
+    # Sum each group's rows in item-id order: float sums depend on their order, and the order
+    # of the rows (of the input files) must not change a byte of the output.
+    perm = _item_order(gcode, item_ids)
+    if perm is not None:
+        vals = _take_rows(vals, perm)
+        gcode, item_ids = gcode[perm], item_ids[perm]
+        kinds = kinds.iloc[perm].reset_index(drop=True) if kinds is not None else None
     ok = ~np.isnan(vals)
     col_ok = ok.all(axis=0)
     filled = vals if col_ok.all() else np.where(ok, vals, 0.0)
@@ -226,11 +299,14 @@ def aggregate(
     lo = np.full((n_groups, n_met), np.nan)
     hi = np.full((n_groups, n_met), np.nan)
     if spec.n_boot > 0 and n_rows:
-        _bootstrap_into(items, bkeys, gcode, filled, ok, spec, lo, hi, key_codes)
+        bcode, blocks = _codes(items, bkeys, key_codes)
+        if perm is not None:
+            bcode = bcode[perm]
+        _bootstrap_into(bcode, blocks, bkeys, item_ids, gcode, filled, ok, spec, lo, hi)
         # the replicates and the mean are summed in different orders: a bound a few ulps on
         # the wrong side of the mean (items that all agree) is rounding, not an interval that
-        # excludes its estimate
-        tol = 1e-12 * np.abs(mean)
+        # excludes its estimate (an infinite mean has no such rounding)
+        tol = np.where(np.isfinite(mean), 1e-12 * np.abs(mean), -1.0)
         with np.errstate(invalid="ignore"):
             lo = np.where((lo > mean) & (lo - mean <= tol), mean, lo)
             hi = np.where((hi < mean) & (mean - hi <= tol), mean, hi)
@@ -244,33 +320,82 @@ def aggregate(
     out["stderr"] = stderr.ravel()
     out["ci_low"] = lo.ravel()
     out["ci_high"] = hi.ravel()
-    if "params_kind" in items.columns:
-        kinds = items.groupby(gcode, sort=True)["params_kind"].first()
-        out["params_kind"] = np.repeat(kinds.reindex(range(n_groups)).to_numpy(dtype=object), n_met)
+    if kinds is not None:
+        first = kinds.groupby(gcode, sort=True).first()
+        out["params_kind"] = np.repeat(first.reindex(range(n_groups)).to_numpy(dtype=object), n_met)
     out["source"] = "rescore"
     out = out[out["n_items"] > 0].reset_index(drop=True)
     return out
 
 
+def _item_order(gcode: np.ndarray, item_ids: np.ndarray | None) -> np.ndarray | None:
+    """Row permutation sorting by (group, item id); None when the rows are already in order.
+
+    Rows without item ids keep their order (there is no other to go by).
+    """
+    if item_ids is None or gcode.size < 2:
+        return None
+    key = gcode * (int(item_ids.max()) + 1) + item_ids
+    if not (key[1:] < key[:-1]).any():
+        return None
+    return np.argsort(key, kind="stable")
+
+
+def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` as a column-major array (gathered column by column: several times
+    faster than a fancy index followed by a transposing copy)."""
+    out = np.empty((rows.size, values.shape[1]), order="F")
+    for j in range(values.shape[1]):
+        out[:, j] = values[:, j][rows]
+    return out
+
+
+def _instance_means(
+    items: pd.DataFrame, scores: ItemScores, gkeys: list[str], ids: pd.Series, instances: pd.Series
+) -> tuple[pd.DataFrame, ItemScores]:
+    """One row per (group, instance): each metric's mean over the instance's repeats.
+
+    The repeats are summed in order of their full ids, so the means do not depend on the row
+    order. A metric no repeat has stays NaN (the instance does not count for it).
+    """
+    frame = items[[*gkeys, *(["params_kind"] if "params_kind" in items else [])]].copy()
+    frame["item"] = instances.to_numpy(dtype=object)
+    cell, uniq = _codes(frame, [*gkeys, "item"])
+    full = pd.factorize(ids, sort=True)[0]
+    order = np.argsort(cell * (int(full.max()) + 1) + full, kind="stable")
+    cell = cell[order]
+    n_cells = len(uniq)
+    values = scores.values[order]
+    ok = ~np.isnan(values)
+    means = np.empty((n_cells, values.shape[1]), order="F")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(values.shape[1]):
+            tot = np.bincount(
+                cell, weights=np.where(ok[:, j], values[:, j], 0.0), minlength=n_cells
+            )
+            means[:, j] = tot / np.bincount(cell, weights=ok[:, j], minlength=n_cells)
+    if "params_kind" in frame:
+        uniq["params_kind"] = (
+            frame["params_kind"].iloc[order].groupby(cell, sort=True).first().to_numpy(dtype=object)
+        )
+    return uniq, ItemScores(scores.metrics, means)
+
+
 def _bootstrap_into(
-    items: pd.DataFrame,
+    bcode: np.ndarray,
+    blocks: pd.DataFrame,
     bkeys: list[str],
+    item_ids: np.ndarray | None,
     gcode: np.ndarray,
     filled: np.ndarray,
     ok: np.ndarray,
     spec: BootstrapSpec,
     lo: np.ndarray,
     hi: np.ndarray,
-    key_codes: dict | None = None,
 ) -> None:
     n_met = filled.shape[1]
-    bcode, blocks = _codes(items, bkeys, key_codes)
     order = np.argsort(bcode, kind="stable")
     bounds = np.searchsorted(bcode[order], np.arange(len(blocks) + 1))
-    # sorted ids: resample index k is the same item whatever the row order of the input
-    item_ids = (
-        pd.factorize(items["item"].astype(str), sort=True)[0] if "item" in items else None
-    )
     alpha = (1.0 - spec.level) / 2.0
     with progress(range(len(blocks)), "bootstrap") as bar:
         for b in bar:
@@ -318,17 +443,53 @@ def _bootstrap_into(
 
 
 def _percentile_interval(reps: np.ndarray, alpha: float) -> np.ndarray:
-    """``numpy.(nan)quantile(reps, [alpha, 1 - alpha], axis=0)``: shape ``(2, n_cols)``."""
+    """``numpy.(nan)quantile(reps, [alpha, 1 - alpha], axis=0)``: shape ``(2, n_cols)``.
+
+    Infinite replicates (an item with a log-prob of -inf) are order statistics like any other:
+    see :func:`_infinite_quantiles`.
+    """
     probs = [alpha, 1.0 - alpha]
+    infinite = np.flatnonzero(np.isinf(reps).any(axis=0))
     if np.isnan(reps).any():
         with warnings.catch_warnings():
             # a column with no value (a metric no item of the group has) gives NaN bounds
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanquantile(reps, probs, axis=0)
-    # The same quantiles, computed on each column sorted in a contiguous row: numpy's sort is
-    # several times faster than the partition np.quantile does along a strided axis, and the
-    # partition of an already sorted row finds the same order statistics (the interpolation
-    # between them is numpy's own).
-    cols = np.ascontiguousarray(reps.T)
-    cols.sort(axis=1)
-    return np.quantile(cols, probs, axis=1)
+            q = np.nanquantile(reps, probs, axis=0)
+    else:
+        # The same quantiles, computed on each column sorted in a contiguous row: numpy's sort
+        # is several times faster than the partition np.quantile does along a strided axis, and
+        # the partition of an already sorted row finds the same order statistics (the
+        # interpolation between them is numpy's own).
+        cols = np.ascontiguousarray(reps.T)
+        cols.sort(axis=1)
+        with np.errstate(invalid="ignore"):  # inf - inf in numpy's interpolation: fixed below
+            q = np.quantile(cols, probs, axis=1)
+    if infinite.size:
+        q[:, infinite] = _infinite_quantiles(reps[:, infinite], probs, q[:, infinite])
+    return q
+
+
+def _infinite_quantiles(reps: np.ndarray, probs: list[float], q: np.ndarray) -> np.ndarray:
+    """Fix numpy's linear-method quantiles ``q`` of columns holding infinite values.
+
+    numpy interpolates between the two neighbouring order statistics as ``a + (b - a) t``, which
+    is NaN when either is infinite. The limit is meant: ``a`` when ``t = 0`` or ``a = b``, else
+    the infinite one (NaN only between -inf and +inf). Quantiles between finite neighbours are
+    numpy's values, unchanged. NaN replicates are left out, as by ``numpy.nanquantile``.
+    """
+    cols = np.sort(reps, axis=0)  # NaN last
+    n = (~np.isnan(cols)).sum(axis=0)
+    out = q.copy()
+    take = np.arange(cols.shape[1])
+    for i, p in enumerate(probs):
+        # numpy's virtual index for the linear method (alpha = beta = 1), and its neighbours
+        virtual = n * p + (1.0 - p) - 1.0
+        below = np.clip(np.floor(virtual), 0, np.maximum(n - 1, 0)).astype(np.int64)
+        above = np.minimum(below + 1, np.maximum(n - 1, 0))
+        t = np.where(virtual >= n - 1, 0.0, virtual - np.floor(virtual))
+        a, b = cols[below, take], cols[above, take]
+        with np.errstate(invalid="ignore"):
+            limit = np.where((t == 0) | (a == b), a, a * (1.0 - t) + b * t)
+        fix = (n > 0) & ~(np.isfinite(a) & np.isfinite(b))
+        out[i, fix] = limit[fix]
+    return out

@@ -122,16 +122,19 @@ class MirageResult:
     Attributes
     ----------
     curves : pandas.DataFrame
-        One row per family, task[, subtask][, n_shots] and model, sorted by params, with:
-        ``n_items`` (items with log-probs), ``mean_length`` (tokens), ``ce`` (pooled per-token
-        cross-entropy, nats), ``p_token`` = exp(-ce), ``em_observed`` and ``em_stderr``
+        One row per family, task[, subtask][, n_shots] and model, sorted by params (NaN when the
+        items have no sizes: the curves are computed, the fit is left empty), with: ``n_items``
+        (items with finite log-probs), ``n_excluded`` (items left out for a token log-prob of
+        -inf, i.e. an infinite cross-entropy, or NaN), ``mean_length`` (tokens), ``ce`` (pooled
+        per-token cross-entropy, nats), ``p_token`` = exp(-ce), ``em_observed`` and ``em_stderr``
         (binomial, over the same items; NaN without outputs), ``em_direct`` (mean over items of
         exp(target_logprob), the teacher-forced probability of the whole answer),
         ``em_pred`` = mean_i p_token^(L_i), ``em_pred_mean_length`` = p_token^mean_length,
         ``ted_observed``, ``ted_pred`` = mean_i L_i (1 - p_token), ``ce_fit`` (power law),
         ``em_pred_fit`` and ``ted_pred_fit`` (the same predictions from ``ce_fit``).
     fits : pandas.DataFrame
-        One row per curve (family, task, ...): ``E``, ``A``, ``alpha``, ``x_ref``, ``n_points``,
+        One row per curve (family, task, ...): ``E``, ``A``, ``alpha``, ``x_ref``, ``n_points``
+        (scales with a size and a finite cross-entropy; below 2 the fit columns are absent),
         ``rmse_log``, ``with_floor``, ``gompertz_width_decades`` (1.3396 / alpha, the 10-90 %
         width of the predicted exact-match rise for a pure power law).
     """
@@ -174,25 +177,37 @@ def mirage_curves(
         item_scores = (
             score_items(items, wanted) if wanted else ItemScores((), np.empty((len(items), 0)))
         )
-    use = lp.present & (lp.lengths > 0)
     em = _score(item_scores, "exact_match", len(items))
     ted = _score(item_scores, "token_edit_distance", len(items))
 
     keys = _present_keys(items, (*MODEL_KEYS, *BLOCK_KEYS))
-    sub = items.loc[use].reset_index(drop=True)
-    gcode, groups = _codes(sub, keys)
+    cand = lp.present & (lp.lengths > 0)
+    gcode, groups = _codes(items.loc[cand].reset_index(drop=True), keys)
     n_g = len(groups)
-    length = lp.lengths[use].astype(float)
-    tlp = lp.row_sum()[use]
-    em_u, ted_u = em[use], ted[use]
+    tlp = lp.row_sum()[cand]
+    # A token log-prob of -inf (probability 0 to float precision) would make the group's pooled
+    # cross-entropy infinite and every prediction 0; such an item is left out of its group (and
+    # counted), as the detect stage leaves it out of the companion. A NaN log-prob leaves the
+    # item unscored, as in rescore.
+    keep = np.isfinite(tlp)
+    n_excluded = np.bincount(gcode, weights=~keep, minlength=n_g).astype(np.int64)
+    gcode, tlp = gcode[keep], tlp[keep]
+    length = lp.lengths[cand][keep].astype(float)
+    em_u, ted_u = em[cand][keep], ted[cand][keep]
 
     n = np.bincount(gcode, minlength=n_g).astype(float)
     tokens = np.bincount(gcode, weights=length, minlength=n_g)
-    ce = -np.bincount(gcode, weights=tlp, minlength=n_g) / tokens
+    with np.errstate(invalid="ignore", divide="ignore"):  # a group whose items all left: NaN
+        ce = -np.bincount(gcode, weights=tlp, minlength=n_g) / tokens
     p_tok = np.exp(-ce)
     curves = groups.copy()
+    if "params" not in curves:  # no sizes: the curves stand, the power-law fit is left empty
+        curves.insert(curves.columns.get_loc("model") + 1 if "model" in curves else 0,
+                      "params", np.nan)  # fmt: skip
     curves["n_items"] = n.astype(np.int64)
-    curves["mean_length"] = tokens / n
+    curves["n_excluded"] = n_excluded
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curves["mean_length"] = tokens / n
     curves["ce"] = ce
     curves["p_token"] = p_tok
     em_ok = ~np.isnan(em_u)
@@ -220,8 +235,9 @@ def mirage_curves(
         row = cgroups.iloc[c].to_dict()
         try:
             fit = fit_power_law(x, ce[rows], with_floor=with_floor)
-        except InputError:
-            fit_rows.append(row | {"n_points": int(rows.size)})
+        except InputError:  # fewer than 2 sizes with a finite cross-entropy: no fit
+            usable = np.isfinite(x) & (x > 0) & np.isfinite(ce[rows]) & (ce[rows] > 0)
+            fit_rows.append(row | {"n_points": int(usable.sum())})
             continue
         ce_fit[rows] = fit.predict(x)
         fit_rows.append(row | {
@@ -231,9 +247,10 @@ def mirage_curves(
         })
     curves["ce_fit"] = ce_fit
     p_fit = np.exp(-ce_fit)
-    curves["em_pred_fit"] = _item_mean_power(gcode, length, p_fit, n)
-    curves["ted_pred_fit"] = predict_token_edit_distance(p_fit, tokens / n)
-    sort = [k for k in curve_keys] + ["params", "model"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curves["em_pred_fit"] = _item_mean_power(gcode, length, p_fit, n)
+        curves["ted_pred_fit"] = predict_token_edit_distance(p_fit, tokens / n)
+    sort = [k for k in (*curve_keys, "params", "model") if k in curves]
     curves = curves.sort_values(sort, kind="stable").reset_index(drop=True)
     return MirageResult(curves, pd.DataFrame(fit_rows))
 

@@ -11,6 +11,11 @@ from . import registry, text
 from .aggregate import BootstrapSpec, aggregate
 from .scoring import ItemScores, score_items
 
+# Output columns: the identifying ones first (docs/metrics.md §Aggregation), then the rest of
+# the scores table in schema order (whose required-first order puts subtask after value).
+_IDENTIFYING = ("family", "model", "params", "task", "subtask", "n_shots", "metric")
+COLUMN_ORDER = (*_IDENTIFYING, *(c for c in SCORES.names if c not in _IDENTIFYING))
+
 
 def rescore(
     items: pd.DataFrame | None,
@@ -48,8 +53,10 @@ def rescore(
     Returns
     -------
     pandas.DataFrame
-        Scores table in :data:`emergence.schema.SCORES` column order (optional columns only when
-        some row has them): rescored rows first, then the passed-through rows.
+        Scores table (:data:`emergence.schema.SCORES`; optional columns only when some row has
+        them) in :data:`COLUMN_ORDER`: family, model, params, task, [subtask], [n_shots],
+        metric, value, then the other columns. Rescored rows first, then the passed-through
+        rows.
     """
     frames = []
     if items is not None and len(items):
@@ -84,6 +91,6 @@ def rescore(
         if name not in out.columns:
             out[name] = pd.Series(pd.NA, index=out.index, dtype="Float64" if name == "params"
                                   else "string")  # fmt: skip
-    known = [c for c in SCORES.names if c in out.columns]
-    extra = [c for c in out.columns if c not in SCORES.names]
+    known = [c for c in COLUMN_ORDER if c in out.columns]
+    extra = [c for c in out.columns if c not in COLUMN_ORDER]
     return out[known + extra]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -68,9 +70,67 @@ def test_rescore_json_to_stdout(runner, items_file):
         (["--metrics", "brier"], "'choice_logprobs'"),
         (["--metrics", "nonsense"], "unknown metric 'nonsense'"),
         (["--normalise", "upper"], "unknown option 'upper'"),
+        (["--normalise", ""], "--normalise: expected a comma-separated list"),
+        (["--metrics", " , "], "--metrics: expected a comma-separated list"),
     ],
 )
 def test_rescore_user_errors_exit_2(runner, items_file, args, message):
     res = runner.invoke(cli.cli, ["-q", "rescore", str(items_file), *args])
     assert res.exit_code == 2
     assert res.stderr.startswith("error: ") and message in res.stderr
+
+
+def _write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_identifying_columns_come_first_as_documented(runner, tmp_path):
+    rows = [{"family": "toy", "model": "toy-s", "params": 1e8, "task": "add", "subtask": "two",
+             "n_shots": 3, "item": f"q{i}", "target": "1", "output": "1" if i % 2 else "2"}
+            for i in range(4)]  # fmt: skip
+    src = _write_jsonl(tmp_path / "items.jsonl", rows)
+    res = runner.invoke(cli.cli, ["-q", "rescore", str(src), "--format", "csv",
+                                  "--metrics", "exact_match"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    header = res.stdout.splitlines()[0].split(",")
+    assert header == [
+        "family", "model", "params", "task", "subtask", "n_shots", "metric", "value",
+        "n_items", "stderr", "ci_low", "ci_high", "params_kind", "source",
+    ]  # fmt: skip
+
+
+def test_the_order_of_the_input_files_changes_no_byte(runner, tmp_path):
+    rows = [{"family": "toy", "model": f"toy-{m}", "params": p, "task": "add", "item": f"q{i:02d}",
+             "target": "1 2", "output": "1 2" if (i * 7 + m) % 3 else "1 3",
+             "target_logprobs": [-0.0137 * (i % 7 + 1) * (m + 1), -0.29 / (i + 1)]}
+            for m, p in ((1, 1e8), (2, 1e9)) for i in range(30)]  # fmt: skip
+    a = _write_jsonl(tmp_path / "a.jsonl", rows[::2])
+    b = _write_jsonl(tmp_path / "b.jsonl", rows[1::2])
+    outs = []
+    for name, files in (("ab.csv", (a, b)), ("ba.csv", (b, a))):
+        res = runner.invoke(cli.cli, ["-q", "rescore", *map(str, files), "-o",
+                                      str(tmp_path / name), "--bootstrap", "200"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        outs.append((tmp_path / name).read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_a_minus_inf_logprob_keeps_its_interval(runner, tmp_path):
+    rows = [{"family": "toy", "model": "toy-s", "params": 1e8, "task": "add", "item": f"q{i:02d}",
+             "target": "1", "output": "1", "target_logprobs": [-0.1 * (i % 5 + 1)]}
+            for i in range(20)]  # fmt: skip
+    rows[3]["target_logprobs"] = [float("-inf")]
+    src = _write_jsonl(tmp_path / "items.jsonl", rows)  # json writes -inf as -Infinity
+    res = runner.invoke(cli.cli, ["-q", "rescore", str(src), "--format", "csv",
+                                  "--metrics", "target_logprob", "--bootstrap", "500"])
+    assert res.exit_code == 0, res.output
+    assert "Warning" not in res.stderr
+    row = pd.read_csv(io.StringIO(res.stdout)).iloc[0]
+    assert row.value == -np.inf and row.ci_low == -np.inf and np.isfinite(row.ci_high)
+    # strict JSON has no infinity: every command writes non-finite numbers as null
+    res = runner.invoke(cli.cli, ["-q", "rescore", str(src), "--format", "json",
+                                  "--metrics", "target_logprob", "--bootstrap", "500"])
+    record = json.loads(res.stdout)[0]
+    assert record["value"] is None and record["ci_low"] is None
+    assert record["ci_high"] == pytest.approx(row.ci_high)

@@ -1,0 +1,50 @@
+"""The mirage model on items with infinite or NaN log-probs, and without sizes."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emergence.metrics import mirage_curves
+
+
+def _items() -> pd.DataFrame:
+    rows = [
+        dict(family="f", model=f"m{k}", params=10.0 ** (8 + k), task="t", item=f"i{j}",
+             target="ab", output="ab" if (j + k) % 2 else "ax",
+             target_logprobs=[-0.5 / (k + 1) - 0.01 * j, -0.3 / (k + 1)])
+        for k in range(5) for j in range(4)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("bad", [-np.inf, np.nan])
+def test_an_item_with_a_minus_inf_or_nan_logprob_is_left_out_and_counted(bad):
+    items = _items()
+    items.at[0, "target_logprobs"] = [bad, -0.1]  # model m0, item i0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mirage_curves(items)
+    clean = mirage_curves(items.drop(index=0))
+    m0 = res.curves.iloc[0]
+    assert (m0.model, m0.n_items, m0.n_excluded) == ("m0", 3, 1)
+    assert (res.curves.n_excluded.iloc[1:] == 0).all()
+    cols = ["n_items", "ce", "p_token", "em_observed", "em_direct", "em_pred", "ted_pred"]
+    pd.testing.assert_frame_equal(res.curves[cols], clean.curves[cols])
+    assert np.isfinite(m0.ce) and m0.em_pred > 0
+    assert res.fits.n_points.iloc[0] == 5  # the scale stays in the power-law fit
+
+
+@pytest.mark.parametrize("sizes", ["absent", "all NaN"])
+def test_items_without_sizes_give_curves_and_no_fit(sizes):
+    items = _items()
+    items = items.drop(columns="params") if sizes == "absent" else items.assign(params=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mirage_curves(items)
+    assert res.curves.params.isna().all() and list(res.curves.model) == [f"m{k}" for k in range(5)]
+    assert np.isfinite(res.curves.ce).all() and res.curves.ce_fit.isna().all()
+    assert res.fits.n_points.tolist() == [0] and "alpha" not in res.fits
