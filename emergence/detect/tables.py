@@ -35,6 +35,7 @@ from emergence.metrics import (
     ItemScores,
     bootstrap_means,
     get_metric,
+    instance_ids,
     mirage_curves,
     score_items,
 )
@@ -284,6 +285,14 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
     items = items.reset_index(drop=True)
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
+    sort_keys = [k for k in (*CURVE_KEYS, "params", "model", "item") if k in items.columns]
+    order = np.lexsort([pd.factorize(items[k], sort=True)[0] for k in reversed(sort_keys)])
+    if (order != np.arange(order.size)).any():
+        # float sums depend on their order: the order of the rows (of the input files) must
+        # not change a digit of the output
+        items = items.iloc[order].reset_index(drop=True)
+        if given is not None and len(given.values) == order.size:
+            given = ItemScores(given.metrics, given.values[order])
     fields = ItemFields(items)
     avail = {m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)}
     wanted = [m for m, mask in avail.items() if mask.any()]
@@ -306,8 +315,12 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
     keys = _present(items, CURVE_KEYS)
     # sorted ids: the item split and the breakpoint bootstrap draw the same items whatever
     # the row order of the input (or the order of the files on the command line)
+    # repeats of one instance (HELM trials, Inspect epochs) pool into one item per scale: they
+    # are not independent items for the variances, the item split or the bootstrap
     item_ids = (
-        pd.factorize(items["item"].astype(str), sort=True)[0] if "item" in items.columns else None
+        pd.factorize(instance_ids(items["item"]), sort=True)[0]
+        if "item" in items.columns
+        else None
     )
     params_all = items["params"].to_numpy(dtype=float)
     model_ids = pd.factorize(items["model"], use_na_sentinel=False)[0]
@@ -350,7 +363,8 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             comp, _ = _column_means(mat)
         pred = pred_se = length = None
         if disc_name == "exact_match" and mirage is not None:
-            pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code)
+            pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code,
+                                                ids)
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
                    pred_se, mat, length, partial_items=partial)
@@ -394,7 +408,7 @@ def _subset_scores(scores, mask: np.ndarray, names):
     return ItemScores(tuple(scores.metrics[c] for c in cols), scores.values[mask][:, cols])
 
 
-def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code):
+def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code, ids=None):
     """Mirage prediction per scale (``em_direct`` of :func:`mirage_curves`: mean over items of
     p_ij^L) and the SE of observed minus predicted under the mirage null.
 
@@ -404,7 +418,9 @@ def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code):
     when every token is the argmax, not with probability prod p), so the band is only an
     approximation for greedy outputs (no decoding field exists to switch it off). The +1
     under the root adds 1 / n^2 to the variance (the variance of 4 items at q = 0.5, not one
-    pseudo-item); it keeps the SE away from 0 when every q is 0 or 1.
+    pseudo-item); it keeps the SE away from 0 when every q is 0 or 1. Repeats of one instance
+    (``ids``: the instance of each row) count as one item with their mean q: exact when the
+    repeats agree (greedy epochs), conservative when they are independent draws.
     """
     sel = np.ones(len(mirage), dtype=bool)
     for k, v in key.items():
@@ -422,9 +438,15 @@ def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code):
     den = np.bincount(pos, weights=w, minlength=n_s)
     q = scores.column("p_correct")[rows]
     q = np.where(has_lp[rows], q, np.nan)
-    ok = ~np.isnan(q)
-    var_sum = np.bincount(code, weights=np.where(ok, q * (1 - q), 0.0), minlength=n_s)
-    n = np.bincount(code, weights=ok, minlength=n_s)
+    if ids is not None:
+        q = _item_matrix(q, ids, code, n_s)  # (instances, scales): mean q over repeats
+        ok = ~np.isnan(q)
+        var_sum = np.sum(np.where(ok, q * (1 - q), 0.0), axis=0)
+        n = ok.sum(axis=0).astype(float)
+    else:
+        ok = ~np.isnan(q)
+        var_sum = np.bincount(code, weights=np.where(ok, q * (1 - q), 0.0), minlength=n_s)
+        n = np.bincount(code, weights=ok, minlength=n_s)
     with np.errstate(invalid="ignore", divide="ignore"):
         pred = num / den
         se = np.sqrt(var_sum + 1.0) / n

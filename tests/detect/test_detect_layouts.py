@@ -111,3 +111,29 @@ def test_missing_log_probs_at_some_scales_say_what_to_give() -> None:
     row = detect(items, bootstrap=0).verdicts.iloc[0]
     assert row["verdict"] == "ambiguous"
     assert "no mirage prediction to check: p^L needs the targets' log-probs" in row["note"]
+
+
+def test_repeated_epochs_are_one_item_each() -> None:
+    """Inspect epochs (HELM trials) of one sample are not independent items: three identical
+    epochs of every item must give the verdict, item count and p-values of one epoch (counted
+    as three items each, the companion's variances were a third of what they are)."""
+    items = simulate_task("threshold", 8, 120, 2, answer_len=(4, 8)).items
+    tripled = pd.concat(
+        [items.assign(item=items["item"] + f"#epoch{e}") for e in (1, 2, 3)], ignore_index=True
+    )
+    one = detect(items, bootstrap=0, seed=0).verdicts.iloc[0]
+    three = detect(tripled, bootstrap=0, seed=0).verdicts.iloc[0]
+    assert three["n_items"] == one["n_items"] == 120
+    assert three["verdict"] == one["verdict"]
+    for col in ("continuous_pvalue", "discontinuous_pvalue", "mirage_max_z"):
+        assert three[col] == pytest.approx(one[col], rel=1e-9), col
+
+
+def test_row_order_changes_no_digit_of_the_verdicts() -> None:
+    """The same items in another row order (other file order) give the same table to the last
+    digit (sums ran in row order: mirage_max_z differed in its last digits)."""
+    items = simulate_task("mirage", 9, 150, 4, answer_len=(4, 8)).items
+    a = detect(items, bootstrap=50, seed=1).verdicts
+    for state in (3, 4, 5):
+        b = detect(items.sample(frac=1, random_state=state), bootstrap=50, seed=1).verdicts
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
