@@ -92,6 +92,13 @@ def minimize_tight(
     converged = _converged(hessian, x, f, g, scale)
     if converged:  # BFGS's "precision loss" at a tight gtol is expected; Newton finished the job
         message = "converged (gradient or Newton decrement below tolerance)"
+    else:
+        # BFGS may report success at its own tolerance: say what the stricter check found
+        gnorm = float(np.max(np.abs(g))) / scale if g.size else 0.0
+        flat = hessian is not None and not np.isfinite(_newton_decrement(hessian, x, g))
+        message = (f"{message.rstrip('.')}, but the relative gradient is {gnorm:.2g} > 1e-8"
+                   + (" and the Hessian is not positive definite (a flat direction: a "
+                      "parameter running off or unidentified)" if flat else ""))
     return MinimizeOutcome(x, float(f), g, iterations, n_eval[0], converged, message)
 
 

@@ -327,3 +327,15 @@ def test_gadre_five_points_warning_claims_no_exact_fit() -> None:
     assert "only 5 distinct points for 5 parameters" in warning
     assert "may interpolate" in warning and "cannot check" not in warning
     assert f"largest relative residual of this fit {100 * miss:.2g} %" in warning
+
+
+def test_a_non_converged_fit_says_why_not_just_success() -> None:
+    """Loss rising with scale: the law runs off; BFGS reports success at its own tolerance,
+    and the warning used to read "not converged: Optimization terminated successfully."."""
+    n = np.tile(np.geomspace(1e7, 1e10, 4), 4)
+    d = np.repeat(np.geomspace(1e9, 1e12, 4), 4)
+    loss = 1.87 * n**0.01 * d**0.01 / (1e7**0.01 * 1e9**0.01)  # rises with N and with D
+    fit = fit_chinchilla(n, d, loss)
+    assert not fit.converged
+    note = next(w for w in fit.diagnostics.warnings if w.startswith("not converged"))
+    assert "but the relative gradient is" in note
