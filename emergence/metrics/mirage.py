@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .aggregate import BLOCK_KEYS, MODEL_KEYS, _codes, _present_keys
+from .aggregate import BLOCK_KEYS, MODEL_KEYS, _codes, _present_keys, _strip_repeats
 from .fields import ItemFields
 from .scoring import ItemScores, score_items
 
@@ -127,8 +127,10 @@ class MirageResult:
         (items with finite log-probs), ``n_excluded`` (items left out for a token log-prob of
         -inf, i.e. an infinite cross-entropy, or NaN), ``mean_length`` (tokens), ``ce`` (pooled
         per-token cross-entropy, nats), ``p_token`` = exp(-ce), ``em_observed`` and ``em_stderr``
-        (binomial, over the same items; NaN without outputs), ``em_direct`` (mean over items of
-        exp(target_logprob), the teacher-forced probability of the whole answer),
+        (binomial, over the same items; NaN without outputs; repeats of an instance,
+        :func:`emergence.metrics.instance_ids`, count once in ``n_items`` and in this SE),
+        ``em_direct`` (mean over items of exp(target_logprob), the teacher-forced probability
+        of the whole answer),
         ``em_pred`` = mean_i p_token^(L_i), ``em_pred_mean_length`` = p_token^mean_length,
         ``ted_observed``, ``ted_pred`` = mean_i L_i (1 - p_token), ``ce_fit`` (power law),
         ``em_pred_fit`` and ``ted_pred_fit`` (the same predictions from ``ce_fit``).
@@ -197,6 +199,18 @@ def mirage_curves(
 
     n = np.bincount(gcode, minlength=n_g).astype(float)
     tokens = np.bincount(gcode, weights=length, minlength=n_g)
+    # repeats of an instance (trials, epochs) are one item for the counts and the binomial SE
+    n_inst, n_inst_em = n, None
+    if "item" in items.columns:
+        ids = items.loc[cand, "item"].astype(str).reset_index(drop=True)[keep]
+        inst = _strip_repeats(ids.reset_index(drop=True))
+        if inst is not None:
+            pair = pd.factorize(pd.Series(gcode).astype(str) + "\x00" + inst.to_numpy())[0]
+            first = np.unique(pair, return_index=True)[1]
+            n_inst = np.bincount(gcode[first], minlength=n_g).astype(float)
+            has_em = ~np.isnan(em[cand][keep])
+            first_em = np.unique(pair[has_em], return_index=True)[1]
+            n_inst_em = np.bincount(gcode[has_em][first_em], minlength=n_g).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):  # a group whose items all left: NaN
         ce = -np.bincount(gcode, weights=tlp, minlength=n_g) / tokens
     p_tok = np.exp(-ce)
@@ -204,7 +218,7 @@ def mirage_curves(
     if "params" not in curves:  # no sizes: the curves stand, the power-law fit is left empty
         curves.insert(curves.columns.get_loc("model") + 1 if "model" in curves else 0,
                       "params", np.nan)  # fmt: skip
-    curves["n_items"] = n.astype(np.int64)
+    curves["n_items"] = n_inst.astype(np.int64)
     curves["n_excluded"] = n_excluded
     with np.errstate(invalid="ignore", divide="ignore"):
         curves["mean_length"] = tokens / n
@@ -215,7 +229,10 @@ def mirage_curves(
     with np.errstate(invalid="ignore", divide="ignore"):
         em_obs = np.bincount(gcode, weights=np.where(em_ok, em_u, 0), minlength=n_g) / n_em
         curves["em_observed"] = em_obs
-        curves["em_stderr"] = np.sqrt(em_obs * (1 - em_obs) / n_em)
+        # with repeats: over instances (an upper bound; repeats are not independent items)
+        curves["em_stderr"] = np.sqrt(
+            em_obs * (1 - em_obs) / (n_em if n_inst_em is None else n_inst_em)
+        )
         curves["em_direct"] = np.bincount(gcode, weights=np.exp(tlp), minlength=n_g) / n
         curves["em_pred"] = _item_mean_power(gcode, length, p_tok, n)
         curves["em_pred_mean_length"] = predict_exact_match(p_tok, tokens / n)

@@ -48,3 +48,18 @@ def test_items_without_sizes_give_curves_and_no_fit(sizes):
     assert res.curves.params.isna().all() and list(res.curves.model) == [f"m{k}" for k in range(5)]
     assert np.isfinite(res.curves.ce).all() and res.curves.ce_fit.isna().all()
     assert res.fits.n_points.tolist() == [0] and "alpha" not in res.fits
+
+
+def test_repeated_epochs_count_once_in_the_mirage_curves() -> None:
+    """Three identical epochs of every item: the same curves, item counts and SEs as one
+    epoch (each epoch counted as an item made the binomial SE sqrt(3) too small)."""
+    from emergence.simulate import simulate_task
+
+    items = simulate_task("mirage", 6, 50, 1, answer_len=(3, 5)).items
+    tripled = pd.concat(
+        [items.assign(item=items["item"] + f"#epoch{e}") for e in (1, 2, 3)], ignore_index=True
+    )
+    one, three = mirage_curves(items).curves, mirage_curves(tripled).curves
+    assert (three["n_items"] == 50).all()
+    cols = ["n_items", "em_observed", "em_stderr", "em_direct", "ce"]
+    pd.testing.assert_frame_equal(one[cols], three[cols], rtol=1e-12)
