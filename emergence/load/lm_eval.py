@@ -51,9 +51,6 @@ DESCRIPTION = (
 
 _RESULTS_HEAD = re.compile(r'^\s*\{\s*"results"\s*:\s*\{')
 _FIRST_KEY = re.compile(r'^\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:')
-# JSON structure for the top-level key scan: strings (escapes kept whole), brackets, ':' and ','
-# (numbers and literals need no token); a lone '"' is a string cut off by the sniffed window.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|"')
 # Top-level keys of lm-eval results files (v0.3 to 0.4.x). A file re-saved with sorted keys
 # starts with one of them ("chat_template", "config") and has "results" further on.
 _RESULTS_KEYS = frozenset(
@@ -67,8 +64,8 @@ _RESULTS_KEYS = frozenset(
         "chat_template_sha", "start_time", "end_time", "total_evaluation_time_seconds",
     }
 )  # fmt: skip
-# Characters read to sniff a results file; beyond them a file is parsed only if its first key
-# is an lm-eval key (sorted "configs" of many tasks can run to hundreds of kB).
+# Characters read at each end of a JSON file to sniff a results file re-saved in another key
+# order (sorted "configs" of many tasks can run to hundreds of kB between the two).
 _SNIFF_CHARS = 1 << 16
 _TS_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
 _SKIP_KEYS = {"alias", "name", "sample_len", "sample_count", "samples"}
@@ -80,12 +77,17 @@ _PREFERRED_FILTER = "none"
 
 
 def _is_results_file(path: Path) -> bool:
-    """True for a JSON file whose top-level object has a ``"results"`` object, in any key order.
+    """True for an lm-eval results JSON, whatever its key order.
 
-    lm-eval writes ``"results"`` first, which is checked on the file's first bytes. A file
-    re-saved with other key order is scanned for top-level keys in its first
-    ``_SNIFF_CHARS`` characters, and parsed whole only when that window ends before the answer
-    and the file starts with an lm-eval key; other JSON files cost one bounded read.
+    lm-eval writes ``"results"`` first, which is checked on the file's first bytes (a file
+    damaged after that is still claimed, so reading it gives the precise error). A file
+    re-saved with other key order (sorted keys put ``"config"``/``"configs"`` first and
+    ``"results"``, ``"versions"`` near the end) must start with an lm-eval key and mention
+    both ``"results"`` and ``"versions"`` in its first or last ``_SNIFF_CHARS`` characters (a
+    cheap test that skips other JSON); only then is it parsed, and claimed when its top level
+    has the ``results``, ``versions`` and ``config`` objects every lm-eval version writes.
+    Other tools' files (Inspect logs, lighteval's ``config_general``) and damaged files not in
+    lm-eval's own order are left to the other readers.
     """
     if path.suffix != ".json":
         return False
@@ -93,47 +95,29 @@ def _is_results_file(path: Path) -> bool:
     if _RESULTS_HEAD.match(text):
         return True
     first = _FIRST_KEY.match(text)
-    if first is None:
-        return False  # not an object with keys
-    ours = first.group(1) in _RESULTS_KEYS
-    if not ours and '"results"' not in text:
+    if first is None or first.group(1) not in _RESULTS_KEYS:
         return False
-    found = _top_level_results(text)
-    if found is not None:
-        return found
-    if not ours:
+    ends = text + _tail(path, _SNIFF_CHARS)
+    if '"results"' not in ends or '"versions"' not in ends:
         return False
     try:
         doc = read_json(path, "lm-eval results JSON")
     except InputError:
-        return True  # an lm-eval file, damaged: reading it gives the precise error
-    return isinstance(doc, dict) and isinstance(doc.get("results"), dict)
+        return False
+    return isinstance(doc, dict) and all(
+        isinstance(doc.get(k), dict) for k in ("results", "versions", "config")
+    )
 
 
-def _top_level_results(text: str) -> bool | None:
-    """Whether the JSON object that ``text`` starts has a top-level ``"results"`` object.
-
-    None when ``text`` ends before that is known (the sniffed window of a longer file).
-    """
-    depth = 0
-    key = None  # the last string at depth 1, a key when ':' follows
-    value_of_results = False  # the next token starts the value of "results"
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        if token == '"':
-            return None
-        if value_of_results:
-            return token == "{"
-        if token in ("{", "["):
-            depth += 1
-        elif token in ("}", "]"):
-            depth -= 1
-            if depth == 0:
-                return False  # the top-level object closed without "results"
-        elif depth == 1:
-            value_of_results = token == ":" and key == '"results"'
-            key = token if token.startswith('"') else None
-    return None
+def _tail(path: Path, n: int) -> str:
+    """The last ``n`` bytes of a file as text ('' when unreadable), for cheap sniffing."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - n))
+            return fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _is_samples_file(path: Path) -> bool:

@@ -184,6 +184,17 @@ def test_other_json_in_a_folder_is_still_skipped(tmp_path):
     (folder / "a.json").write_text(json.dumps(_v03("org/m-70m", 0.2)))
     (folder / "config.json").write_text(json.dumps({"config": {"x": ["y" * 100] * 1000}}))
     (folder / "nested.json").write_text(json.dumps({"a": {"results": {"x": 1}}}))
+    # other tools' files with a top-level "results" (lighteval's config_general first; sorted
+    # keys; an lm-eval key first but no config) and a half-written file whose first key is one
+    # of lm-eval's are not lm-eval results: claiming them stopped the whole folder loading
+    (folder / "lighteval.json").write_text(json.dumps(
+        {"config_general": {"model_name": "org/m-1b"}, "results": {"all": {"acc": 0.5}},
+         "versions": {}}))  # fmt: skip
+    (folder / "other.json").write_text(json.dumps(
+        {"metrics": {"name": "m"}, "results": {"a": 1}, "versions": {}}, sort_keys=True))
+    (folder / "dated.json").write_text(json.dumps(
+        {"date": 1, "results": {"x": {"acc": 1}}, "versions": {"x": 0}}))  # no config
+    (folder / "status.json").write_text('{"date": 1700000000, "runs": [1, 2')
     assert list(_load(folder).scores["model"]) == ["org/m-70m"]
 
 
