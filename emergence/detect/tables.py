@@ -229,6 +229,7 @@ class _Curve:
     answer_length: float | None = None  # mean target tokens (items with log-probs)
     comp_se: np.ndarray | None = None  # per-scale standard error of the companion (scores)
     partial_items: int = 0  # items left out of the companion: not scored at every scale
+    mixed_items: bool = False  # too few items at every scale: the companion uses them all
 
 
 def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
@@ -338,7 +339,7 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             else _within_scale_position(code, model_ids[rows])
         )
         disc, n_disc = nan, nan
-        partial = 0
+        partial, mixed = 0, False
         if disc_name:
             # models of the same size are pooled per item (an item counts once per scale)
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
@@ -352,24 +353,52 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             # precision) would make the whole scale's mean infinite, i.e. censor the scale; it
             # leaves the companion at every scale instead (the halves stay paired)
             mat = mat[~np.any(np.isinf(mat), axis=1)]
-            # the same items at every scale: items scored at some scales only change the mean
-            # without any change in the models (easier items joining at the larger sizes passed
-            # as a break that even replicated across item halves); a scale without any value
-            # stays censored
-            scored = ~np.all(np.isnan(mat), axis=0)
-            complete = ~np.any(np.isnan(mat[:, scored]), axis=1)
-            partial = int((~complete).sum())
-            mat = mat[complete]
+            mat, partial, mixed = _common_items(mat)
             comp, _ = _column_means(mat)
         pred = pred_se = length = None
         if disc_name == "exact_match" and mirage is not None:
             pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code,
-                                                ids)
+                                                ids, model_ids[rows])
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
-                   pred_se, mat, length, partial_items=partial)
+                   pred_se, mat, length, partial_items=partial, mixed_items=mixed)
         )  # fmt: skip
     return curves
+
+
+# Fewest items scored at every scale for the companion to use those only; and the share of
+# the best-covered scale's items below which a scale is another item set (censored).
+MIN_COMMON_ITEMS = 50
+SPARSE_SCALE = 0.25
+
+
+def _common_items(mat: np.ndarray) -> tuple[np.ndarray, int, bool]:
+    """The companion's ``(items, scales)`` matrix restricted to the items scored at every scale.
+
+    Items present at some scales only change a scale's mean with no change in the models
+    (easier items that join at the larger sizes passed as a break that even replicated across
+    item halves), so the test uses the items scored at every scale. A scale scoring fewer than
+    ``SPARSE_SCALE`` of the items the best-covered scale scores holds another item set: it is
+    censored rather than allowed to empty the common set. With fewer than
+    ``MIN_COMMON_ITEMS`` common items (each item missing somewhere) every item is kept, and
+    the note says the item sets differ. Items never scored are no partial items.
+
+    Returns
+    -------
+    (matrix, number of items left out, whether every item was kept for want of common ones)
+    """
+    mat = mat[~np.all(np.isnan(mat), axis=1)]
+    counts = np.sum(~np.isnan(mat), axis=0)
+    if mat.size == 0 or np.all(counts == mat.shape[0]):
+        return mat, 0, False
+    sparse = counts < SPARSE_SCALE * counts.max()
+    kept = mat.copy()
+    kept[:, sparse] = np.nan
+    scored = counts > 0
+    complete = ~np.any(np.isnan(kept[:, scored & ~sparse]), axis=1)
+    if complete.sum() < MIN_COMMON_ITEMS:
+        return mat, 0, True
+    return kept[complete], int((~complete).sum()), False
 
 
 def _within_scale_position(code: np.ndarray, model: np.ndarray) -> np.ndarray:
@@ -408,19 +437,23 @@ def _subset_scores(scores, mask: np.ndarray, names):
     return ItemScores(tuple(scores.metrics[c] for c in cols), scores.values[mask][:, cols])
 
 
-def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code, ids=None):
-    """Mirage prediction per scale (``em_direct`` of :func:`mirage_curves`: mean over items of
-    p_ij^L) and the SE of observed minus predicted under the mirage null.
+def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code, ids, models):
+    """Mirage prediction per scale (mean over items of q_ij = p_ij^L, the teacher-forced
+    probability of the whole answer) and the SE of observed minus predicted under the mirage
+    null; the answer length from :func:`mirage_curves`.
 
-    Given the items' probabilities q_ij, exact match is Bernoulli(q_ij) under the mirage model
-    *with temperature-1 sampling* and independent items, so the mean difference has variance
-    sum_j q_ij (1 - q_ij) / n^2 exactly. Greedy decoding breaks this (an item is then right
-    when every token is the argmax, not with probability prod p), so the band is only an
-    approximation for greedy outputs (no decoding field exists to switch it off). The +1
-    under the root adds 1 / n^2 to the variance (the variance of 4 items at q = 0.5, not one
-    pseudo-item); it keeps the SE away from 0 when every q is 0 or 1. Repeats of one instance
-    (``ids``: the instance of each row) count as one item with their mean q: exact when the
-    repeats agree (greedy epochs), conservative when they are independent draws.
+    The prediction pools rows per item and scale exactly as the observed exact match does
+    (:func:`_item_matrix`: a row mean over the models of that size and the repeats of the
+    instance), then averages items. Given the q_ij, exact match is Bernoulli(q_ij) under the
+    mirage model *with temperature-1 sampling*, independently for items and models, so the
+    variance of an item's row mean is sum_m r_m^2 q_m (1 - q_m) / R^2 (model m with r_m of the
+    item's R rows): repeats of one model count as perfectly correlated (exact for greedy
+    epochs, conservative for sampled ones), different models as independent. Greedy decoding
+    breaks the Bernoulli model itself (an item is then right when every token is the argmax,
+    not with probability prod p), so the band is only an approximation for greedy outputs (no
+    decoding field exists to switch it off). The +1 under the root adds 1 / n^2 to the
+    variance (the variance of 4 items at q = 0.5, not one pseudo-item); it keeps the SE away
+    from 0 when every q is 0 or 1.
     """
     sel = np.ones(len(mirage), dtype=bool)
     for k, v in key.items():
@@ -432,25 +465,29 @@ def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code, ids=None):
     if cur.empty:
         return None, None, None
     n_s = uniq.size
-    pos = np.searchsorted(uniq, cur["params"].to_numpy(dtype=float))
-    w = cur["n_items"].to_numpy(dtype=float)
-    num = np.bincount(pos, weights=w * cur["em_direct"].to_numpy(dtype=float), minlength=n_s)
-    den = np.bincount(pos, weights=w, minlength=n_s)
+    length = float(np.average(cur["mean_length"].to_numpy(dtype=float),
+                              weights=cur["n_items"].to_numpy(dtype=float)))  # fmt: skip
     q = scores.column("p_correct")[rows]
-    q = np.where(has_lp[rows], q, np.nan)
-    if ids is not None:
-        q = _item_matrix(q, ids, code, n_s)  # (instances, scales): mean q over repeats
-        ok = ~np.isnan(q)
-        var_sum = np.sum(np.where(ok, q * (1 - q), 0.0), axis=0)
-        n = ok.sum(axis=0).astype(float)
-    else:
-        ok = ~np.isnan(q)
-        var_sum = np.bincount(code, weights=np.where(ok, q * (1 - q), 0.0), minlength=n_s)
-        n = np.bincount(code, weights=ok, minlength=n_s)
+    ok = has_lp[rows] & ~np.isnan(q)
+    q, item, scale, model = q[ok], ids[ok], code[ok], models[ok]
+    n_m = int(model.max()) + 1 if model.size else 1
+    # (item, scale, model) cells: the repeats of one model
+    cell, inv = np.unique((item.astype(np.int64) * n_s + scale) * n_m + model,
+                          return_inverse=True)  # fmt: skip
+    inv = inv.reshape(-1)
+    r = np.bincount(inv).astype(float)
+    qc = np.bincount(inv, weights=q) / r
+    # (item, scale): its rows over every model
+    pair, pinv = np.unique(cell // n_m, return_inverse=True)
+    pinv = pinv.reshape(-1)
+    big_r = np.bincount(pinv, weights=r)
+    item_mean = np.bincount(pinv, weights=r * qc) / big_r
+    item_var = np.bincount(pinv, weights=r**2 * qc * (1 - qc)) / big_r**2
+    at = (pair % n_s).astype(np.int64)
+    n = np.bincount(at, minlength=n_s).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pred = num / den
-        se = np.sqrt(var_sum + 1.0) / n
-    length = float(np.average(cur["mean_length"].to_numpy(dtype=float), weights=w))
+        pred = np.bincount(at, weights=item_mean, minlength=n_s) / n
+        se = np.sqrt(np.bincount(at, weights=item_var, minlength=n_s) + 1.0) / n
     if not np.all(np.isfinite(pred) & np.isfinite(se)):
         return None, None, length
     return pred, se, length
@@ -567,6 +604,11 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
 
 def _partial_note(c: _Curve) -> str:
     """Say which items the companion was tested on when some were not scored at every scale."""
+    if c.mixed_items:
+        return (f" (fewer than {MIN_COMMON_ITEMS} items are scored at every scale, so the "
+                "continuous metric uses every item: a change in the item set across scales "
+                "moves its mean without any change in the models; score the same items at "
+                "every scale)")
     if not c.partial_items or c.item_matrix is None:
         return ""
     kept = int(c.item_matrix.shape[0])
@@ -650,7 +692,9 @@ def _replicate(c: _Curve, x: np.ndarray, ok: np.ndarray, seed: int,
     perm = _task_rng(seed, c.key, "split").permutation(n)
     halves, variances = [], []
     for idx in (perm[: n // 2], perm[n // 2 :]):
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            # a half without a value at some scale (items missing there): NaN, checked below
+            warnings.simplefilter("ignore", RuntimeWarning)
             means = np.nanmean(mat[idx], axis=0) if idx.size else np.full(mat.shape[1], np.nan)
         halves.append(_companion_series(c, means)[ok])
         variances.append(_companion_variances(c, idx)[ok])

@@ -849,10 +849,16 @@ def assess_task(
             psi, bracket = seg.psi, seg.bracket
     else:
         raise InputError(f"primary must be 'davies' or 'sharp', got {primary!r}")
-    # the break is "at the jump" when the scales around it reach into the jump region: where
-    # in a gap between two scales a step happens cannot be seen, and the jump region is
-    # interpolated into the gaps as well
-    lo, hi = (psi, psi) if not np.all(np.isfinite(bracket)) else (min(bracket), max(bracket))
+    # a step (or kink) is "at the jump" when the scales around it reach into the jump region:
+    # where in a gap between two scales it happens cannot be seen, and the jump region is
+    # interpolated into the gaps as well. A ramp's psi is an observed scale caught mid-rise:
+    # it must lie in the region itself (its bracket spans two gaps and could reach a jump
+    # that comes only after the companion's rise is over)
+    lo, hi = (
+        (min(bracket), max(bracket))
+        if kind in ("step", "kink", "hinge") and np.all(np.isfinite(bracket))
+        else (psi, psi)
+    )
     in_jump = bool(np.isfinite(jump[0]) and np.isfinite(psi)
                    and lo <= jump[1] + gap and hi >= jump[0] - gap)
     consistent, max_z = None, float("nan")

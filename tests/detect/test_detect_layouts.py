@@ -137,3 +137,73 @@ def test_row_order_changes_no_digit_of_the_verdicts() -> None:
     for state in (3, 4, 5):
         b = detect(items.sample(frac=1, random_state=state), bootstrap=50, seed=1).verdicts
         pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_unequal_repeats_keep_the_mirage_check_on_instances() -> None:
+    """The easier half of the instances with three identical epochs, the rest with one: the
+    observed exact match is averaged per instance, and so must the p^L prediction be (a row
+    mean of the prediction moved it by 0.09 and called the mirage `ambiguous`)."""
+    items = simulate_task("mirage", 10, 300, 3, answer_len=(4, 8)).items
+    mean_lp = items["target_logprobs"].map(sum).groupby(items["item"]).mean()
+    easy = items["item"].isin(mean_lp.index[mean_lp > mean_lp.median()])
+    extra = pd.concat([items[easy].assign(item=items.loc[easy, "item"] + f"#epoch{e}")
+                       for e in (2, 3)], ignore_index=True)  # fmt: skip
+    first = items.assign(item=np.where(easy, items["item"] + "#epoch1", items["item"]))
+    one = detect(items, bootstrap=0).verdicts.iloc[0]
+    rep = detect(pd.concat([first, extra], ignore_index=True), bootstrap=0).verdicts.iloc[0]
+    assert one["verdict"] == rep["verdict"] == "mirage"
+    assert rep["mirage_max_z"] == pytest.approx(one["mirage_max_z"], rel=1e-9)
+
+
+def test_two_models_of_one_size_are_independent_in_the_mirage_band() -> None:
+    """Two models per size: each item's exact match is the mean of two independent draws, so
+    its variance is (q1(1-q1) + q2(1-q2)) / 4, not that of one draw at the mean q (a band
+    sqrt(2) too wide)."""
+    from emergence.detect.tables import _item_curves
+
+    a = simulate_task("mirage", 8, 200, 6, answer_len=(4, 8)).items
+    b = a.assign(model=a["model"] + "-twin")
+    lp = b["target_logprobs"].map(lambda v: [x * 0.8 for x in v])
+    b = b.assign(target_logprobs=lp)
+    curve = _item_curves(pd.concat([a, b], ignore_index=True))[0]
+    q1 = np.exp(a["target_logprobs"].map(sum).to_numpy()).reshape(8, 200)
+    q2 = np.exp(lp.map(sum).to_numpy()).reshape(8, 200)
+    exact = np.sqrt(((q1 * (1 - q1) + q2 * (1 - q2)) / 4).sum(axis=1) + 1) / 200
+    np.testing.assert_allclose(curve.pred_se, exact, rtol=1e-9)
+
+
+def test_items_missing_at_different_scales_keep_every_item_and_say_so() -> None:
+    """Each item skipped at one scale (a rotating subsample): no item is scored at every
+    scale, so keeping only those left none ("0 items per scale < 50"); every item is used
+    then, with a note. Log-probs for only a few items at one scale censor that scale instead
+    of emptying the common set."""
+    items = simulate_task("threshold", 8, 400, 8, answer_len=(4, 8)).items
+    sizes = np.sort(items["params"].unique())
+    num = items["item"].str[-4:].astype(int)
+    scale = np.searchsorted(sizes, items["params"])
+    rotating = items[num % 8 != scale].reset_index(drop=True)
+    row = detect(rotating, bootstrap=0).verdicts.iloc[0]
+    assert row["verdict"] == "threshold"
+    assert "fewer than 50 items are scored at every scale" in row["note"]
+    sparse = items.copy()
+    sparse.loc[(scale == 0) & (num >= 30), "target_logprobs"] = None
+    res = detect(sparse, bootstrap=0)
+    assert res.verdicts.iloc[0]["verdict"] == "threshold"
+    assert np.isnan(res.tasks[0].companion[0]) and np.isfinite(res.tasks[0].companion[1:]).all()
+
+
+def test_a_ramp_over_before_exact_match_moves_is_not_at_the_jump() -> None:
+    """A ramp's psi is an observed scale caught mid-rise; its bracket spans two gaps, which
+    may reach a jump that comes a decade after the companion's rise is over. Only steps and
+    kinks, whose position inside a gap cannot be seen, count by their bracket."""
+    from emergence.detect.verdict import assess_task, classify_tasks
+
+    x = np.array([8, 8.2, 8.4, 9.4, 10.4, 10.6, 10.8, 11.0])
+    disc = np.array([0.02, 0.02, 0.02, 0.02, 0.02, 0.80, 0.85, 0.90])
+    comp = np.array([0.0, 0.02, 0.01, 0.5, 1.0, 1.01, 1.0, 1.02])  # half-way up at 9.4
+    ev = assess_task(x, disc, comp, n_items=400, variances=np.full(8, 1e-4), primary="sharp",
+                     noise_floor=0.03, min_jump=0.5, max_width=1.0, kink_test="both", seed=0,
+                     n_sim=2000)  # fmt: skip
+    (v,) = classify_tasks([ev], fdr=0.05)
+    assert ev.break_kind == "ramp" and ev.psi == 9.4 and not ev.psi_in_jump
+    assert v.label == "ambiguous" and "outside the region" in v.reason
