@@ -127,11 +127,12 @@ CONFOUND_SPREAD = 0.1
 def confounded_design(n: np.ndarray, d: np.ndarray) -> str | None:
     """Why the runs cannot tell the N term from the D term, or None.
 
-    When every run lies (nearly) on one line in (log N, log D), e.g. a suite trained at a fixed
-    number of tokens per parameter, D = k N^g and the law is E + A N^-alpha + B k^-beta
-    N^-(g beta): two power laws in N alone. Swapping them fits exactly as well (at g = 1
-    the objective is identical), so alpha and beta, and with them the compute-optimal
-    allocation, are not identified, however well the fit converges.
+    When every run lies (nearly) on one rising line in (log N, log D), e.g. a suite trained at
+    a fixed number of tokens per parameter, D = k N^g with g > 0 and the law is
+    E + A N^-alpha + B k^-beta N^-(g beta): two decaying power laws in N alone. Swapping
+    them fits exactly as well (at g = 1 the objective is identical), so alpha and beta, and
+    with them the compute-optimal allocation, are not identified, however well the fit
+    converges.
 
     Parameters
     ----------
@@ -150,7 +151,9 @@ def confounded_design(n: np.ndarray, d: np.ndarray) -> str | None:
     design = np.column_stack([np.ones_like(u), u])
     coef = np.linalg.lstsq(design, v, rcond=None)[0]
     spread = float(np.ptp(v - design @ coef))
-    if spread >= CONFOUND_SPREAD:
+    if spread >= CONFOUND_SPREAD or coef[1] <= 0:
+        # D falling with N (one isoFLOP sweep, D = C / 6N): a swap would need a negative
+        # exponent, so the terms stay apart
         return None
     line = (f"tokens per parameter fixed at about {np.median(d / n):.3g}"
             if abs(coef[1] - 1) < 0.05 else f"D about proportional to N^{coef[1]:.2g}")

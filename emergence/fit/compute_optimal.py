@@ -68,14 +68,20 @@ def compute_optimal(params: Mapping[str, float], compute) -> ComputeOptimal:
         raise InputError("compute budget: expected positive finite FLOP values")
     alpha, beta = float(params["alpha"]), float(params["beta"])
     big_a, big_b = float(params["A"]), float(params["B"])
-    if alpha <= 0 or beta <= 0 or big_a <= 0 or big_b <= 0:
+    if not all(np.isfinite([alpha, beta, big_a, big_b])) or min(alpha, beta, big_a, big_b) <= 0:
         raise InputError(
             "compute-optimal allocation needs A, B, alpha, beta > 0 "
             f"(got A={big_a:g}, B={big_b:g}, alpha={alpha:g}, beta={beta:g})"
         )
     s = alpha + beta
     a, b = beta / s, alpha / s
-    g = (alpha * big_a / (beta * big_b)) ** (1.0 / s)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        g = np.float64(alpha * big_a / (beta * big_b)) ** (1.0 / s)
+    if not 0 < g < np.inf:  # the ratio of the terms over- or underflows: no finite optimum
+        raise InputError(
+            "compute-optimal allocation: the fitted terms differ by more than float range "
+            f"(A={big_a:g}, B={big_b:g}, alpha={alpha:g}, beta={beta:g})"
+        )
     base = c / FLOPS_PER_PARAM_TOKEN
     n_opt = g * base**a
     d_opt = base**b / g

@@ -82,3 +82,25 @@ def test_bad_input() -> None:
         compute_optimal(HOFFMANN_UNROUNDED, -1.0)
     with pytest.raises(InputError):
         compute_optimal({**HOFFMANN_UNROUNDED, "beta": 0.0}, 1e22)
+
+
+def test_overflowing_or_infinite_terms_are_an_input_error() -> None:
+    """A bootstrap refit whose B ran to inf (fixed D/N data) divided by zero in the closed form
+    (ZeroDivisionError, a traceback through `fit chinchilla --bootstrap` and the report)."""
+    from emergence.errors import InputError
+    from emergence.fit import compute_optimal
+
+    base = {"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.34, "beta": 0.28}
+    for bad in ({"B": float("inf")}, {"A": 1e300, "B": 1e-300}, {"alpha": float("nan")}):
+        with pytest.raises(InputError, match="compute-optimal allocation"):
+            compute_optimal(base | bad, 1e20)
+
+
+def test_a_single_isoflop_sweep_is_not_confounded() -> None:
+    """D = C / (6 N) at one budget falls with N: swapping the terms would need a negative
+    exponent, so the allocation stays (it was withheld as 'D about proportional to N^-1')."""
+    from emergence.fit.chinchilla import confounded_design
+
+    n = np.geomspace(1e8, 3e9, 9)
+    assert confounded_design(n, 1e20 / (6 * n)) is None
+    assert confounded_design(n, 20 * n) is not None
