@@ -170,13 +170,15 @@ def _trial(obj: dict[str, Any], source: str, record: str) -> int:
     return trial
 
 
-def _mean(stat: dict[str, Any], source: str, at: tuple[int, int]) -> float:
+def _mean(stat: dict[str, Any], source: str, at: tuple[int, int], allow_nan: bool = False) -> float:
     """The mean of one per-instance stat (``sum / count`` when ``mean`` is absent).
 
-    NaN only for a stat with ``count`` 0: HELM writes no mean for a metric nothing was measured
+    NaN for a stat with ``count`` 0: HELM writes no mean for a metric nothing was measured
     for (``training_co2_cost`` of a model without that metadata), so there is no value to keep.
-    Any other mean that is not a number (``"oops"``, NaN) is damage: an error naming record
-    ``[i]`` and field ``stats[j]``, never a value dropped from the item count.
+    With ``allow_nan`` a NaN mean is such a value too (HELM emits NaN stats, e.g. a runtime it
+    could not measure; one must not stop the run). Any other mean that is not a number
+    (``"oops"``; NaN for the correctness stats) is damage: an error naming record ``[i]`` and
+    field ``stats[j]``, never a value dropped from the item count.
     """
     count = to_float(stat.get("count"))
     if count == 0:
@@ -188,6 +190,8 @@ def _mean(stat: dict[str, Any], source: str, at: tuple[int, int]) -> float:
     number = to_float(value)
     if field == "sum":
         number /= count
+    if allow_nan and field != "count" and isinstance(value, float) and math.isnan(value):
+        return math.nan
     if field == "count" or isinstance(value, bool) or math.isnan(number):
         name, _, _ = _stat_name(stat)
         expected = "a positive count (the stat has no 'mean')" if field == "count" else "a number"
@@ -351,9 +355,10 @@ def _scores(per_instance: list[Any], base: dict[str, Any], source: str) -> list[
             name, split, perturbed = _stat_name(stat)
             if perturbed:
                 continue
-            mean = _mean(stat, source, (i, j))
+            # a NaN stat is skipped (not measured), except for the correctness stats
+            mean = _mean(stat, source, (i, j), allow_nan=name not in _CORRECT_STATS)
             if math.isnan(mean):
-                continue  # count 0: nothing measured (see _mean)
+                continue  # count 0 or NaN: nothing measured (see _mean)
             values.setdefault((name, split), {}).setdefault(inst, []).append(mean)
             first.setdefault((name, split), i)
     splits = {split for _, split in values}

@@ -292,6 +292,23 @@ def test_helm_stat_that_is_not_a_number_is_an_error(tmp_path, mean):
         _load(run)
 
 
+def test_helm_nan_in_a_stat_nobody_analyses_is_skipped_not_fatal(tmp_path):
+    """HELM emits NaN stats (a runtime it could not measure): one must not stop the run; that
+    instance just has no value for that stat. A NaN correctness stat stays an error (above)."""
+    run = tmp_path / "v1" / HELM_RUN.name
+    shutil.copytree(HELM_RUN, run)
+    stats = json.loads((run / "per_instance_stats.json").read_text())
+    stat = next(s for s in stats[3]["stats"]
+                if s["name"]["name"] == "inference_runtime" and s["count"])  # fmt: skip
+    stat["mean"] = math.nan
+    (run / "per_instance_stats.json").write_text(json.dumps(stats))
+    scores = _load(run).scores.set_index("metric")
+    full = _load(HELM_RUN).scores.set_index("metric")
+    runtime = "inference_runtime", "n_items"
+    assert scores.loc[runtime] == full.loc[runtime] - 1
+    assert scores.loc["exact_match", "n_items"] == full.loc["exact_match", "n_items"]
+
+
 def test_helm_stat_without_mean_or_count_is_an_error(tmp_path):
     run, j = _helm_with_stat(tmp_path, None, drop="count")
     with pytest.raises(InputError, match=rf"field 'stats\[{j}\]\.count': expected a positive"):
