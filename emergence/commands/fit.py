@@ -316,16 +316,8 @@ def _bootstrap_json(boot) -> dict[str, Any] | None:
         "n_degenerate": boot.n_degenerate,
         "degenerate_rule": boot.degenerate_rule,
         # they outnumber the interval's tails: the data do not pin the law
-        "degenerate_beyond_tails": _beyond_tails(boot),
+        "degenerate_beyond_tails": boot.degenerate_beyond_tails,
     }
-
-
-def _beyond_tails(boot) -> bool | None:
-    """More degenerate refits than either tail of the interval holds (None: no rule)."""
-    if boot.degenerate_rule is None:
-        return None
-    usable = boot.n_boot - boot.n_failed
-    return bool(usable and (boot.n_degenerate or 0) / usable > (1 - boot.level) / 2)
 
 
 def _bootstrap_rows(boot) -> dict[str, str]:
@@ -340,7 +332,7 @@ def _bootstrap_rows(boot) -> dict[str, str]:
         rows["bootstrap_degenerate"] = (
             f"{boot.n_degenerate or 0} ({boot.degenerate_rule}; kept in se and ci)"
             + (" -- more than the interval's tails: the data do not pin the law, read the "
-               "intervals as such" if _beyond_tails(boot) else "")
+               "intervals as such" if boot.degenerate_beyond_tails else "")
         )
     return rows
 

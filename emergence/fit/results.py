@@ -124,6 +124,15 @@ class BootstrapResult:
     n_degenerate: int | None = None
     degenerate_rule: str | None = None
 
+    @property
+    def degenerate_beyond_tails(self) -> bool | None:
+        """More degenerate refits than either tail of the interval holds ((1 - level) / 2 of
+        the usable draws): the data do not pin the law down. None when the form has no rule."""
+        if self.degenerate_rule is None:
+            return None
+        usable = self.n_boot - self.n_failed
+        return bool(usable and (self.n_degenerate or 0) / usable > (1 - self.level) / 2)
+
 
 def summarise_draws(
     draws: dict[str, np.ndarray], level: float = 0.95

@@ -124,7 +124,10 @@ evidence is never reported as a mirage.</p>
 L = E + A/N<sup>&alpha;</sup> + B/D<sup>&beta;</sup> is fitted to each family by minimising the
 Huber loss (&delta; = 10<sup>-3</sup>) of log-loss residuals (Hoffmann et al. 2022, Approach 3;
 Besiroglu et al. 2024){fit_intervals}. The compute-optimal allocation under C = 6ND follows in
-closed form. The backtest holds out the runs whose compute C = 6ND is at or above the
+closed form, and is withheld where the fit cannot identify it: runs that all lie on one rising
+line in (log N, log D), such as a suite trained at a fixed number of tokens per parameter (the
+N and D terms can then be swapped without changing the fit), or a dead N or D term. The
+backtest holds out the runs whose compute C = 6ND is at or above the
 {100 * BACKTEST_QUANTILE:g}th percentile of the family's runs (taken on log C), fits the law to the
 others (at least ten are needed) and predicts the held-out ones.</p>
 <p><b>Reproducibility.</b> All resampling uses seed {seed}; the same inputs, seed and toolkit

@@ -206,6 +206,13 @@ def _fit_tables(sf: ScalingFit, level: float) -> str:
                 "convergence) and are left out of the intervals"
                 + (", so read the intervals as too narrow" if share > 0.1 else "")
             )
+        if boot.n_degenerate:
+            # kept in the intervals (leaving them out would cut off the tail they form)
+            boot_note += (
+                f"; {boot.n_degenerate} converged to a law with a dead term and are kept in the "
+                "intervals" + (": more than the interval's tails, so the data do not pin the "
+                               "law down" if boot.degenerate_beyond_tails else "")
+            )  # fmt: skip
     out = [
         f"<p>{fit.n_points} runs; fit {status}{extra}; {esc(boot_note)}.</p>",
         _bound_note(flagged, diag, boot is not None),

@@ -260,3 +260,26 @@ def test_losses_only_report_counts_the_models_of_the_runs():
     assert cells[:3] == ["tiny-gpt", "7", "[3.7K, 1.2M]"] and cells[-1] == "19"
     # with evaluations the models are those evaluated, and no such note
     assert "one model per size" not in _families_table(bundle().analysis)
+
+
+def test_fixed_tokens_per_parameter_and_dead_term_draws_are_reported():
+    """A family trained at 20 tokens per parameter: no compute-optimal frontier, and why. A
+    loss with no data term: the report counts the bootstrap refits with a dead term, as
+    `emergence fit chinchilla` does (the report showed the intervals without saying so)."""
+    rng = np.random.default_rng(0)
+    n = np.geomspace(5e7, 5e9, 8)
+    loss = (1.8 + 400 / n**0.34 + 1000 / (20 * n) ** 0.28) * np.exp(rng.normal(0, 0.01, 8))
+    fixed = pd.DataFrame({"family": "f", "params": n, "tokens": 20 * n, "loss": loss})
+    (sf,) = scaling_fits(fixed, bootstrap=0)
+    assert sf.frontier is None
+    assert any("tokens per parameter fixed at about 20" in note for note in sf.notes)
+    n2 = np.repeat(np.geomspace(1e7, 1e9, 5), 4)
+    d2 = np.tile(np.geomspace(1e9, 1e11, 4), 5)
+    loss2 = (1.7 + 400 / n2**0.34) * np.exp(rng.normal(0, 0.005, n2.size))
+    (sf2,) = scaling_fits(pd.DataFrame({"family": "g", "params": n2, "tokens": d2,
+                                        "loss": loss2}), seed=0, bootstrap=50)  # fmt: skip
+    text = " ".join(_fit_tables(sf2, 0.95).split())
+    assert f"{sf2.bootstrap.n_degenerate} converged to a law with a dead term" in text
+    assert "the data do not pin the law down" in text
+    methods = " ".join(methods_html(0, 0.05, 50, 0.95).split())
+    assert "withheld where the fit cannot identify it" in methods
