@@ -229,7 +229,7 @@ class _Curve:
     answer_length: float | None = None  # mean target tokens (items with log-probs)
     comp_se: np.ndarray | None = None  # per-scale standard error of the companion (scores)
     partial_items: int = 0  # items left out of the companion: not scored at every scale
-    mixed_items: bool = False  # too few items at every scale: the companion uses them all
+    mirage_observed: np.ndarray | None = None  # exact match over the rows p^L predicts
 
 
 def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
@@ -339,7 +339,7 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             else _within_scale_position(code, model_ids[rows])
         )
         disc, n_disc = nan, nan
-        partial, mixed = 0, False
+        partial = 0
         if disc_name:
             # models of the same size are pooled per item (an item counts once per scale)
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
@@ -353,15 +353,19 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             # precision) would make the whole scale's mean infinite, i.e. censor the scale; it
             # leaves the companion at every scale instead (the halves stay paired)
             mat = mat[~np.any(np.isinf(mat), axis=1)]
-            mat, partial, mixed = _common_items(mat)
+            mat, partial = _common_items(mat)
             comp, _ = _column_means(mat)
-        pred = pred_se = length = None
+        pred = pred_se = length = obs = None
+        if disc_name == "exact_match" and mirage is not None and not has_lp[rows].all():
+            # p^L predicts the rows with log-probs only: compare it with exact match there
+            em = np.where(has_lp[rows], scores.column("exact_match")[rows], np.nan)
+            obs = _column_means(_item_matrix(em, ids, code, n_s))[0]
         if disc_name == "exact_match" and mirage is not None:
             pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code,
                                                 ids, model_ids[rows])
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
-                   pred_se, mat, length, partial_items=partial, mixed_items=mixed)
+                   pred_se, mat, length, partial_items=partial, mirage_observed=obs)
         )  # fmt: skip
     return curves
 
@@ -379,26 +383,24 @@ def _common_items(mat: np.ndarray) -> tuple[np.ndarray, int, bool]:
     (easier items that join at the larger sizes passed as a break that even replicated across
     item halves), so the test uses the items scored at every scale. A scale scoring fewer than
     ``SPARSE_SCALE`` of the items the best-covered scale scores holds another item set: it is
-    censored rather than allowed to empty the common set. With fewer than
-    ``MIN_COMMON_ITEMS`` common items (each item missing somewhere) every item is kept, and
-    the note says the item sets differ. Items never scored are no partial items.
+    censored rather than allowed to empty the common set. Items never scored are no partial
+    items. Fewer than ``MIN_COMMON_ITEMS`` common items make the task underpowered (see
+    :func:`_assess`): with every item kept instead, an item-set change alone gave a
+    replicated threshold.
 
     Returns
     -------
-    (matrix, number of items left out, whether every item was kept for want of common ones)
+    (matrix of the common items, number of items left out)
     """
     mat = mat[~np.all(np.isnan(mat), axis=1)]
     counts = np.sum(~np.isnan(mat), axis=0)
     if mat.size == 0 or np.all(counts == mat.shape[0]):
-        return mat, 0, False
+        return mat, 0
     sparse = counts < SPARSE_SCALE * counts.max()
     kept = mat.copy()
     kept[:, sparse] = np.nan
-    scored = counts > 0
-    complete = ~np.any(np.isnan(kept[:, scored & ~sparse]), axis=1)
-    if complete.sum() < MIN_COMMON_ITEMS:
-        return mat, 0, True
-    return kept[complete], int((~complete).sum()), False
+    complete = ~np.any(np.isnan(kept[:, (counts > 0) & ~sparse]), axis=1)
+    return kept[complete], int((~complete).sum())
 
 
 def _within_scale_position(code: np.ndarray, model: np.ndarray) -> np.ndarray:
@@ -604,12 +606,7 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
 
 def _partial_note(c: _Curve) -> str:
     """Say which items the companion was tested on when some were not scored at every scale."""
-    if c.mixed_items:
-        return (f" (fewer than {MIN_COMMON_ITEMS} items are scored at every scale, so the "
-                "continuous metric uses every item: a change in the item set across scales "
-                "moves its mean without any change in the models; score the same items at "
-                "every scale)")
-    if not c.partial_items or c.item_matrix is None:
+    if not c.partial_items or c.item_matrix is None or c.item_matrix.shape[0] < MIN_COMMON_ITEMS:
         return ""
     kept = int(c.item_matrix.shape[0])
     return (f" (the continuous metric uses the {count(kept, 'item')} scored at every scale; "
@@ -732,6 +729,8 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
           alpha: float) -> str:  # fmt: skip
     if label == "underpowered":
         advice = {
+            "scored at every scale <": "score the same items at every scale: a change in the "
+            "item set across scales moves the mean without any change in the models",
             "no discontinuous": "add exact-match or multiple-choice-grade scores to ask whether "
             "the task looks emergent at all",
             "missing at": "score the discontinuous metric at every scale",
@@ -952,9 +951,18 @@ def _assess(
             None, float("nan"), reason,
         )  # fmt: skip
     n_items = int(np.nanmin(c.n_items)) if np.isfinite(c.n_items).any() else None
-    if c.item_matrix is not None and c.partial_items and n_items is not None:
-        # the companion is tested on the items scored at every scale only
-        n_items = min(n_items, int(c.item_matrix.shape[0]))
+    if c.item_matrix is not None and c.partial_items:
+        kept = int(c.item_matrix.shape[0])
+        if kept < min_items:
+            # too few items at every scale: testing every item would pass a change in the
+            # item set for a break
+            nan2 = (float("nan"), float("nan"))
+            return TaskEvidence(
+                c.params.size, None, float("nan"), float("nan"), float("nan"), float("nan"),
+                nan2, nan2, False, None, float("nan"),
+                f"{count(kept, 'item')} scored at every scale < {min_items} "
+                f"({count(c.partial_items, 'item')} scored at only some scales)",
+            )  # fmt: skip
     var = _companion_variances(c)
     return assess_task(
         x,
@@ -962,6 +970,7 @@ def _assess(
         _companion_series(c),
         mirage_prediction=c.pred,
         mirage_se=c.pred_se,
+        mirage_observed=c.mirage_observed,
         n_items=n_items,
         min_scales=min_scales,
         min_items=min_items,

@@ -618,6 +618,7 @@ def assess_task(
     *,
     mirage_prediction=None,
     mirage_se=None,
+    mirage_observed=None,
     mirage_atol: float = 0.05,
     n_items: int | None = None,
     min_scales: int = 6,
@@ -656,6 +657,9 @@ def assess_task(
     mirage_prediction, mirage_se : array_like, optional
         Discontinuous curve predicted from the continuous metric (e.g. mean_j p_ij^L) and its
         standard errors. Without SEs, ``mirage_atol`` is the allowed absolute deviation.
+    mirage_observed : array_like, optional
+        The discontinuous metric over the rows the prediction is made for (those with
+        log-probs), when other rows count in ``discontinuous``; default ``discontinuous``.
     mirage_atol : float, default 0.05
         Absolute tolerance when no SEs are given.
     n_items : int, optional
@@ -867,15 +871,18 @@ def assess_task(
         if pred.shape != (n,):
             raise InputError(f"mirage_prediction must have {n} values, one per scale")
         pred = pred[order]
+        obs = da if mirage_observed is None else np.asarray(mirage_observed, dtype=float)[order]
+        if obs.shape != (n,):
+            raise InputError(f"mirage_observed must have {n} values, one per scale")
         if mirage_se is not None:
             se = np.asarray(mirage_se, dtype=float)[order]
             if se.shape != (n,) or np.any(~(se > 0)):
                 raise InputError(f"mirage_se must be {n} values > 0")
-            max_z = float(np.max(np.abs(da - pred) / se))
+            max_z = float(np.max(np.abs(obs - pred) / se))
             # Bonferroni over scales: every scale inside its band
             consistent = bool(max_z <= stats.norm.isf(0.025 / n))
         else:
-            max_z = float(np.max(np.abs(da - pred)) / mirage_atol)
+            max_z = float(np.max(np.abs(obs - pred)) / mirage_atol)
             consistent = bool(max_z <= 1.0)
     return TaskEvidence(
         n_scales=int(xz.size),

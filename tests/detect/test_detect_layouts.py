@@ -172,24 +172,57 @@ def test_two_models_of_one_size_are_independent_in_the_mirage_band() -> None:
     np.testing.assert_allclose(curve.pred_se, exact, rtol=1e-9)
 
 
-def test_items_missing_at_different_scales_keep_every_item_and_say_so() -> None:
-    """Each item skipped at one scale (a rotating subsample): no item is scored at every
-    scale, so keeping only those left none ("0 items per scale < 50"); every item is used
-    then, with a note. Log-probs for only a few items at one scale censor that scale instead
-    of emptying the common set."""
+def test_items_missing_at_different_scales_are_underpowered_and_say_why() -> None:
+    """Each item skipped at one scale (a rotating subsample): no item is scored at every scale.
+    Keeping only those left none ("0 items per scale < 50: score more items"), keeping every
+    item let an item-set change pass for a replicated threshold; the task is underpowered with
+    the reason and what to do. Log-probs for only a few items at one scale censor that scale
+    instead of emptying the common set."""
     items = simulate_task("threshold", 8, 400, 8, answer_len=(4, 8)).items
     sizes = np.sort(items["params"].unique())
     num = items["item"].str[-4:].astype(int)
     scale = np.searchsorted(sizes, items["params"])
     rotating = items[num % 8 != scale].reset_index(drop=True)
     row = detect(rotating, bootstrap=0).verdicts.iloc[0]
-    assert row["verdict"] == "threshold"
-    assert "fewer than 50 items are scored at every scale" in row["note"]
+    assert row["verdict"] == "underpowered"
+    assert row["note"].startswith("0 items scored at every scale < 50 (400 items scored at only "
+                                  "some scales): score the same items at every scale")
     sparse = items.copy()
     sparse.loc[(scale == 0) & (num >= 30), "target_logprobs"] = None
     res = detect(sparse, bootstrap=0)
     assert res.verdicts.iloc[0]["verdict"] == "threshold"
     assert np.isnan(res.tasks[0].companion[0]) and np.isfinite(res.tasks[0].companion[1:]).all()
+
+
+def test_a_swap_of_hard_for_easy_items_with_few_common_items_is_no_threshold() -> None:
+    """45 items at every scale, 55 hard ones swapped for 55 easy ones at the larger sizes: the
+    models do not change, so no threshold (keeping every item gave a replicated one)."""
+    items = simulate_task("mirage", 10, 100, 9, answer_len=(4, 8)).items
+    sizes = np.sort(items["params"].unique())
+    num = items["item"].str[-4:].astype(int)
+    big = items["params"] >= sizes[5]
+    swapped = items[~big | (num < 45)].copy()
+    easy = items[big & (num >= 45)].copy()
+    easy["item"] = easy["item"] + "-easy"
+    easy["target_logprobs"] = easy["target_logprobs"].map(lambda v: [x / 4 for x in v])
+    easy["output"], easy["output_tokens"] = easy["target"], easy["target_tokens"]
+    row = detect(pd.concat([swapped, easy], ignore_index=True), bootstrap=0).verdicts.iloc[0]
+    assert row["verdict"] == "underpowered"
+    assert "45 items scored at every scale < 50" in row["note"]
+
+
+def test_rows_without_log_probs_do_not_enter_the_mirage_check() -> None:
+    """A weaker twin model without log-probs at every size: exact match pools its rows, the
+    p^L prediction cannot; the check compares the prediction with exact match over the rows it
+    predicts (it compared it with all rows and called the mirage `ambiguous`)."""
+    items = simulate_task("mirage", 8, 200, 10, answer_len=(4, 8)).items
+    twin = items.assign(model=items["model"] + "-twin", target_logprobs=None,
+                        output="x")  # fmt: skip
+    twin["output_tokens"] = twin["output"].map(lambda _: ["x"])
+    alone = detect(items, bootstrap=0).verdicts.iloc[0]
+    both = detect(pd.concat([items, twin], ignore_index=True), bootstrap=0).verdicts.iloc[0]
+    assert alone["verdict"] == both["verdict"] == "mirage"
+    assert both["mirage_max_z"] == pytest.approx(alone["mirage_max_z"], rel=1e-9)
 
 
 def test_a_ramp_over_before_exact_match_moves_is_not_at_the_jump() -> None:
