@@ -83,8 +83,14 @@ def compute_optimal(params: Mapping[str, float], compute) -> ComputeOptimal:
             f"(A={big_a:g}, B={big_b:g}, alpha={alpha:g}, beta={beta:g})"
         )
     base = c / FLOPS_PER_PARAM_TOKEN
-    n_opt = g * base**a
-    d_opt = base**b / g
+    with np.errstate(over="ignore", under="ignore"):
+        n_opt = g * base**a
+        d_opt = base**b / g
+    if not np.all((n_opt > 0) & np.isfinite(n_opt) & (d_opt > 0) & np.isfinite(d_opt)):
+        raise InputError(
+            "compute-optimal allocation: N_opt or D_opt falls outside float range "
+            f"(A={big_a:g}, B={big_b:g}, alpha={alpha:g}, beta={beta:g})"
+        )
     loss = params["E"] + big_a * n_opt**-alpha + big_b * d_opt**-beta
     return ComputeOptimal(
         compute=c, a=a, b=b,

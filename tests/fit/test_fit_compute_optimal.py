@@ -91,7 +91,8 @@ def test_overflowing_or_infinite_terms_are_an_input_error() -> None:
     from emergence.fit import compute_optimal
 
     base = {"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.34, "beta": 0.28}
-    for bad in ({"B": float("inf")}, {"A": 1e300, "B": 1e-300}, {"alpha": float("nan")}):
+    for bad in ({"B": float("inf")}, {"A": 1e300, "B": 1e-300}, {"alpha": float("nan")},
+                {"A": 1e120, "B": 1.0, "alpha": 0.2, "beta": 0.2}):  # g finite, N_opt not
         with pytest.raises(InputError, match="compute-optimal allocation"):
             compute_optimal(base | bad, 1e20)
 
@@ -104,3 +105,6 @@ def test_a_single_isoflop_sweep_is_not_confounded() -> None:
     n = np.geomspace(1e8, 3e9, 9)
     assert confounded_design(n, 1e20 / (6 * n)) is None
     assert confounded_design(n, 20 * n) is not None
+    # D nearly constant (drifting down by 0.2 decades over 2 decades of N): the D term cannot
+    # be told from E; a falling slope near 0 is no isoFLOP sweep
+    assert "cannot be told from the floor E" in confounded_design(n, 3e11 * n**-0.1)
