@@ -178,6 +178,23 @@ def test_results_with_bom_beside_samples_is_found(tmp_path):
     assert not tables.items.empty
 
 
+def test_sorted_results_with_hundreds_of_tasks_are_found(tmp_path):
+    """Sorted keys put "results" after "configs": with a few hundred tasks it lies more than
+    the sniffed window from both ends of the file, yet the file is lm-eval's."""
+    doc = _v03("org/m-70m", 0.2)
+    tasks = [f"task{i}" for i in range(800)]
+    doc["configs"] = {t: {"description": "x" * 300} for t in tasks}
+    doc["results"] |= {t: {"acc": 0.5, "acc_stderr": 0.01, "acc_norm": 0.5,
+                           "acc_norm_stderr": 0.01} for t in tasks}  # fmt: skip
+    doc["versions"] |= dict.fromkeys(tasks, 0)
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    text = json.dumps(doc, sort_keys=True)
+    assert len(text) - text.index('"results"') > 1 << 16 < text.index('"results"')
+    (folder / "a.json").write_text(text)
+    assert list(_load(folder).scores["model"].unique()) == ["org/m-70m"]
+
+
 def test_other_json_in_a_folder_is_still_skipped(tmp_path):
     folder = tmp_path / "runs"
     folder.mkdir()
