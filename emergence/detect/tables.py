@@ -282,7 +282,8 @@ def _choose(available: dict[str, float], order) -> str | None:
 # Items
 
 
-def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_Curve]:
+def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
+                 min_items: int = 50) -> list[_Curve]:  # fmt: skip
     items = items.reset_index(drop=True)
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
@@ -329,7 +330,6 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
     for key, rows in _curve_groups(items, keys):
         frac = {m: float(avail[m][rows].mean()) for m in avail}
         disc_name = _choose(frac, ITEM_DISCONTINUOUS)
-        comp_name = _choose(frac, ITEM_COMPANIONS)
         uniq, code = _scale_index(params_all[rows])
         n_s = uniq.size
         nan = np.full(n_s, np.nan)
@@ -344,22 +344,19 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
             # models of the same size are pooled per item (an item counts once per scale)
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
             disc, n_disc = _column_means(dmat)
-        comp, mat, transform = nan, None, None
+        comp, transform = nan, None
+        comp_name, mat, partial = _companion_items(frac, scores, rows, ids, code, n_s, min_items)
         if comp_name:
-            metric = get_metric(comp_name)
-            transform = metric.transform
-            mat = _item_matrix(scores.column(comp_name)[rows], ids, code, n_s)
-            # an item with an infinite value (a token log-prob of -inf: probability 0 to float
-            # precision) would make the whole scale's mean infinite, i.e. censor the scale; it
-            # leaves the companion at every scale instead (the halves stay paired)
-            mat = mat[~np.any(np.isinf(mat), axis=1)]
-            mat, partial = _common_items(mat)
+            transform = get_metric(comp_name).transform
             comp, _ = _column_means(mat)
         pred = pred_se = length = obs = None
         if disc_name == "exact_match" and mirage is not None and not has_lp[rows].all():
             # p^L predicts the rows with log-probs only: compare it with exact match there
+            # (where those rows have none, e.g. log-likelihood runs beside generation runs,
+            # with exact match over all rows)
             em = np.where(has_lp[rows], scores.column("exact_match")[rows], np.nan)
             obs = _column_means(_item_matrix(em, ids, code, n_s))[0]
+            obs = np.where(np.isfinite(obs), obs, disc)
         if disc_name == "exact_match" and mirage is not None:
             pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code,
                                                 ids, model_ids[rows])
@@ -370,13 +367,34 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None) -> list[_
     return curves
 
 
-# Fewest items scored at every scale for the companion to use those only; and the share of
-# the best-covered scale's items below which a scale is another item set (censored).
-MIN_COMMON_ITEMS = 50
+# The share of the best-covered scale's items below which a scale holds another item set
+# (censored in the companion).
 SPARSE_SCALE = 0.25
 
 
-def _common_items(mat: np.ndarray) -> tuple[np.ndarray, int, bool]:
+def _companion_items(frac: dict, scores: ItemScores, rows: np.ndarray, ids: np.ndarray,
+                     code: np.ndarray, n_s: int, min_items: int):  # fmt: skip
+    """The companion metric and its ``(items, scales)`` matrix of common items (and how many
+    items were left out): the first of :data:`ITEM_COMPANIONS` that half the rows support and
+    that scores at least ``min_items`` items at every scale, else the first supported one
+    (whose few common items make the task underpowered). Log-probs missing for a few items
+    at each scale thus fall back to a companion every item has, e.g. token edit distance."""
+    first = None
+    for name in ITEM_COMPANIONS:
+        if frac.get(name, 0.0) < 0.5:
+            continue
+        mat = _item_matrix(scores.column(name)[rows], ids, code, n_s)
+        # an item with an infinite value (a token log-prob of -inf: probability 0 to float
+        # precision) would make the whole scale's mean infinite, i.e. censor the scale; it
+        # leaves the companion at every scale instead (the halves stay paired)
+        mat, partial = _common_items(mat[~np.any(np.isinf(mat), axis=1)])
+        if not partial or mat.shape[0] >= min_items:
+            return name, mat, partial
+        first = first or (name, mat, partial)
+    return first or (None, None, 0)
+
+
+def _common_items(mat: np.ndarray) -> tuple[np.ndarray, int]:
     """The companion's ``(items, scales)`` matrix restricted to the items scored at every scale.
 
     Items present at some scales only change a scale's mean with no change in the models
@@ -384,7 +402,7 @@ def _common_items(mat: np.ndarray) -> tuple[np.ndarray, int, bool]:
     item halves), so the test uses the items scored at every scale. A scale scoring fewer than
     ``SPARSE_SCALE`` of the items the best-covered scale scores holds another item set: it is
     censored rather than allowed to empty the common set. Items never scored are no partial
-    items. Fewer than ``MIN_COMMON_ITEMS`` common items make the task underpowered (see
+    items. Fewer than ``min_items`` common items make the task underpowered (see
     :func:`_assess`): with every item kept instead, an item-set change alone gave a
     replicated threshold.
 
@@ -604,9 +622,9 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
             "from the other scales, which the p-value assumes)")  # fmt: skip
 
 
-def _partial_note(c: _Curve) -> str:
+def _partial_note(c: _Curve, min_items: int) -> str:
     """Say which items the companion was tested on when some were not scored at every scale."""
-    if not c.partial_items or c.item_matrix is None or c.item_matrix.shape[0] < MIN_COMMON_ITEMS:
+    if not c.partial_items or c.item_matrix is None or c.item_matrix.shape[0] < min_items:
         return ""
     kept = int(c.item_matrix.shape[0])
     return (f" (the continuous metric uses the {count(kept, 'item')} scored at every scale; "
@@ -729,8 +747,9 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
           alpha: float) -> str:  # fmt: skip
     if label == "underpowered":
         advice = {
-            "scored at every scale <": "score the same items at every scale: a change in the "
-            "item set across scales moves the mean without any change in the models",
+            "scored at every scale <": "score the same items at every scale, each with its "
+            "continuous metric (e.g. log-probs for every item): a change in the item set across "
+            "scales moves the mean without any change in the models",
             "no discontinuous": "add exact-match or multiple-choice-grade scores to ask whether "
             "the task looks emergent at all",
             "missing at": "score the discontinuous metric at every scale",
@@ -847,7 +866,7 @@ def detect(
         items = tables_or_items
     curves: list[_Curve] = []
     if items is not None and len(items):
-        curves.extend(_item_curves(items, item_scores))
+        curves.extend(_item_curves(items, item_scores, min_items))
     done = {tuple(c.key.get(k) for k in CURVE_KEYS) for c in curves}
     if scores is not None and len(scores):
         curves.extend(_score_curves(scores, done))
@@ -921,7 +940,7 @@ def detect(
                 "em_width_decades": ev.width.observed if ev.width else np.nan,
                 "mirage_width_decades": ev.width.predicted if ev.width else np.nan,
                 "note": _note(v.label, v.reason, tc, rep, alpha) + _assumed_se(c, ok, ev)
-                + _partial_note(c),
+                + _partial_note(c, min_items),
             }
         )
     frame = pd.DataFrame(rows)

@@ -240,3 +240,47 @@ def test_a_ramp_over_before_exact_match_moves_is_not_at_the_jump() -> None:
     (v,) = classify_tasks([ev], fdr=0.05)
     assert ev.break_kind == "ramp" and ev.psi == 9.4 and not ev.psi_in_jump
     assert v.label == "ambiguous" and "outside the region" in v.reason
+
+
+def test_log_probs_and_outputs_from_separate_runs_keep_the_mirage_check() -> None:
+    """Each size has a generation run (outputs, no log-probs) and a log-likelihood run
+    (log-probs, no output): the rows p^L predicts carry no exact match, so the check uses
+    exact match over all rows (it was NaN, and "the mirage prediction misses (max z = nan)")."""
+    items = simulate_task("mirage", 8, 200, 10, answer_len=(4, 8)).items
+    lp_only = items.assign(model=items["model"] + "-ll", output=None, output_tokens=None)
+    both = pd.concat([items.assign(target_logprobs=None), lp_only], ignore_index=True)
+    alone = detect(items, bootstrap=0).verdicts.iloc[0]
+    split = detect(both, bootstrap=0).verdicts.iloc[0]
+    assert alone["verdict"] == split["verdict"] == "mirage"
+    assert split["mirage_max_z"] == pytest.approx(alone["mirage_max_z"], rel=1e-9)
+
+
+def test_log_probs_missing_for_a_few_items_fall_back_to_a_complete_companion() -> None:
+    """9 of 120 items per scale without log-probs, different ones at each scale: the log-prob
+    companion has fewer than 50 items at every scale, so the companion is one every item has
+    (token edit distance); it was `underpowered`, "score the same items at every scale"."""
+    items = simulate_task("threshold", 8, 120, 11, answer_len=(4, 8)).items
+    sizes = np.sort(items["params"].unique())
+    num = items["item"].str[-4:].astype(int)
+    scale = np.searchsorted(sizes, items["params"])
+    gaps = items.copy()
+    gaps.loc[(num // 9) % 8 == scale, "target_logprobs"] = None
+    full = detect(items, bootstrap=0).verdicts.iloc[0]
+    row = detect(gaps, bootstrap=0).verdicts.iloc[0]
+    assert full["continuous_metric"] == "mean_token_logprob"
+    assert row["continuous_metric"] == "token_edit_distance"
+    assert row["verdict"] == full["verdict"] == "threshold"
+
+
+def test_the_common_item_note_follows_min_items() -> None:
+    """With min_items = 30, a companion on 40 common items is tested, and the note says so (it
+    compared with a fixed 50 and dropped the note)."""
+    items = simulate_task("threshold", 8, 120, 8, answer_len=(4, 8)).items
+    num = items["item"].str[-4:].astype(int)
+    sizes = np.sort(items["params"].unique())
+    scale = np.searchsorted(sizes, items["params"])
+    cut = items.copy()
+    cut.loc[(num >= 40) & (num % 8 == scale), ["target_logprobs", "output"]] = None
+    cut["output_tokens"] = cut["output_tokens"].where(cut["output"].notna(), None)
+    row = detect(cut, bootstrap=0, min_items=30).verdicts.iloc[0]
+    assert "uses the 40 items scored at every scale" in row["note"]
