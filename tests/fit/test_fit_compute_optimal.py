@@ -108,3 +108,5 @@ def test_a_single_isoflop_sweep_is_not_confounded() -> None:
     # D nearly constant (drifting down by 0.2 decades over 2 decades of N): the D term cannot
     # be told from E; a falling slope near 0 is no isoFLOP sweep
     assert "cannot be told from the floor E" in confounded_design(n, 3e11 * n**-0.1)
+    # a falling line over a wide range of D identifies the terms (slope -0.45: 0.7 decade)
+    assert confounded_design(n, 1e15 * n**-0.45) is None
