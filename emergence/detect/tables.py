@@ -345,7 +345,8 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
             disc, n_disc = _column_means(dmat)
         comp, transform = nan, None
-        comp_name, mat, partial = _companion_items(frac, scores, rows, ids, code, n_s, min_items)
+        comp_name, mat, partial = _companion_items(frac, scores, rows, ids, code, n_s,
+                                                   min_items, disc_name)
         if comp_name:
             transform = get_metric(comp_name).transform
             comp, _ = _column_means(mat)
@@ -373,22 +374,27 @@ SPARSE_SCALE = 0.25
 
 
 def _companion_items(frac: dict, scores: ItemScores, rows: np.ndarray, ids: np.ndarray,
-                     code: np.ndarray, n_s: int, min_items: int):  # fmt: skip
+                     code: np.ndarray, n_s: int, min_items: int,
+                     disc_name: str | None = None):  # fmt: skip
     """The companion metric and its ``(items, scales)`` matrix of common items (and how many
     items were left out): the first of :data:`ITEM_COMPANIONS` that half the rows support and
     that scores at least ``min_items`` items at every scale, else the first supported one
     (whose few common items make the task underpowered). Log-probs missing for a few items
-    at each scale thus fall back to a companion every item has, e.g. token edit distance."""
+    at each scale thus fall back to a companion every item has, e.g. token edit distance, but
+    never for a multiple-choice grade: there an edit distance between options is the grade
+    again (the picked-option rule cannot catch every such output)."""
     first = None
     for name in ITEM_COMPANIONS:
         if frac.get(name, 0.0) < 0.5:
             continue
+        if first is not None and disc_name == "multiple_choice_grade" and "edit" in name:
+            break
         mat = _item_matrix(scores.column(name)[rows], ids, code, n_s)
         # an item with an infinite value (a token log-prob of -inf: probability 0 to float
         # precision) would make the whole scale's mean infinite, i.e. censor the scale; it
         # leaves the companion at every scale instead (the halves stay paired)
         mat, partial = _common_items(mat[~np.any(np.isinf(mat), axis=1)])
-        if not partial or mat.shape[0] >= min_items:
+        if mat.shape[0] >= min_items:
             return name, mat, partial
         first = first or (name, mat, partial)
     return first or (None, None, 0)
@@ -970,18 +976,19 @@ def _assess(
             None, float("nan"), reason,
         )  # fmt: skip
     n_items = int(np.nanmin(c.n_items)) if np.isfinite(c.n_items).any() else None
-    if c.item_matrix is not None and c.partial_items:
-        kept = int(c.item_matrix.shape[0])
-        if kept < min_items:
-            # too few items at every scale: testing every item would pass a change in the
-            # item set for a break
-            nan2 = (float("nan"), float("nan"))
-            return TaskEvidence(
-                c.params.size, None, float("nan"), float("nan"), float("nan"), float("nan"),
-                nan2, nan2, False, None, float("nan"),
-                f"{count(kept, 'item')} scored at every scale < {min_items} "
-                f"({count(c.partial_items, 'item')} scored at only some scales)",
-            )  # fmt: skip
+    kept = int(c.item_matrix.shape[0]) if c.item_matrix is not None else None
+    if kept is not None and kept < min_items and (n_items is None or kept < n_items):
+        # the companion is tested on fewer items than the rule asks for: too few items at
+        # every scale (testing every item would pass a change in the item set for a break),
+        # or a companion only some items have
+        nan2 = (float("nan"), float("nan"))
+        why = (f"({count(c.partial_items, 'item')} scored at only some scales)"
+               if c.partial_items else f"(the continuous metric {c.comp_name} has no more)")
+        return TaskEvidence(
+            c.params.size, None, float("nan"), float("nan"), float("nan"), float("nan"),
+            nan2, nan2, False, None, float("nan"),
+            f"{count(kept, 'item')} scored at every scale < {min_items} {why}",
+        )  # fmt: skip
     var = _companion_variances(c)
     return assess_task(
         x,

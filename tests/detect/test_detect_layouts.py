@@ -284,3 +284,55 @@ def test_the_common_item_note_follows_min_items() -> None:
     cut["output_tokens"] = cut["output_tokens"].where(cut["output"].notna(), None)
     row = detect(cut, bootstrap=0, min_items=30).verdicts.iloc[0]
     assert "uses the 40 items scored at every scale" in row["note"]
+
+
+def _mc_items(missing: bool, seed: int = 0, n_items: int = 240) -> pd.DataFrame:
+    """A 4-option task: the output is the picked option (4 % unparsable answers, so edit
+    distances are not excluded as picks), choice log-probs missing for a rotating 1/8 of the
+    items at each scale when ``missing``."""
+    rng = np.random.default_rng(seed)
+    opts = ["alpha beta gamma delta", "epsilon zeta eta theta", "iota kappa lambda mu",
+            "nu xi omicron pi"]  # fmt: skip
+    rows = []
+    for s, p in enumerate(np.logspace(7, 10.5, 8)):
+        for i in range(n_items):
+            logits = rng.normal(0, 0.3, 4)
+            logits[i % 4] += 2 * (np.log10(p) - 8.75)
+            lp = logits - np.log(np.exp(logits).sum())
+            out = opts[int(np.argmax(lp))] if rng.random() > 0.04 else "I am not sure"
+            gone = missing and (i // 9) % 8 == s
+            rows.append({"family": "f", "model": f"m{s}", "params": p, "task": "mc",
+                         "item": f"q{i:04d}", "choices": opts, "target": opts[i % 4],
+                         "choice_logprobs": None if gone else lp.tolist(),
+                         "correct_choice": i % 4, "output": out})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_a_multiple_choice_grade_never_falls_back_to_an_edit_distance() -> None:
+    """Choice log-probs missing for a rotating subset: the edit distance between a picked and
+    the gold option is the grade again, so it is no fallback companion (it gave a replicated
+    `threshold` on a smooth task whose p_correct has no break)."""
+    row = detect(_mc_items(missing=True), bootstrap=0).verdicts.iloc[0]
+    assert row["continuous_metric"] == "p_correct" and row["verdict"] == "underpowered"
+    assert "scored at every scale < 50" in row["note"]
+
+
+def test_a_companion_only_some_items_have_is_held_to_the_item_rule() -> None:
+    """Log-probs for 40 of 120 items (the same ones at every scale), no other companion: the
+    companion would be tested on 40 items while the discontinuous metric passes the rule with
+    120; it is underpowered, and says why."""
+    from emergence.detect.tables import _assess, _Curve
+    from emergence.metrics.registry import get_metric
+
+    x = np.linspace(7, 11, 8)
+    curve = _Curve(
+        key={"family": "f", "task": "t"}, params=10.0**x, n_items=np.full(8, 120.0),
+        disc_name="exact_match", disc=np.linspace(0, 0.8, 8), comp_name="mean_token_logprob",
+        comp=np.linspace(-3, -0.5, 8), transform=get_metric("mean_token_logprob").transform,
+        pred=None, pred_se=None, item_matrix=np.full((40, 8), -1.0),
+    )  # fmt: skip
+    ev = _assess(curve, min_scales=6, min_items=50, alpha=0.05, seed=0, n_sim=200)
+    assert ev.underpowered_reason == (
+        "40 items scored at every scale < 50 (the continuous metric mean_token_logprob has no "
+        "more)"
+    )
