@@ -977,10 +977,11 @@ def _assess(
         )  # fmt: skip
     n_items = int(np.nanmin(c.n_items)) if np.isfinite(c.n_items).any() else None
     kept = int(c.item_matrix.shape[0]) if c.item_matrix is not None else None
-    if kept is not None and kept < min_items and (n_items is None or kept < n_items):
-        # the companion is tested on fewer items than the rule asks for: too few items at
-        # every scale (testing every item would pass a change in the item set for a break),
-        # or a companion only some items have
+    if kept is not None and kept < min_items and (n_items is None or n_items >= min_items):
+        # the discontinuous metric passes the item rule but the companion is tested on fewer
+        # items: too few items at every scale (testing every item would pass a change in the
+        # item set for a break), or a companion only some items have (with too few items
+        # overall, assess_task's own rule says so)
         nan2 = (float("nan"), float("nan"))
         why = (f"({count(c.partial_items, 'item')} scored at only some scales)"
                if c.partial_items else f"(the continuous metric {c.comp_name} has no more)")

@@ -336,3 +336,15 @@ def test_a_companion_only_some_items_have_is_held_to_the_item_rule() -> None:
         "40 items scored at every scale < 50 (the continuous metric mean_token_logprob has no "
         "more)"
     )
+
+
+def test_too_few_items_overall_keep_the_plain_item_advice() -> None:
+    """30 items per scale, two with a -inf log-prob at the smallest scale: the task has too few
+    items, which the plain rule says; not "score the same items at every scale"."""
+    items = simulate_task("threshold", 8, 30, 0, answer_len=(4, 8)).items
+    small = items["params"] == items["params"].min()
+    hit = small & items["item"].str[-4:].astype(int).isin([0, 1])
+    items.loc[hit, "target_logprobs"] = items.loc[hit, "target_logprobs"].map(
+        lambda v: [-np.inf, *v[1:]])  # fmt: skip
+    row = detect(items, bootstrap=0).verdicts.iloc[0]
+    assert row["note"].startswith("30 items per scale < 50: score more items per scale")
