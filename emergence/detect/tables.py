@@ -2,8 +2,9 @@
 
 This wires the pure decision logic of :mod:`emergence.detect.verdict` to the tidy tables of
 :mod:`emergence.load`. With items, every metric is computed by the metrics stage
-(:func:`emergence.metrics.score_items`) and the mirage prediction mean_j p_ij^L comes from
-:func:`emergence.metrics.mirage_curves`; with aggregate scores (e.g. BIG-bench results) the
+(:func:`emergence.metrics.score_items`) and the mirage prediction mean_j p_ij^L from the
+items' teacher-forced log-probs (as :func:`emergence.metrics.mirage_curves` computes it); with
+aggregate scores (e.g. BIG-bench results) the
 per-scale values are read as they are. The metric pair of each task is pre-registered: it is
 fixed by which fields or metric columns exist, never by looking at p-values
 (``docs/detect.md``, "Table-level detect").
@@ -36,7 +37,6 @@ from emergence.metrics import (
     bootstrap_means,
     get_metric,
     instance_ids,
-    mirage_curves,
     score_items,
 )
 from emergence.metrics.fields import ItemFields
@@ -308,12 +308,13 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
         scores = score_items(items, wanted)
     # Per-item p(whole target) = prod_k p_k for text answers: q_ij of the mirage SE.
     has_lp = avail["p_correct"] & ~avail["multiple_choice_grade"]
-    mirage = None
+    # answer lengths (tokens) of the items p^L predicts: log-probs given, none -inf
+    n_tokens = None
     if has_lp.any() and "exact_match" in wanted:
-        sub = items.loc[has_lp].reset_index(drop=True)
-        mirage = mirage_curves(
-            sub, _subset_scores(scores, has_lp, ("exact_match",)), with_floor=False
-        ).curves
+        lp = fields.ragged("target_logprobs")
+        with np.errstate(invalid="ignore"):
+            usable = has_lp & lp.present & (lp.lengths > 0) & np.isfinite(lp.row_sum())
+        n_tokens = np.where(usable, lp.lengths, np.nan).astype(float)
     keys = _present(items, CURVE_KEYS)
     # sorted ids: the item split and the breakpoint bootstrap draw the same items whatever
     # the row order of the input (or the order of the files on the command line)
@@ -351,16 +352,16 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
             transform = get_metric(comp_name).transform
             comp, _ = _column_means(mat)
         pred = pred_se = length = obs = None
-        if disc_name == "exact_match" and mirage is not None and not has_lp[rows].all():
+        if disc_name == "exact_match" and n_tokens is not None and not has_lp[rows].all():
             # p^L predicts the rows with log-probs only: compare it with exact match there
             # (where those rows have none, e.g. log-likelihood runs beside generation runs,
             # with exact match over all rows)
             em = np.where(has_lp[rows], scores.column("exact_match")[rows], np.nan)
             obs = _column_means(_item_matrix(em, ids, code, n_s))[0]
             obs = np.where(np.isfinite(obs), obs, disc)
-        if disc_name == "exact_match" and mirage is not None:
-            pred, pred_se, length = _mirage_for(mirage, key, uniq, rows, has_lp, scores, code,
-                                                ids, model_ids[rows])
+        if disc_name == "exact_match" and n_tokens is not None:
+            pred, pred_se, length = _mirage_for(n_tokens[rows], uniq, rows, has_lp, scores,
+                                                code, ids, model_ids[rows])
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
                    pred_se, mat, length, partial_items=partial, mirage_observed=obs)
@@ -456,17 +457,11 @@ def _column_means(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.nansum(mat, axis=0) / cnt, cnt
 
 
-def _subset_scores(scores, mask: np.ndarray, names):
-    from emergence.metrics import ItemScores
-
-    cols = [scores.metrics.index(n) for n in names if n in scores.metrics]
-    return ItemScores(tuple(scores.metrics[c] for c in cols), scores.values[mask][:, cols])
-
-
-def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code, ids, models):
+def _mirage_for(n_tokens, uniq, rows, has_lp, scores, code, ids, models):
     """Mirage prediction per scale (mean over items of q_ij = p_ij^L, the teacher-forced
-    probability of the whole answer) and the SE of observed minus predicted under the mirage
-    null; the answer length from :func:`mirage_curves`.
+    probability of the whole answer), the SE of observed minus predicted under the mirage
+    null, and the mean answer length (``n_tokens``: tokens per row, NaN where no usable
+    log-probs).
 
     The prediction pools rows per item and scale exactly as the observed exact match does
     (:func:`_item_matrix`: a row mean over the models of that size and the repeats of the
@@ -481,18 +476,10 @@ def _mirage_for(mirage, key, uniq, rows, has_lp, scores, code, ids, models):
     variance (the variance of 4 items at q = 0.5, not one pseudo-item); it keeps the SE away
     from 0 when every q is 0 or 1.
     """
-    sel = np.ones(len(mirage), dtype=bool)
-    for k, v in key.items():
-        # a task without a subtask (or shot count) has NA there: NA matches NA
-        col = mirage[k]
-        same = col.isna() if pd.isna(v) else (col == v).fillna(False)
-        sel &= same.to_numpy(dtype=bool)
-    cur = mirage.loc[sel]
-    if cur.empty:
+    if not np.isfinite(n_tokens).any():
         return None, None, None
     n_s = uniq.size
-    length = float(np.average(cur["mean_length"].to_numpy(dtype=float),
-                              weights=cur["n_items"].to_numpy(dtype=float)))  # fmt: skip
+    length = float(np.nanmean(n_tokens))
     q = scores.column("p_correct")[rows]
     ok = has_lp[rows] & ~np.isnan(q)
     q, item, scale, model = q[ok], ids[ok], code[ok], models[ok]
