@@ -317,9 +317,9 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
         n_tokens = np.where(usable, lp.lengths, np.nan).astype(float)
     keys = _present(items, CURVE_KEYS)
     # sorted ids: the item split and the breakpoint bootstrap draw the same items whatever
-    # the row order of the input (or the order of the files on the command line)
-    # repeats of one instance (HELM trials, Inspect epochs) pool into one item per scale: they
-    # are not independent items for the variances, the item split or the bootstrap
+    # the row order of the input; repeats of one instance (HELM trials, Inspect epochs) pool
+    # into one item per scale: they are not independent items for the variances, the item
+    # split or the bootstrap
     item_ids = (
         pd.factorize(instance_ids(items["item"]), sort=True)[0]
         if "item" in items.columns
@@ -340,7 +340,6 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
             else _within_scale_position(code, model_ids[rows])
         )
         disc, n_disc = nan, nan
-        partial = 0
         if disc_name:
             # models of the same size are pooled per item (an item counts once per scale)
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
