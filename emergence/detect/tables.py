@@ -230,6 +230,7 @@ class _Curve:
     comp_se: np.ndarray | None = None  # per-scale standard error of the companion (scores)
     partial_items: int = 0  # items left out of the companion: not scored at every scale
     mirage_observed: np.ndarray | None = None  # exact match over the rows p^L predicts
+    passed_over: str | None = None  # preferred companion with too few items at every scale
 
 
 def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
@@ -345,8 +346,8 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
             dmat = _item_matrix(scores.column(disc_name)[rows], ids, code, n_s)
             disc, n_disc = _column_means(dmat)
         comp, transform = nan, None
-        comp_name, mat, partial = _companion_items(frac, scores, rows, ids, code, n_s,
-                                                   min_items, disc_name)
+        comp_name, mat, partial, passed = _companion_items(frac, scores, rows, ids, code, n_s,
+                                                           min_items, disc_name)
         if comp_name:
             transform = get_metric(comp_name).transform
             comp, _ = _column_means(mat)
@@ -363,7 +364,8 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
                                                 code, ids, model_ids[rows])
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
-                   pred_se, mat, length, partial_items=partial, mirage_observed=obs)
+                   pred_se, mat, length, partial_items=partial, mirage_observed=obs,
+                   passed_over=passed)
         )  # fmt: skip
     return curves
 
@@ -376,10 +378,11 @@ SPARSE_SCALE = 0.25
 def _companion_items(frac: dict, scores: ItemScores, rows: np.ndarray, ids: np.ndarray,
                      code: np.ndarray, n_s: int, min_items: int,
                      disc_name: str | None = None):  # fmt: skip
-    """The companion metric and its ``(items, scales)`` matrix of common items (and how many
-    items were left out): the first of :data:`ITEM_COMPANIONS` that half the rows support and
-    that scores at least ``min_items`` items at every scale, else the first supported one
-    (whose few common items make the task underpowered). Log-probs missing for a few items
+    """The companion metric, its ``(items, scales)`` matrix of common items, how many items
+    were left out, and the preferred companion passed over (or None): the first of
+    :data:`ITEM_COMPANIONS` that half the rows support and that scores at least
+    ``min_items`` items at every scale, else the first supported one (whose few common items
+    make the task underpowered). Log-probs missing for a few items
     at each scale thus fall back to a companion every item has, e.g. token edit distance, but
     never for a multiple-choice grade: there an edit distance between options is the grade
     again (the picked-option rule cannot catch every such output)."""
@@ -395,9 +398,9 @@ def _companion_items(frac: dict, scores: ItemScores, rows: np.ndarray, ids: np.n
         # leaves the companion at every scale instead (the halves stay paired)
         mat, partial = _common_items(mat[~np.any(np.isinf(mat), axis=1)])
         if mat.shape[0] >= min_items:
-            return name, mat, partial
+            return name, mat, partial, first[0] if first else None
         first = first or (name, mat, partial)
-    return first or (None, None, 0)
+    return (*first, None) if first else (None, None, 0, None)
 
 
 def _common_items(mat: np.ndarray) -> tuple[np.ndarray, int]:
@@ -615,7 +618,11 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
 
 
 def _partial_note(c: _Curve, min_items: int) -> str:
-    """Say which items the companion was tested on when some were not scored at every scale."""
+    """Say which items the companion was tested on when some were not scored at every scale,
+    and which preferred companion it replaces."""
+    if c.passed_over and c.comp_name:
+        return (f" (the continuous metric is {c.comp_name}: {c.passed_over} has fewer than "
+                f"{min_items} items scored at every scale)")
     if not c.partial_items or c.item_matrix is None or c.item_matrix.shape[0] < min_items:
         return ""
     kept = int(c.item_matrix.shape[0])
