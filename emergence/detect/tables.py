@@ -481,7 +481,8 @@ def _mirage_for(n_tokens, uniq, rows, has_lp, scores, code, ids, models):
     if not np.isfinite(n_tokens).any():
         return None, None, None
     n_s = uniq.size
-    length = float(np.nanmean(n_tokens))
+    # per item and scale first (repeats and models of one size pooled, as exact match is)
+    length = float(np.nanmean(_item_matrix(n_tokens, ids, code, n_s)))
     q = scores.column("p_correct")[rows]
     ok = has_lp[rows] & ~np.isnan(q)
     q, item, scale, model = q[ok], ids[ok], code[ok], models[ok]
@@ -620,15 +621,17 @@ def _assumed_se(c: _Curve, tested: np.ndarray, ev: TaskEvidence) -> str:
 def _partial_note(c: _Curve, min_items: int) -> str:
     """Say which items the companion was tested on when some were not scored at every scale,
     and which preferred companion it replaces."""
+    out = ""
     if c.passed_over and c.comp_name:
-        return (f" (the continuous metric is {c.comp_name}: {c.passed_over} has fewer than "
-                f"{min_items} items scored at every scale)")
+        out = (f" (the continuous metric is {c.comp_name}: {c.passed_over} has fewer than "
+               f"{min_items} items scored at every scale)")
     if not c.partial_items or c.item_matrix is None or c.item_matrix.shape[0] < min_items:
-        return ""
+        return out
     kept = int(c.item_matrix.shape[0])
-    return (f" (the continuous metric uses the {count(kept, 'item')} scored at every scale; "
-            f"{count(c.partial_items, 'item')} scored at only some scales left out, since a "
-            "change in the item set moves the mean without any change in the models)")
+    return out + (f" (the continuous metric uses the {count(kept, 'item')} scored at every "
+                  f"scale; {count(c.partial_items, 'item')} scored at only some scales left "
+                  "out, since a change in the item set moves the mean without any change in "
+                  "the models)")
 
 
 def _fill_variances(var: np.ndarray, n_items: np.ndarray, tested: np.ndarray) -> np.ndarray:

@@ -149,10 +149,14 @@ def test_unequal_repeats_keep_the_mirage_check_on_instances() -> None:
     extra = pd.concat([items[easy].assign(item=items.loc[easy, "item"] + f"#epoch{e}")
                        for e in (2, 3)], ignore_index=True)  # fmt: skip
     first = items.assign(item=np.where(easy, items["item"] + "#epoch1", items["item"]))
-    one = detect(items, bootstrap=0).verdicts.iloc[0]
-    rep = detect(pd.concat([first, extra], ignore_index=True), bootstrap=0).verdicts.iloc[0]
+    res_one = detect(items, bootstrap=0)
+    res_rep = detect(pd.concat([first, extra], ignore_index=True), bootstrap=0)
+    one, rep = res_one.verdicts.iloc[0], res_rep.verdicts.iloc[0]
     assert one["verdict"] == rep["verdict"] == "mirage"
     assert rep["mirage_max_z"] == pytest.approx(one["mirage_max_z"], rel=1e-9)
+    # the answer length goes by item too (a row mean leaned toward the repeated items)
+    lengths = [r.tasks[0].verdict.evidence.answer_length for r in (res_one, res_rep)]
+    assert lengths[1] == pytest.approx(lengths[0], rel=1e-12)
 
 
 def test_two_models_of_one_size_are_independent_in_the_mirage_band() -> None:
