@@ -75,15 +75,11 @@ def compute_optimal(params: Mapping[str, float], compute) -> ComputeOptimal:
         )
     s = alpha + beta
     a, b = beta / s, alpha / s
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):
-        g = np.float64(alpha * big_a / (beta * big_b)) ** (1.0 / s)
-    if not 0 < g < np.inf:  # the ratio of the terms over- or underflows: no finite optimum
-        raise InputError(
-            "compute-optimal allocation: the fitted terms differ by more than float range "
-            f"(A={big_a:g}, B={big_b:g}, alpha={alpha:g}, beta={beta:g})"
-        )
     base = c / FLOPS_PER_PARAM_TOKEN
-    with np.errstate(over="ignore", under="ignore"):
+    # an over- or underflow anywhere (terms that differ by more than float range) shows in the
+    # optimum: no finite allocation
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        g = np.float64(alpha * big_a / (beta * big_b)) ** (1.0 / s)
         n_opt = g * base**a
         d_opt = base**b / g
     if not np.all((n_opt > 0) & np.isfinite(n_opt) & (d_opt > 0) & np.isfinite(d_opt)):

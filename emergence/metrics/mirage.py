@@ -205,12 +205,16 @@ def mirage_curves(
         ids = items.loc[cand, "item"].astype(str).reset_index(drop=True)[keep]
         inst = _strip_repeats(ids.reset_index(drop=True))
         if inst is not None:
-            pair = pd.factorize(pd.Series(gcode).astype(str) + "\x00" + inst.to_numpy())[0]
-            first = np.unique(pair, return_index=True)[1]
-            n_inst = np.bincount(gcode[first], minlength=n_g).astype(float)
-            has_em = ~np.isnan(em[cand][keep])
-            first_em = np.unique(pair[has_em], return_index=True)[1]
-            n_inst_em = np.bincount(gcode[has_em][first_em], minlength=n_g).astype(float)
+            code, uniq = pd.factorize(inst)
+            pair = gcode.astype(np.int64) * len(uniq) + code  # (group, instance)
+
+            def distinct(mask: np.ndarray) -> np.ndarray:
+                """Instances per group among the rows of ``mask``."""
+                cells = np.unique(pair[mask])
+                return np.bincount(cells // len(uniq), minlength=n_g).astype(float)
+
+            n_inst = distinct(np.ones(pair.size, dtype=bool))
+            n_inst_em = distinct(~np.isnan(em[cand][keep]))
     with np.errstate(invalid="ignore", divide="ignore"):  # a group whose items all left: NaN
         ce = -np.bincount(gcode, weights=tlp, minlength=n_g) / tokens
     p_tok = np.exp(-ce)
