@@ -346,3 +346,15 @@ def test_a_metric_at_its_ceiling_everywhere_is_underpowered_not_smooth():
     ev = assess_task(x, np.ones(7), np.linspace(0, 1, 7), n_items=300)
     (verdict,) = classify_tasks([ev])
     assert verdict.label == "underpowered" and "1 at every scale" in verdict.reason
+
+
+def test_screen_uses_the_exact_p_where_the_bound_is_conservative():
+    # a 6-scale p^L rise (L = 3) with 200 items: Davies' bound (0.012) misses the level 0.01,
+    # the exact Monte Carlo p of the same statistic (about 0.008) does not
+    x = np.array([7.2, 7.9, 8.7, 9.4, 10.1, 10.8])
+    y = np.array([0.005, 0.02, 0.195, 0.4, 0.67, 0.79])
+    bound = emergence_screen(x, y, n_items=200, n_sim=0)
+    exact = emergence_screen(x, y, n_items=200)
+    assert 0.01 < bound.p_value < 0.015 and not bound.looks_emergent and not bound.sharp_jump
+    assert exact.p_value < 0.01 and exact.looks_emergent
+    assert emergence_screen(x, y, n_items=200).p_value == exact.p_value  # seeded
