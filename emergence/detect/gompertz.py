@@ -18,7 +18,7 @@ import numpy as np
 
 from emergence.detect.compare import _fit_sigmoid, _gompertz
 from emergence.errors import InputError
-from emergence.metrics.mirage import fit_power_law
+from emergence.fit.mirage_fit import fit_ce_power_law
 
 # g(0.9) - g(0.1) with g(p) = -ln(-ln p): the 10-90 % span of a Gompertz curve on its link
 GOMPERTZ_SPAN = float(np.log(-np.log(0.1)) - np.log(-np.log(0.9)))
@@ -130,7 +130,7 @@ def gompertz_width(x, exact_match, loss, *, with_floor: bool = True,
     resolved = bool(w_obs >= ux[i] - ux[i - 1])
     w_obs = w_obs if resolved else float(ux[i] - ux[i - 1])
     try:
-        alpha = fit_power_law(10.0 ** xa[ok_ce], ce[ok_ce], with_floor=with_floor).alpha
+        alpha = fit_ce_power_law(10.0 ** xa[ok_ce], ce[ok_ce], with_floor=with_floor).alpha
     except InputError:
         return GompertzWidth(float(w_obs), nan, nan, float(k), nan, n, resolved)
     b_pred = alpha * np.log(10.0)

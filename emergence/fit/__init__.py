@@ -1,10 +1,12 @@
 """Fit stage: scaling laws that reach the optimum, with bootstrap uncertainty and diagnostics.
 
 Forms: Chinchilla Approach 3 (:func:`fit_chinchilla`), single-variable power laws with or without
-offset (:func:`fit_power_law`, :func:`fit_predict_power_law` for the metrics stage), Kaplan's joint
-L(N, D) (:func:`fit_kaplan_nd`), Approach 2 isoFLOP minima (:func:`fit_isoflop`), broken neural
-scaling laws (:func:`fit_bnsl`), the closed-form compute-optimal allocation
-(:func:`compute_optimal`), bootstraps and extrapolation backtests. See ``docs/fitting.md``.
+offset (:func:`fit_power_law`, :func:`fit_predict_power_law` to fit and extrapolate), Kaplan's
+joint L(N, D) (:func:`fit_kaplan_nd`), Approach 2 isoFLOP minima (:func:`fit_isoflop`), broken
+neural scaling laws (:func:`fit_bnsl`), the closed-form compute-optimal allocation
+(:func:`compute_optimal`), bootstraps and extrapolation backtests. The mirage model's fitted half:
+the per-token cross-entropy power law (:func:`fit_ce_power_law`) and its exact-match predictions
+on the metrics stage's curves (:func:`fit_mirage`). See ``docs/fitting.md``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .chinchilla import (
 )
 from .compute_optimal import ComputeOptimal, compute_optimal
 from .isoflop import AllocationLaw, IsoflopResult, fit_allocation_law, fit_isoflop
+from .mirage_fit import FIT_COLUMNS, MirageFit, PowerLawFit, fit_ce_power_law, fit_mirage
 from .power_law import (
     PowerLawPrediction,
     bootstrap_power_law,
@@ -38,6 +41,7 @@ from .results import BootstrapResult, Diagnostics, FitResult
 
 __all__ = [
     "EPOCH_HEADLINE",
+    "FIT_COLUMNS",
     "HOFFMANN_ROUNDED",
     "HOFFMANN_UNROUNDED",
     "AllocationLaw",
@@ -47,6 +51,8 @@ __all__ = [
     "Diagnostics",
     "FitResult",
     "IsoflopResult",
+    "MirageFit",
+    "PowerLawFit",
     "PowerLawPrediction",
     "backtest_chinchilla",
     "backtest_power_law",
@@ -59,10 +65,12 @@ __all__ = [
     "compute_optimal",
     "fit_allocation_law",
     "fit_bnsl",
+    "fit_ce_power_law",
     "fit_chinchilla",
     "fit_huber_likelihood",
     "fit_isoflop",
     "fit_kaplan_nd",
+    "fit_mirage",
     "fit_power_law",
     "fit_predict_power_law",
     "huber_loglik",

@@ -1,9 +1,8 @@
 """Single-variable power laws ``y = E + A x^-alpha`` (or ``A x^-alpha``) and Kaplan's joint L(N, D).
 
 The same log-space Huber machinery as Chinchilla: ``log y_hat = LSE(a - alpha log x, e)``, NNLS
-profile start over alpha, BFGS + Newton refinement. :func:`fit_predict_power_law` is the small
-entry point the metrics stage uses for its mirage model (fit per-token cross-entropy against N,
-predict at new N).
+profile start over alpha, BFGS + Newton refinement. :func:`fit_predict_power_law` fits and
+predicts at new scales in one call (e.g. per-token cross-entropy against N, extrapolated).
 """
 
 from __future__ import annotations
@@ -137,8 +136,9 @@ def fit_predict_power_law(
 ) -> PowerLawPrediction:
     """Fit a power law (with offset by default) to ``(x, y)`` and predict at ``x_new``.
 
-    For the metrics stage's mirage model: e.g. mean per-token cross-entropy against parameter
-    count, extrapolated to larger models; exact match is then predicted as ``exp(-CE)^L``.
+    E.g. mean per-token cross-entropy against parameter count, extrapolated to larger models;
+    exact match is then predicted as ``exp(-CE)^L`` (the mirage model's own fit is
+    :func:`emergence.fit.fit_mirage`).
 
     Parameters
     ----------

@@ -2,7 +2,8 @@
 
 Per-item metrics are registered objects (:mod:`.registry`); :func:`score_items` computes them,
 :func:`aggregate` turns them into the scores table with bootstrap intervals, :func:`rescore` does
-both, and :func:`mirage_curves` predicts exact match from per-token probabilities.
+both, and :func:`mirage_curves` predicts exact match from per-token probabilities (the power law
+fitted through them is the fit stage's :func:`emergence.fit.fit_mirage`).
 :func:`instance_ids` maps item ids to instances (repeated trials and epochs are one instance).
 """
 
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 from .aggregate import BootstrapSpec, aggregate, bootstrap_means, instance_ids
 from .mirage import (
-    MirageResult,
-    PowerLawFit,
-    fit_power_law,
+    MirageCurves,
     mirage_curves,
     predict_exact_match,
     predict_token_edit_distance,
@@ -39,9 +38,8 @@ __all__ = [
     "ChoiceScores",
     "ItemScores",
     "Metric",
-    "MirageResult",
+    "MirageCurves",
     "Normalisation",
-    "PowerLawFit",
     "Transform",
     "aggregate",
     "bootstrap_means",
@@ -49,7 +47,6 @@ __all__ = [
     "choice_scores",
     "configure",
     "fallback_tokenize",
-    "fit_power_law",
     "get_metric",
     "instance_ids",
     "list_metrics",

@@ -4,14 +4,14 @@ every target token were right independently with a smoothly improving probabilit
 With per-token cross-entropy CE(N) and p = exp(-CE), an L-token answer is exactly right with
 probability p^L and the expected substitution-only token edit distance is L (1 - p)
 (``docs/changepoint.md`` §3.1). When answer lengths differ by item the prediction is the item
-average, mean_i p^(L_i). CE(N) is fitted as a smooth power law E + A (N / N_ref)^(-alpha) and the
-fitted curve is pushed through the same formulas, giving the exact-match curve the mirage null
-predicts, to overlay on the observed one.
+average, mean_i p^(L_i). This module computes, per scale, the measured cross-entropy, the observed
+curves and these predictions from the items (:func:`mirage_curves`). Fitting CE(N) as a smooth
+power law across the scales and pushing the fitted curve through the same formulas is the fit
+stage's job: :func:`emergence.fit.fit_mirage` takes the :class:`MirageCurves` returned here.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,112 +48,95 @@ def predict_token_edit_distance(
 
 
 @dataclass(frozen=True)
-class PowerLawFit:
-    """A fitted power law y = E + A (x / x_ref)^(-alpha).
-
-    Attributes
-    ----------
-    E, A, alpha : float
-        Floor, amplitude at ``x_ref`` and exponent (alpha > 0 means y falls with x).
-    x_ref : float
-        Reference scale (geometric mean of the fitted x), for conditioning.
-    n_points : int
-        Points fitted.
-    rmse_log : float
-        Root mean square of the log-space residuals.
-    with_floor : bool
-        Whether E was free (otherwise fixed at 0, a pure power law).
-    """
-
-    E: float
-    A: float
-    alpha: float
-    x_ref: float
-    n_points: int
-    rmse_log: float
-    with_floor: bool
-
-    def predict(self, x: np.ndarray | float) -> np.ndarray:
-        """Evaluate the fitted curve at ``x``."""
-        return self.E + self.A * np.power(np.asarray(x, dtype=float) / self.x_ref, -self.alpha)
-
-
-def fit_power_law(x: np.ndarray, y: np.ndarray, with_floor: bool = True) -> PowerLawFit:
-    """Fit y = E + A (x / x_ref)^(-alpha) by least squares on log y.
-
-    A thin layer over :func:`emergence.fit.fit_power_law` (the fit stage's optimiser, with
-    ``delta = inf``: least squares in log space), on ``x / x_ref`` for conditioning.
-
-    Parameters
-    ----------
-    x : array
-        Scales (> 0), e.g. parameter counts.
-    y : array
-        Positive values, e.g. per-token cross-entropy.
-    with_floor : bool
-        Fit the floor E >= 0 (needs at least 4 points; otherwise E = 0 is used).
-
-    Returns
-    -------
-    PowerLawFit
-    """
-    from ..fit import fit_power_law as fit_law
-
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
-    x, y = x[ok], y[ok]
-    if x.size < 2 or np.unique(x).size < 2:
-        raise InputError(f"power-law fit needs at least 2 distinct positive scales, got {x.size}")
-    x_ref = float(np.exp(np.mean(np.log(x))))
-    # the offset needs a fourth distinct scale (three pin E + A x^-alpha exactly)
-    floor = with_floor and np.unique(x).size >= 4
-    params = fit_law(x / x_ref, y, offset=floor, delta=math.inf).params
-    E, A, alpha = float(params.get("E", 0.0)), float(params["A"]), float(params["alpha"])
-    pred = E + A * np.power(x / x_ref, -alpha)
-    rmse = float(np.sqrt(np.mean((np.log(pred) - np.log(y)) ** 2)))
-    return PowerLawFit(E, A, alpha, x_ref, int(x.size), rmse, floor)
-
-
-@dataclass(frozen=True)
-class MirageResult:
-    """Mirage-model predictions next to the observed curves.
+class MirageCurves:
+    """Observed curves and mirage-model predictions per scale, from the measured cross-entropy.
 
     Attributes
     ----------
     curves : pandas.DataFrame
         One row per family, task[, subtask][, n_shots] and model, sorted by params (NaN when the
-        items have no sizes: the curves are computed, the fit is left empty), with: ``n_items``
-        (items with finite log-probs), ``n_excluded`` (items left out for a token log-prob of
-        -inf, i.e. an infinite cross-entropy, or NaN), ``mean_length`` (tokens), ``ce`` (pooled
-        per-token cross-entropy, nats), ``p_token`` = exp(-ce), ``em_observed`` and ``em_stderr``
-        (binomial, over the same items; NaN without outputs; repeats of an instance,
-        :func:`emergence.metrics.instance_ids`, count once in ``n_items`` and in this SE),
-        ``em_direct`` (mean over items of exp(target_logprob), the teacher-forced probability
-        of the whole answer),
-        ``em_pred`` = mean_i p_token^(L_i), ``em_pred_mean_length`` = p_token^mean_length,
-        ``ted_observed``, ``ted_pred`` = mean_i L_i (1 - p_token), ``ce_fit`` (power law),
-        ``em_pred_fit`` and ``ted_pred_fit`` (the same predictions from ``ce_fit``).
-    fits : pandas.DataFrame
-        One row per curve (family, task, ...): ``E``, ``A``, ``alpha``, ``x_ref``, ``n_points``
-        (scales with a size and a finite cross-entropy; below 2 the fit columns are absent),
-        ``rmse_log``, ``with_floor``, ``gompertz_width_decades`` (1.3396 / alpha, the 10-90 %
-        width of the predicted exact-match rise for a pure power law).
+        items have no sizes), with: ``n_items`` (items with finite log-probs), ``n_excluded``
+        (items left out for a token log-prob of -inf, i.e. an infinite cross-entropy, or NaN),
+        ``mean_length`` (tokens), ``ce`` (pooled per-token cross-entropy, nats), ``p_token`` =
+        exp(-ce), ``em_observed`` and ``em_stderr`` (binomial, over the same items; NaN without
+        outputs; repeats of an instance, :func:`emergence.metrics.instance_ids`, count once in
+        ``n_items`` and in this SE), ``em_direct`` (mean over items of exp(target_logprob), the
+        teacher-forced probability of the whole answer), ``em_pred`` = mean_i p_token^(L_i),
+        ``em_pred_mean_length`` = p_token^mean_length, ``ted_observed``, ``ted_pred`` =
+        mean_i L_i (1 - p_token).
+    lengths : pandas.DataFrame
+        The answer lengths behind each row of ``curves``: ``row`` (position in ``curves``),
+        ``length`` (tokens) and ``count`` (item rows of that length, repeats included, as
+        ``em_pred`` averages them), sorted by ``row`` then ``length``.
+    curve_keys : tuple of str
+        The columns of ``curves`` that identify one scaling curve (``family``, ``task``,
+        ``subtask``, ``n_shots``, whichever the items have); a curve's rows are its models.
     """
 
     curves: pd.DataFrame
-    fits: pd.DataFrame
+    lengths: pd.DataFrame
+    curve_keys: tuple[str, ...]
+
+    def curve_index(self) -> tuple[np.ndarray, pd.DataFrame]:
+        """Which curve each row of ``curves`` belongs to.
+
+        Returns
+        -------
+        codes : numpy.ndarray
+            One int64 code per row of ``curves``, numbering the curves in sorted key order.
+        keys : pandas.DataFrame
+            One row per curve (row ``c`` for code ``c``) with the ``curve_keys`` columns.
+        """
+        return _codes(self.curves, list(self.curve_keys))
+
+    def predict_exact_match(self, p_token: np.ndarray) -> np.ndarray:
+        """Mirage exact match of each row for a per-token probability: mean_i p_token^(L_i).
+
+        Parameters
+        ----------
+        p_token : numpy.ndarray
+            One per-token probability per row of ``curves`` (e.g. exp(-ce) of a fitted
+            cross-entropy); NaN gives NaN.
+
+        Returns
+        -------
+        numpy.ndarray
+            Mean over the row's items of p_token^(L_i); NaN for a row without items.
+        """
+        p = np.asarray(p_token, dtype=float)
+        if p.shape != (len(self.curves),):
+            raise InputError(f"p_token must have {len(self.curves)} values, one per curve row")
+        row = self.lengths["row"].to_numpy(dtype=np.int64)
+        count = self.lengths["count"].to_numpy(dtype=np.int64)
+        n = np.bincount(row, weights=count, minlength=p.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _item_mean_power(row, self.lengths["length"].to_numpy(dtype=float), count, p, n)
+
+    def predict_token_edit_distance(self, p_token: np.ndarray) -> np.ndarray:
+        """Mirage token edit distance of each row for a per-token probability: mean L (1 - p).
+
+        Parameters
+        ----------
+        p_token : numpy.ndarray
+            One per-token probability per row of ``curves``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``mean_length * (1 - p_token)``.
+        """
+        p = np.asarray(p_token, dtype=float)
+        if p.shape != (len(self.curves),):
+            raise InputError(f"p_token must have {len(self.curves)} values, one per curve row")
+        return predict_token_edit_distance(p, self.curves["mean_length"].to_numpy(dtype=float))
 
 
-GOMPERTZ_WIDTH = (np.log(-np.log(0.1)) - np.log(-np.log(0.9))) / np.log(10.0)
-
-
-def mirage_curves(
-    items: pd.DataFrame,
-    item_scores: ItemScores | None = None,
-    with_floor: bool = True,
-) -> MirageResult:
+def mirage_curves(items: pd.DataFrame, item_scores: ItemScores | None = None) -> MirageCurves:
     """Predicted (mirage) versus observed exact match and token edit distance, per scale.
+
+    The predictions here use the cross-entropy measured at each scale. The power law fitted
+    through it, and the predictions from that fit (``ce_fit``, ``em_pred_fit``,
+    ``ted_pred_fit``), come from :func:`emergence.fit.fit_mirage` applied to the result.
 
     Parameters
     ----------
@@ -162,12 +145,10 @@ def mirage_curves(
     item_scores : ItemScores, optional
         Precomputed per-item scores containing ``exact_match`` and/or ``token_edit_distance``;
         computed here when omitted.
-    with_floor : bool
-        Fit the cross-entropy floor E (otherwise a pure power law, as in Schaeffer et al.).
 
     Returns
     -------
-    MirageResult
+    MirageCurves
     """
     items = items.reset_index(drop=True)
     fields = ItemFields(items)
@@ -198,6 +179,7 @@ def mirage_curves(
     em_u, ted_u = em[cand][keep], ted[cand][keep]
 
     n = np.bincount(gcode, minlength=n_g).astype(float)
+    pair_g, pair_len, pair_count = _length_pairs(gcode, length)
     tokens = np.bincount(gcode, weights=length, minlength=n_g)
     # repeats of an instance (trials, epochs) are one item for the counts and the binomial SE
     n_inst, n_inst_em = n, None
@@ -219,7 +201,7 @@ def mirage_curves(
         ce = -np.bincount(gcode, weights=tlp, minlength=n_g) / tokens
     p_tok = np.exp(-ce)
     curves = groups.copy()
-    if "params" not in curves:  # no sizes: the curves stand, the power-law fit is left empty
+    if "params" not in curves:  # no sizes: the curves stand (a power law cannot be fitted)
         curves.insert(curves.columns.get_loc("model") + 1 if "model" in curves else 0,
                       "params", np.nan)  # fmt: skip
     curves["n_items"] = n_inst.astype(np.int64)
@@ -238,7 +220,7 @@ def mirage_curves(
             em_obs * (1 - em_obs) / (n_em if n_inst_em is None else n_inst_em)
         )
         curves["em_direct"] = np.bincount(gcode, weights=np.exp(tlp), minlength=n_g) / n
-        curves["em_pred"] = _item_mean_power(gcode, length, p_tok, n)
+        curves["em_pred"] = _item_mean_power(pair_g, pair_len, pair_count, p_tok, n)
         curves["em_pred_mean_length"] = predict_exact_match(p_tok, tokens / n)
         ted_ok = ~np.isnan(ted_u)
         curves["ted_observed"] = np.bincount(
@@ -247,33 +229,19 @@ def mirage_curves(
         curves["ted_pred"] = predict_token_edit_distance(p_tok, tokens / n)
 
     curve_keys = [k for k in keys if k not in ("model", "params")]
-    ccode, cgroups = _codes(curves, curve_keys)
-    ce_fit = np.full(n_g, np.nan)
-    fit_rows = []
-    for c in range(len(cgroups)):
-        rows = np.flatnonzero(ccode == c)
-        x = curves["params"].to_numpy(dtype=float)[rows]
-        row = cgroups.iloc[c].to_dict()
-        try:
-            fit = fit_power_law(x, ce[rows], with_floor=with_floor)
-        except InputError:  # fewer than 2 sizes with a finite cross-entropy: no fit
-            usable = np.isfinite(x) & (x > 0) & np.isfinite(ce[rows]) & (ce[rows] > 0)
-            fit_rows.append(row | {"n_points": int(usable.sum())})
-            continue
-        ce_fit[rows] = fit.predict(x)
-        fit_rows.append(row | {
-            "E": fit.E, "A": fit.A, "alpha": fit.alpha, "x_ref": fit.x_ref,
-            "n_points": fit.n_points, "rmse_log": fit.rmse_log, "with_floor": fit.with_floor,
-            "gompertz_width_decades": GOMPERTZ_WIDTH / fit.alpha if fit.alpha > 0 else np.inf,
-        })
-    curves["ce_fit"] = ce_fit
-    p_fit = np.exp(-ce_fit)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        curves["em_pred_fit"] = _item_mean_power(gcode, length, p_fit, n)
-        curves["ted_pred_fit"] = predict_token_edit_distance(p_fit, tokens / n)
     sort = [k for k in (*curve_keys, "params", "model") if k in curves]
-    curves = curves.sort_values(sort, kind="stable").reset_index(drop=True)
-    return MirageResult(curves, pd.DataFrame(fit_rows))
+    order = curves.sort_values(sort, kind="stable").index.to_numpy()
+    curves = curves.iloc[order].reset_index(drop=True)
+    # the length table follows the rows to their sorted positions
+    position = np.empty(n_g, dtype=np.int64)
+    position[order] = np.arange(n_g)
+    row = position[pair_g]
+    by_row = np.lexsort((pair_len, row))
+    lengths = pd.DataFrame({
+        "row": row[by_row], "length": pair_len[by_row].astype(np.int64),
+        "count": pair_count[by_row].astype(np.int64),
+    })  # fmt: skip
+    return MirageCurves(curves, lengths, tuple(curve_keys))
 
 
 def _supported(fields: ItemFields, name: str) -> bool:
@@ -286,11 +254,16 @@ def _score(scores: ItemScores, name: str, n: int) -> np.ndarray:
     return scores.column(name) if name in scores.metrics else np.full(n, np.nan)
 
 
-def _item_mean_power(
-    gcode: np.ndarray, length: np.ndarray, p: np.ndarray, n: np.ndarray
-) -> np.ndarray:
-    """mean over a group's items of p_group^(L_i), via the distinct (group, length) pairs."""
+def _length_pairs(gcode: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The distinct (group, length) pairs of the items, sorted, with their item counts."""
     pairs, counts = np.unique(np.stack([gcode, length]), axis=1, return_counts=True)
-    g, L = pairs[0].astype(np.int64), pairs[1]
-    contrib = counts * np.power(p[g], L)
+    return pairs[0].astype(np.int64), pairs[1], counts
+
+
+def _item_mean_power(
+    g: np.ndarray, length: np.ndarray, count: np.ndarray, p: np.ndarray, n: np.ndarray
+) -> np.ndarray:
+    """mean over a group's items of p_group^(L_i), from the distinct (group, length) pairs
+    ``g``, ``length`` with ``count`` items each; ``n`` items per group."""
+    contrib = count * np.power(p[g], length)
     return np.bincount(g, weights=contrib, minlength=len(n)) / n

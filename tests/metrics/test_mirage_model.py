@@ -1,4 +1,5 @@
-"""The mirage model: p^L predictions against simulated data with known truth."""
+"""The mirage model's metrics half: p^L predictions from the measured cross-entropy against
+simulated data with known truth (the fitted power law: ``tests/fit/test_mirage_fit.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from emergence.errors import InputError
 from emergence.metrics import (
-    fit_power_law,
+    MirageCurves,
     mirage_curves,
     predict_exact_match,
     predict_token_edit_distance,
@@ -48,30 +49,14 @@ def test_closed_forms():
     np.testing.assert_allclose(predict_exact_match(np.array([0.5, 1.0]), 2), [0.25, 1.0])
 
 
-def test_power_law_fit_recovers_known_parameters():
-    ce = 0.4 + 2.0 * (SCALES / 1e8) ** -0.25
-    fit = fit_power_law(SCALES, ce)
-    assert fit.E == pytest.approx(0.4, rel=1e-4)
-    assert fit.alpha == pytest.approx(0.25, rel=1e-4)
-    np.testing.assert_allclose(fit.predict(SCALES), ce, rtol=1e-6)
-    pure = fit_power_law(SCALES, _ce(SCALES), with_floor=False)
-    assert (pure.E, pure.alpha) == (0.0, pytest.approx(0.3, rel=1e-10))
-    with pytest.raises(InputError):
-        fit_power_law([1e6], [1.0])
-    # two models at each of two sizes: four rows but two scales, so no floor (a floor needs
-    # four distinct scales) rather than an unidentifiable fit
-    two = fit_power_law([1e8, 1e8, 1e9, 1e9], [2.0, 2.1, 1.0, 1.05])
-    assert not two.with_floor and two.E == 0.0
-
-
 def test_exact_match_agrees_with_p_to_the_L_within_sampling_error():
     res = mirage_curves(_simulate([5]))
+    assert isinstance(res, MirageCurves)
     c = res.curves
     assert len(c) == len(SCALES) and (c.n_items == 1500).all()
     np.testing.assert_allclose(c.ce, _ce(SCALES), rtol=1e-12)
     truth = np.exp(-_ce(SCALES)) ** 5
     np.testing.assert_allclose(c.em_pred, truth, rtol=1e-10)
-    np.testing.assert_allclose(c.em_pred_fit, truth, rtol=1e-6)
     # Observed exact match: within 4 binomial standard errors (plus a floor for p near 0 or 1).
     se = np.sqrt(truth * (1 - truth) / 1500) + 1e-3
     assert (np.abs(c.em_observed - truth) <= 4 * se).all()
@@ -82,10 +67,7 @@ def test_exact_match_agrees_with_p_to_the_L_within_sampling_error():
     ted_se = np.sqrt(5 * p * (1 - p) / 1500) + 1e-3
     assert (c.ted_observed <= c.ted_pred + 4 * ted_se).all()
     assert (np.abs(c.ted_observed - c.ted_pred) <= 4 * ted_se)[p > 0.1].all()
-    fit = res.fits.iloc[0]
-    assert fit.alpha == pytest.approx(0.3, rel=1e-4)
-    assert fit.E == pytest.approx(0.0, abs=1e-6)
-    assert fit.gompertz_width_decades == pytest.approx(1.3396 / 0.3, rel=1e-4)
+    assert not {"ce_fit", "em_pred_fit", "ted_pred_fit"} & set(c.columns)  # fits: fit stage
 
 
 def test_item_level_generalisation_when_lengths_vary():
@@ -119,5 +101,35 @@ def test_arrow_backed_input_gives_the_same_curves():
     )
     arrow = table.to_pandas(types_mapper=pd.ArrowDtype)
     a, b = mirage_curves(items).curves, mirage_curves(arrow).curves
-    num = ["n_items", "ce", "em_observed", "em_pred", "ted_observed", "em_pred_fit"]
+    num = ["n_items", "ce", "em_observed", "em_pred", "ted_observed"]
     np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), rtol=1e-12)
+
+
+def test_length_table_reproduces_the_predictions_exactly():
+    """``lengths`` is the answer-length distribution of each row: pushing the measured p_token
+    through :meth:`MirageCurves.predict_exact_match` gives ``em_pred`` to the last bit."""
+    items = _simulate([1, 3, 9], n_items=300, seed=3)
+    items = items.sample(frac=1.0, random_state=0)  # row order must not matter
+    res = mirage_curves(items)
+    c, lengths = res.curves, res.lengths
+    assert res.curve_keys == ("family", "task")
+    assert list(lengths.columns) == ["row", "length", "count"]
+    assert lengths.groupby("row")["count"].sum().tolist() == [300] * len(SCALES)
+    assert set(lengths.length) == {1, 3, 9}
+    by_row = lengths.assign(tok=lengths.length * lengths["count"]).groupby("row").tok.sum()
+    np.testing.assert_array_equal(by_row / 300, c.mean_length)
+    p = c.p_token.to_numpy()
+    np.testing.assert_array_equal(res.predict_exact_match(p), c.em_pred)
+    np.testing.assert_array_equal(res.predict_token_edit_distance(p), c.ted_pred)
+    # any per-row probability: mean_i p^(L_i), NaN in, NaN out
+    q = np.linspace(0.2, 0.9, len(c))
+    q[0] = np.nan
+    counts = lengths.pivot(index="row", columns="length", values="count").fillna(0)
+    want = (counts * np.power(q[:, None], counts.columns.to_numpy(float))).sum(axis=1) / 300
+    got = res.predict_exact_match(q)
+    assert np.isnan(got[0])
+    np.testing.assert_allclose(got[1:], want.to_numpy()[1:], rtol=1e-12)
+    with pytest.raises(InputError, match="one per curve row"):
+        res.predict_exact_match(q[:-1])
+    codes, keys = res.curve_index()
+    assert (codes == 0).all() and keys.to_dict("records") == [{"family": "sim", "task": "arith"}]
