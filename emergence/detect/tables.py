@@ -231,6 +231,7 @@ class _Curve:
     partial_items: int = 0  # items left out of the companion: not scored at every scale
     mirage_observed: np.ndarray | None = None  # exact match over the rows p^L predicts
     passed_over: str | None = None  # preferred companion with too few items at every scale
+    pooled: str = ""  # note: models of one size pooled into one scale
 
 
 def _task_rng(seed: int, key: dict, purpose: str) -> np.random.Generator:
@@ -261,6 +262,18 @@ def _scale_index(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in one family are pooled into one scale: the tests need one value per scale."""
     uniq, inv = np.unique(params, return_inverse=True)
     return uniq, inv.reshape(-1)
+
+
+def _pooled_note(params: np.ndarray, models: np.ndarray) -> str:
+    """Say which models of one size were pooled into one scale (the tests need one value per
+    scale; two checkpoints or seeds of one size average), or ''."""
+    pairs = pd.DataFrame({"p": params, "m": pd.Series(models, dtype=object).astype(str)})
+    pairs = pairs.drop_duplicates()
+    shared = pairs[pairs.duplicated("p", keep=False)]
+    if shared.empty:
+        return ""
+    parts = [f"{', '.join(sorted(g['m']))} at {p:.3g}" for p, g in shared.groupby("p", sort=True)]
+    return f" (models of the same size pooled into one scale: {'; '.join(parts)})"
 
 
 def _group_mean(values: np.ndarray, code: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +340,8 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
         else None
     )
     params_all = items["params"].to_numpy(dtype=float)
-    model_ids = pd.factorize(items["model"], use_na_sentinel=False)[0]
+    model_ids, model_names = pd.factorize(items["model"], use_na_sentinel=False)
+    model_names = np.asarray(model_names, dtype=object)
     curves = []
     for key, rows in _curve_groups(items, keys):
         frac = {m: float(avail[m][rows].mean()) for m in avail}
@@ -365,7 +379,8 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
                    pred_se, mat, length, partial_items=partial, mirage_observed=obs,
-                   passed_over=passed)
+                   passed_over=passed, pooled=_pooled_note(params_all[rows],
+                                                           model_names[model_ids[rows]]))
         )  # fmt: skip
     return curves
 
@@ -513,6 +528,26 @@ def _mirage_for(n_tokens, uniq, rows, has_lp, scores, code, ids, models):
 # Aggregate scores
 
 
+def base_metric(name: str | None) -> str | None:
+    """A score's metric without its lm-eval filter: ``exact_match,strict-match`` ->
+    ``exact_match`` (lm-eval 0.4 names a metric ``metric,filter``; the loader drops only
+    ``,none``)."""
+    return None if name is None else str(name).split(",", 1)[0]
+
+
+def _pick_metric(present: set[str], names) -> str | None:
+    """The first of ``names`` that the scores have, bare or under an lm-eval filter: the bare
+    name first, then its filtered variants in sorted order (``exact_match,flexible-extract``
+    before ``exact_match,strict-match``)."""
+    for name in names:
+        if name in present:
+            return name
+        filtered = sorted(m for m in present if base_metric(m) == name)
+        if filtered:
+            return filtered[0]
+    return None
+
+
 def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
     scores = scores[scores["params"].notna()].reset_index(drop=True)
     if scores.empty:
@@ -525,8 +560,8 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
             continue
         part = scores.iloc[rows]
         present = set(part["metric"].unique())
-        disc_name = next((m for m in SCORE_DISCONTINUOUS if m in present), None)
-        comp_name = next((m for m, *_ in SCORE_COMPANIONS if m in present), None)
+        disc_name = _pick_metric(present, SCORE_DISCONTINUOUS)
+        comp_name = _pick_metric(present, [m for m, *_ in SCORE_COMPANIONS])
         uniq, _ = _scale_index(part["params"].to_numpy(dtype=float))
         n_s = uniq.size
         nan = np.full(n_s, np.nan)
@@ -551,7 +586,7 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
             n_items = np.where(np.isfinite(n_items), n_items, implied)
         comp, transform, comp_se = nan, None, None
         if comp_name:
-            hib, transform = comp_specs[comp_name]
+            hib, transform = comp_specs[base_metric(comp_name)]
             comp = per_scale(comp_name)
             comp_se = per_scale(comp_name, "stderr")
         # answer length in tokens: log p(whole target) over the mean per-token log-prob
@@ -560,7 +595,7 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
         ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
         length = float(np.median(ratio)) if ratio.size else None
         pred = pred_se = None
-        if disc_name in EXACT_MATCH_NAMES and "p_correct" in present:
+        if base_metric(disc_name) in EXACT_MATCH_NAMES and "p_correct" in present:
             # mean_j p_ij^L is the mean of p_correct; without the items the Bernoulli variance
             # sum_j q_j(1 - q_j) is bounded by n q(1 - q), a conservative (wider) band
             pred = per_scale("p_correct")
@@ -570,7 +605,10 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
                 pred = pred_se = None
         curves.append(
             _Curve(key, uniq, n_items, disc_name, disc, comp_name, comp, transform, pred,
-                   pred_se, None, length, comp_se)
+                   pred_se, None, length, comp_se,
+                   pooled=_pooled_note(part["params"].to_numpy(dtype=float),
+                                       part["model"].to_numpy(dtype=object))
+                   if "model" in part.columns else "")
         )  # fmt: skip
     return curves
 
@@ -755,8 +793,8 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "no discontinuous": "add exact-match or multiple-choice-grade scores to ask whether "
             "the task looks emergent at all",
             "missing at": "score the discontinuous metric at every scale",
-            "at every scale": "it sits at its floor or ceiling: evaluate model sizes (or a "
-            "harder or easier task variant) where it changes",
+            "at every scale": "it sits at its floor or ceiling, so evaluate model sizes (or "
+            "a harder or easier task variant) where it changes",
             "uncensored scale <": "the continuous metric sits at its bound (or is infinite) "
             "at some scales; use a metric with more resolution there (e.g. log-probs), the "
             "items, or more model sizes",
@@ -782,7 +820,13 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
                    "its item noise and the assumed between-model noise allow (a rise spread "
                    "over several scales, or noisier models), so more items will not help: "
                    "evaluate more model sizes around the jump and inspect the per-scale curves")
-        return f"{reason}: {tip}" if tip else reason
+        out = f"{reason}: {tip}" if tip else reason
+        ev = curve.verdict.evidence if curve is not None else None
+        if ev is not None and ev.looks_emergent and not np.isfinite(ev.primary_p):
+            # step 1 ran without a companion to test: say whether the task is worth one
+            out += (f" (the discontinuous metric does look emergent: screen p = "
+                    f"{ev.screen_p:.3g})")  # fmt: skip
+        return out
     if label == "threshold":
         where = ""
         if curve is not None and np.isfinite(curve.breakpoint_params):
@@ -942,7 +986,7 @@ def detect(
                 "em_width_decades": ev.width.observed if ev.width else np.nan,
                 "mirage_width_decades": ev.width.predicted if ev.width else np.nan,
                 "note": _note(v.label, v.reason, tc, rep, alpha) + _assumed_se(c, ok, ev)
-                + _partial_note(c, min_items),
+                + _partial_note(c, min_items) + c.pooled,
             }
         )
     frame = pd.DataFrame(rows)
@@ -1011,7 +1055,7 @@ def _assess(
         kink_test=KINK_TEST,
         width_check=bool(
             # -ln(-mean log-prob) only: -ln(-ln mean p_correct) is no multiple of the loss
-            c.disc_name in EXACT_MATCH_NAMES and c.transform == NEG_LOG_NEG
+            base_metric(c.disc_name) in EXACT_MATCH_NAMES and c.transform == NEG_LOG_NEG
         ),
     )
 
@@ -1100,13 +1144,13 @@ def screen_curves(scores: pd.DataFrame, *, min_scales: int = 6) -> pd.DataFrame:
             continue
         metric = key[-1]
         y = grp["value"].to_numpy(dtype=float)
-        if metric in LOWER_IS_BETTER:
+        if base_metric(metric) in LOWER_IS_BETTER:
             y = -y
         scr = emergence_screen(np.log10(grp["params"].to_numpy(dtype=float)), y)
         rows.append(
             dict(zip([*keys, "metric"], key, strict=True))
             | {
-                "metric_kind": METRIC_KINDS.get(metric, "other"),
+                "metric_kind": METRIC_KINDS.get(base_metric(metric), "other"),
                 "n_scales": len(grp),
                 "looks_emergent": scr.looks_emergent,
                 "screen_p": scr.p_value,

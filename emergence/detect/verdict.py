@@ -794,16 +794,32 @@ def assess_task(
             reason = f"{count(n_ok, 'uncensored scale')} < {min_scales}"
     desc = describe_scaling(xa, da) if n >= 3 else None
     b = desc.breakthroughness if desc else float("nan")
-    if reason is not None or n < 6:
-        return TaskEvidence(
-            n, None, float("nan"), b, float("nan"), float("nan"), nan2, nan2, False, None,
-            float("nan"), reason or f"{count(n, 'scale')} < 6",
+
+    def screen() -> EmergenceScreen:
+        return emergence_screen(
+            xa, da, n_items=n_items, screen_alpha=screen_alpha,
+            screen_alternative=screen_alternative, breakthrough_factor=breakthrough_factor,
+            jump_z=jump_z, seed=seed + 2,
         )  # fmt: skip
-    scr = emergence_screen(
-        xa, da, n_items=n_items, screen_alpha=screen_alpha,
-        screen_alternative=screen_alternative, breakthrough_factor=breakthrough_factor,
-        jump_z=jump_z, seed=seed + 2,
-    )  # fmt: skip
+
+    if reason is not None or n < 6:
+        looks, screen_p = None, float("nan")
+        if n >= 6 and reason is not None and (
+            z is not None or reason == "no continuous companion metric"
+        ):
+            # enough scales and items, but the companion is missing or censored: step 1 can
+            # still be read, and a curve that does not look emergent needs no companion
+            scr = screen()
+            looks, screen_p = scr.looks_emergent, scr.p_value
+            if not looks:
+                reason = None
+        if reason is None and looks is None:
+            reason = f"{count(n, 'scale')} < 6"
+        return TaskEvidence(
+            n, looks, float(screen_p), b, float("nan"), float("nan"), nan2, nan2, False, None,
+            float("nan"), reason,
+        )  # fmt: skip
+    scr = screen()
     screen_p, looks = scr.p_value, scr.looks_emergent
     jump = _jump_region(xa, da)
     gap = float(np.median(np.diff(xa)))

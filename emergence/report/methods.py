@@ -115,11 +115,12 @@ wider than a decade, or no adequate mirage prediction, which multiple-choice gra
 <i>underpowered</i>: the data cannot answer the question, because there are fewer than six
 model sizes or fewer than fifty items per size; no discontinuous metric, or one missing at some
 sizes; a discontinuous metric with the same value at every size (at its floor or ceiling, so
-nothing about how it scales can be read); no continuous companion; a companion censored at half
-or more of the sizes, or at so many that fewer than six remain; a discontinuous metric that
-rises at the edge of the sizes, where no break can be tested (at least two sizes are needed on
-each side); or a test too weak to rule out a jump of the pre-registered size. Absence of
-evidence is never reported as a mirage.</p>
+nothing about how it scales can be read); no continuous companion, or a companion censored at
+half or more of the sizes or at so many that fewer than six remain, for a discontinuous metric
+that looks emergent (one that does not is <i>smooth</i> without a companion); a discontinuous
+metric that rises at the edge of the sizes, where no break can be tested (at least two sizes
+are needed on each side); or a test too weak to rule out a jump of the pre-registered size.
+Absence of evidence is never reported as a mirage.</p>
 <p><b>Scaling laws.</b> Where training losses are given, the Chinchilla form
 L = E + A/N<sup>&alpha;</sup> + B/D<sup>&beta;</sup> is fitted to each family by minimising the
 Huber loss (&delta; = 10<sup>-3</sup>) of log-loss residuals (Hoffmann et al. 2022, Approach 3;

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emergence.detect import detect
+from emergence.detect import detect, detect_tables
 from emergence.detect.verdict import emergence_screen
 from emergence.simulate import _simulate_items, _task_truth, simulate_task
 
@@ -352,3 +352,24 @@ def test_too_few_items_overall_keep_the_plain_item_advice() -> None:
         lambda v: [-np.inf, *v[1:]])  # fmt: skip
     row = detect(items, bootstrap=0).verdicts.iloc[0]
     assert row["note"].startswith("30 items per scale < 50: score more items per scale")
+
+
+def test_models_of_one_size_pooled_into_one_scale_are_named() -> None:
+    # review: a model given the size of another was merged into its scale without a word
+    items = simulate_task("mirage", 8, 120, seed=4, answer_len=(4, 8)).items
+    sizes = np.sort(items["params"].unique())
+    plain = detect(items, bootstrap=0).verdicts.note.iloc[0]
+    assert "pooled" not in plain
+    moved = items.assign(params=items["params"].replace(sizes[3], sizes[2]))
+    row = detect(moved, bootstrap=0).verdicts.iloc[0]
+    small, big = (items.loc[items["params"] == s, "model"].iloc[0] for s in sizes[2:4])
+    assert row.n_scales == 7
+    assert row.note.endswith(f"(models of the same size pooled into one scale: "
+                             f"{', '.join(sorted([small, big]))} at {sizes[2]:.3g})")  # fmt: skip
+    scores = pd.DataFrame([
+        {"family": "f", "model": f"m{i}", "params": p, "task": "t", "metric": "exact_match",
+         "value": 0.1 * i, "n_items": 100}
+        for i, p in enumerate([1e8, 1e8, 3e8, 1e9, 3e9, 1e10, 3e10])
+    ])  # fmt: skip
+    note = detect_tables(None, scores).note.iloc[0]
+    assert note.endswith("(models of the same size pooled into one scale: m0, m1 at 1e+08)")

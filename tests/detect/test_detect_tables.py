@@ -122,17 +122,53 @@ def test_tasks_without_a_subtask_or_shot_count_keep_their_mirage_check(column, v
 
 def test_lm_eval_accuracy_is_the_discontinuous_metric():
     """lm-eval results carry ``acc`` (and ``acc_norm``): the task is tested as far as its
-    metrics allow, and the reason names what is missing, not "no discontinuous metric"."""
+    metrics allow. Without a continuous companion step 1 still runs: a rise that does not
+    look emergent is ``smooth`` (it needs no companion), an emergent-looking one
+    ``underpowered``, and the note names what is missing and what step 1 saw."""
     sizes = np.geomspace(7e7, 1.2e10, 8)
-    scores = pd.DataFrame([
-        {"family": "pythia", "model": f"m{i}", "params": n, "task": "arc_easy", "metric": m,
-         "value": v}
-        for i, n in enumerate(sizes)
-        for m, v in (("acc", 0.4 + 0.03 * i), ("acc_norm", 0.38 + 0.03 * i))
-    ])  # fmt: skip
-    row = detect_tables(None, scores).iloc[0]
-    assert row.discontinuous_metric == "acc" and row.verdict == "underpowered"
-    assert row.note.startswith("no continuous companion metric")
+
+    def table(acc):
+        return pd.DataFrame([
+            {"family": "pythia", "model": f"m{i}", "params": n, "task": "arc_easy",
+             "metric": m, "value": v, "n_items": 1000}
+            for i, n in enumerate(sizes)
+            for m, v in (("acc", acc[i]), ("acc_norm", acc[i] - 0.02))
+        ])  # fmt: skip
+
+    line = detect_tables(None, table(0.4 + 0.03 * np.arange(8))).iloc[0]
+    assert line.discontinuous_metric == "acc" and line.verdict == "smooth"
+    assert line.note.startswith("discontinuous metric does not accelerate")
+    assert np.isfinite(line.discontinuous_pvalue)
+    jump = detect_tables(None, table(np.array([.25, .25, .26, .25, .27, .45, .7, .8]))).iloc[0]
+    assert jump.verdict == "underpowered" and jump.discontinuous_pvalue < 0.01
+    assert jump.note.startswith("no continuous companion metric")
+    assert jump.note.endswith(f"(the discontinuous metric does look emergent: screen p = "
+                              f"{jump.discontinuous_pvalue:.3g})")  # fmt: skip
+
+
+def test_lm_eval_filtered_exact_match_is_the_discontinuous_metric():
+    """lm-eval 0.4 names a filtered metric ``exact_match,strict-match`` (GSM8K, BBH-CoT): it is
+    exact match (the bare name first, then the filters in sorted order), and so is a filtered
+    companion; before, the task was "no discontinuous metric"."""
+    sizes = np.geomspace(7e7, 1.2e10, 8)
+    em = np.array([.01, .01, .02, .02, .05, .2, .45, .6])
+    rows = []
+    for i, n in enumerate(sizes):
+        for m, v in (("exact_match,strict-match", em[i]), ("exact_match,flexible-extract",
+                     em[i] + 0.02), ("perplexity,none-like", 0.0)):  # fmt: skip
+            rows.append({"family": "pythia", "model": f"m{i}", "params": n, "task": "gsm8k",
+                         "metric": m, "value": v, "n_items": 1319})  # fmt: skip
+    scores = pd.DataFrame(rows)
+    row = detect_tables(None, scores[scores.metric != "perplexity,none-like"]).iloc[0]
+    assert row.discontinuous_metric == "exact_match,flexible-extract"
+    assert row.verdict == "underpowered" and row.note.startswith("no continuous companion")
+    bare = scores.assign(metric=scores.metric.replace("exact_match,strict-match", "exact_match"))
+    assert detect_tables(None, bare).iloc[0].discontinuous_metric == "exact_match"
+    # a filtered companion: lm-eval's perplexity under a filter, lower is better
+    ppl = scores.assign(value=np.where(scores.metric == "perplexity,none-like",
+                                       np.repeat(np.geomspace(30, 3, 8), 3), scores.value))
+    row = detect_tables(None, ppl).iloc[0]
+    assert row.continuous_metric == "perplexity,none-like" and row.verdict != "underpowered"
 
 
 def test_companion_falls_back_to_edit_distance(sim):

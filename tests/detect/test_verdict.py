@@ -23,12 +23,33 @@ def test_underpowered_reasons():
     assert ev.underpowered_reason == "5 scales < 6"
     x = np.linspace(7, 11, 8)
     em = np.array([0, 0, 0, 0.1, 0.4, 0.8, 0.9, 1.0])
-    assert "no continuous" in assess_task(x, em).underpowered_reason
+    assert "no continuous" in assess_task(x, em, n_items=200).underpowered_reason
     assert "items" in assess_task(x, em, np.arange(8.0), n_items=20).underpowered_reason
     z = np.r_[np.full(4, np.nan), np.arange(4.0)]
-    assert "censored" in assess_task(x, em, z).underpowered_reason
-    (v,) = classify_tasks([assess_task(x, em, z)])
+    assert "censored" in assess_task(x, em, z, n_items=200).underpowered_reason
+    (v,) = classify_tasks([assess_task(x, em, z, n_items=200)])
     assert v.label == "underpowered" and np.isnan(v.q_value)
+    assert v.evidence.looks_emergent and v.evidence.screen_p < 0.01
+
+
+def test_step_one_comes_before_the_companion():
+    # a rise that does not look emergent is smooth whether or not a companion can be tested
+    # (the step 1); one that does is underpowered without a companion, its screen kept
+    x = np.linspace(7, 11, 8)
+    line = np.linspace(0.2, 0.6, 8)
+    for z in (None, np.r_[np.full(4, np.nan), np.arange(4.0)], np.r_[np.full(3, np.nan),
+                                                                     np.arange(5.0)]):
+        (v,) = classify_tasks([assess_task(x, line, z, n_items=200)])
+        assert v.label == "smooth" and v.reason.startswith("discontinuous metric does not")
+        assert np.isfinite(v.evidence.screen_p) and v.evidence.looks_emergent is False
+    em = np.array([0, 0, 0, 0.1, 0.4, 0.8, 0.9, 1.0])
+    (v,) = classify_tasks([assess_task(x, em, None, n_items=200)])
+    assert v.label == "underpowered" and v.evidence.looks_emergent
+    # too few items or scales: step 1 is not read (its power is not known)
+    ev = assess_task(x, line, None, n_items=20)
+    assert ev.looks_emergent is None and "items" in ev.underpowered_reason
+    ev = assess_task(x[:5], line[:5], None, n_items=200)
+    assert ev.looks_emergent is None and ev.underpowered_reason == "5 scales < 6"
 
 
 def test_hand_cases():

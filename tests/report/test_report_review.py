@@ -85,7 +85,8 @@ def _reason(n: int = 8, **kw) -> str:
     from emergence.detect.verdict import assess_task
 
     x = np.linspace(8, 10, n)
-    disc = kw.pop("disc", np.linspace(0.0, 0.6, n))
+    # an emergent-looking rise: a curve that does not look emergent needs no companion (smooth)
+    disc = kw.pop("disc", 0.6 * np.linspace(0.0, 1.0, n) ** 4)
     companion = kw.pop("companion", -np.linspace(3.0, 1.0, n))
     return assess_task(x, disc, companion, **kw).underpowered_reason
 
