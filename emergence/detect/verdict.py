@@ -72,13 +72,16 @@ class TaskEvidence:
     jump_upper : float
         Simultaneous one-sided upper bound on an upward step at any of those gaps (NaN
         otherwise).
+    jump_upper_assumed : float
+        The same bound with the noise taken as assumed (:class:`SharpBreakResult`).
     min_jump : float
         The pre-registered jump size (NaN when not used).
     powered : bool or None
-        A missed jump of ``min_jump`` is unlikely: ``power >= min_power`` or
-        ``jump_upper < min_jump``. Without it, no break is absence of evidence, and the
-        no-break labels (``mirage``, single-token ``smooth``) become ``underpowered``. None
-        when not computed (every no-break label allowed, as before).
+        A missed jump of ``min_jump`` is unlikely: ``power >= min_power``, or
+        ``jump_upper < min_jump``, or ``jump_upper_assumed < min_jump``. Without it, no break
+        is absence of evidence, and the no-break labels (``mirage``, single-token ``smooth``)
+        become ``underpowered``. None when not computed (every no-break label allowed, as
+        before).
     transition_width : float
         Sharp-break test with ``max_width`` only: 10-90 % width of the companion's rise at the
         located break (:func:`transition_width`); NaN otherwise.
@@ -120,6 +123,7 @@ class TaskEvidence:
     jump_upper: float = float("nan")
     min_jump: float = float("nan")
     powered: bool | None = None
+    jump_upper_assumed: float = float("nan")
     transition_width: float = float("nan")
     sharp_enough: bool | None = None
     step_p: float = float("nan")
@@ -242,6 +246,14 @@ class SharpBreakResult:
         Residual SD of the polynomial null fit in units of the assumed noise
         sqrt(variances + noise_floor^2) (in the units of y without either); 1 means the data
         are as noisy as assumed.
+    jump_upper_assumed : float
+        ``jump_upper`` with the noise taken as known: the alternative fit's residual SD
+        floored at the assumed noise as a plug-in, and the simultaneous critical value of the
+        known-noise (normal) null instead of the sup-t one. With 2-3 residual degrees of
+        freedom the sup-t value is several times larger, so ``jump_upper`` rarely excludes a
+        jump at 6-7 scales; this bound does whenever the data are about as noisy as assumed
+        (it is valid when the noise is at most the assumed one, the assumption the power
+        already rests on). NaN without ``min_jump``.
     """
 
     statistic: float
@@ -255,6 +267,7 @@ class SharpBreakResult:
     power: float = float("nan")
     jump_upper: float = float("nan")
     noise_scale: float = float("nan")
+    jump_upper_assumed: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -398,9 +411,10 @@ def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_sid
     return des.locs[np.argmax(np.where(np.isnan(t), -np.inf, t), axis=1)]
 
 
-def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power, rng,
-                region=None, rise_gap=None):  # fmt: skip
-    """Power against a step of ``min_jump`` and the simultaneous upper bound on a step."""
+def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alpha, n_power,
+                rng, region=None, rise_gap=None):  # fmt: skip
+    """Power against a step of ``min_jump``, and the simultaneous upper bounds on a step (for
+    any noise, and at the assumed noise: ``null_proj`` are the null draws' projections)."""
     is_step = np.array([k == "step" for k in des.names])
     steps, locs = des.terms[is_step], des.locs[is_step]
     if steps.size == 0:  # no step among the kinds: steps at the same midpoints
@@ -409,12 +423,12 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power
     if rise_gap is not None and not np.any((locs > rise_gap[0]) & (locs < rise_gap[1])):
         # the largest rise sits in a gap no candidate step covers (an edge gap): a jump there
         # is invisible to the test, whatever the power elsewhere
-        return 0.0, float("inf")
+        return 0.0, float("inf"), float("inf")
     inside = np.ones(locs.size, bool)
     if region is not None:
         inside = (locs >= region[0]) & (locs <= region[1])
         if not inside.any():
-            return 0.0, float("inf")
+            return 0.0, float("inf"), float("inf")
     steps = steps[inside]
     proj, sd, null_sd = des.parts(ya[None, :])
     # noise of the power draws: the null fit's residual SD, floored at the assumed noise
@@ -424,14 +438,23 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, min_jump, alpha, n_power
     power = float(np.mean(_mc_p(null_sorted, _max_stat(des.stats(ys))) <= alpha))
     crit = float(np.quantile(null_sorted, 1 - alpha))
     s = np.maximum(sd[0], 1.0) if des.floored else sd[0]
-    upper = (proj[0] + crit * s) / des.norms
     if is_step.any():
         sel = is_step.copy()
         sel[is_step] = inside
-        upper = upper[sel]
-    elif region is not None:
-        upper = upper[(des.locs >= region[0]) & (des.locs <= region[1])]
-    return power, float(np.nanmax(upper)) if np.any(np.isfinite(upper)) else float("inf")
+    else:
+        sel = np.ones(des.locs.size, bool)
+        if region is not None:
+            sel = (des.locs >= region[0]) & (des.locs <= region[1])
+    upper = ((proj[0] + crit * s) / des.norms)[sel]
+    # known noise: the null max of the projections themselves (N(0, 1) each, whitened) over
+    # the same terms, with the residual SD floored at the assumed noise as a plug-in
+    crit_known = float(np.quantile(np.max(null_proj[:, sel], axis=1), 1 - alpha))
+    known = ((proj[0] + crit_known * np.maximum(sd[0], 1.0)) / des.norms)[sel]
+
+    def top(b):
+        return float(np.nanmax(b)) if np.any(np.isfinite(b)) else float("inf")
+
+    return power, top(upper), top(known) if des.floored else float("nan")
 
 
 def sharp_break_test(
@@ -528,12 +551,12 @@ def sharp_break_test(
         null = np.sort(_max_stat(proj / sd))
     p = float(_mc_p(null, stat))
     null_sd = float(des.parts(ya[None, :])[2][0])
-    power = upper = float("nan")
+    power = upper = known = float("nan")
     if min_jump is not None:
-        power, upper = _jump_power(des, xa, ya, null, float(min_jump), alpha, n_power, rng,
-                                   power_region, rise_gap)  # fmt: skip
+        power, upper, known = _jump_power(des, xa, ya, null, proj, float(min_jump), alpha,
+                                          n_power, rng, power_region, rise_gap)  # fmt: skip
     return SharpBreakResult(stat, p, float(des.locs[best]), des.names[best], des.deg, des.df,
-                            n_sim, des.brackets[best], power, upper, null_sd)  # fmt: skip
+                            n_sim, des.brackets[best], power, upper, null_sd, known)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -827,7 +850,7 @@ def assess_task(
     xz, zz = xa[ok], z[ok]
     w = None if weights is None else np.asarray(weights, dtype=float)[order][ok]
     psi, bracket, accelerates = float("nan"), nan2, None
-    power = upper = width = step_p = kink_p = noise_scale = float("nan")
+    power = upper = upper_known = width = step_p = kink_p = noise_scale = float("nan")
     powered = sharp_enough = kind = None
     if primary == "sharp":
         var = None if variances is None else np.asarray(variances, dtype=float)[order][ok]
@@ -842,8 +865,8 @@ def assess_task(
         accelerates = _accelerates(xz, zz, res)
         kink_p = float("nan")
         if min_jump is not None:
-            power, upper = res.power, res.jump_upper
-            powered = bool(power >= min_power or upper < min_jump)
+            power, upper, upper_known = res.power, res.jump_upper, res.jump_upper_assumed
+            powered = bool(power >= min_power or upper < min_jump or upper_known < min_jump)
         step_p, kind = res.p_value, res.kind
         cut = 1.0 if locate_below is None else locate_below
         tot = (np.zeros(xz.size) if var is None else var) + (noise_floor or 0.0) ** 2
@@ -931,6 +954,7 @@ def assess_task(
         break_accelerates=accelerates,
         power=float(power),
         jump_upper=float(upper),
+        jump_upper_assumed=float(upper_known),
         min_jump=float("nan") if min_jump is None else float(min_jump),
         powered=powered,
         transition_width=float(width),
@@ -1051,6 +1075,12 @@ def _at(x: float) -> str:
     return f"{10.0 ** x:.3g} (log10 {x:.3g})"
 
 
+def _at_assumed(ev: TaskEvidence) -> str:
+    """The known-noise bound for a note, when there is one."""
+    b = ev.jump_upper_assumed
+    return f"; {b:.3g} at the assumed noise" if np.isfinite(b) else ""
+
+
 def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
     if ev.underpowered_reason is not None:
         return "underpowered", ev.underpowered_reason
@@ -1089,18 +1119,20 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         return "underpowered", (
             f"{head}, but the test has power {ev.power:.2f} against a jump of "
             f"{ev.min_jump:.3g} in the companion and the data do not exclude one (upper bound "
-            f"{ev.jump_upper:.3g})"
+            f"{ev.jump_upper:.3g}{_at_assumed(ev)})"
         )
     if ev.powered:
-        # say "ruled out" only when the bound does; otherwise the test could have seen one
+        # say "ruled out" only when a bound does; otherwise the test could have seen one
         what = (
             "is ruled out"
             if ev.jump_upper < ev.min_jump
+            else "is ruled out at the assumed noise"
+            if ev.jump_upper_assumed < ev.min_jump
             else f"would have been seen with probability {ev.power:.2f}"
         )
         head += (
             f"; a jump of {ev.min_jump:.3g} where the discontinuous metric rises {what} "
-            f"(power {ev.power:.2f}, upper bound {ev.jump_upper:.3g})"
+            f"(power {ev.power:.2f}, upper bound {ev.jump_upper:.3g}{_at_assumed(ev)})"
         )
     if ev.mirage_consistent is None:
         return "ambiguous", f"{head}, but no mirage prediction to check"

@@ -5,10 +5,11 @@ sharp thresholds (>= 8 scales, >= 100 items); at least 90 % of mirages named ``m
 tasks called ``threshold`` or ``mirage`` at most 5 % of the time. Measured with
 ``benchmarks/bench_calibration.py`` (300 tasks per class, ``benchmarks/README.md``),
 after BH and per task at the unadjusted level: threshold on mirage and on smooth 0 %; recall
-93.9 ± 1.7 % (>= 8 scales, >= 100 items); mirages named 94.7 ± 1.6 % there and 86.8 ± 2.1 %
-over all testable (>= 6 scales) mirages (92.8 ± 1.6 % of those whose exact match looks
-emergent, i.e. past step 1): with 6-7 scales the power rule (power < 0.5 against a
-jump of MIN_JUMP where exact match rises) makes 19 % of them ``underpowered``, and 5-scale
+93.9 ± 1.7 % (>= 8 scales, >= 100 items); mirages named 94.7 ± 1.6 % there and 89.5 ± 1.9 %
+over all testable (>= 6 scales) mirages (95.2 ± 1.4 % of those whose exact match looks
+emergent, i.e. past step 1): with 6-7 scales a jump of MIN_JUMP where exact match rises must
+be ruled out (power >= 0.5, or an upper bound below it, at the assumed noise or any noise)
+before "no break" names a mirage, which leaves 6 % of them ``underpowered``, and 5-scale
 families cannot be tested. Those strata are reported, not held to 90 %. The bounds below sit
 at least 2 binomial SEs (at the task counts used here) beyond the measured rates, so a correct
 method passes them reliably, while the linear-null Davies primary (which calls most simulated
@@ -84,16 +85,17 @@ def test_threshold_false_positives(powered, full_range):
 
 def test_mirages_are_named(powered, full_range):
     assert _rate(powered, "mirage", ("mirage",)) >= 0.88
-    # with 6-7 scales a missed jump is often possible: those mirages are underpowered (never
-    # threshold); measured 86.8 % of 266 named mirage over >= 6 scales (95.7 % of the 46 here)
+    # with 6-7 scales a missed jump is sometimes possible: those mirages are underpowered
+    # (never threshold); measured 89.5 % of 266 named mirage over >= 6 scales (95.7 % of the
+    # 46 here)
     testable = full_range[full_range.n_scales >= 6]
-    assert _rate(testable, "mirage", ("mirage",)) >= 0.76
+    assert _rate(testable, "mirage", ("mirage",)) >= 0.80
     assert _rate(testable, "mirage", ("mirage", "underpowered")) >= 0.85
     # step 1 is the issue's own rule: a mirage whose exact match does not look emergent is
-    # smooth. Past it, testable mirages are named (92.8 ± 1.6 % of 249 in the benchmark)
+    # smooth. Past it, testable mirages are named (95.2 ± 1.4 % of 250 in the benchmark)
     past = pd.concat([powered, testable])
     past = past[past.verdict != "smooth"]
-    assert _rate(past, "mirage", ("mirage",)) >= 0.88
+    assert _rate(past, "mirage", ("mirage",)) >= 0.90
 
 
 def test_no_break_is_not_called_mirage_without_power(powered, full_range):

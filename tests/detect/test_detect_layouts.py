@@ -95,11 +95,14 @@ def test_low_power_from_a_misfit_does_not_advise_more_items() -> None:
     row, ev = res.verdicts.iloc[0], res.tasks[0].verdict.evidence
     assert row["verdict"] == "underpowered" and ev.noise_scale > 10
     assert "more items will not help" in row["note"] and "score more items" not in row["note"]
-    # low power from item noise keeps the advice to score more items (no misfit)
-    small = detect(simulate_task("mirage", 6, 80, 0, answer_len=(4, 8)).items, bootstrap=0)
+    # low power from noise (here 50 items and between-model noise above the assumed one, but
+    # no misfit) keeps the advice to score more items
+    items = simulate_task("mirage", 6, 50, 3, answer_len=(4, 8), model_sd=0.05).items
+    small = detect(items, bootstrap=0)
     row, ev = small.verdicts.iloc[0], small.tasks[0].verdict.evidence
-    assert "has power" in row["note"] and ev.noise_scale < 1
-    assert "score more items" in row["note"]
+    assert "has power" in row["note"] and 1 < ev.noise_scale < 3
+    assert "score more items" in row["note"] and "at the assumed noise)" in row["note"]
+    assert ev.jump_upper_assumed > 0.5
 
 
 def test_missing_log_probs_at_some_scales_say_what_to_give() -> None:

@@ -379,3 +379,31 @@ def test_screen_uses_the_exact_p_where_the_bound_is_conservative():
     assert 0.01 < bound.p_value < 0.015 and not bound.looks_emergent and not bound.sharp_jump
     assert exact.p_value < 0.01 and exact.looks_emergent
     assert emergence_screen(x, y, n_items=200).p_value == exact.p_value  # seeded
+
+
+def test_the_bound_at_the_assumed_noise_covers_a_jump_and_is_narrower():
+    # a step of exactly MIN_JUMP (0.5) at a testable gap: the known-noise upper bound excludes
+    # it at most about alpha of the time, with the noise as assumed and three times larger
+    # (the plug-in residual SD follows it; measured 0 % and 2 %), while on a step-free series
+    # at 7 scales it excludes a jump of 0.5 most of the time and the sup-t bound (2 residual
+    # df) never does (measured 88 % and 0 %)
+    x = np.array([7.0, 7.6, 8.3, 8.9, 9.6, 10.2, 10.9])
+    var = np.full(7, 0.05**2)
+    sd = np.sqrt(var + 0.03**2)
+    kw = dict(variances=var, noise_floor=0.03, min_jump=0.5, n_sim=1000, n_power=50)
+    for mult in (1, 3):
+        rng = np.random.default_rng(3 + mult)
+        missed = sum(
+            sharp_break_test(x, 0.3 * x + 0.5 * (x > 8.6) + rng.normal(0, mult * sd), seed=r,
+                             **kw).jump_upper_assumed < 0.5
+            for r in range(150)
+        )  # fmt: skip
+        assert missed / 150 <= 0.09  # alpha 0.05, binomial SE 0.018
+    rng = np.random.default_rng(3)
+    known = sup_t = 0
+    for r in range(150):
+        free = sharp_break_test(x, 0.3 * x + rng.normal(0, sd), seed=r, **kw)
+        assert free.jump_upper_assumed <= free.jump_upper
+        known += free.jump_upper_assumed < 0.5
+        sup_t += free.jump_upper < 0.5
+    assert known / 150 >= 0.75 and sup_t / 150 <= 0.05
