@@ -183,11 +183,38 @@ def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] =
 MIN_BOOTSTRAP = 50
 
 
-def check_bootstrap(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    """``--bootstrap`` is 0 (none) or enough resamples for a percentile interval to mean much."""
-    if 0 < value < MIN_BOOTSTRAP:
-        raise click.BadParameter(f"expected 0 (no bootstrap) or at least {MIN_BOOTSTRAP} resamples")
-    return value
+class Resamples(click.ParamType):
+    """A number of bootstrap resamples: 0 (no bootstrap) or at least ``minimum``.
+
+    Not an ``IntRange``: its help would show ``x>=0`` although 1 to ``minimum - 1`` are
+    refused; the accepted values are named in the option's help instead (:func:`resamples_help`).
+    """
+
+    name = "integer"
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = click.INT.convert(value, param, ctx)
+        if number != 0 and number < self.minimum:
+            self.fail(
+                f"expected 0 (no bootstrap) or at least {self.minimum} resamples, got {number}",
+                param,
+                ctx,
+            )
+        return number
+
+
+BOOTSTRAP = Resamples(MIN_BOOTSTRAP)
+
+
+def resamples_help(text: str, kind: Resamples = BOOTSTRAP, none: str = "none") -> str:
+    """``text`` followed by the values ``kind`` accepts, for an option's help."""
+    return f"{text} N is 0 ({none}) or at least {kind.minimum}."
 
 
 def input_options(func: F) -> F:

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from .common import (
+    BOOTSTRAP,
     SEED,
-    check_bootstrap,
     emit_frame,
     input_options,
     load_inputs,
     output_options,
+    resamples_help,
 )
 
 
@@ -43,11 +44,12 @@ Examples:
 @click.option(
     "--bootstrap",
     "n_boot",
-    type=click.IntRange(min=0),
-    callback=check_bootstrap,
+    type=BOOTSTRAP,
     default=500,
     show_default=True,
-    help="Item-bootstrap replicates for the breakpoint interval (0: bracketing scales).",
+    help=resamples_help(
+        "Item-bootstrap replicates for the breakpoint interval.", none="bracketing scales"
+    ),
 )
 def detect(
     paths: tuple[Path, ...],

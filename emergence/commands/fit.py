@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .common import SEED, check_output, input_options, load_inputs
+from .common import SEED, Resamples, check_output, input_options, load_inputs, resamples_help
 
 X_COLUMNS = {"params": "params", "tokens": "tokens", "flops": "flops"}
 
@@ -343,10 +343,7 @@ def _finite(param: click.Parameter, value: float, allow_inf: bool = False) -> fl
     return value
 
 
-def _check_n_boot(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    if value == 1:
-        raise click.BadParameter("expected 0 (no bootstrap) or at least 2 resamples")
-    return value
+_RESAMPLES = Resamples(2)  # one resample has no spread
 
 
 def _bootstrap_options(func, jobs: bool = True):
@@ -364,11 +361,10 @@ def _bootstrap_options(func, jobs: bool = True):
     return click.option(
         "--bootstrap",
         "n_boot",
-        type=click.IntRange(min=0),
+        type=_RESAMPLES,
         default=0,
         show_default=True,
-        callback=_check_n_boot,
-        help="Bootstrap resamples over points (0: none).",
+        help=resamples_help("Bootstrap resamples over points.", _RESAMPLES),
     )(func)
 
 
@@ -437,7 +433,7 @@ def fit() -> None:
 @click.option(
     "--compute",
     "budget",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, max=math.inf, min_open=True, max_open=True),
     callback=lambda ctx, param, v: _finite(param, v),
     default=5.76e23,
     show_default=True,
@@ -675,7 +671,7 @@ def power_law_cmd(
 @_family_option
 @click.option(
     "--budget-tolerance",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, max=math.inf, max_open=True),
     callback=lambda ctx, param, v: _finite(param, v),
     default=0.05,
     show_default=True,

@@ -10,11 +10,12 @@ import click
 
 from ..errors import InputError
 from .common import (
+    BOOTSTRAP,
     SEED,
-    check_bootstrap,
     check_output,
     count_family_tasks,
     load_inputs,
+    resamples_help,
     size_options,
 )
 
@@ -123,9 +124,9 @@ Examples:
 @click.option("--title", default=None, help="Title of the report.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of every bootstrap.")
 @click.option(
-    "--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000, show_default=True,
-    callback=check_bootstrap,
-    help="Bootstrap resamples (score bands, breakpoint and scaling-law intervals).",
+    "--bootstrap", "n_boot", type=BOOTSTRAP, default=1000, show_default=True,
+    help=resamples_help("Bootstrap resamples (score bands, breakpoint and scaling-law "
+                        "intervals)."),
 )  # fmt: skip
 @click.option(
     "--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,

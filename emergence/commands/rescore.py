@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .common import SEED, check_bootstrap, emit_frame, input_options, load_inputs, output_options
+from .common import (
+    BOOTSTRAP,
+    SEED,
+    emit_frame,
+    input_options,
+    load_inputs,
+    output_options,
+    resamples_help,
+)
 
 NORMALISE_OPTIONS = ("strip", "casefold", "whitespace")
 
@@ -59,11 +67,10 @@ Examples:
 @click.option(
     "--bootstrap",
     "n_boot",
-    type=click.IntRange(min=0),
-    callback=check_bootstrap,
+    type=BOOTSTRAP,
     default=1000,
     show_default=True,
-    help="Bootstrap replicates over items for the confidence interval (0: none).",
+    help=resamples_help("Bootstrap replicates over items for the confidence interval."),
 )
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Bootstrap seed.")
 @click.option(

@@ -36,16 +36,18 @@ Examples:
 @click.option(
     "--scales",
     type=(click.IntRange(5, 40), click.IntRange(5, 40)),
+    metavar="MIN MAX",
     default=(5, 15),
     show_default=True,
-    help="Range of the number of model sizes per family.",
+    help="Range of the number of model sizes per family (5 <= MIN <= MAX <= 40).",
 )
 @click.option(
     "--items",
     type=(click.IntRange(1, 100000), click.IntRange(1, 100000)),
+    metavar="MIN MAX",
     default=(50, 500),
     show_default=True,
-    help="Range of the number of items per task.",
+    help="Range of the number of items per task (1 <= MIN <= MAX <= 100000).",
 )
 @click.option(
     "--items-format",

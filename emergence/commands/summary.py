@@ -117,7 +117,9 @@ def summary(
         n_items = len(tables.items)
         families = sorted(set(frame["family"]) - {""})
         click.echo(
-            f"{len(tables.sources)} file(s); {len(families)} family(ies); "
+            f"{len(tables.sources)} file(s)"
+            + (f" ({len(tables.skipped)} skipped, see the warnings)" if tables.skipped else "")
+            + f"; {len(families)} family(ies); "
             f"{frame.loc[frame.table != 'losses', 'model'].nunique()} model(s); "
             f"{_count_task_names(tables)} task(s) in {count_family_tasks(tables)} "
             "family-task pair(s); "

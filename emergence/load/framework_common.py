@@ -379,6 +379,30 @@ def size_from_name(name: str) -> float | None:
     return float(number) * _NAME_UNITS[suffix.lower()]
 
 
+# a number with k, which a name never gives as a size ("4k", "32k": context lengths)
+_K_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)?[kK](?![A-Za-z0-9])")
+# how size_from_name reads a size, for messages
+NAME_SIZE_SPELLING = (
+    "exactly one number followed by m, b or t, as in pythia-410m, Llama-2-7b or bloom-1b7"
+)
+
+
+def name_size_problem(name: str) -> tuple[str, list[str]] | None:
+    """Why :func:`size_from_name` reads no size from ``name`` (``None`` when it reads one).
+
+    ``("k", tokens)``: numbers with ``k``, never a size; ``("several", tokens)``: more than
+    one size token; ``("none", [])``: no size token.
+    """
+    base, _, _ = _model_and_state(name)
+    found = [m.group(0) for m in _NAME_SIZE_RE.finditer(base)]
+    if len(found) == 1:
+        return None
+    if found:
+        return "several", found
+    k = [m.group(0) for m in _K_TOKEN_RE.finditer(base)]
+    return ("k", k) if k else ("none", [])
+
+
 def logprob_array(values: list[float] | None) -> np.ndarray | None:
     """A float64 1-D array from a list of log-probs (None stays None)."""
     if values is None:

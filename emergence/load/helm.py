@@ -37,6 +37,46 @@ def sniff(path: Path) -> bool:
     return path.is_dir() and (path / _STATE).is_file() and (path / _STATS).is_file()
 
 
+# What helm-summarize writes beside the run folders of a suite (the results are in the runs).
+_SUITE_FILES = frozenset(
+    {
+        "schema.json",
+        "summary.json",
+        "costs.json",
+        "runs.json",
+        "run_specs.json",
+        "runs_to_run_suites.json",
+        "runs_to_run_groups.json",
+        "groups.json",
+        "groups_metadata.json",
+    }
+)
+
+
+def is_companion(path: Path) -> bool:
+    """True for a file helm-summarize writes beside a suite's run folders.
+
+    ``schema.json``, ``runs.json``, ... in the suite folder and ``groups/*.json``,
+    ``groups/json/*.json``: views of the runs, not results of their own, so a folder walk
+    passes over them without a warning.
+    """
+    if path.suffix.lower() != ".json":
+        return False
+    parent = path.parent
+    if path.name in _SUITE_FILES:
+        suite = parent
+    elif parent.name == "groups":
+        suite = parent.parent
+    elif parent.name == "json" and parent.parent.name == "groups":
+        suite = parent.parent.parent
+    else:
+        return False
+    try:
+        return any(sniff(child) for child in suite.iterdir())
+    except OSError:
+        return False
+
+
 def read(path: Path) -> Tables:
     """Read a HELM run folder into items and scores.
 

@@ -46,6 +46,24 @@ _ZSTD = 93  # ZIP compression method id of Zstandard
 _STDERR_OF = ("accuracy", "mean")
 
 
+# Listings Inspect writes beside the logs of a log folder (eval sets, bundles): no results.
+_LISTINGS = frozenset({"logs.json", "eval-set.json", "listing.json"})
+
+
+def is_companion(path: Path) -> bool:
+    """True for a log listing (``logs.json``, ``eval-set.json``) beside Inspect logs.
+
+    A folder walk passes over it without a warning: the results are in the logs.
+    """
+    if path.name not in _LISTINGS:
+        return False
+    try:
+        siblings = [p for p in path.parent.iterdir() if p != path and p.is_file()]
+    except OSError:
+        return False
+    return any(p.suffix in (".eval", ".json") and sniff(p) for p in siblings)
+
+
 def sniff(path: Path) -> bool:
     """True for a ``.eval`` zip holding ``header.json`` or a ``.json`` Inspect log."""
     if path.is_dir():

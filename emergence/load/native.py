@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pandas as pd
 from ..errors import InputError
 from ..schema import TABLES, detect_table
 from .framework_common import JSON_SPACE, decode_utf8, jsonl_lines
+from .sizes_registry import is_sizes_header
 from .tables import Tables
 from .validate import validate
 
@@ -67,7 +69,114 @@ def columns_of(path: Path) -> list[str] | None:
     return None
 
 
-def _renamed(columns: list[str], rename: Mapping[str, str] | None) -> list[str]:
+# What each table needs to be recognised (see emergence.schema.detect_table).
+TABLES_NEED = (
+    "expected items (item, target, ...), scores (metric, value, ...) or losses (loss, params, "
+    "and tokens or flops)"
+)
+COLUMNS_SHOWN = 30  # columns named in a message; a wide table ends with "and K more"
+
+# Other names for the schema's columns, as found in published tables (compared lower-case, with
+# spaces and dashes as underscores): a rename to one of these is suggested only when it makes the
+# file a table with every column that table needs.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "item": ("item_id", "id", "doc_id", "example_id", "question_id", "sample_id", "instance_id"),
+    "target": ("answer", "gold", "reference", "expected", "expected_output", "ground_truth",
+               "correct_answer", "target_text"),
+    "output": ("prediction", "pred", "response", "completion", "generation", "model_output",
+               "model_answer"),
+    "metric": ("metric_name",),
+    "value": ("score", "metric_value"),
+    "family": ("model_family", "family_name"),
+    "model": ("model_name", "model_id"),
+    "params": ("params_total", "parameters", "n_params", "num_params", "num_parameters",
+               "param_count", "model_size"),
+    "task": ("task_name",),
+    "loss": ("val_loss", "validation_loss", "eval_loss", "test_loss", "final_loss"),
+    "tokens": ("n_tokens", "num_tokens", "train_tokens", "training_tokens", "data_size"),
+    "flops": ("train_flops", "training_flop", "training_flops", "compute", "flop"),
+}  # fmt: skip
+# the columns emergence.schema.detect_table recognises each table by
+_RECOGNISED_BY = {
+    "items": {"item", "target"},
+    "scores": {"metric", "value"},
+    "losses": {"loss", "params", "tokens", "flops"},
+}
+# scaling-law notation, read only for a losses table: N parameters, D tokens, C compute
+_LOSSES_ALIASES: dict[str, tuple[str, ...]] = {"params": ("n",), "tokens": ("d",), "flops": ("c",)}
+
+
+def column_list(columns: list[str]) -> str:
+    """``a, b, c`` naming every column, or the first :data:`COLUMNS_SHOWN` and how many more."""
+    shown = ", ".join(columns[:COLUMNS_SHOWN])
+    more = len(columns) - COLUMNS_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _key(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def _alias(canonical: str, columns: list[str], table: str) -> str | None:
+    """The one column that is another name for ``canonical`` (``None``: none or several)."""
+    names = _ALIASES.get(canonical, ()) + (
+        _LOSSES_ALIASES.get(canonical, ()) if table == "losses" else ()
+    )
+    found = [c for c in columns if _key(c) in names]
+    if not found and canonical == "loss" and table == "losses":
+        # one loss column named after its data split ("loss_c4_val", "val_loss")
+        found = [c for c in columns if _key(c).startswith("loss_") or _key(c).endswith("_loss")]
+    return found[0] if len(found) == 1 else None
+
+
+def suggest_renames(columns: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
+    """The table that renaming some ``columns`` to schema names makes, and those renames.
+
+    Only a rename that leaves the table with every column it needs is suggested (``params``
+    of items and scores may come from ``--sizes``); ``None`` when no table can be made so.
+    """
+    present = set(columns)
+    for table, spec in TABLES.items():
+        renames = [
+            (old, canonical)
+            for canonical in spec.names
+            if canonical not in present and (old := _alias(canonical, columns, table))
+        ]
+        renamed = [dict(renames).get(c, c) for c in columns]
+        if not renames or detect_table(renamed) != table:
+            continue
+        have = set(renamed)
+        need = set(spec.required) - ({"params"} if table != "losses" else set())
+        if table == "losses" and "flops" in have:
+            need.discard("tokens")  # derived as flops / (6 params)
+        if need <= have:
+            # the renames that make the table recognised first
+            return table, sorted(renames, key=lambda r: r[1] not in _RECOGNISED_BY[table])
+    return None
+
+
+SIZES_ADVICE = (
+    "a sizes mapping (model -> params) has these columns: pass the file with --sizes FILE"
+)
+
+
+def rename_hint(columns: list[str]) -> str:
+    """The ``--rename`` options that make ``columns`` a table, or the general advice.
+
+    The columns of a sizes file (model and params) get the ``--sizes`` advice instead.
+    """
+    if is_sizes_header(columns):
+        return SIZES_ADVICE
+    found = suggest_renames(columns)
+    if found is None:
+        return "rename columns to the schema's names with --rename OLD=NEW (see docs/schema.md)"
+    table, renames = found
+    options = " ".join(f"--rename {shlex.quote(f'{old}={new}')}" for old, new in renames)
+    return f"to read it as {table}: {options}"
+
+
+def renamed(columns: list[str], rename: Mapping[str, str] | None) -> list[str]:
+    """``columns`` after the renames ``rename`` maps (old name -> new name)."""
     if not rename:
         return columns
     return [rename.get(c, c) for c in columns]
@@ -78,10 +187,10 @@ def sniff(path: Path, rename: Mapping[str, str] | None = None) -> bool:
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         return False
     cols = columns_of(path)
-    return cols is not None and detect_table(_renamed(cols, rename)) is not None
+    return cols is not None and detect_table(renamed(cols, rename)) is not None
 
 
-def _jsonl_line_locator(path: Path):
+def _jsonl_line_locator(path: Path, label: str):
     cache: list[int] = []
 
     def where(i: int) -> str:
@@ -90,12 +199,12 @@ def _jsonl_line_locator(path: Path):
                 # blank as _read_jsonl_slow sees it: JSON whitespace only
                 blank = JSON_SPACE.encode()
                 cache.extend(n for n, raw in enumerate(handle, start=1) if raw.strip(blank))
-        return f"{path.name}:{cache[i]}" if i < len(cache) else f"{path.name}: record {i + 1}"
+        return f"{label}:{cache[i]}" if i < len(cache) else f"{label}: record {i + 1}"
 
     return where
 
 
-def _csv_line_locator(path: Path):
+def _csv_line_locator(path: Path, label: str):
     cache: list[int] = []
 
     def where(i: int) -> str:
@@ -117,7 +226,7 @@ def _csv_line_locator(path: Path):
                         cache.append(reader.line_num - len(lines) + 1)
                     header = header and blank
                     lines.clear()
-        return f"{path.name}:{cache[i]}" if i < len(cache) else f"{path.name}: record {i + 1}"
+        return f"{label}:{cache[i]}" if i < len(cache) else f"{label}: record {i + 1}"
 
     return where
 
@@ -222,8 +331,10 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     except UnicodeDecodeError as err:
         raise _decode_error(path, data, err) from None
     header = _csv_header(path, text)
-    renamed = _renamed(header, rename)
-    text_cols = {old: str for old, new in zip(header, renamed, strict=True) if new in TEXT_COLUMNS}
+    new_names = renamed(header, rename)
+    text_cols = {
+        old: str for old, new in zip(header, new_names, strict=True) if new in TEXT_COLUMNS
+    }
     try:
         return pd.read_csv(
             io.StringIO(text), dtype=text_cols, keep_default_na=False, na_values=[""]
@@ -242,7 +353,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 def _check_rename(path: Path, columns: list[str], rename: Mapping[str, str]) -> None:
     """Refuse a rename that gives two columns the same name (one would shadow the other)."""
     seen: set[str] = set()
-    for old, new in zip(columns, _renamed(columns, rename), strict=True):
+    for old, new in zip(columns, renamed(columns, rename), strict=True):
         if new in seen:
             source = old if old != new else next(o for o, n in rename.items() if n == new)
             raise InputError(f"{path.name}: --rename {source}={new}: column {new!r} already exists")
@@ -267,11 +378,10 @@ def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str
         frame = frame.rename(columns=dict(rename))
     table = detect_table(list(frame.columns))
     if table is None:
+        columns = [str(c) for c in frame.columns]
         raise InputError(
             f"{path.name}: cannot tell which table this is from its columns "
-            f"({', '.join(map(str, frame.columns[:8]))}); expected items (item, target, ...), "
-            "scores (metric, value, ...) or losses (loss, params, and tokens or flops); "
-            "rename columns with --rename OLD=NEW"
+            f"({column_list(columns)}); {TABLES_NEED}; {rename_hint(columns)}"
         )
     return table, frame
 
@@ -299,15 +409,21 @@ def read(
         One of its tables filled.
     """
     table, frame = read_frame(path, rename)
-    suffix = path.suffix.lower()
-    where = None
-    if suffix == ".jsonl":
-        where = _jsonl_line_locator(path)
-    elif suffix == ".csv":
-        where = _csv_line_locator(path)
-    else:
-        where = lambda i: f"{path.name}: row {i + 1}"  # noqa: E731
     clean = validate(
-        frame, table, path.name, where=where, allow_missing_params=allow_missing_params
+        frame, table, path.name, where=row_locator(path), allow_missing_params=allow_missing_params
     )
     return Tables(sources=(str(path),), **{table: clean})
+
+
+def row_locator(path: Path, label: str | None = None):
+    """Row position -> ``label:line`` (CSV, JSONL) or ``label: row n`` (Parquet).
+
+    ``label`` defaults to the file name. The file is read again only when a row is located.
+    """
+    label = path.name if label is None else label
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _jsonl_line_locator(path, label)
+    if suffix == ".csv":
+        return _csv_line_locator(path, label)
+    return lambda i: f"{label}: row {i + 1}"

@@ -4,7 +4,10 @@ A source format is a module exposing ``NAME``, ``DESCRIPTION``, ``sniff(path) ->
 ``read(path) -> Tables`` (unvalidated tables; the dispatcher validates them). A folder-level format
 (a HELM run folder) sniffs the folder and claims its files; its subfolders are still walked. A
 format may also expose ``companions(path) -> list[Path]``: files that reading ``path`` reads too
-(lm-eval samples files of a results file), which are then not read a second time.
+(lm-eval samples files of a results file), which are then not read a second time; and
+``is_companion(path) -> bool``: files it writes beside its results that hold none (HELM's suite
+summaries), which a folder walk passes over without the warning other skipped data files get
+(:mod:`emergence.load.skipped`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 
+import click
 import numpy as np
 import pandas as pd
 
@@ -29,8 +33,9 @@ from .framework_common import (
     pool_single_states,
 )
 from .sizes_registry import apply_sizes, require_sizes
+from .skipped import skip_reason
 from .tables import Tables, concat_tables
-from .validate import validate
+from .validate import Locator, frame_locator, validate
 
 # Detection order matters: the first module whose sniff() accepts a path reads it.
 FORMAT_MODULES: list[str] = [
@@ -70,13 +75,17 @@ def _validated(tables: Tables, source: str, allow_missing_params: bool) -> Table
 
 # per table, the full local model path of each row (framework readers that record one)
 _RowPaths = dict[str, np.ndarray]
+# per table, row position -> where the row is (``file:line``, ``file:record``)
+_Locators = dict[str, Locator]
 
 
-def _read_one(path: Path, module: ModuleType, rename) -> tuple[Tables, _RowPaths]:
-    """One file read and validated, with the local model path of each row (see below)."""
+def _read_one(path: Path, module: ModuleType, rename) -> tuple[Tables, _RowPaths, _Locators]:
+    """One file read and validated, with the local model path and the place of each row."""
     if module is native:
         # sizes may come from a mapping applied after reading, so rows may lack them for now
-        return native.read(path, rename, allow_missing_params=True), {}
+        tables = native.read(path, rename, allow_missing_params=True)
+        where = native.row_locator(path, str(path))
+        return tables, {}, {name: where for name in TABLES if not tables[name].empty}
     raw = module.read(path)
     # validation drops helper columns but keeps rows and their order: keep the paths aside
     paths = {
@@ -84,7 +93,10 @@ def _read_one(path: Path, module: ModuleType, rename) -> tuple[Tables, _RowPaths
         for name in ("items", "scores")
         if not raw[name].empty and MODEL_PATH_COLUMN in raw[name].columns
     }
-    return _validated(raw, path.name, True), paths
+    places = {
+        name: frame_locator(raw[name], str(path)) for name in TABLES if not raw[name].empty
+    }
+    return _validated(raw, path.name, True), paths, places
 
 
 def _sniff(module: ModuleType, path: Path, rename) -> bool:
@@ -109,8 +121,13 @@ def _unreadable_data(path: Path, modules: list[ModuleType]) -> bool:
 
 
 def _walk(
-    path: Path, modules: list[ModuleType], rename, explicit: bool
+    path: Path, modules: list[ModuleType], rename, explicit: bool, skipped: list[Path]
 ) -> Iterable[tuple[Path, ModuleType]]:
+    """The files (and run folders) to read under ``path`` with the format of each.
+
+    Files inside folders that no format reads are appended to ``skipped`` (hidden files and
+    the files of a run folder a format claimed are not: they are passed over on purpose).
+    """
     if path.is_dir():
         claimed = next((m for m in modules if m is not native and _sniff(m, path, rename)), None)
         if claimed is not None:
@@ -118,7 +135,7 @@ def _walk(
         for child in sorted(path.iterdir(), key=lambda p: p.name):
             if child.name.startswith(".") or (claimed is not None and not child.is_dir()):
                 continue
-            yield from _walk(child, modules, rename, explicit=False)
+            yield from _walk(child, modules, rename, False, skipped)
         return
     if explicit and len(modules) == 1:
         yield path, modules[0]  # a forced format reads the file and says what is wrong with it
@@ -137,6 +154,31 @@ def _walk(
         raise InputError(
             f"{path}: not a recognised input file; formats tried: {names} (see `emergence formats`)"
         )
+    skipped.append(path)
+
+
+def _skip_warnings(
+    skipped: list[Path], modules: list[ModuleType], rename, sizes: object
+) -> tuple[tuple[str, str], ...]:
+    """(file, why it was not read) for the skipped files that may hold results, sorted."""
+    quiet = {Path(sizes).resolve()} if isinstance(sizes, str | os.PathLike) else set()
+    forced = modules[0].NAME if len(modules) == 1 else None
+    out = []
+    for path in sorted(set(skipped), key=str):
+        if path.resolve() in quiet or any(
+            getattr(m, "is_companion", lambda p: False)(path) for m in format_modules()
+        ):
+            continue
+        reason = skip_reason(path, forced, rename)
+        if reason is not None:
+            out.append((str(path), reason))
+    return tuple(out)
+
+
+def warn_skipped(skipped: Iterable[tuple[str, str]]) -> None:
+    """Print one ``warning: FILE: skipped: WHY`` line on stderr per skipped file."""
+    for path, reason in skipped:
+        click.echo(f"warning: {path}: skipped: {reason}", err=True)
 
 
 def _read_once(found: list[tuple[Path, ModuleType]]) -> list[tuple[Path, ModuleType]]:
@@ -156,10 +198,10 @@ def _read_once(found: list[tuple[Path, ModuleType]]) -> list[tuple[Path, ModuleT
     return out
 
 
-def _model_paths(parts: list[tuple[Tables, _RowPaths]]) -> dict[str, set[str]]:
+def _model_paths(parts: list[tuple[Tables, _RowPaths, _Locators]]) -> dict[str, set[str]]:
     """Model name -> the full local paths it was read from."""
     found: dict[str, set[str]] = {}
-    for tables, paths in parts:
+    for tables, paths, _ in parts:
         for name, local in paths.items():
             for model, where in set(zip(tables[name]["model"], local, strict=True)):
                 if isinstance(where, str):
@@ -238,41 +280,63 @@ def _renamed_models(
     return Tables(losses=tables.losses, sources=tables.sources, **frames)
 
 
-def _read_all(found: list[tuple[Path, ModuleType]], rename) -> list[Tables]:
+def _read_all(
+    found: list[tuple[Path, ModuleType]], rename
+) -> tuple[list[Tables], list[_Locators]]:
+    """The tables of each file, and where each of their rows is (for messages)."""
     with progress(found, "reading") as bar:
         parts = [_read_one(path, module, rename) for path, module in bar]
     renames = _distinct_names(_model_paths(parts))
-    return [_renamed_models(tables, paths, renames) for tables, paths in parts]
+    tables = [_renamed_models(tables, paths, renames) for tables, paths, _ in parts]
+    return tables, [places for _, _, places in parts]
 
 
-def _check_cross_file_duplicates(parts: list[Tables]) -> None:
+def _check_cross_file_duplicates(parts: list[Tables], places: list[_Locators]) -> None:
+    """A row read from two files is an error naming the line (or record) in both files."""
     for name, spec in TABLES.items():
-        frames = [(p.sources[0] if p.sources else "?", p[name]) for p in parts if not p[name].empty]
-        if len(frames) < 2:
+        owners = [i for i, p in enumerate(parts) if not p[name].empty]
+        if len(owners) < 2:
             continue
-        keys = [k for k in spec.key if all(k in f.columns for _, f in frames)]
+        frames = [parts[i][name] for i in owners]
+        keys = [k for k in spec.key if all(k in f.columns for f in frames)]
         if not keys:
             continue
-        stacked = pd.concat([f[keys] for _, f in frames], ignore_index=True)
+        stacked = pd.concat([f[keys] for f in frames], ignore_index=True)
         dup = stacked.duplicated(subset=keys, keep=False).to_numpy()
         if not dup.any():
             continue
-        owner = np.repeat(np.arange(len(frames)), [len(f) for _, f in frames])
+        owner = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+        start = np.concatenate([[0], np.cumsum([len(f) for f in frames])])
         rows = np.flatnonzero(dup)
-        first_owner = owner[rows[0]]
+        first = rows[0]
         clash = [
             r
             for r in rows[1:]
-            if owner[r] != first_owner and stacked.iloc[r].equals(stacked.iloc[rows[0]])
+            if owner[r] != owner[first] and stacked.iloc[r].equals(stacked.iloc[first])
         ]
         if clash:
             label = ", ".join(
-                f"{k}={stacked[k].iat[rows[0]]}" for k in keys if pd.notna(stacked[k].iat[rows[0]])
+                f"{k}={stacked[k].iat[first]}" for k in keys if pd.notna(stacked[k].iat[first])
             )
+            second = clash[0]
+            here, there = (
+                _place(parts[owners[owner[r]]], places[owners[owner[r]]], name, r - start[owner[r]])
+                for r in (second, first)
+            )
+            if here == there:  # same file name in two folders, or one file read twice
+                here = f"{here} (in {parts[owners[owner[second]]].sources[0]})"
+                there = f"{there} (in {parts[owners[owner[first]]].sources[0]})"
             raise InputError(
-                f"{frames[owner[clash[0]]][0]}: duplicate {name} row ({label}) also in "
-                f"{frames[first_owner][0]}"
+                f"{here}: duplicate {name} row ({label}); first seen at {there}"
             )
+
+
+def _place(part: Tables, places: _Locators, table: str, row: int) -> str:
+    """Where row ``row`` of ``part``'s ``table`` is: ``file:line`` or ``file:record``."""
+    if table in places:
+        return places[table](int(row))
+    source = part.sources[0] if part.sources else "<data>"
+    return f"{source}: record {row + 1}"
 
 
 def load(
@@ -284,11 +348,14 @@ def load(
     sizes_from_names: bool = False,
     size_kind: str | None = None,
     allow_missing_params: bool = False,
+    warn: bool = True,
 ) -> Tables:
     """Read files and folders into the three tidy tables.
 
     Folders are read recursively (in name order, so results are deterministic); files that no
     format recognises are skipped inside folders and are an error when named explicitly. A
+    skipped data file that may hold results gets a warning line on stderr saying why it was not
+    read (see :mod:`emergence.load.skipped`; the list is also in ``Tables.skipped``). A
     ``.csv``/``.jsonl``/``.parquet`` file that cannot be read is an error even inside a folder.
     A file is read once, however often it is named (lm-eval samples files come with their
     results file).
@@ -313,6 +380,8 @@ def load(
     allow_missing_params : bool
         Accept models without a size (for summaries). Otherwise a model without a size is an
         error that lists every such model and how to supply sizes.
+    warn : bool
+        Print the warnings about skipped files on stderr (after a successful load).
 
     Returns
     -------
@@ -325,27 +394,36 @@ def load(
         raise InputError("no input paths given")
     modules = [get_format(format)] if format else format_modules()
     found: list[tuple[Path, ModuleType]] = []
+    skipped: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
-        found.extend(_walk(path, modules, rename, explicit=True))
-    parts = _read_all(_read_once(found), rename)
+        found.extend(_walk(path, modules, rename, True, skipped))
+    parts, places = _read_all(_read_once(found), rename)
     if not parts:
+        notes = _skip_warnings(skipped, modules, rename, sizes)
+        why = ""
+        if notes:
+            others = f" (and {len(notes) - 1} other file(s))" if len(notes) > 1 else ""
+            why = f"; skipped {notes[0][0]}{others}: {notes[0][1]}"
         raise InputError(
             f"{', '.join(map(str, paths))}: no recognised input files found "
-            "(see `emergence formats`)"
+            f"(see `emergence formats`){why}"
         )
-    _check_cross_file_duplicates(parts)
+    _check_cross_file_duplicates(parts, places)
     tables = apply_sizes(
         concat_tables(parts), sizes, from_names=sizes_from_names, kind=size_kind, require=False,
         origin=_row_origin(parts),
     )
     # final checkpoints at different steps are one family; a checkpoint series is not
     frames = pool_single_states({name: tables[name] for name in TABLES})
-    tables = Tables(sources=tables.sources, **frames)
+    notes = _skip_warnings(skipped, modules, rename, sizes)
+    tables = Tables(sources=tables.sources, skipped=notes, **frames)
     if not allow_missing_params:
         _check_partly_missing_sizes(parts, tables)
-        require_sizes(tables)
+        require_sizes(tables, from_names=sizes_from_names, mapping=sizes is not None)
+    if warn:
+        warn_skipped(notes)  # only once the load succeeded: an error stays the only line
     return tables
 
 

@@ -31,15 +31,20 @@ import pandas as pd
 
 from ..errors import InputError, locate
 from ..schema import PARAMS_KINDS
-from .framework_common import decode_utf8, model_part, size_from_name
+from .framework_common import (
+    NAME_SIZE_SPELLING,
+    decode_utf8,
+    model_part,
+    name_size_problem,
+    size_from_name,
+)
 from .sizes import parse_size
 from .tables import Tables
 from .validate import STR
 
-HOW_TO = (
-    "supply sizes with --sizes FILE (CSV with columns model,params[,kind][,family] or JSON "
-    '{"model": "7B", ...}), or opt in to reading nominal sizes from model names with '
-    "--sizes-from-names"
+SIZES_FILE = (
+    "--sizes FILE (CSV with columns model,params[,kind][,family] or JSON "
+    '{"model": "7B", ...})'
 )
 _MODEL_COLS = ("model", "name", "model_name", "model name")
 _PARAM_COLS = (
@@ -223,6 +228,41 @@ def _from_mapping(doc: Mapping[str, Any], source: str) -> dict[str, Size]:
     return out
 
 
+def _without_unit(header: str) -> str:
+    key = header.strip().lower()
+    return key[: key.rindex("(")].strip() if key.endswith(")") and "(" in key else key
+
+
+def is_sizes_header(columns: list[str]) -> bool:
+    """True for the columns of a sizes file: a model and a size column, maybe kind and family."""
+    keys = [_without_unit(c) for c in columns]
+    extra = {"kind", "params_kind", "family", "model family"}
+    return (
+        any(k in _MODEL_COLS for k in keys)
+        and any(k in _PARAM_COLS for k in keys)
+        and all(k in _MODEL_COLS or k in _PARAM_COLS or k in extra for k in keys)
+    )
+
+
+def is_sizes_document(doc: Any) -> bool:
+    """True for parsed JSON that :func:`read_sizes` reads as a mapping of parameter counts.
+
+    Every size must be at least 1000 (``{"retries": 3}`` is a setting, not a model size).
+    """
+    if not doc:
+        return False
+    try:
+        if isinstance(doc, list):
+            sizes = _from_records(doc, "<sizes>")
+        elif isinstance(doc, dict):
+            sizes = _from_mapping(doc, "<sizes>")
+        else:
+            return False
+    except (InputError, TypeError, AttributeError):
+        return False
+    return all(size.params >= 1e3 for size in sizes.values())
+
+
 def _size_column(header: list[str], source: str) -> tuple[str | None, float]:
     """The size column and the unit its header names (``Model Size (B)`` -> 1e9).
 
@@ -295,12 +335,80 @@ def missing_sizes(tables: Tables) -> list[tuple[str, str]]:
     return sorted(missing)
 
 
-def require_sizes(tables: Tables) -> None:
-    """Raise :class:`InputError` listing every model without a size (for fit/detect/report)."""
+def _names_gave_none(models: list[str]) -> str:
+    """Why ``--sizes-from-names`` read no size from ``models``, grouped by reason."""
+    groups: dict[str, list[str]] = {}
+    for model in models:
+        kind, tokens = name_size_problem(model) or ("none", [])
+        # a name with several size tokens shows them: "a-7b-13b (7b, 13b)"
+        shown = f"{model} ({', '.join(tokens)})" if kind == "several" else model
+        groups.setdefault(kind, []).append(shown)
+    parts = []
+    if "k" in groups:
+        parts.append(
+            f"{', '.join(groups['k'])}: a number with k is never read as a size, since in a "
+            "model name it is a context length, as in 4k or 32k"
+        )
+    if "several" in groups:
+        parts.append(f"{', '.join(groups['several'])}: several sizes in one name")
+    if "none" in groups:
+        parts.append(f"{', '.join(groups['none'])}: no size in the name")
+    return (
+        f"--sizes-from-names read no size from these names ({'; '.join(parts)}); it reads "
+        f"{NAME_SIZE_SPELLING}; supply their sizes with {SIZES_FILE}"
+    )
+
+
+def how_to_size(models: list[str], from_names: bool = False, mapping: bool = False) -> str:
+    """What to do about ``models`` without a size, given what the user already tried.
+
+    Parameters
+    ----------
+    models : list of str
+        The model names without a size.
+    from_names : bool
+        ``--sizes-from-names`` was given (and read no size from these names).
+    mapping : bool
+        A sizes mapping (``--sizes``) was given (and names none of these models).
+    """
+    if from_names:
+        advice = _names_gave_none(models)
+    else:
+        named = [m for m in models if size_from_name(m) is not None]
+        if len(named) == len(models):
+            advice = (
+                f"supply sizes with {SIZES_FILE}, or opt in to reading nominal sizes from "
+                "the model names with --sizes-from-names"
+            )
+        elif named:
+            advice = (
+                f"supply sizes with {SIZES_FILE}; --sizes-from-names would read nominal sizes "
+                f"only for {', '.join(named)}: it reads {NAME_SIZE_SPELLING}"
+            )
+        else:
+            advice = (
+                f"supply sizes with {SIZES_FILE}; --sizes-from-names would not help: it reads "
+                f"{NAME_SIZE_SPELLING}, and none of these names has one"
+            )
+    if mapping:
+        advice += (
+            "; the --sizes mapping given names none of them: add them (keys are model names, "
+            "or family/model)"
+        )
+    return advice
+
+
+def require_sizes(tables: Tables, from_names: bool = False, mapping: bool = False) -> None:
+    """Raise :class:`InputError` listing every model without a size (for fit/detect/report).
+
+    ``from_names`` and ``mapping`` say whether ``--sizes-from-names`` and ``--sizes`` were
+    given, so the advice is about what was not tried yet (see :func:`how_to_size`).
+    """
     missing = missing_sizes(tables)
     if missing:
         listing = ", ".join(f"{m} (family {f})" for f, m in missing)
-        raise InputError(f"no parameter count for {len(missing)} model(s): {listing}; {HOW_TO}")
+        advice = how_to_size(sorted({m for _, m in missing}), from_names, mapping)
+        raise InputError(f"no parameter count for {len(missing)} model(s): {listing}; {advice}")
 
 
 def _lookup(mapping: dict[str, Size], family: str, model: str) -> Size | None:
@@ -491,8 +599,12 @@ def apply_sizes(
     frames = _check_kinds(frames, kind)
     _check_one_size(frames, origin)
     result = Tables(
-        items=frames["items"], scores=frames["scores"], losses=tables.losses, sources=tables.sources
+        items=frames["items"],
+        scores=frames["scores"],
+        losses=tables.losses,
+        sources=tables.sources,
+        skipped=tables.skipped,
     )
     if require:
-        require_sizes(result)
+        require_sizes(result, from_names, mapping is not None)
     return result

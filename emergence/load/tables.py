@@ -37,12 +37,16 @@ class Tables:
         The tidy tables described in :mod:`emergence.schema`.
     sources : tuple of str
         The files the tables were read from, in reading order.
+    skipped : tuple of (str, str)
+        Files found in folders and not read, each with the reason (sorted by path; see
+        :mod:`emergence.load.skipped`).
     """
 
     items: pd.DataFrame = field(default_factory=lambda: empty_table("items"))
     scores: pd.DataFrame = field(default_factory=lambda: empty_table("scores"))
     losses: pd.DataFrame = field(default_factory=lambda: empty_table("losses"))
     sources: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return getattr(self, name)

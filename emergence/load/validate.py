@@ -27,6 +27,8 @@ _NONNEGATIVE = {"stderr", "n_items", "n_shots", "correct_choice"}
 _LOGPROB_LISTS = {"target_logprobs", "choice_logprobs"}
 _MAX_INT = 2.0**53  # float64 holds every integer below this, not all above
 _HELPER_COLUMNS = ("_source", "_record")
+# text compared as written (exact match, edit distances): a number there is refused, not coerced
+_VERBATIM = {"target", "output"}
 STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
 
 
@@ -47,7 +49,12 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _default_locator(frame: pd.DataFrame, source: str) -> Locator:
+def frame_locator(frame: pd.DataFrame, source: str) -> Locator:
+    """Row position -> ``file:record`` from the helper columns ``_source``/``_record``.
+
+    Without ``_record``: ``source: record n``. The arrays are taken now, so the locator still
+    works after validation has dropped the helper columns (it keeps rows and their order).
+    """
     if "_record" in frame.columns:
         records = frame["_record"].to_numpy()
         sources = frame["_source"].to_numpy() if "_source" in frame.columns else None
@@ -99,8 +106,18 @@ class _Checker:
                 out[i] = v
             elif _is_missing(v):
                 out[i] = None
-            elif isinstance(v, bool | list | dict | np.ndarray):
+            elif isinstance(v, bool | list | dict | np.ndarray | np.bool_):
                 raise self.fail(i, col.name, f"expected a string, got {_describe(v)}")
+            elif col.name in _VERBATIM and isinstance(v, int | float | np.number):
+                # a number has lost its spelling (3.10 reads as 3.1, 1e20 as 1e+20): the
+                # answer could not be compared as written
+                raise self.fail(
+                    i,
+                    col.name,
+                    f"expected a string, got the number {_describe(v)}; write answers as "
+                    'strings ("3.10", not 3.10): a number loses its spelling, so it could not '
+                    "be compared as written",
+                )
             elif isinstance(v, float) and v.is_integer():
                 out[i] = str(int(v))  # ids read as numbers: 3.0 -> "3"
             else:
@@ -347,7 +364,7 @@ def validate(
             f"{locate(source, field=missing[0])}: missing required column; a {table} table needs "
             f"{', '.join(spec.required)}"
         )
-    checker = _Checker(frame, spec, source, where or _default_locator(frame, source))
+    checker = _Checker(frame, spec, source, where or frame_locator(frame, source))
     checker.allow_missing_params = allow_missing_params
     out: dict[str, pd.Series] = {}
     for col in spec.columns:
