@@ -229,7 +229,15 @@ def _emit(
     if fmt == "json":
         text = dumps_json(payload)
     else:
-        text = "\n".join(f"# {title}\n" + render_frame(frame, fmt) for title, frame in tables)
+        sections = [f"# {title}\n" + render_frame(frame, fmt) for title, frame in tables]
+        warnings = payload.get("diagnostics", {}).get("warnings") or []
+        if warnings:
+            # sentences, one per line: in an aligned table one long warning pads every row
+            sections.append("# warnings\n" + (
+                "".join(f"{w}\n" for w in warnings) if fmt == "table"
+                else render_frame(pd.DataFrame({"warning": warnings}), fmt)
+            ))  # fmt: skip
+        text = "\n".join(sections)
     if output is not None:
         atomic_write_text(output, text)
         click.echo(f"wrote {output}", err=True)
@@ -289,7 +297,6 @@ def _diag_frame(result, extra: dict[str, Any] | None = None) -> pd.DataFrame:
         ("on_bound", ", ".join(d.on_bound) or "-"),
         ("dead_terms", ", ".join(d.dead_terms) or "-"),
     ]
-    rows += [("warning", w) for w in d.warnings]
     rows += [(k, str(v)) for k, v in (extra or {}).items()]
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -765,8 +772,6 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
     if boot is not None:
         rows = list(_bootstrap_rows(boot).items())
         tables.append(("bootstrap", pd.DataFrame(rows, columns=["item", "value"])))
-    if warnings:
-        tables.append(("warnings", pd.DataFrame({"warning": warnings})))
     _emit(payload, tables, fmt, output)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 GTOL = 1e-9  # max-norm of the gradient of f / f_scale accepted as converged
+EXACT_FIT = 1e-24  # an objective this small is an exact fit (log residuals of about 1e-12)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ def _converged(hessian, x, f, g, scale) -> bool:
     (the Huber kinks keep the gradient from vanishing exactly)."""
     if not np.isfinite(f):
         return False
+    if 0.0 <= f <= EXACT_FIT:
+        # the (non-negative Huber) loss is at its floor: an exact fit (as many parameters as
+        # points), where a gradient relative to a start already near 0 means nothing
+        return True
     gnorm = float(np.max(np.abs(g))) / scale if g.size else 0.0
     if gnorm <= 1e-8:
         return True

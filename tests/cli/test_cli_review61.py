@@ -3,6 +3,7 @@ without changing any output, and never for emergence's own outputs."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -131,3 +132,18 @@ def test_a_failing_load_prints_only_its_error(tmp_path):
         'as strings ("3.10", not 3.10): a number loses its spelling, so it could not be '
         "compared as written"
     ]
+
+
+def test_fit_warnings_are_lines_not_a_padded_table_column(tmp_path):
+    # review: one long warning in the diagnostics table padded every row to ~250 characters
+    few = tmp_path / "few.csv"
+    few.write_text("family,model,params,tokens,loss\n" + "".join(
+        f"f,m{i},{n},{20 * n},{2.0 + 300 / n**0.3}\n" for i, n in enumerate((1e7, 1e8, 1e9))))
+    res = CliRunner().invoke(cli, ["--quiet", "fit", "power-law", str(few)])
+    assert res.exit_code == 0, res.output
+    diag = res.stdout.split("# diagnostics\n")[1].split("\n\n")[0]
+    assert max(len(line) for line in diag.splitlines()) < 30
+    warnings = res.stdout.split("# warnings\n")[1].splitlines()
+    assert warnings and warnings[0].startswith("only 3 distinct points for 3 parameters")
+    payload = CliRunner().invoke(cli, ["--quiet", "fit", "power-law", str(few), "--format", "json"])
+    assert json.loads(payload.stdout)["diagnostics"]["warnings"][0] == warnings[0]

@@ -140,3 +140,13 @@ def test_power_law_bootstrap_refuses_too_few_points_and_drops_degenerate_draws()
     nan = np.isnan(boot.draws["alpha"])
     assert boot.n_failed == nan.sum() > 0  # about 10 % of 5-of-5 resamples have <= 2 scales
     assert boot.se["alpha"] == pytest.approx(np.std(boot.draws["alpha"][~nan], ddof=1))
+
+
+def test_an_exact_fit_of_as_many_points_as_parameters_is_converged():
+    # review: three exact points of E + A x^-alpha gave "not converged" with a relative
+    # gradient of 5e16 (the start was already near the exact fit, so the objective's scale
+    # was ~0); the loss at its floor is the optimum
+    x = np.array([1e7, 1e8, 1e9])
+    res = fit_power_law(x, 2.0 + 300.0 / x**0.3)
+    assert res.converged and not any("converged" in w for w in res.diagnostics.warnings)
+    assert res.params["alpha"] == pytest.approx(0.3, rel=1e-6)
