@@ -40,7 +40,7 @@ def summarise(tables) -> pd.DataFrame:
             if name == "items":
                 metrics = ""
             else:
-                metrics = ",".join(sorted(group["metric"].unique()))
+                metrics = "; ".join(sorted(group["metric"].unique()))  # lm-eval names hold commas
             rows.append(
                 {
                     "table": name,

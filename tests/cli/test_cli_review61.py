@@ -147,3 +147,15 @@ def test_fit_warnings_are_lines_not_a_padded_table_column(tmp_path):
     assert warnings and warnings[0].startswith("only 3 distinct points for 3 parameters")
     payload = CliRunner().invoke(cli, ["--quiet", "fit", "power-law", str(few), "--format", "json"])
     assert json.loads(payload.stdout)["diagnostics"]["warnings"][0] == warnings[0]
+
+
+def test_summary_separates_metric_names_that_hold_commas(tmp_path):
+    # review: lm-eval 0.4 names filtered metrics "exact_match,strict-match"; joined with
+    # commas, two such names could not be told apart
+    scores = tmp_path / "scores.csv"
+    scores.write_text("family,model,params,task,metric,value\n"
+                      'f,m,1e9,gsm8k,"exact_match,strict-match",0.1\n'
+                      'f,m,1e9,gsm8k,"exact_match,flexible-extract",0.2\n')  # fmt: skip
+    res = CliRunner().invoke(cli, ["--quiet", "summary", str(scores), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert '"exact_match,flexible-extract; exact_match,strict-match"' in res.stdout
