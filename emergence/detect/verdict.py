@@ -1108,6 +1108,10 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
             f"{10.0 ** ev.jump_region[1]:.3g})"
         )
     head = f"no break on the companion (q = {q:.3g})"
+    if np.isfinite(ev.primary_p) and ev.primary_p <= fdr < q:
+        # significant alone, not after BH: the verdict depends on the other tasks loaded
+        head = (f"no break on the companion (q = {q:.3g} after Benjamini-Hochberg across the "
+                f"tasks analysed together; p = {ev.primary_p:.3g} on its own)")
     if ev.powered is False and not np.isfinite(ev.jump_upper):
         return "underpowered", (
             f"{head}, but the discontinuous metric rises at the edge of the scales, where no "

@@ -407,3 +407,21 @@ def test_the_bound_at_the_assumed_noise_covers_a_jump_and_is_narrower():
         known += free.jump_upper_assumed < 0.5
         sup_t += free.jump_upper < 0.5
     assert known / 150 >= 0.75 and sup_t / 150 <= 0.05
+
+
+def test_a_task_significant_alone_but_not_after_bh_says_so():
+    # review: q depends on the other tasks loaded; the note gives the task's own p then
+    from dataclasses import replace
+
+    x = np.linspace(7, 11.5, 10)
+    em = np.array([0, 0, 0, 0.01, 0.02, 0.3, 0.9, 1, 1, 1])
+    ev = assess_task(x, em, -0.3 * x + 0.01 * np.sin(7 * x), n_items=200)
+    assert ev.looks_emergent and ev.underpowered_reason is None
+    evs = [replace(ev, primary_p=0.03), replace(ev, primary_p=0.6), replace(ev, primary_p=0.9)]
+    first, second, _ = classify_tasks(evs)
+    assert first.q_value > 0.05
+    assert "after Benjamini-Hochberg across the tasks analysed together; p = 0.03 on its own" \
+        in first.reason
+    assert "on its own" not in second.reason
+    (alone,) = classify_tasks(evs[:1])
+    assert "on its own" not in alone.reason  # q = p = 0.03: significant, no such note
