@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from mirage_items import SCALES, as_arrow, edge_items, mirage_items, true_ce
 
 from emergence.errors import InputError
 from emergence.fit import (
@@ -21,43 +22,6 @@ from emergence.fit import (
 from emergence.metrics import mirage_curves
 from emergence.simulate import simulate
 
-SCALES = np.geomspace(1e6, 1e11, 8)
-
-
-def _ce(n):
-    return 3.0 * (n / 1e6) ** -0.3
-
-
-def _simulate(lengths_choice, n_items=1500, seed=0) -> pd.DataFrame:
-    """Independent tokens, each right with p(N) = exp(-CE(N)); log-probs are the true log p."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    vocab = np.array(list("0123456789"), dtype=object)
-    for n in SCALES:
-        p = np.exp(-_ce(n))
-        for i in range(n_items):
-            L = int(rng.choice(lengths_choice))
-            tgt = rng.integers(0, 10, L)
-            wrong = rng.random(L) > p
-            out = np.where(wrong, (tgt + rng.integers(1, 10, L)) % 10, tgt)
-            rows.append({
-                "family": "sim", "model": f"m{n:.0e}", "params": n, "task": "arith",
-                "item": f"i{i}", "target": "".join(vocab[tgt]), "output": "".join(vocab[out]),
-                "target_tokens": vocab[tgt], "output_tokens": vocab[out],
-                "target_logprobs": np.full(L, np.log(p)),
-            })  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def _edge_items() -> pd.DataFrame:
-    rows = [
-        dict(family="f", model=f"m{k}", params=10.0 ** (8 + k), task="t", item=f"i{j}",
-             target="ab", output="ab" if (j + k) % 2 else "ax",
-             target_logprobs=[-0.5 / (k + 1) - 0.01 * j, -0.3 / (k + 1)])
-        for k in range(5) for j in range(4)
-    ]  # fmt: skip
-    return pd.DataFrame(rows)
-
 
 def test_power_law_fit_recovers_known_parameters():
     ce = 0.4 + 2.0 * (SCALES / 1e8) ** -0.25
@@ -66,7 +30,7 @@ def test_power_law_fit_recovers_known_parameters():
     assert fit.E == pytest.approx(0.4, rel=1e-4)
     assert fit.alpha == pytest.approx(0.25, rel=1e-4)
     np.testing.assert_allclose(fit.predict(SCALES), ce, rtol=1e-6)
-    pure = fit_ce_power_law(SCALES, _ce(SCALES), with_floor=False)
+    pure = fit_ce_power_law(SCALES, true_ce(SCALES), with_floor=False)
     assert (pure.E, pure.alpha) == (0.0, pytest.approx(0.3, rel=1e-10))
     with pytest.raises(InputError):
         fit_ce_power_law([1e6], [1.0])
@@ -95,14 +59,14 @@ def test_the_ce_fit_is_the_optimiser_on_conditioned_scales_to_the_last_bit():
 
 
 def test_fitted_exact_match_matches_the_truth():
-    mirage = mirage_curves(_simulate([5]))
+    mirage = mirage_curves(mirage_items([5]))
     res = fit_mirage(mirage)
     assert isinstance(res, MirageFit)
     c = res.curves
-    truth = np.exp(-_ce(SCALES)) ** 5
-    np.testing.assert_allclose(c.ce_fit, _ce(SCALES), rtol=1e-6)
+    truth = np.exp(-true_ce(SCALES)) ** 5
+    np.testing.assert_allclose(c.ce_fit, true_ce(SCALES), rtol=1e-6)
     np.testing.assert_allclose(c.em_pred_fit, truth, rtol=1e-6)
-    np.testing.assert_allclose(c.ted_pred_fit, 5 * (1 - np.exp(-_ce(SCALES))), rtol=1e-6)
+    np.testing.assert_allclose(c.ted_pred_fit, 5 * (1 - np.exp(-true_ce(SCALES))), rtol=1e-6)
     fit = res.fits.iloc[0]
     assert (fit.family, fit.task, fit.n_points) == ("sim", "arith", len(SCALES))
     assert fit.alpha == pytest.approx(0.3, rel=1e-4)
@@ -177,15 +141,8 @@ def test_values_are_those_of_the_single_stage_code():
 
 
 def test_arrow_backed_input_gives_the_same_fit():
-    import pyarrow as pa
-
-    items = _simulate([2, 4], n_items=200, seed=2)
-    table = pa.Table.from_pandas(
-        items.assign(target_tokens=items.target_tokens.map(list),
-                     output_tokens=items.output_tokens.map(list),
-                     target_logprobs=items.target_logprobs.map(list)),
-        preserve_index=False,
-    )  # fmt: skip
+    items = mirage_items([2, 4], n_items=200, seed=2)
+    table = as_arrow(items)
     arrow = table.to_pandas(types_mapper=pd.ArrowDtype)
     a, b = fit_mirage(mirage_curves(items)), fit_mirage(mirage_curves(arrow))
     num = ["ce", "em_pred", *FIT_COLUMNS]
@@ -198,7 +155,7 @@ def test_arrow_backed_input_gives_the_same_fit():
 
 @pytest.mark.parametrize("bad", [-np.inf, np.nan])
 def test_a_scale_with_an_excluded_item_stays_in_the_fit(bad):
-    items = _edge_items()
+    items = edge_items()
     items.at[0, "target_logprobs"] = [bad, -0.1]  # model m0, item i0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -209,7 +166,7 @@ def test_a_scale_with_an_excluded_item_stays_in_the_fit(bad):
 
 @pytest.mark.parametrize("sizes", ["absent", "all NaN"])
 def test_items_without_sizes_give_no_fit(sizes):
-    items = _edge_items()
+    items = edge_items()
     items = items.drop(columns="params") if sizes == "absent" else items.assign(params=np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -220,7 +177,7 @@ def test_items_without_sizes_give_no_fit(sizes):
 
 def test_a_curve_with_one_size_has_no_fit_next_to_one_that_has():
     items = pd.concat(
-        [_edge_items(), _edge_items().query("model == 'm2'").assign(task="u")],
+        [edge_items(), edge_items().query("model == 'm2'").assign(task="u")],
         ignore_index=True,
     )
     res = fit_mirage(mirage_curves(items))

@@ -7,23 +7,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from mirage_items import edge_items
 
 from emergence.metrics import mirage_curves
 
 
-def _items() -> pd.DataFrame:
-    rows = [
-        dict(family="f", model=f"m{k}", params=10.0 ** (8 + k), task="t", item=f"i{j}",
-             target="ab", output="ab" if (j + k) % 2 else "ax",
-             target_logprobs=[-0.5 / (k + 1) - 0.01 * j, -0.3 / (k + 1)])
-        for k in range(5) for j in range(4)
-    ]  # fmt: skip
-    return pd.DataFrame(rows)
-
-
 @pytest.mark.parametrize("bad", [-np.inf, np.nan])
 def test_an_item_with_a_minus_inf_or_nan_logprob_is_left_out_and_counted(bad):
-    items = _items()
+    items = edge_items()
     items.at[0, "target_logprobs"] = [bad, -0.1]  # model m0, item i0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -40,7 +31,7 @@ def test_an_item_with_a_minus_inf_or_nan_logprob_is_left_out_and_counted(bad):
 
 @pytest.mark.parametrize("sizes", ["absent", "all NaN"])
 def test_items_without_sizes_give_curves(sizes):
-    items = _items()
+    items = edge_items()
     items = items.drop(columns="params") if sizes == "absent" else items.assign(params=np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

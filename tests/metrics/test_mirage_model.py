@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from mirage_items import SCALES, as_arrow, mirage_items, true_ce
 
 from emergence.errors import InputError
 from emergence.metrics import (
@@ -15,33 +16,6 @@ from emergence.metrics import (
     predict_token_edit_distance,
 )
 
-SCALES = np.geomspace(1e6, 1e11, 8)
-
-
-def _ce(n):
-    return 3.0 * (n / 1e6) ** -0.3
-
-
-def _simulate(lengths_choice, n_items=1500, seed=0) -> pd.DataFrame:
-    """Independent tokens, each right with p(N) = exp(-CE(N)); log-probs are the true log p."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    vocab = np.array(list("0123456789"), dtype=object)
-    for n in SCALES:
-        p = np.exp(-_ce(n))
-        for i in range(n_items):
-            L = int(rng.choice(lengths_choice))
-            tgt = rng.integers(0, 10, L)
-            wrong = rng.random(L) > p
-            out = np.where(wrong, (tgt + rng.integers(1, 10, L)) % 10, tgt)
-            rows.append({
-                "family": "sim", "model": f"m{n:.0e}", "params": n, "task": "arith",
-                "item": f"i{i}", "target": "".join(vocab[tgt]), "output": "".join(vocab[out]),
-                "target_tokens": vocab[tgt], "output_tokens": vocab[out],
-                "target_logprobs": np.full(L, np.log(p)),
-            })
-    return pd.DataFrame(rows)
-
 
 def test_closed_forms():
     assert predict_exact_match(0.9, 3) == pytest.approx(0.729)
@@ -50,12 +24,12 @@ def test_closed_forms():
 
 
 def test_exact_match_agrees_with_p_to_the_L_within_sampling_error():
-    res = mirage_curves(_simulate([5]))
+    res = mirage_curves(mirage_items([5]))
     assert isinstance(res, MirageCurves)
     c = res.curves
     assert len(c) == len(SCALES) and (c.n_items == 1500).all()
-    np.testing.assert_allclose(c.ce, _ce(SCALES), rtol=1e-12)
-    truth = np.exp(-_ce(SCALES)) ** 5
+    np.testing.assert_allclose(c.ce, true_ce(SCALES), rtol=1e-12)
+    truth = np.exp(-true_ce(SCALES)) ** 5
     np.testing.assert_allclose(c.em_pred, truth, rtol=1e-10)
     # Observed exact match: within 4 binomial standard errors (plus a floor for p near 0 or 1).
     se = np.sqrt(truth * (1 - truth) / 1500) + 1e-3
@@ -63,7 +37,7 @@ def test_exact_match_agrees_with_p_to_the_L_within_sampling_error():
     # Token edit distance ~ L (1 - p), the expected number of substituted tokens. Levenshtein
     # can beat the substitution count when almost every token is wrong (a shifted alignment),
     # so L (1 - p) is an upper bound there and a close match once p > 0.1.
-    p = np.exp(-_ce(SCALES))
+    p = np.exp(-true_ce(SCALES))
     ted_se = np.sqrt(5 * p * (1 - p) / 1500) + 1e-3
     assert (c.ted_observed <= c.ted_pred + 4 * ted_se).all()
     assert (np.abs(c.ted_observed - c.ted_pred) <= 4 * ted_se)[p > 0.1].all()
@@ -71,7 +45,7 @@ def test_exact_match_agrees_with_p_to_the_L_within_sampling_error():
 
 
 def test_item_level_generalisation_when_lengths_vary():
-    c = mirage_curves(_simulate([1, 3, 9], seed=1)).curves
+    c = mirage_curves(mirage_items([1, 3, 9], seed=1)).curves
     se = np.sqrt(c.em_pred * (1 - c.em_pred) / c.n_items) + 1e-3
     assert (np.abs(c.em_observed - c.em_pred) <= 4 * se).all()
     # p^(mean L) is a worse predictor than mean_i p^(L_i) (Jensen) where the curve is mid-rise.
@@ -84,21 +58,14 @@ def test_item_level_generalisation_when_lengths_vary():
 
 
 def test_needs_target_logprobs():
-    items = _simulate([2], n_items=3).drop(columns=["target_logprobs"])
+    items = mirage_items([2], n_items=3).drop(columns=["target_logprobs"])
     with pytest.raises(InputError, match="target_logprobs"):
         mirage_curves(items)
 
 
 def test_arrow_backed_input_gives_the_same_curves():
-    import pyarrow as pa
-
-    items = _simulate([2, 4], n_items=200, seed=2)
-    table = pa.Table.from_pandas(
-        items.assign(target_tokens=items.target_tokens.map(list),
-                     output_tokens=items.output_tokens.map(list),
-                     target_logprobs=items.target_logprobs.map(list)),
-        preserve_index=False,
-    )
+    items = mirage_items([2, 4], n_items=200, seed=2)
+    table = as_arrow(items)
     arrow = table.to_pandas(types_mapper=pd.ArrowDtype)
     a, b = mirage_curves(items).curves, mirage_curves(arrow).curves
     num = ["n_items", "ce", "em_observed", "em_pred", "ted_observed"]
@@ -108,7 +75,7 @@ def test_arrow_backed_input_gives_the_same_curves():
 def test_length_table_reproduces_the_predictions_exactly():
     """``lengths`` is the answer-length distribution of each row: pushing the measured p_token
     through :meth:`MirageCurves.predict_exact_match` gives ``em_pred`` to the last bit."""
-    items = _simulate([1, 3, 9], n_items=300, seed=3)
+    items = mirage_items([1, 3, 9], n_items=300, seed=3)
     items = items.sample(frac=1.0, random_state=0)  # row order must not matter
     res = mirage_curves(items)
     c, lengths = res.curves, res.lengths
