@@ -16,7 +16,12 @@ Each table gives the share of each verdict per true class with Monte Carlo SEs, 
 Benjamini-Hochberg over the whole pool (what ``detect`` reports) and per task at the unadjusted
 level (``classify_tasks(adjust=False)``: the size of the per-task test, independent of the pool).
 
-Usage: ``python benchmarks/bench_calibration.py [--reps 300] [--stress 80] [--seed 2026]``
+- ``jumps`` (``--jumps N``): genuine jumps of 0.5-1.0 in -log CE centred anywhere in the size
+  range (the edge gaps too), 6-15 scales, model noise 0 or 0.06: ``mirage`` is always wrong.
+
+Usage::
+
+    python benchmarks/bench_calibration.py [--reps 300] [--stress 80] [--jumps 80] [--seed 2026]
 """
 
 from __future__ import annotations
@@ -71,6 +76,33 @@ def stress(reps: int, seed: int) -> pd.DataFrame:
     return _frame(specs, seed + 1, names)
 
 
+def jumps(reps: int, seed: int) -> pd.DataFrame:
+    """Genuine jumps just above the pre-registered size, anywhere: ``reps`` tasks per cell.
+
+    A jump of 0.5-1.0 in -log CE (a logistic step of CE down by e^-J, 10-90 % within 0.35
+    decades) on top of a smooth power-law trend (CE times (N / 1e9)^-alpha, alpha 0.3-0.6,
+    so exact match rises like a mirage's besides the jump), centred anywhere in the size
+    range, the edge gaps included (``center_pos`` (0, 1); the project's thresholds keep two
+    scales on each side), 6-7 or 8-15 scales, 100-500 items, answers of 4-10 tokens,
+    between-model noise 0 or 0.06 (twice the assumed). Every one is a jump of at least
+    MIN_JUMP, so ``mirage`` is always wrong; ``underpowered``, ``smooth`` (exact match does
+    not look emergent) and ``threshold`` are not.
+    """
+    rng = np.random.default_rng(seed + 2)
+    specs, names = [], []
+    for lo_s, hi_s in ((6, 7), (8, 15)):
+        for model_sd in (0.0, 0.06):
+            for _ in range(reps):
+                jump, high = rng.uniform(0.5, 1.0), rng.uniform(0.3, 1.2)
+                low = high * np.exp(-jump)
+                ranges = {"ce_high": (high, high), "ce_low": (low, low), "center_pos": (0, 1),
+                          "alpha": (0.3, 0.6)}
+                n, k = int(rng.integers(lo_s, hi_s + 1)), int(rng.integers(100, 501))
+                specs.append(("threshold", n, k, (4, 10), ranges, model_sd))
+                names.append(f"{lo_s}-{hi_s} scales, model noise {model_sd:g}")
+    return _frame(specs, seed + 2, names)
+
+
 def _cell(hits: int, n: int) -> str:
     if n == 0:
         return "-"
@@ -103,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=300, help="tasks per class (project panel)")
     parser.add_argument("--stress", type=int, default=0, help="tasks per shape (stress panel)")
+    parser.add_argument("--jumps", type=int, default=0,
+                        help="tasks per cell (panel of genuine jumps of 0.5-1.0, edges too)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     start = time.perf_counter()
@@ -154,6 +188,16 @@ def main() -> None:
                              ("unadjusted", "unadjusted")):  # fmt: skip
             print(f"\n{what}:")
             print(markdown(table(wide, ["panel"], column)))
+    if args.jumps:
+        start = time.perf_counter()
+        edge = jumps(args.jumps, args.seed)
+        elapsed = time.perf_counter() - start
+        print(f"\nJumps panel: {args.jumps} tasks per cell, genuine jumps of 0.5-1.0 in -log CE "
+              f"anywhere in the size range, {elapsed:.1f} s (mirage is always wrong)")  # fmt: skip
+        for column, what in (("verdict", "after BH over the jumps pool"),
+                             ("unadjusted", "unadjusted")):  # fmt: skip
+            print(f"\n{what}:")
+            print(markdown(table(edge, ["panel"], column)))
 
 
 if __name__ == "__main__":

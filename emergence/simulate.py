@@ -74,7 +74,11 @@ def _per_token_ce(truth: TaskTruth, params: np.ndarray) -> np.ndarray:
     if truth.true_class == "mirage":
         return truth.ce_E + truth.ce_A * (params / 1e9) ** (-truth.ce_alpha)
     step = 1.0 / (1.0 + np.exp(-(x - np.log10(truth.center_params)) / truth.width_decades))
-    return truth.ce_high + (truth.ce_low - truth.ce_high) * step
+    ce = truth.ce_high + (truth.ce_low - truth.ce_high) * step
+    if truth.true_class == "threshold" and np.isfinite(truth.ce_alpha):
+        # a jump on top of a smooth power-law trend (ranges "alpha"): CE (N / 1e9)^-alpha
+        ce = ce * (params / 1e9) ** (-truth.ce_alpha)
+    return ce
 
 
 def _scales(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -90,7 +94,7 @@ def _scales(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.round(10.0**x, -3)
 
 
-RANGE_KEYS = ("width", "ce_high", "ce_low", "E", "A", "alpha")
+RANGE_KEYS = ("width", "ce_high", "ce_low", "E", "A", "alpha", "center_pos")
 # A widened calibration panel (review of the detect stage): smooth curves that are not
 # polynomials. name -> (class, answer lengths, ranges, model_sd) for :func:`simulate_tasks`.
 # None is a threshold; with multi-token answers p^L sharpens exact match (a mirage).
@@ -138,7 +142,11 @@ def _task_truth(
     if cls == "threshold":
         # N* strictly inside the scale range, with at least 2 scales on each side
         inner = x[2:-2] if len(x) >= 6 else x[1:-1]
-        center, width = float(rng.uniform(inner.min(), inner.max())), draw("width", 0.04, 0.08)
+        if "center_pos" in r:  # anywhere, as a fraction of the log-size range (edges too)
+            center = float(x.min() + rng.uniform(*r["center_pos"]) * np.ptp(x))
+        else:
+            center = float(rng.uniform(inner.min(), inner.max()))
+        width = draw("width", 0.04, 0.08)
         ce_high, ce_low = draw("ce_high", 1.2, 2.0), draw("ce_low", 0.02, 0.08)
     elif cls == "smooth":
         center = float(rng.uniform(x.mean() - 0.5, x.mean() + 0.5))
@@ -156,7 +164,11 @@ def _task_truth(
         answer_len_max=len_max,
         ce_E=draw("E", 0.01, 0.05) if mirage else nan,
         ce_A=draw("A", 0.25, 0.6) if mirage else nan,
-        ce_alpha=draw("alpha", 0.3, 0.6) if mirage else nan,
+        ce_alpha=(
+            draw("alpha", 0.3, 0.6)
+            if mirage or (cls == "threshold" and "alpha" in r)  # a threshold's trend
+            else nan
+        ),
         center_params=float(10.0**center) if not mirage else nan,
         width_decades=width,
         ce_high=ce_high,
@@ -350,7 +362,11 @@ def simulate_task(
         ``width`` (logistic scale s in decades, 10-90 % width 4.39 s; threshold 0.04-0.08,
         smooth 1.0-1.5),
         ``ce_high``, ``ce_low`` (logistic end points), ``E``, ``A``, ``alpha`` (mirage power
-        law). A widened calibration panel, not the project's classes.
+        law; for a threshold ``alpha`` puts its jump on a smooth trend, CE times
+        (N / 1e9)^-alpha), ``center_pos`` (threshold: where the centre lies, as a fraction of
+        the log-size range, e.g. ``(0, 1)`` anywhere including the edge gaps; default between
+        the third scale and the third from last). A widened calibration panel, not the
+        project's classes.
     model_sd : float, default 0
         Between-model noise: each model's cross-entropy is multiplied by exp(N(0, model_sd)).
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from emergence.cli import cli
 from emergence.load import load
-from emergence.simulate import simulate
+from emergence.simulate import TaskTruth, simulate, simulate_task
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -212,3 +212,23 @@ def test_parquet_files_open_with_plain_pandas(folder: str) -> None:
     frame = pd.read_parquet(path)
     assert len(frame) == len(load(path).items)
     assert isinstance(frame["target_tokens"].iloc[0], np.ndarray | list)
+
+
+def test_a_threshold_can_sit_anywhere_and_on_a_trend():
+    # calibration panels put genuine jumps in the edge gaps and on a smooth power-law trend
+    from emergence.simulate import _per_token_ce
+
+    ranges = {"center_pos": (0.0, 0.05), "alpha": (0.4, 0.4), "ce_high": (1.0, 1.0),
+              "ce_low": (0.5, 0.5)}  # fmt: skip
+    sim = simulate_task("threshold", 8, 60, seed=3, ranges=ranges)
+    t = sim.truth.iloc[0]
+    sizes = np.sort(sim.items["params"].unique())
+    x = np.log10(sizes)
+    assert x[0] <= np.log10(t.center_params) <= x[0] + 0.05 * np.ptp(x) and t.ce_alpha == 0.4
+    truth = TaskTruth(**t.drop("model_sd").to_dict())
+    step = 1 / (1 + np.exp(-(x - np.log10(t.center_params)) / t.width_decades))
+    expected = (1.0 - 0.5 * step) * (sizes / 1e9) ** -0.4
+    np.testing.assert_allclose(_per_token_ce(truth, sizes), expected)
+    # without these ranges a threshold is what it was: no trend, centre inside
+    plain = simulate_task("threshold", 8, 60, seed=3).truth.iloc[0]
+    assert np.isnan(plain.ce_alpha)

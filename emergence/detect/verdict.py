@@ -156,6 +156,9 @@ class TaskVerdict:
 
 #: Level of the step-1 Davies screen ("does the discontinuous metric accelerate?").
 SCREEN_ALPHA = 0.01
+#: With item counts, the rise of the discontinuous metric must be at least this many binomial
+#: SEs (of the difference between its lowest and highest scales) to look emergent.
+MIN_RISE_SE = 3.0
 #: Monte Carlo draws of the screen's exact p (Davies' bound is conservative at few scales, by
 #: a factor that depends on the design and weights); the Monte Carlo SE of p at 0.01 is 0.0014.
 SCREEN_N_SIM = 5000
@@ -251,9 +254,12 @@ class SharpBreakResult:
         floored at the assumed noise as a plug-in, and the simultaneous critical value of the
         known-noise (normal) null instead of the sup-t one. With 2-3 residual degrees of
         freedom the sup-t value is several times larger, so ``jump_upper`` rarely excludes a
-        jump at 6-7 scales; this bound does whenever the data are about as noisy as assumed
-        (it is valid when the noise is at most the assumed one, the assumption the power
-        already rests on). NaN without ``min_jump``.
+        jump at 6-7 scales; this bound does whenever the data are about as noisy as assumed.
+        Computed only when the polynomial null fits at the assumed noise (its residual SD at
+        most sqrt(chi2_{1-alpha}(df) / df) times it, df = n - degree - 1): a jump that the
+        trend partly absorbs (next to an edge gap) leaves a misfit, and the bound would then
+        exclude a jump that is there. It covers the candidate (interior) gaps only, like
+        ``jump_upper``. NaN without ``min_jump`` or when the null does not fit.
     """
 
     statistic: float
@@ -435,7 +441,10 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alp
     noise = max(float(null_sd[0]), 1.0) if des.floored else float(null_sd[0])
     eps = rng.standard_normal((n_power, xa.size)) * noise / des.sqrt_w[None, :]
     ys = (min_jump * steps[:, None, :] + eps[None, :, :]).reshape(-1, xa.size)
-    power = float(np.mean(_mc_p(null_sorted, _max_stat(des.stats(ys))) <= alpha))
+    hits = _mc_p(null_sorted, _max_stat(des.stats(ys))) <= alpha
+    # the power at the least favourable gap, not averaged over gaps: a poorly measured gap
+    # (noisy scales around it) must not hide behind well measured ones (review)
+    power = float(np.min(hits.reshape(steps.shape[0], n_power).mean(axis=1)))
     crit = float(np.quantile(null_sorted, 1 - alpha))
     s = np.maximum(sd[0], 1.0) if des.floored else sd[0]
     if is_step.any():
@@ -446,15 +455,22 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alp
         if region is not None:
             sel = (des.locs >= region[0]) & (des.locs <= region[1])
     upper = ((proj[0] + crit * s) / des.norms)[sel]
-    # known noise: the null max of the projections themselves (N(0, 1) each, whitened) over
-    # the same terms, with the residual SD floored at the assumed noise as a plug-in
-    crit_known = float(np.quantile(np.max(null_proj[:, sel], axis=1), 1 - alpha))
-    known = ((proj[0] + crit_known * np.maximum(sd[0], 1.0)) / des.norms)[sel]
 
     def top(b):
         return float(np.nanmax(b)) if np.any(np.isfinite(b)) else float("inf")
 
-    return power, top(upper), top(known) if des.floored else float("nan")
+    # known noise: the null max of the projections themselves (N(0, 1) each, whitened) over
+    # the same terms, with the residual SD floored at the assumed noise as a plug-in; only
+    # when the smooth trend fits at that noise (chi-square goodness of fit at level alpha): a
+    # jump near an edge gap that the trend partly absorbs leaves a misfit, and the bound at
+    # the assumed noise would then rule out a jump that is there (review)
+    df0 = xa.size - (des.deg + 1)
+    fits = float(null_sd[0]) <= np.sqrt(stats.chi2.isf(alpha, df0) / df0)
+    if not des.floored or not fits:
+        return power, top(upper), float("nan")
+    crit_known = float(np.quantile(np.max(null_proj[:, sel], axis=1), 1 - alpha))
+    known = ((proj[0] + crit_known * np.maximum(sd[0], 1.0)) / des.norms)[sel]
+    return power, top(upper), top(known)
 
 
 def sharp_break_test(
@@ -566,7 +582,8 @@ class EmergenceScreen:
     Attributes
     ----------
     looks_emergent : bool
-        The curve rises, and the Davies screen rejects or one step is a sharp, significant jump.
+        The curve rises (with ``n_items``, by at least ``MIN_RISE_SE`` binomial SEs), and the
+        Davies screen rejects or one step is a sharp, significant jump.
     p_value : float
         Davies p (``screen_alternative``) on the curve, binomially weighted with ``n_items``:
         the exact Monte Carlo p (Davies' bound where that is smaller than its resolution).
@@ -644,7 +661,14 @@ def emergence_screen(
     # Davies catches accelerating (Gompertz-like) rises but not steps that saturate
     # (changepoint.md 5.2: 0.4 % power on a genuine exact-match step): a jump screen does.
     sharp = _sharp_jump(xa, da, n_items, breakthrough_factor, jump_z)
-    looks = bool(desc.total_improvement > 0 and (screen_p <= screen_alpha or sharp))
+    rises = desc.total_improvement > 0
+    if screen_w is not None:
+        # a rise within the binomial noise of its end points is no rise (one item right out
+        # of 50 at the largest model fits a hinge exactly, and Davies' t is then infinite)
+        ends = [int(np.argmin(da)), int(np.argmax(da))]
+        rises = rises and desc.total_improvement >= MIN_RISE_SE * np.sqrt(
+            np.sum(1.0 / screen_w[ends]))
+    looks = bool(rises and (screen_p <= screen_alpha or sharp))
     return EmergenceScreen(looks, float(screen_p), sharp, float(desc.breakthroughness))
 
 
@@ -830,11 +854,13 @@ def assess_task(
         if n >= 6 and reason is not None and (
             z is not None or reason == "no continuous companion metric"
         ):
-            # enough scales and items, but the companion is missing or censored: step 1 can
-            # still be read, and a curve that does not look emergent needs no companion
+            # enough scales, but the companion is missing or censored: step 1 can still be
+            # read, and with a known item count (at least min_items: the rule above) a curve
+            # that does not look emergent needs no companion. Without counts the screen is
+            # noise-blind and misses a fifth of simulated thresholds: no label from it
             scr = screen()
             looks, screen_p = scr.looks_emergent, scr.p_value
-            if not looks:
+            if not looks and n_items is not None:
                 reason = None
         if reason is None and looks is None:
             reason = f"{count(n, 'scale')} < 6"
@@ -1130,7 +1156,8 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         what = (
             "is ruled out"
             if ev.jump_upper < ev.min_jump
-            else "is ruled out at the assumed noise"
+            else "is ruled out at the assumed noise, at which the smooth trend fits (residual "
+            f"{ev.noise_scale:.2g} times the assumed noise)"
             if ev.jump_upper_assumed < ev.min_jump
             else f"would have been seen with probability {ev.power:.2f}"
         )

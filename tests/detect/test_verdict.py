@@ -23,9 +23,11 @@ def test_underpowered_reasons():
     assert ev.underpowered_reason == "5 scales < 6"
     x = np.linspace(7, 11, 8)
     em = np.array([0, 0, 0, 0.1, 0.4, 0.8, 0.9, 1.0])
+    assert "no continuous" in assess_task(x, em).underpowered_reason
     assert "no continuous" in assess_task(x, em, n_items=200).underpowered_reason
     assert "items" in assess_task(x, em, np.arange(8.0), n_items=20).underpowered_reason
     z = np.r_[np.full(4, np.nan), np.arange(4.0)]
+    assert "censored" in assess_task(x, em, z).underpowered_reason
     assert "censored" in assess_task(x, em, z, n_items=200).underpowered_reason
     (v,) = classify_tasks([assess_task(x, em, z, n_items=200)])
     assert v.label == "underpowered" and np.isnan(v.q_value)
@@ -45,6 +47,10 @@ def test_step_one_comes_before_the_companion():
     em = np.array([0, 0, 0, 0.1, 0.4, 0.8, 0.9, 1.0])
     (v,) = classify_tasks([assess_task(x, em, None, n_items=200)])
     assert v.label == "underpowered" and v.evidence.looks_emergent
+    # without item counts the screen is noise-blind: no smooth label from it (review: a
+    # textbook emergent curve failed the noise-blind screen and was called smooth)
+    ev = assess_task(x, line, None)
+    assert ev.looks_emergent is False and "no continuous" in ev.underpowered_reason
     # too few items or scales: step 1 is not read (its power is not known)
     ev = assess_task(x, line, None, n_items=20)
     assert ev.looks_emergent is None and "items" in ev.underpowered_reason
@@ -238,7 +244,7 @@ def test_power_rule_no_break_is_not_a_mirage_without_power():
     kw = dict(mirage_prediction=pred, mirage_se=se, n_items=300, primary="sharp",
               noise_floor=0.03, min_jump=0.5, answer_length=8.0)  # fmt: skip
     ev = assess_task(x, em, z, **kw)
-    assert ev.powered and ev.power >= 0.8
+    assert ev.powered and ev.power >= 0.5  # at the least favourable gap of the rise
     assert classify_tasks([ev])[0].label == "mirage"
     noisy = z + np.random.default_rng(4).normal(0, 0.4, x.size)
     ev = assess_task(x, em, noisy, **kw)
@@ -250,7 +256,7 @@ def test_power_rule_no_break_is_not_a_mirage_without_power():
     # the power is that of the test actually run: it grows with the jump size
     lo = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=0.5, n_power=100).power
     hi = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=3.0, n_power=100).power
-    assert lo < 0.8 <= hi
+    assert lo < 0.5 <= hi
 
 
 def test_a_significant_deceleration_is_ambiguous_not_mirage():
@@ -310,11 +316,12 @@ def test_power_is_computed_where_the_discontinuous_metric_rises():
     # a region holding every candidate step changes nothing
     assert sharp_break_test(x, y, power_region=(0.0, 20.0), **kw).power == full.power
     # same null and power draws for every region: the power over two step locations is the
-    # mean of the power at each (steps between scales 2|3 and 3|4 have midpoints 8.25, 8.75)
+    # power at the less favourable one (steps between scales 2|3 and 3|4 have midpoints 8.25
+    # and 8.75), not their mean, so that a poorly measured gap cannot hide behind another
     one = [sharp_break_test(x, y, power_region=(m - 0.1, m + 0.1), **kw).power
            for m in (8.25, 8.75)]  # fmt: skip
     both = sharp_break_test(x, y, power_region=(8.0, 9.0), **kw).power
-    assert both == pytest.approx(np.mean(one), abs=1e-12)
+    assert both == pytest.approx(min(one), abs=1e-12)
     # no testable step there (the last gap needs two scales on its right): power 0, no bound
     edge = sharp_break_test(x, y, power_region=(10.3, 10.6), **kw)
     assert edge.power == 0.0 and edge.jump_upper == np.inf
@@ -336,7 +343,7 @@ def test_power_is_computed_where_the_discontinuous_metric_rises():
     for s in range(5):
         rng = np.random.default_rng(s)
         zj = 0.92 + 0.15 * (x10 - x10[-2]) + 0.5 * (x10 > x10[-2]) + rng.normal(0, 0.03, 10)
-        ej = np.exp(-20 * np.exp(-zj))
+        ej = np.exp(-10 * np.exp(-zj))  # exact match 0.015 -> 0.10 across the last gap
         ev = assess_task(x10, ej, zj, n_items=300, primary="sharp", noise_floor=0.03,
                          min_jump=0.5, mirage_prediction=ej, mirage_se=np.full(10, 0.02),
                          n_sim=400, seed=s, max_width=1.0, kink_test="both")  # fmt: skip
@@ -403,7 +410,7 @@ def test_the_bound_at_the_assumed_noise_covers_a_jump_and_is_narrower():
     known = sup_t = 0
     for r in range(150):
         free = sharp_break_test(x, 0.3 * x + rng.normal(0, sd), seed=r, **kw)
-        assert free.jump_upper_assumed <= free.jump_upper
+        assert not free.jump_upper_assumed > free.jump_upper  # NaN: the null did not fit
         known += free.jump_upper_assumed < 0.5
         sup_t += free.jump_upper < 0.5
     assert known / 150 >= 0.75 and sup_t / 150 <= 0.05
@@ -425,3 +432,16 @@ def test_a_task_significant_alone_but_not_after_bh_says_so():
     assert "on its own" not in second.reason
     (alone,) = classify_tasks(evs[:1])
     assert "on its own" not in alone.reason  # q = p = 0.03: significant, no such note
+
+
+def test_a_rise_within_binomial_noise_does_not_look_emergent():
+    # review: exact match at 0 except 1 item of 50 at the largest model fits a hinge exactly
+    # (Davies' t infinite): it "looked emergent" with a screen p of 4e-44
+    x = np.linspace(7, 11, 8)
+    blip = np.r_[np.zeros(7), 1 / 50]
+    scr = emergence_screen(x, blip, n_items=50)
+    assert not scr.looks_emergent and scr.p_value >= 1 / 5001
+    # a rise to 0.3 of the items is real
+    assert emergence_screen(x, np.r_[np.zeros(7), 0.3], n_items=50).looks_emergent
+    # noise-blind (no counts): only the shape is judged, as before
+    assert emergence_screen(x, blip).looks_emergent
