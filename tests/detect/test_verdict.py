@@ -440,8 +440,17 @@ def test_a_rise_within_binomial_noise_does_not_look_emergent():
     x = np.linspace(7, 11, 8)
     blip = np.r_[np.zeros(7), 1 / 50]
     scr = emergence_screen(x, blip, n_items=50)
-    assert not scr.looks_emergent and scr.p_value >= 1 / 5001
-    # a rise to 0.3 of the items is real
-    assert emergence_screen(x, np.r_[np.zeros(7), 0.3], n_items=50).looks_emergent
+    assert not scr.looks_emergent and scr.rise_in_noise and scr.rise_p > 0.01
+    assert scr.p_value >= 1 / 5001
+    # second review: a rise of 0 -> 9 of 100 is significant (Fisher p 0.0016) and emergent;
+    # an unpooled 3-SE rule called this genuine threshold smooth
+    x10 = np.linspace(7, 11, 10)
+    small = np.r_[np.zeros(8), 0.06, 0.09]
+    scr = emergence_screen(x10, small, n_items=100)
+    assert scr.looks_emergent and scr.rise_p == pytest.approx(0.0016, abs=2e-4)
     # noise-blind (no counts): only the shape is judged, as before
     assert emergence_screen(x, blip).looks_emergent
+    # the verdict says why: the rise, not the acceleration
+    companion = -0.3 * x + 0.01 * np.sin(7 * x)
+    (v,) = classify_tasks([assess_task(x, blip, companion, n_items=50)])
+    assert v.label == "smooth" and "within its binomial noise" in v.reason
