@@ -179,26 +179,24 @@ def main() -> None:
             for col in ("verdict", "unadjusted")})  # fmt: skip
     print(markdown(pd.DataFrame(out).rename(columns={"verdict": "after BH"})))
     if args.stress:
-        start = time.perf_counter()
-        wide = stress(args.stress, args.seed)
-        elapsed = time.perf_counter() - start
-        print(f"\nStress panel: {args.stress} tasks per shape, 8-15 scales, 100-3000 items, "
-              f"{elapsed:.1f} s")  # fmt: skip
-        for column, what in (("verdict", "after BH over the stress pool"),
-                             ("unadjusted", "unadjusted")):  # fmt: skip
-            print(f"\n{what}:")
-            print(markdown(table(wide, ["panel"], column)))
+        _panel(lambda: stress(args.stress, args.seed), "stress",
+               f"\nStress panel: {args.stress} tasks per shape, 8-15 scales, 100-3000 items, "
+               "{elapsed:.1f} s")  # fmt: skip
     if args.jumps:
-        start = time.perf_counter()
-        edge = jumps(args.jumps, args.seed)
-        elapsed = time.perf_counter() - start
-        print(f"\nJumps panel: {args.jumps} tasks per cell, genuine jumps of 0.5-1.0 in -log CE "
-              f"anywhere in the size range, {elapsed:.1f} s (mirage is always wrong)")  # fmt: skip
-        for column, what in (("verdict", "after BH over the jumps pool"),
-                             ("unadjusted", "unadjusted")):  # fmt: skip
-            print(f"\n{what}:")
-            print(markdown(table(edge, ["panel"], column)))
+        _panel(lambda: jumps(args.jumps, args.seed), "jumps",
+               f"\nJumps panel: {args.jumps} tasks per cell, genuine jumps of 0.5-1.0 in -log CE "
+               "anywhere in the size range, {elapsed:.1f} s (mirage is always wrong)")  # fmt: skip
 
+
+def _panel(build, pool: str, title: str) -> None:
+    """Run a widened panel and print its tables after BH over its own pool and unadjusted."""
+    start = time.perf_counter()
+    frame = build()
+    print(title.format(elapsed=time.perf_counter() - start))
+    for column, what in (("verdict", f"after BH over the {pool} pool"),
+                         ("unadjusted", "unadjusted")):  # fmt: skip
+        print(f"\n{what}:")
+        print(markdown(table(frame, ["panel"], column)))
 
 if __name__ == "__main__":
     main()
