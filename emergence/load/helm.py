@@ -91,9 +91,15 @@ def read(path: Path) -> Tables:
         Unvalidated items and scores; ``params`` is NaN (HELM keeps sizes in its model
         metadata, not in run output).
     """
-    path = Path(path)
+    given = path = Path(path)
     if path.is_file():
         path = path.parent
+    missing = [name for name in (_STATE, _STATS) if not (path / name).is_file()]
+    if missing:  # e.g. --input-format helm on another file
+        raise InputError(
+            f"{given}: expected a HELM run folder (with {_STATE} and {_STATS}), "
+            f"got no {' or '.join(missing)} in {path}"
+        )
     src_state, src_stats = _label(path, _STATE), _label(path, _STATS)
     state = _read(path / _STATE, src_state, "HELM scenario state")
     stats = _read(path / _STATS, src_stats, "HELM per-instance stats")

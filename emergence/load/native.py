@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,14 +28,36 @@ from .tables import Tables
 from .validate import validate
 
 NAME = "native"
-DESCRIPTION = "emergence's own tidy tables (items, scores or losses) as .csv, .jsonl or .parquet"
+DESCRIPTION = (
+    "emergence's own tidy tables (items, scores or losses) as .csv, .jsonl or .parquet, or as "
+    "a .json array of row objects (what -o x.json writes)"
+)
 SUFFIXES = (".csv", ".jsonl", ".parquet")
+# A .json file is native only when it is an array of row objects: other .json files (framework
+# logs, configs) are not data files of this format, so it is not among SUFFIXES.
+JSON_ROWS = ".json"
 JSONL_BLOCK_SIZE = 16 << 20
 # Columns read as text from CSV: ids and answers must stay verbatim ("007" is not 7), and list
 # fields are JSON text parsed by the validator.
 TEXT_COLUMNS = frozenset(
     c.name for spec in TABLES.values() for c in spec.columns if c.dtype.startswith(("str", "list"))
 )
+
+
+def _starts_with_array(path: Path) -> bool:
+    """Cheap test before parsing: the first non-space byte is ``[``."""
+    with open(path, "rb") as handle:
+        return handle.read(4096).lstrip(JSON_SPACE.encode() + b"\xef\xbb\xbf")[:1] == b"["
+
+
+def _json_rows(path: Path) -> list[dict] | None:
+    """The rows of a .json array of objects (None when the file is anything else)."""
+    try:
+        rows = json.loads(decode_utf8(path.read_bytes()))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    ok = isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)
+    return rows if ok else None
 
 
 def _first_jsonl_object(path: Path) -> dict | None:
@@ -64,6 +87,9 @@ def columns_of(path: Path) -> list[str] | None:
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(path).names)
+        if suffix == JSON_ROWS:
+            rows = _json_rows(path) if _starts_with_array(path) else None
+            return list(rows[0]) if rows else None
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return None
@@ -184,7 +210,7 @@ def renamed(columns: list[str], rename: Mapping[str, str] | None) -> list[str]:
 
 def sniff(path: Path, rename: Mapping[str, str] | None = None) -> bool:
     """True when ``path`` is a native file whose columns form a known table."""
-    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+    if not path.is_file() or path.suffix.lower() not in (*SUFFIXES, JSON_ROWS):
         return False
     cols = columns_of(path)
     return cols is not None and detect_table(renamed(cols, rename)) is not None
@@ -335,11 +361,32 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     text_cols = {
         old: str for old, new in zip(header, new_names, strict=True) if new in TEXT_COLUMNS
     }
+    options = dict(dtype=text_cols, keep_default_na=False, na_values=[""])
     try:
-        return pd.read_csv(
-            io.StringIO(text), dtype=text_cols, keep_default_na=False, na_values=[""]
-        )
+        frame = pd.read_csv(io.StringIO(text), **options)
+        if isinstance(frame.index, pd.RangeIndex):
+            return frame
+        # every row has one field more than the header: pandas made the first an index and
+        # shifted every column by one. A trailing comma (empty last field) is harmless;
+        # anything else would put values under the wrong names
+        full = frame.iloc[:, -1].notna().to_numpy().nonzero()[0] if frame.shape[1] else []
+        if len(full):
+            where = _csv_line_locator(path, path.name)(int(full[0]))
+            raise InputError(
+                f"{where}: {len(header) + 1} fields, the header has {len(header)}; expected "
+                "one field per column"
+            )
+        return pd.read_csv(io.StringIO(text), index_col=False, **options)
     except (pd.errors.ParserError, ValueError) as err:
+        if isinstance(err, InputError):
+            raise
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if ragged:
+            want, line, got = ragged.groups()
+            raise InputError(
+                f"{path.name}:{line}: {got} fields, the header has {want}; expected one field "
+                "per column"
+            ) from None
         raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
 
 
@@ -369,6 +416,11 @@ def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str
         frame = _read_csv(path, rename)
     elif suffix == ".parquet":
         frame = _read_parquet(path)
+    elif suffix == JSON_ROWS:
+        rows = _json_rows(path)
+        if rows is None:
+            raise InputError(f"{path.name}: expected a JSON array of row objects")
+        frame = pd.DataFrame.from_records(rows)
     else:
         raise InputError(
             f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl or .parquet"
@@ -409,10 +461,32 @@ def read(
         One of its tables filled.
     """
     table, frame = read_frame(path, rename)
+    where = row_locator(path)
     clean = validate(
-        frame, table, path.name, where=row_locator(path), allow_missing_params=allow_missing_params
+        frame, table, path.name, where=where, allow_missing_params=allow_missing_params
     )
+    if table == "items":
+        _check_mc_target(clean, where)
     return Tables(sources=(str(path),), **{table: clean})
+
+
+def _check_mc_target(items: pd.DataFrame, where) -> None:
+    """A multiple-choice row whose ``target`` is not ``choices[correct_choice]`` is refused:
+    exact match (output against target) and the grade (correct choice) would then score one
+    item two ways. Native files only: framework loaders build both from one gold answer."""
+    if not {"choices", "correct_choice", "target"} <= set(items.columns):
+        return
+    for i, (choices, cc, target) in enumerate(
+        zip(items["choices"], items["correct_choice"], items["target"], strict=True)
+    ):
+        if pd.isna(cc) or not isinstance(target, str) or choices is None or len(choices) == 0:
+            continue
+        gold = choices[int(cc)]
+        if target != gold:
+            raise InputError(
+                f"{where(i)}: field 'target': expected choices[correct_choice] = {gold!r} "
+                f"(correct_choice {int(cc)}), got {target!r}"
+            )
 
 
 def row_locator(path: Path, label: str | None = None):

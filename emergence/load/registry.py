@@ -284,11 +284,61 @@ def _read_all(
     found: list[tuple[Path, ModuleType]], rename
 ) -> tuple[list[Tables], list[_Locators]]:
     """The tables of each file, and where each of their rows is (for messages)."""
+    shared = _shared_names(found)
     with progress(found, "reading") as bar:
-        parts = [_read_one(path, module, rename) for path, module in bar]
+        parts = [_read_named(path, module, rename, shared) for path, module in bar]
     renames = _distinct_names(_model_paths(parts))
     tables = [_renamed_models(tables, paths, renames) for tables, paths, _ in parts]
     return tables, [places for _, _, places in parts]
+
+
+def _check_renames(rename: Mapping[str, str], files: list[Path]) -> None:
+    """A ``--rename OLD=NEW`` whose OLD no native input has is a typo, not a no-op (it would
+    leave the original column to be read in its place)."""
+    files = [f for f in files if f.suffix.lower() in (*native.SUFFIXES, native.JSON_ROWS)]
+    columns = {f: native.columns_of(f) or [] for f in files}
+    for old, new in rename.items():
+        if old == new or any(old in cols for cols in columns.values()):
+            continue
+        if not files:
+            raise InputError(
+                f"--rename {old}={new}: renames columns of native CSV, JSONL or Parquet files, "
+                "and no input is one"
+            )
+        first = files[0]
+        which = first.name if len(files) == 1 else f"any of the {len(files)} native files"
+        raise InputError(
+            f"--rename {old}={new}: expected a column {old!r}, got none in {which} "
+            f"(columns of {first.name}: {native.column_list(columns[first])})"
+        )
+
+
+def _involved(path: Path, module: ModuleType) -> list[Path]:
+    """``path`` and the files reading it also reads (an lm-eval run's samples files)."""
+    extra = module.companions(path) if hasattr(module, "companions") and path.is_file() else []
+    return [path, *extra]
+
+
+def _shared_names(found: list[tuple[Path, ModuleType]]) -> set[str]:
+    """File names that two different input files share (per-model folders of one layout)."""
+    files = {f.resolve() for path, module in found for f in _involved(path, module)}
+    names = [f.name for f in files]
+    return {n for n in names if names.count(n) > 1}
+
+
+def _read_named(path: Path, module: ModuleType, rename, shared: set[str]):
+    """:func:`_read_one`; an error that names a file by a name other inputs share names it by
+    its path instead (``m160/results.json:85``, not ``results.json:85``). Readers name files by
+    their bare name, which is short and what goes into the ``source`` column."""
+    try:
+        return _read_one(path, module, rename)
+    except InputError as err:
+        msg = str(err)
+        for f in _involved(path, module) if shared else []:
+            rest = msg[len(f.name) :]
+            if f.name in shared and msg.startswith(f.name) and rest[:1] in (":", " "):
+                raise InputError(f"{f}{rest}") from None
+        raise
 
 
 def _check_cross_file_duplicates(parts: list[Tables], places: list[_Locators]) -> None:
@@ -399,6 +449,8 @@ def load(
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         found.extend(_walk(path, modules, rename, True, skipped))
+    if rename:
+        _check_renames(rename, [p for p, m in found if m is native] + skipped)
     parts, places = _read_all(_read_once(found), rename)
     if not parts:
         notes = _skip_warnings(skipped, modules, rename, sizes)

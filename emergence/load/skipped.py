@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..schema import detect_table
 from . import native
 from .framework_common import decode_utf8
 from .sizes_registry import is_sizes_document
@@ -84,24 +83,15 @@ def _parse(path: Path) -> tuple[Any, str | None]:
 def _json_reason(doc: Any, problem: str | None, rename: Mapping[str, str] | None) -> str:
     if problem is not None:
         return f"{problem}; {_JSON_FORMATS}"
-    fields = _records(doc)
-    table = detect_table(native.renamed(fields, rename)) if fields is not None else None
-    if table is not None:
-        return (
-            f"a JSON array of {table} rows; tables are read as JSON Lines (.jsonl, one object "
-            "per line), .csv or .parquet: write it in one of those"
-        )
     if doc is not _NOTHING and is_sizes_document(doc):
         return _SIZES
     if isinstance(doc, dict):
         keys = native.column_list([str(k) for k in doc])
         return f"JSON that no format reads (keys {keys}); {_JSON_FORMATS}"
+    fields = _records(doc)  # an array of rows that form a table is read (native.JSON_ROWS)
     if fields is None:
         return f"JSON that no format reads; {_JSON_FORMATS}"
-    return (
-        f"JSON records with fields ({native.column_list(fields)}) that form no table; "
-        f"{native.TABLES_NEED}, in a .csv, .jsonl or .parquet file"
-    )
+    return f"a JSON array of records whose {_table_reason(fields, rename)}"
 
 
 def _table_reason(columns: list[str], rename: Mapping[str, str] | None) -> str:

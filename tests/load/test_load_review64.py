@@ -1,0 +1,117 @@
+"""Loader review 64: messages tell same-named files apart, a --rename that matches nothing is an
+error, ragged CSV rows and contradictory multiple-choice rows are refused, a HELM format forced
+on another file says so, and the .json rows that ``-o x.json`` writes read back.
+
+Inputs are built in ``tmp_path`` from hand-written text and copies of ``tests/fixtures``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emergence.errors import InputError
+from emergence.load import load
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LM_RUN = FIXTURES / "lm-eval-0.4.13" / "tiny-neox-h32-l1"
+HEADER = "family,model,params,task,item,target,output\n"
+
+
+def _err(*paths, **kw) -> str:
+    with pytest.raises(InputError) as err:
+        load(list(paths), warn=False, **kw)
+    return str(err.value)
+
+
+def test_same_named_files_in_two_folders_are_named_by_path(tmp_path):
+    # per-model folders hold files of one name: the bare name would not say which is broken
+    for model, params in (("m1", "1e9"), ("m2", "zz")):
+        (tmp_path / model).mkdir()
+        (tmp_path / model / "runs.csv").write_text(f"{HEADER}f,{model},{params},t,1,a,a\n")
+    msg = _err(tmp_path)
+    assert msg.startswith(f"{tmp_path / 'm2' / 'runs.csv'}:2: field 'params'"), msg
+
+
+def test_same_named_lm_eval_runs_are_named_by_path(tmp_path):
+    results = next(LM_RUN.glob("results_*.json"))
+    for model in ("a", "b"):
+        shutil.copytree(LM_RUN, tmp_path / model)
+    broken = tmp_path / "b" / results.name
+    broken.write_text(results.read_text()[:3000])
+    msg = _err(tmp_path)
+    assert msg.startswith(f"{broken}:"), msg
+    # a name no other input shares stays short
+    shutil.rmtree(tmp_path / "a")
+    assert _err(tmp_path).startswith(f"{results.name}:")
+
+
+def test_a_rename_that_matches_no_column_is_an_error(tmp_path):
+    data = tmp_path / "losses.csv"
+    data.write_text("family,model,params,tokens,loss,loss_add\nf,m,1e6,2e7,3.0,2.5\n")
+    msg = _err(data, rename={"loss_ad": "loss"})
+    assert msg.startswith("--rename loss_ad=loss: expected a column 'loss_ad', got none in "
+                          "losses.csv (columns of losses.csv: family, model, params")  # fmt: skip
+    # a column one of several files has is fine
+    other = tmp_path / "other.csv"
+    other.write_text("family,model,params,tokens,L\nf,m2,2e6,4e7,2.9\n")
+    tables = load([data, other], rename={"L": "loss"}, warn=False)
+    assert sorted(tables.losses["loss"]) == [2.9, 3.0]
+    # renames apply to native files only: with none among the inputs nothing could match
+    assert "no input is one" in _err(LM_RUN, rename={"a": "b"})
+
+
+def test_ragged_csv_rows(tmp_path):
+    # a trailing comma on every row (an empty last field) is harmless
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text(HEADER + "f,m1,1e9,t,1,a,a,\nf,m2,2e9,t,1,a,b,\n")
+    items = load(trailing, warn=False).items
+    assert list(items["params"]) == [1e9, 2e9] and list(items["output"]) == ["a", "b"]
+    # a value there would shift every column by one: refused, with its line
+    extra = tmp_path / "extra.csv"
+    extra.write_text(HEADER + "f,m1,1e9,t,1,a,a,\nf,m2,2e9,t,1,a,b,x\n")
+    assert _err(extra) == (
+        "extra.csv:3: 8 fields, the header has 7; expected one field per column"
+    )
+    one = tmp_path / "one.csv"
+    one.write_text(HEADER + "f,m1,1e9,t,1,a,a\nf,m2,2e9,t,1,a,b,x\n")
+    assert _err(one).startswith("one.csv:3: 8 fields, the header has 7")
+
+
+def test_multiple_choice_target_must_be_the_correct_choice(tmp_path):
+    row = {"family": "f", "model": "m1", "params": 1e9, "task": "t", "item": 1,
+           "choices": ["a", "b", "c"], "choice_logprobs": [-1, -2, -3],
+           "correct_choice": 0}  # fmt: skip
+    bad = tmp_path / "mc.jsonl"
+    bad.write_text(json.dumps(row | {"target": "a"}) + "\n" + json.dumps(row | {"item": 2,
+                   "target": "b"}) + "\n")  # fmt: skip
+    assert _err(bad) == (
+        "mc.jsonl:2: field 'target': expected choices[correct_choice] = 'a' (correct_choice 0), "
+        "got 'b'"
+    )
+    bad.write_text(json.dumps(row | {"target": "a"}) + "\n")
+    assert len(load(bad, warn=False).items) == 1
+
+
+def test_helm_forced_on_another_file_says_what_a_run_folder_needs(tmp_path):
+    data = tmp_path / "losses.csv"
+    data.write_text("family,model,params,tokens,loss\nf,m,1e6,2e7,3.0\n")
+    msg = _err(data, format="helm")
+    assert msg.startswith(f"{data}: expected a HELM run folder (with scenario_state.json and "
+                          "per_instance_stats.json), got no scenario_state.json or")  # fmt: skip
+
+
+def test_json_rows_read_back(tmp_path):
+    rows = [{"family": "f", "model": f"m{i}", "params": 10.0**i, "task": "t",
+             "metric": "exact_match", "value": 0.1 * i} for i in (6, 7, 8)]  # fmt: skip
+    path = tmp_path / "scores.json"
+    path.write_text(json.dumps(rows, indent=2))
+    scores = load(path, warn=False).scores
+    assert list(scores["value"]) == pytest.approx([0.6, 0.7, 0.8])
+    # other JSON in a folder is not claimed as rows, and not an error
+    (tmp_path / "config.json").write_text('{"seed": 1}')
+    (tmp_path / "verdicts.json").write_text('[{"family": "f", "verdict": "smooth"}]')
+    assert len(load(tmp_path, warn=False).scores) == 3
