@@ -775,7 +775,9 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
     _emit(payload, tables, fmt, output)
 
 
-@fit.command("bnsl", epilog=FIT_EPILOG)
+@fit.command(
+    "bnsl", epilog=FIT_EPILOG, short_help="Broken neural scaling law (Caballero et al. 2022)."
+)
 @input_options
 @_family_option
 @_xy_options

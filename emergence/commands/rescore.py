@@ -120,10 +120,13 @@ def rescore(
     # rescoring needs no model sizes: a model without one keeps an empty params cell
     tables = load_inputs(paths, input_format, renames, allow_missing_params=True)
     if len(tables.items) == 0 and len(tables.scores) == 0:
-        raise InputError(
-            "the inputs contain no item-level results or scores to rescore (only training "
-            "losses: use `emergence fit`)"
+        why = (
+            "only training losses: use `emergence fit`"
+            if len(tables.losses)
+            else "the files read hold no model results; a BIG-bench task.json, for one, is a "
+            "task definition: its results are in scores_*.json files"
         )
+        raise InputError(f"the inputs contain no item-level results or scores to rescore ({why})")
     if names is not None and len(tables.items) == 0:
         raise InputError("--metrics given, but the inputs contain no item-level rows to rescore")
     frame = run_rescore(

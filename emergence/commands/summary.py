@@ -127,6 +127,12 @@ def summary(
             f"{len(tables.losses)} loss row(s)"
         )
     emit_frame(frame, fmt, output, tables.sources)
+    if frame.empty:
+        click.echo(
+            "no rows: the files read hold no model results (a BIG-bench task.json, for one, "
+            "is a task definition; its results are in scores_*.json files)",
+            err=True,
+        )
     missing = frame.loc[frame["params"].isna() & (frame["table"] != "losses"), "model"]
     if len(missing):
         click.echo(
