@@ -68,12 +68,9 @@ def rescore(
         elif per_item.values.shape[0] != len(items):
             raise ValueError("item_scores must have one row per row of items")
         fresh = aggregate(items, per_item, BootstrapSpec(n_boot, seed, level))
-        # rows in scale order within a family (model names do not sort by size: 1375m < 148m)
-        order = [k for k in ("family", "params", "model", "task", "subtask", "n_shots", "metric")
-                 if k in fresh.columns]  # fmt: skip
-        frames.append(fresh.sort_values(order, kind="stable").reset_index(drop=True))
+        frames.append(_in_scale_order(fresh))
     if scores is not None and len(scores):
-        passed = scores.reset_index(drop=True)
+        passed = _in_scale_order(scores)
         if frames:
             # a metric rescored from the items replaces the same row passed through (e.g. a
             # scores file written by an earlier rescore into the same folder)
@@ -94,3 +91,10 @@ def rescore(
     known = [c for c in COLUMN_ORDER if c in out.columns]
     extra = [c for c in out.columns if c not in COLUMN_ORDER]
     return out[known + extra]
+
+
+def _in_scale_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in scale order within a family (model names do not sort by size: 1375m < 148m)."""
+    order = [k for k in ("family", "params", "model", "task", "subtask", "n_shots", "metric")
+             if k in frame.columns]  # fmt: skip
+    return frame.sort_values(order, kind="stable").reset_index(drop=True)

@@ -134,3 +134,16 @@ def test_a_minus_inf_logprob_keeps_its_interval(runner, tmp_path):
     record = json.loads(res.stdout)[0]
     assert record["value"] is None and record["ci_low"] is None
     assert record["ci_high"] == pytest.approx(row.ci_high)
+
+
+def test_passed_through_scores_come_in_scale_order():
+    # review 64: aggregate-only rows kept the load order (names: 125m, 1b, 2m), rescored rows
+    # were in scale order
+    from emergence.metrics import rescore
+
+    scores = pd.DataFrame({
+        "family": "f", "model": ["m-125m", "m-1b", "m-2m"], "params": [1.25e8, 1e9, 2e6],
+        "task": "t", "metric": "acc", "value": [0.2, 0.3, 0.1],
+    })  # fmt: skip
+    out = rescore(None, scores)
+    assert list(out["model"]) == ["m-2m", "m-125m", "m-1b"]
