@@ -165,8 +165,9 @@ def main() -> None:
          ">= 90 %"),
         ("mirage named mirage (powered)", powered, "mirage", ("mirage",), ">= 90 %"),
         # conditional on step 1 (exact match looks emergent; the label does not depend on BH)
-        ("mirage named mirage (all, past step 1)",
-         frame[frame.verdict != "smooth"], "mirage", ("mirage",), "(>= 90 %)"),
+        ("mirage named mirage (>= 6 scales, past step 1)",
+         frame[(frame.n_scales >= 6) & (frame.verdict != "smooth")], "mirage", ("mirage",),
+         "(>= 90 %)"),
         ("smooth called threshold or mirage (all)", frame, "smooth", ("threshold", "mirage"),
          "<= 5 %"),
     ]  # fmt: skip

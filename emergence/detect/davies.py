@@ -122,9 +122,7 @@ def davies_test(
     Raises
     ------
     emergence.errors.InputError
-        Fewer than 5 points (df = n - 3 < 2), bad weights or alternative, or no usable grid value.
-        At n = 5 the bound is valid but very conservative (changepoint.md 4.1 asks df >= 3 of
-        it); pass ``n_sim`` there.
+        Fewer than 6 points (df = n - 3 < 3), bad weights or alternative, or no usable grid value.
 
     Notes
     -----
@@ -133,7 +131,7 @@ def davies_test(
     ``R/davies.test.r``). As in R, a grid value whose cross-product matrix is numerically singular
     (reciprocal 1-norm condition number below machine epsilon) is dropped.
     """
-    xa, ya = as_xy(x, y, min_n=5)
+    xa, ya = as_xy(x, y, min_n=6)
     alt = check_alternative(alternative)
     if int(n_sim) < 0:
         raise InputError(f"n_sim must be >= 0, got {n_sim}")

@@ -799,7 +799,7 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "at some scales; use a metric with more resolution there (e.g. log-probs), the "
             "items, or more model sizes",
             "per scale <": "score more items per scale (at least 50)",
-            "scale <": "evaluate more model sizes of this family (at least 5)",
+            "scale <": "evaluate more model sizes of this family (at least 6)",
             "at the edge": "evaluate model sizes beyond the jump",
             "continuous": "provide log-probs of the targets (or choice log-probs) so a "
             "continuous metric can be computed",
@@ -809,7 +809,7 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "power": "no break was found, but a jump of the pre-registered size could have been "
             "missed: score more items or evaluate more model sizes",
         }
-        key = reason.replace("scales", "scale")  # "1 scale < 5" and "4 scales < 5" alike
+        key = reason.replace("scales", "scale")  # "1 scale < 6" and "5 scales < 6" alike
         tip = next((v for k, v in advice.items() if k in key), "")
         if "at the edge" in reason and curve is not None:
             tip = _edge_advice(curve) or tip
@@ -865,7 +865,7 @@ def detect(
     alpha: float = 0.05,
     seed: int = 0,
     bootstrap: int = 500,
-    min_scales: int = 5,
+    min_scales: int = 6,
     min_items: int = 50,
     n_sim: int | None = None,
     item_scores: ItemScores | None = None,
@@ -1109,7 +1109,7 @@ LOWER_IS_BETTER = {
 }
 
 
-def screen_curves(scores: pd.DataFrame, *, min_scales: int = 5) -> pd.DataFrame:
+def screen_curves(scores: pd.DataFrame, *, min_scales: int = 6) -> pd.DataFrame:
     """Step 1 of the verdict (does it look emergent?) on every metric curve of a scores table.
 
     One curve per (family, task[, subtask][, n_shots], metric); duplicate rows of one model
@@ -1122,8 +1122,8 @@ def screen_curves(scores: pd.DataFrame, *, min_scales: int = 5) -> pd.DataFrame:
     ----------
     scores : pandas.DataFrame
         Scores table (``family``, ``params``, ``task``, ``metric``, ``value``, ...).
-    min_scales : int, default 5
-        Curves with fewer distinct sizes are skipped (as the verdict's, at least 5).
+    min_scales : int, default 6
+        Curves with fewer distinct sizes are skipped.
 
     Returns
     -------

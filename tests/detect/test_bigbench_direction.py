@@ -46,7 +46,7 @@ def screened() -> pd.DataFrame:
 
 def test_curves_cover_both_studies(screened):
     assert {"OPT", "Pythia", "Qwen1.5", "UKP base models (pooled)"} <= set(screened.family)
-    assert (screened.n_scales >= 5).all()
+    assert (screened.n_scales >= 6).all()
     assert {"discontinuous", "continuous"} <= set(screened.metric_kind)
 
 

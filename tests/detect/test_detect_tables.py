@@ -57,16 +57,8 @@ def test_known_truth_on_clear_cases(result, sim):
     assert ((thr.breakpoint_ci_low <= thr.center_params)
             & (thr.center_params <= thr.breakpoint_ci_high)).all()  # fmt: skip
     assert (v[v.true_class == "smooth"].verdict == "smooth").all()
-    # 5 scales are tested (the issue: fewer than 5 is underpowered); this one does not look
-    # emergent, so it needs no companion
     five = v[v.n_scales == 5].iloc[0]
-    assert five.verdict == "smooth" and "does not accelerate" in five.note
-    # without its smallest model the same task has 4 scales
-    items = sim.items[sim.items.family == five.family]
-    items = items[items.params > items.params.min()]
-    (four,) = detect(items, bootstrap=0).verdicts.itertuples()
-    assert four.verdict == "underpowered" and four.note.startswith("4 scales < 5")
-    assert "at least 5" in four.note
+    assert five.verdict == "underpowered" and "at least 6" in five.note
     # no break -> no breakpoint and no replication
     rest = v[v.verdict != "threshold"]
     assert rest.breakpoint_params.isna().all() and rest.replicates.isna().all()
@@ -308,10 +300,10 @@ def test_replication_is_a_discovery_on_half_a(result):
 def test_censored_scales_get_advice_about_the_metric_not_more_sizes():
     from emergence.detect.tables import _note
 
-    note = _note("underpowered", "4 uncensored scales < 5", None, None, 0.05)
-    assert "more resolution" in note and "at least 5" not in note
-    assert "at least 5" in _note("underpowered", "4 scales < 5", None, None, 0.05)
-    assert _note("underpowered", "1 scale < 5", None, None, 0.05).endswith("(at least 5)")
+    note = _note("underpowered", "5 uncensored scales < 6", None, None, 0.05)
+    assert "more resolution" in note and "at least 6" not in note
+    assert "at least 6" in _note("underpowered", "5 scales < 6", None, None, 0.05)
+    assert _note("underpowered", "1 scale < 6", None, None, 0.05).endswith("(at least 6)")
     for reason in ("1 item per scale < 50", "30 items per scale < 50"):
         assert _note("underpowered", reason, None, None, 0.05).endswith("(at least 50)")
 

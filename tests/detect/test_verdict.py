@@ -18,11 +18,9 @@ from emergence.errors import InputError
 
 
 def test_underpowered_reasons():
-    x = np.linspace(7, 9, 4)
-    ev = assess_task(x, np.linspace(0, 1, 4), np.linspace(0, 1, 4))
-    assert ev.underpowered_reason == "4 scales < 5"
-    with pytest.raises(InputError, match="min_scales"):
-        assess_task(x, np.linspace(0, 1, 4), np.linspace(0, 1, 4), min_scales=4)
+    x = np.linspace(7, 9, 5)
+    ev = assess_task(x, np.linspace(0, 1, 5), np.linspace(0, 1, 5))
+    assert ev.underpowered_reason == "5 scales < 6"
     x = np.linspace(7, 11, 8)
     em = np.array([0, 0, 0, 0.1, 0.4, 0.8, 0.9, 1.0])
     assert "no continuous" in assess_task(x, em).underpowered_reason
@@ -56,8 +54,8 @@ def test_step_one_comes_before_the_companion():
     # too few items or scales: step 1 is not read (its power is not known)
     ev = assess_task(x, line, None, n_items=20)
     assert ev.looks_emergent is None and "items" in ev.underpowered_reason
-    ev = assess_task(x[:4], line[:4], None, n_items=200)
-    assert ev.looks_emergent is None and ev.underpowered_reason == "4 scales < 5"
+    ev = assess_task(x[:5], line[:5], None, n_items=200)
+    assert ev.looks_emergent is None and ev.underpowered_reason == "5 scales < 6"
 
 
 def test_hand_cases():

@@ -95,14 +95,14 @@ def test_methods_list_every_underpowered_reason_detect_gives():
     from emergence.detect import tables, verdict
 
     censored = np.where(np.arange(8) < 5, np.nan, 1.0)
-    partly = np.where(np.arange(7) < 3, np.nan, 1.0)  # 4 of 7 left: more than half, < 5
+    partly = np.where(np.arange(8) < 3, np.nan, 1.0)
     reasons = {  # what detect says -> how Methods says it
-        _reason(4): "fewer than five model sizes",
+        _reason(4): "fewer than six model sizes",
         _reason(n_items=10): "fewer than fifty items per size",
         _reason(disc=np.ones(8)): "the same value at every size",
         _reason(companion=None): "no continuous companion",
         _reason(companion=censored): "censored at half or more of the sizes",
-        _reason(7, companion=partly): "fewer than five remain",
+        _reason(companion=partly): "fewer than six remain",
     }
     assert all(reasons) and len(reasons) == 6, reasons
     # the reasons decided later, after the tests, and those of the table step
@@ -121,7 +121,7 @@ def test_methods_list_every_underpowered_reason_detect_gives():
         assert said in text, (reason, said)
     # the numbers Methods quotes are detect's defaults
     params = inspect.signature(tables.detect).parameters
-    assert (params["min_scales"].default, params["min_items"].default) == (5, 50)
+    assert (params["min_scales"].default, params["min_items"].default) == (6, 50)
 
 
 # --- a Chinchilla parameter on its bound ------------------------------------------------------
