@@ -811,6 +811,11 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
         }
         key = reason.replace("scales", "scale")  # "1 scale < 6" and "5 scales < 6" alike
         tip = next((v for k, v in advice.items() if k in key), "")
+        if reason.startswith("5 scales <"):
+            # the rule is "fewer than 5"; the power rule is what makes 5 too few
+            tip = (f"{tip[:-1]}: with 5 the break test has one residual degree of freedom and "
+                   "no power against a jump of the pre-registered size, so neither a "
+                   "threshold nor a mirage could be shown)")  # fmt: skip
         if "at the edge" in reason and curve is not None:
             tip = _edge_advice(curve) or tip
         scatter = curve.verdict.evidence.noise_scale if curve is not None else float("nan")

@@ -65,13 +65,14 @@ class TaskEvidence:
         cross-entropy floor makes it), which is not a threshold. None for Davies.
     power : float
         Sharp-break test with ``min_jump`` only: Monte Carlo power of the test against an
-        upward step of ``min_jump`` in the companion at the least favourable testable gap
-        where the discontinuous metric rises (its 10-90 % region widened by one median gap each way;
-        0 when no testable gap lies there, or when the metric makes at least half of its rise
-        in an untestable edge gap), at the estimated noise (NaN otherwise).
+        upward jump of ``min_jump`` in the companion (a step in a gap, or a ramp over the two
+        gaps around a scale) at the least favourable testable place where the discontinuous
+        metric rises (its 10-90 % region widened by one median gap each way; 0 when no
+        testable gap lies there, or when the metric makes at least half of its rise in an
+        untestable edge gap), at the estimated noise (NaN otherwise).
     jump_upper : float
-        Simultaneous one-sided upper bound on an upward step at any of those gaps (NaN
-        otherwise).
+        Simultaneous one-sided upper bound on an upward jump (step or ramp) at any of those
+        places (NaN otherwise).
     jump_upper_assumed : float
         The same bound with the noise taken as assumed (:class:`SharpBreakResult`).
     min_jump : float
@@ -239,14 +240,16 @@ class SharpBreakResult:
         Scales around the break: the two adjacent scales for a step or hinge, the scales on
         either side of ``psi`` for a ramp.
     power : float
-        Monte Carlo power of the same test at level ``alpha`` against an upward step of size
-        ``min_jump`` at each pair of adjacent candidate scales (inside ``power_region`` when
-        given), the least of them; 0 when no candidate lies there or between the scales of
-        ``rise_gap``; at the estimated noise (NaN without ``min_jump``).
+        Monte Carlo power of the same test at level ``alpha`` against an upward jump of size
+        ``min_jump``, a step at each pair of adjacent candidate scales or (with ramps among
+        ``kinds``) a ramp over the two gaps around a candidate scale (inside ``power_region``
+        when given), the least of them; 0 when no candidate lies there or between the scales
+        of ``rise_gap``; at the estimated noise (NaN without ``min_jump``).
     jump_upper : float
         Simultaneous one-sided upper confidence bound (level ``alpha``, sup-t critical value)
-        on the size of an upward step at any candidate location (inside ``power_region`` when
-        given; inf when none does), in the units of y (NaN without ``min_jump``).
+        on the size of an upward jump (step or ramp) at any candidate location (inside
+        ``power_region`` when given; inf when none does), in the units of y (NaN without
+        ``min_jump``).
     noise_scale : float
         Residual SD of the polynomial null fit in units of the assumed noise
         sqrt(variances + noise_floor^2) (in the units of y without either); 1 means the data
@@ -421,9 +424,16 @@ def sharp_break_locations(x, ys, *, degree=None, kinds=("step", "ramp"), min_sid
 
 def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alpha, n_power,
                 rng, region=None, rise_gap=None):  # fmt: skip
-    """Power against a step of ``min_jump``, and the simultaneous upper bounds on a step (for
-    any noise, and at the assumed noise: ``null_proj`` are the null draws' projections)."""
+    """Power against a jump of ``min_jump``, and the simultaneous upper bounds on a jump (for
+    any noise, and at the assumed noise: ``null_proj`` are the null draws' projections).
+
+    A jump is a step in a gap or, when the design has ramps, a ramp over the two gaps around a
+    scale: a jump centred on a scale is two partial steps, each below ``min_jump``, so bounds
+    on steps alone would rule it out (review)."""
     is_step = np.array([k == "step" for k in des.names])
+    is_ramp = np.array([k == "ramp" for k in des.names])
+    if region is not None:
+        is_ramp &= (des.locs >= region[0]) & (des.locs <= region[1])
     steps, locs = des.terms[is_step], des.locs[is_step]
     if steps.size == 0:  # no step among the kinds: steps at the same midpoints
         locs = np.unique(des.locs)
@@ -437,7 +447,7 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alp
         inside = (locs >= region[0]) & (locs <= region[1])
         if not inside.any():
             return 0.0, float("inf"), float("inf")
-    steps = steps[inside]
+    steps = np.vstack([steps[inside], des.terms[is_ramp]])
     proj, sd, null_sd = des.parts(ya[None, :])
     # noise of the power draws: the null fit's residual SD, floored at the assumed noise
     noise = max(float(null_sd[0]), 1.0) if des.floored else float(null_sd[0])
@@ -455,6 +465,7 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alp
     if is_step.any():
         sel = is_step.copy()
         sel[is_step] = inside
+        sel |= is_ramp
     else:
         sel = np.ones(des.locs.size, bool)
         if region is not None:

@@ -112,14 +112,16 @@ had the power to see a pre-registered jump, and the p<sup>L</sup> prediction rep
 exact match is the per-token probability itself and nothing was sharpened). <i>ambiguous</i>:
 the evidence points both ways (a break away from the jump, a significant flattening, a rise
 wider than a decade, or no adequate mirage prediction, which multiple-choice grades never have).
-<i>underpowered</i>: the data cannot answer the question, because there are fewer than six
-model sizes or fewer than fifty items per size; no discontinuous metric, or one missing at some
-sizes; a discontinuous metric with the same value at every size (at its floor or ceiling, so
-nothing about how it scales can be read); no continuous companion, or a companion censored at
-half or more of the sizes or at so many that fewer than six remain, for a discontinuous metric
-that looks emergent (one that does not is <i>smooth</i> without a companion); a discontinuous
-metric that rises at the edge of the sizes, where no break can be tested (at least two sizes
-are needed on each side); or a test too weak to rule out a jump of the pre-registered size.
+<i>underpowered</i>: the data cannot answer the question, because there are fewer than six model
+sizes (with five, the break test has one residual degree of freedom and no power against the
+pre-registered jump) or fewer than fifty items per size; no discontinuous metric, or one missing
+at some sizes; a discontinuous metric with the same value at every size (at its floor or
+ceiling, so nothing about how it scales can be read); no continuous companion, or a companion
+censored at half or more of the sizes or at so many that fewer than six remain, for a
+discontinuous metric that looks emergent (one that does not is <i>smooth</i> without a
+companion); a discontinuous metric that rises at the edge of the sizes, where no break can be
+tested (at least two sizes are needed on each side); or a test too weak to rule out a jump of
+the pre-registered size.
 Absence of evidence is never reported as a mirage.</p>
 <p><b>Scaling laws.</b> Where training losses are given, the Chinchilla form
 L = E + A/N<sup>&alpha;</sup> + B/D<sup>&beta;</sup> is fitted to each family by minimising the

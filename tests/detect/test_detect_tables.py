@@ -302,7 +302,9 @@ def test_censored_scales_get_advice_about_the_metric_not_more_sizes():
 
     note = _note("underpowered", "5 uncensored scales < 6", None, None, 0.05)
     assert "more resolution" in note and "at least 6" not in note
-    assert "at least 6" in _note("underpowered", "5 scales < 6", None, None, 0.05)
+    five = _note("underpowered", "5 scales < 6", None, None, 0.05)
+    # the rule is "fewer than 5": the note says why 5 are too few (review 65)
+    assert "(at least 6: with 5 the break test has one residual degree of freedom" in five
     assert _note("underpowered", "1 scale < 6", None, None, 0.05).endswith("(at least 6)")
     for reason in ("1 item per scale < 50", "30 items per scale < 50"):
         assert _note("underpowered", reason, None, None, 0.05).endswith("(at least 50)")

@@ -253,9 +253,10 @@ def test_power_rule_no_break_is_not_a_mirage_without_power():
     # the single-token smooth label rests on the same no-break outcome
     (v1,) = classify_tasks([assess_task(x, em, noisy, **(kw | {"answer_length": 1.0}))])
     assert v1.label == "underpowered"
-    # the power is that of the test actually run: it grows with the jump size
+    # the power is that of the test actually run: it grows with the jump size (the least
+    # favourable jump is a ramp over two gaps: measured 0.03, 0.43, 0.63, 0.95 at 0.5, 3, 4, 6)
     lo = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=0.5, n_power=100).power
-    hi = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=3.0, n_power=100).power
+    hi = sharp_break_test(x, noisy, noise_floor=0.03, min_jump=6.0, n_power=100).power
     assert lo < 0.5 <= hi
 
 
@@ -311,7 +312,7 @@ def test_sharp_split_replication_discovers_on_half_a_only():
 def test_power_is_computed_where_the_discontinuous_metric_rises():
     x = np.linspace(7.0, 10.5, 8)
     y = 0.4 * x + np.random.default_rng(5).normal(0, 0.05, x.size)
-    kw = dict(noise_floor=0.03, min_jump=0.5, n_power=100, seed=3)
+    kw = dict(noise_floor=0.03, min_jump=0.5, n_power=100, seed=3, kinds=("step",))
     full = sharp_break_test(x, y, **kw)
     # a region holding every candidate step changes nothing
     assert sharp_break_test(x, y, power_region=(0.0, 20.0), **kw).power == full.power
@@ -322,6 +323,10 @@ def test_power_is_computed_where_the_discontinuous_metric_rises():
            for m in (8.25, 8.75)]  # fmt: skip
     both = sharp_break_test(x, y, power_region=(8.0, 9.0), **kw).power
     assert both == pytest.approx(min(one), abs=1e-12)
+    # with ramps (the default kinds) the ramps around the scales in the region count too:
+    # a jump centred on a scale is two partial steps (review)
+    ramps = sharp_break_test(x, y, power_region=(8.0, 9.0), **(kw | {"kinds": ("step", "ramp")}))
+    assert ramps.power <= both
     # no testable step there (the last gap needs two scales on its right): power 0, no bound
     edge = sharp_break_test(x, y, power_region=(10.3, 10.6), **kw)
     assert edge.power == 0.0 and edge.jump_upper == np.inf
@@ -392,8 +397,9 @@ def test_the_bound_at_the_assumed_noise_covers_a_jump_and_is_narrower():
     # a step of exactly MIN_JUMP (0.5) at a testable gap: the known-noise upper bound excludes
     # it at most about alpha of the time, with the noise as assumed and three times larger
     # (the plug-in residual SD follows it; measured 0 % and 2 %), while on a step-free series
-    # at 7 scales it excludes a jump of 0.5 most of the time and the sup-t bound (2 residual
-    # df) never does (measured 88 % and 0 %)
+    # at 7 scales it excludes a jump of 0.5 often and the sup-t bound (2 residual df) never
+    # does (measured 49 % and 0 %; 88 % for steps alone: a ramp over two gaps is the harder
+    # jump to exclude)
     x = np.array([7.0, 7.6, 8.3, 8.9, 9.6, 10.2, 10.9])
     var = np.full(7, 0.05**2)
     sd = np.sqrt(var + 0.03**2)
@@ -413,7 +419,7 @@ def test_the_bound_at_the_assumed_noise_covers_a_jump_and_is_narrower():
         assert not free.jump_upper_assumed > free.jump_upper  # NaN: the null did not fit
         known += free.jump_upper_assumed < 0.5
         sup_t += free.jump_upper < 0.5
-    assert known / 150 >= 0.75 and sup_t / 150 <= 0.05
+    assert known / 150 >= 0.35 and sup_t / 150 <= 0.05
 
 
 def test_a_task_significant_alone_but_not_after_bh_says_so():
