@@ -135,8 +135,15 @@ def summary(
         )
     missing = frame.loc[frame["params"].isna() & (frame["table"] != "losses"), "model"]
     if len(missing):
+        given = click.get_current_context().meta.get("emergence.sizes")
+        advice = (
+            f"the --sizes mapping {given} names none of them: its keys are model names as "
+            "listed here, or family/model"
+            if given is not None
+            else "supply them with --sizes FILE (CSV or JSON mapping model -> params)"
+        )
         click.echo(
             f"models without a size ({len(set(missing))}): {', '.join(sorted(set(missing)))}; "
-            "supply them with --sizes FILE (CSV or JSON mapping model -> params)",
+            f"{advice}",
             err=True,
         )

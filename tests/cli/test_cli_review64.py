@@ -48,3 +48,15 @@ def test_rescore_json_output_reads_back(tmp_path):
     res = _run("summary", out, "--format", "csv")
     assert res.exit_code == 0, res.output
     assert "scores,tiny-gpt" in res.output
+
+
+def test_summary_says_when_the_sizes_file_names_none_of_the_models(tmp_path):
+    items = tmp_path / "items.csv"
+    items.write_text("family,model,task,item,target,output\nf,org/m-1b,t,1,a,a\n")
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text("model,params\nm-2b,2e9\n")
+    res = _run("summary", items, "--sizes", sizes)
+    assert res.exit_code == 0, res.output
+    assert f"the --sizes mapping {sizes} names none of them" in res.output
+    res = _run("summary", items)
+    assert "supply them with --sizes FILE" in res.output
