@@ -13,11 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import shlex
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -44,10 +45,18 @@ TEXT_COLUMNS = frozenset(
 )
 
 
-def _starts_with_array(path: Path) -> bool:
-    """Cheap test before parsing: the first non-space byte is ``[``."""
+def _first_json_row(path: Path) -> dict | None:
+    """The first object of a .json array, parsed from the file's first 64 kB (sniffing must
+    not parse a large file whole: suites keep big JSON arrays beside their runs)."""
     with open(path, "rb") as handle:
-        return handle.read(4096).lstrip(JSON_SPACE.encode() + b"\xef\xbb\xbf")[:1] == b"["
+        head = handle.read(1 << 16).decode("utf-8", errors="replace").lstrip(JSON_SPACE + "\ufeff")
+    if not head.startswith("["):
+        return None
+    try:
+        first, _ = json.JSONDecoder().raw_decode(head[1:].lstrip(JSON_SPACE))
+    except ValueError:
+        return None
+    return first if isinstance(first, dict) else None
 
 
 def _json_rows(path: Path) -> list[dict] | None:
@@ -88,8 +97,8 @@ def columns_of(path: Path) -> list[str] | None:
 
             return list(pq.read_schema(path).names)
         if suffix == JSON_ROWS:
-            rows = _json_rows(path) if _starts_with_array(path) else None
-            return list(rows[0]) if rows else None
+            first = _first_json_row(path)
+            return list(first) if first is not None else None
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return None
@@ -361,33 +370,45 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     text_cols = {
         old: str for old, new in zip(header, new_names, strict=True) if new in TEXT_COLUMNS
     }
-    options = dict(dtype=text_cols, keep_default_na=False, na_values=[""])
+    # index_col=False: never take a first column as the index (pandas does when every row has
+    # one field more than the header, shifting every value to the wrong name)
+    options = dict(dtype=text_cols, keep_default_na=False, na_values=[""], index_col=False)
+    ragged = False
     try:
-        frame = pd.read_csv(io.StringIO(text), **options)
-        if isinstance(frame.index, pd.RangeIndex):
-            return frame
-        # every row has one field more than the header: pandas made the first an index and
-        # shifted every column by one. A trailing comma (empty last field) is harmless;
-        # anything else would put values under the wrong names
-        full = frame.iloc[:, -1].notna().to_numpy().nonzero()[0] if frame.shape[1] else []
-        if len(full):
-            where = _csv_line_locator(path, path.name)(int(full[0]))
-            raise InputError(
-                f"{where}: {len(header) + 1} fields, the header has {len(header)}; expected "
-                "one field per column"
-            )
-        return pd.read_csv(io.StringIO(text), index_col=False, **options)
-    except (pd.errors.ParserError, ValueError) as err:
-        if isinstance(err, InputError):
-            raise
-        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
-        if ragged:
-            want, line, got = ragged.groups()
-            raise InputError(
-                f"{path.name}:{line}: {got} fields, the header has {want}; expected one field "
-                "per column"
-            ) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), **options)
+        # rows longer than the header: pandas cut them short with this warning
+        ragged = any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
+    except pd.errors.ParserError as err:
+        if "fields in line" not in str(err):
+            raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
+        ragged = True
+    except ValueError as err:
         raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
+    if not ragged:
+        return frame
+    over = _overlong_record(text, len(header))
+    if over is not None:
+        line, n_fields = over
+        raise InputError(
+            f"{path.name}:{line}: {n_fields} fields, the header has {len(header)}; expected one "
+            "field per column"
+        )
+    # only empty fields beyond the header (trailing commas): harmless, dropped
+    return pd.read_csv(io.StringIO(text), usecols=list(range(len(header))), **options)
+
+
+def _overlong_record(text: str, width: int) -> tuple[int, int] | None:
+    """(first physical line, field count) of the first record with a non-empty field beyond
+    ``width``, counted as the csv module reads records (quoted fields may span lines)."""
+    reader = csv.reader(io.StringIO(text))
+    before = 0
+    for row in reader:
+        start, before = before + 1, reader.line_num
+        if len(row) > width and any(field.strip() for field in row[width:]):
+            return start, len(row)
+    return None
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -407,8 +428,11 @@ def _check_rename(path: Path, columns: list[str], rename: Mapping[str, str]) -> 
         seen.add(new)
 
 
-def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str, pd.DataFrame]:
-    """Read a native file into ``(table_name, raw_frame)`` without validating it."""
+def read_frame(
+    path: Path, rename: Mapping[str, str] | None = None, seen: list[str] | None = None
+) -> tuple[str, pd.DataFrame]:
+    """Read a native file into ``(table_name, raw_frame)`` without validating it; its column
+    names before renaming are added to ``seen`` when given (every row's, not the first's)."""
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         frame = _read_jsonl(path)
@@ -423,8 +447,11 @@ def read_frame(path: Path, rename: Mapping[str, str] | None = None) -> tuple[str
         frame = pd.DataFrame.from_records(rows)
     else:
         raise InputError(
-            f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl or .parquet"
+            f"{path.name}: unsupported file type {suffix!r}; expected .csv, .jsonl, .parquet "
+            "or a .json array of rows"
         )
+    if seen is not None:
+        seen.extend(str(c) for c in frame.columns)
     if rename:
         _check_rename(path, [str(c) for c in frame.columns], rename)
         frame = frame.rename(columns=dict(rename))
@@ -443,6 +470,7 @@ def read(
     rename: Mapping[str, str] | None = None,
     *,
     allow_missing_params: bool = False,
+    seen: list[str] | None = None,
 ) -> Tables:
     """Read and validate one native file.
 
@@ -454,35 +482,44 @@ def read(
         Column renames applied before the table is recognised.
     allow_missing_params : bool
         Accept rows without ``params`` (to be filled from a size mapping).
+    seen : list of str, optional
+        Receives the file's column names before renaming (to tell a rename that matches no
+        column of any file).
 
     Returns
     -------
     Tables
         One of its tables filled.
     """
-    table, frame = read_frame(path, rename)
+    table, frame = read_frame(path, rename, seen)
     where = row_locator(path)
+    no_output = (
+        frame["output"].isna().to_numpy()
+        if "output" in frame.columns
+        else np.ones(len(frame), dtype=bool)
+    )
     clean = validate(
         frame, table, path.name, where=where, allow_missing_params=allow_missing_params
     )
     if table == "items":
-        _check_mc_target(clean, where)
+        _check_mc_target(clean, no_output, where)
     return Tables(sources=(str(path),), **{table: clean})
 
 
-def _check_mc_target(items: pd.DataFrame, where) -> None:
-    """A multiple-choice row whose ``target`` is not ``choices[correct_choice]`` is refused:
-    exact match (output against target) and the grade (correct choice) would then score one
-    item two ways. Native files only: framework loaders build both from one gold answer."""
-    if not {"choices", "correct_choice", "target"} <= set(items.columns):
+def _check_mc_target(items: pd.DataFrame, filled: np.ndarray, where) -> None:
+    """A multiple-choice row without an ``output`` (it is filled with the most likely choice)
+    whose ``target`` is not ``choices[correct_choice]`` is refused: exact match (that choice
+    against the target) and the grade would then score one item two ways. A row with its own
+    output keeps its own convention (letters: output "B", target "A"). Native files only:
+    framework loaders build both from one gold answer. Spaces around the texts do not count."""
+    if not {"choices", "correct_choice", "target"} <= set(items.columns) or not filled.any():
         return
-    for i, (choices, cc, target) in enumerate(
-        zip(items["choices"], items["correct_choice"], items["target"], strict=True)
-    ):
+    for i in np.flatnonzero(filled):
+        choices, cc, target = (items[c].iat[i] for c in ("choices", "correct_choice", "target"))
         if pd.isna(cc) or not isinstance(target, str) or choices is None or len(choices) == 0:
             continue
         gold = choices[int(cc)]
-        if target != gold:
+        if target.strip() != str(gold).strip():
             raise InputError(
                 f"{where(i)}: field 'target': expected choices[correct_choice] = {gold!r} "
                 f"(correct_choice {int(cc)}), got {target!r}"

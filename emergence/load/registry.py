@@ -79,13 +79,17 @@ _RowPaths = dict[str, np.ndarray]
 _Locators = dict[str, Locator]
 
 
-def _read_one(path: Path, module: ModuleType, rename) -> tuple[Tables, _RowPaths, _Locators]:
-    """One file read and validated, with the local model path and the place of each row."""
+def _read_one(
+    path: Path, module: ModuleType, rename
+) -> tuple[Tables, _RowPaths, _Locators, list[str] | None]:
+    """One file read and validated, with the local model path and the place of each row (and,
+    for a native file, its column names before renaming)."""
     if module is native:
         # sizes may come from a mapping applied after reading, so rows may lack them for now
-        tables = native.read(path, rename, allow_missing_params=True)
+        seen: list[str] = []
+        tables = native.read(path, rename, allow_missing_params=True, seen=seen)
         where = native.row_locator(path, str(path))
-        return tables, {}, {name: where for name in TABLES if not tables[name].empty}
+        return tables, {}, {name: where for name in TABLES if not tables[name].empty}, seen
     raw = module.read(path)
     # validation drops helper columns but keeps rows and their order: keep the paths aside
     paths = {
@@ -96,7 +100,7 @@ def _read_one(path: Path, module: ModuleType, rename) -> tuple[Tables, _RowPaths
     places = {
         name: frame_locator(raw[name], str(path)) for name in TABLES if not raw[name].empty
     }
-    return _validated(raw, path.name, True), paths, places
+    return _validated(raw, path.name, True), paths, places, None
 
 
 def _sniff(module: ModuleType, path: Path, rename) -> bool:
@@ -287,29 +291,33 @@ def _read_all(
     shared = _shared_names(found)
     with progress(found, "reading") as bar:
         parts = [_read_named(path, module, rename, shared) for path, module in bar]
+    _check_renames(rename, [p for p, m in found if m is native], [part[3] for part in parts])
+    parts = [part[:3] for part in parts]
     renames = _distinct_names(_model_paths(parts))
     tables = [_renamed_models(tables, paths, renames) for tables, paths, _ in parts]
     return tables, [places for _, _, places in parts]
 
 
-def _check_renames(rename: Mapping[str, str], files: list[Path]) -> None:
-    """A ``--rename OLD=NEW`` whose OLD no native input has is a typo, not a no-op (it would
-    leave the original column to be read in its place)."""
-    files = [f for f in files if f.suffix.lower() in (*native.SUFFIXES, native.JSON_ROWS)]
-    columns = {f: native.columns_of(f) or [] for f in files}
+def _check_renames(rename, files: list[Path], columns: list[list[str] | None]) -> None:
+    """A ``--rename OLD=NEW`` whose OLD no native file read has (in any row) is a typo, not a
+    no-op: it would leave the original column to be read in its place. ``columns`` holds each
+    read file's column names before renaming (None for other formats)."""
+    if not rename:
+        return
+    read = [c for c in columns if c is not None]
     for old, new in rename.items():
-        if old == new or any(old in cols for cols in columns.values()):
+        if old == new or any(old in cols for cols in read):
             continue
-        if not files:
+        if not read:
             raise InputError(
-                f"--rename {old}={new}: renames columns of native CSV, JSONL or Parquet files, "
-                "and no input is one"
+                f"--rename {old}={new}: renames columns of native tables (.csv, .jsonl, "
+                ".parquet or a .json array of rows), and no input is one"
             )
         first = files[0]
         which = first.name if len(files) == 1 else f"any of the {len(files)} native files"
         raise InputError(
             f"--rename {old}={new}: expected a column {old!r}, got none in {which} "
-            f"(columns of {first.name}: {native.column_list(columns[first])})"
+            f"(columns of {first.name}: {native.column_list(read[0])})"
         )
 
 
@@ -320,9 +328,10 @@ def _involved(path: Path, module: ModuleType) -> list[Path]:
 
 
 def _shared_names(found: list[tuple[Path, ModuleType]]) -> set[str]:
-    """File names that two different input files share (per-model folders of one layout)."""
-    files = {f.resolve() for path, module in found for f in _involved(path, module)}
-    names = [f.name for f in files]
+    """File names that two different input files share (per-model folders of one layout);
+    names as given (a link keeps its own name), files told apart by what they point to."""
+    files = {f.resolve(): f.name for path, module in found for f in _involved(path, module)}
+    names = list(files.values())
     return {n for n in names if names.count(n) > 1}
 
 
@@ -449,8 +458,6 @@ def load(
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         found.extend(_walk(path, modules, rename, True, skipped))
-    if rename:
-        _check_renames(rename, [p for p, m in found if m is native] + skipped)
     parts, places = _read_all(_read_once(found), rename)
     if not parts:
         notes = _skip_warnings(skipped, modules, rename, sizes)
@@ -480,7 +487,9 @@ def load(
 
 
 def _row_origin(parts: list[Tables]) -> Callable[[str, int], str]:
-    """(table, row of the concatenated parts) -> ``file: record n``, computed on demand."""
+    """(table, row of the concatenated parts) -> ``file: record n``, computed on demand; the
+    file by its path where another part's file has the same name."""
+    names = [Path(part.sources[0]).name for part in parts if part.sources]
 
     def origin(table: str, row: int) -> str:
         offset = 0
@@ -488,6 +497,8 @@ def _row_origin(parts: list[Tables]) -> Callable[[str, int], str]:
             n = len(part[table])
             if row < offset + n:
                 source = Path(part.sources[0]).name if part.sources else "<data>"
+                if names.count(source) > 1:
+                    source = part.sources[0]
                 return f"{source}: record {row - offset + 1}"
             offset += n
         return f"{table} row {row + 1}"

@@ -144,7 +144,10 @@ def skip_reason(
         if _own_table(columns):
             return None
     if forced == native.NAME and suffix == ".json":
-        return "--input-format native reads only .csv, .jsonl and .parquet tables"
+        return (
+            "--input-format native reads .csv, .jsonl and .parquet tables and .json arrays of "
+            "rows, not other JSON"
+        )
     if forced is not None and forced != native.NAME:
         return f"not {forced} input, and --input-format {forced} reads no other format"
     if columns is None:

@@ -115,3 +115,89 @@ def test_json_rows_read_back(tmp_path):
     (tmp_path / "config.json").write_text('{"seed": 1}')
     (tmp_path / "verdicts.json").write_text('[{"family": "f", "verdict": "smooth"}]')
     assert len(load(tmp_path, warn=False).scores) == 3
+
+
+# --- second review of these fixes (review 66) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # two extra fields, the last empty: pandas made a two-level index of them
+        ("f,m1,1e9,t,1,Paris, France,Paris,\n", "x.csv:2: 9 fields, the header has 7"),
+        # a quoted three-line field first: the line is the physical one
+        ('f,m1,1e9,t,1,"a\nb\nc",a\nf,m2,2e9,t,1,a,b\nf,m3,3e9,t,1,a,b,x\n',
+         "x.csv:6: 8 fields, the header has 7"),
+    ],
+)
+def test_overlong_rows_are_refused_wherever_they_are(tmp_path, rows, expected):
+    path = tmp_path / "x.csv"
+    path.write_text(HEADER + rows)
+    assert _err(path).startswith(expected)
+
+
+def test_a_first_column_counting_rows_is_not_taken_for_an_index(tmp_path):
+    # pandas makes 0, 1, 2, ... a RangeIndex: every value then sat one column to the left
+    path = tmp_path / "l.csv"
+    path.write_text("run,family,model,params,tokens,loss\n0,f,m1,1e6,2e7,3.0,2.9\n")
+    assert _err(path).startswith("l.csv:2: 7 fields, the header has 6")
+    path.write_text("run,family,model,params,tokens,loss\n0,f,m1,1e6,2e7,3.0,\n")
+    assert list(load(path, warn=False).losses["loss"]) == [3.0]
+    # a trailing comma on a later row only
+    items = tmp_path / "i.csv"
+    items.write_text(HEADER + "f,m1,1e9,t,1,a,a\nf,m2,2e9,t,1,a,b,\n")
+    assert list(load(items, warn=False).items["output"]) == ["a", "b"]
+
+
+def test_a_rename_counts_every_row_of_a_jsonl_file(tmp_path):
+    rows = [{"family": "f", "model": f"m{i}", "params": 1e9 * (i + 1), "task": "t",
+             "metric": "acc", "value": 0.5} for i in range(2)]  # fmt: skip
+    rows[1]["sub"] = "x"
+    path = tmp_path / "late.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    scores = load(path, rename={"sub": "subtask"}, warn=False).scores
+    assert scores["subtask"].tolist()[1] == "x"
+    # lm-eval inputs and a config JSON (skipped): no native table was read
+    folder = tmp_path / "run"
+    shutil.copytree(LM_RUN, folder)
+    (folder / "config.json").write_text('{"seed": 1}')
+    assert "and no input is one" in _err(folder, rename={"a": "b"})
+
+
+def test_multiple_choice_rows_with_their_own_output_keep_their_convention(tmp_path):
+    row = {"family": "f", "model": "m1", "params": 1e9, "task": "t", "choices": ["Paris", "Rome"],
+           "choice_logprobs": [-1, -2], "correct_choice": 0}  # fmt: skip
+    path = tmp_path / "mc.jsonl"
+    # letters: the output is the model's letter, the target the gold letter
+    path.write_text(json.dumps(row | {"item": 1, "target": "A", "output": "B"}) + "\n"
+                    # spaces around a choice text do not count
+                    + json.dumps(row | {"item": 2, "target": "Paris ", "choices": [" Paris",
+                                        "Rome"]}) + "\n")  # fmt: skip
+    assert len(load(path, warn=False).items) == 2
+
+
+def test_json_rows_are_sniffed_from_the_head_only(tmp_path):
+    # the first object decides; a big array is not parsed whole to sniff it
+    path = tmp_path / "big.json"
+    first = {"family": "f", "model": "m", "params": 1e9, "task": "t", "metric": "acc",
+             "value": 0.5}  # fmt: skip
+    path.write_text("[" + json.dumps(first) + "," + "x" * 70_000 + "]")
+    from emergence.load import native
+
+    assert native.sniff(path)
+    assert _err(path) == "big.json: expected a JSON array of row objects"
+
+
+def test_same_named_links_and_later_errors_are_named_by_path(tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "other.csv").write_text(f"{HEADER}f,m2,zz,t,1,a,a\n")
+    for model in ("m1", "m2"):
+        (tmp_path / "in" / model).mkdir(parents=True)
+    (tmp_path / "in" / "m1" / "runs.csv").write_text(f"{HEADER}f,m1,1e9,t,1,a,a\n")
+    (tmp_path / "in" / "m2" / "runs.csv").symlink_to(store / "other.csv")
+    assert _err(tmp_path / "in").startswith(f"{tmp_path / 'in' / 'm2' / 'runs.csv'}:2:")
+    # an error found after reading (one model with and without a size) names the path too
+    (store / "other.csv").write_text("family,model,task,item,target,output\nf,m1,t,2,a,a\n")
+    msg = _err(tmp_path / "in")
+    assert msg.startswith(f"{tmp_path / 'in' / 'm2' / 'runs.csv'}: record 1: field 'params'")
