@@ -111,7 +111,7 @@ def rescore(
 
     One row per family, model, task (subtask, shots) and metric: the mean over items, the item
     count, the standard error and a percentile bootstrap interval over items. Aggregate-only
-    inputs (scores tables) are passed through unchanged.
+    inputs (scores tables) are passed through unchanged, in scale order.
     """
     from ..metrics import rescore as run_rescore
 
@@ -123,8 +123,8 @@ def rescore(
         why = (
             "only training losses: use `emergence fit`"
             if len(tables.losses)
-            else "the files read hold no model results; a BIG-bench task.json, for one, is a "
-            "task definition: its results are in scores_*.json files"
+            else "the files read hold no model results or scores; a BIG-bench task.json, for one, "
+            "only defines a task: its results are in scores_*.json files"
         )
         raise InputError(f"the inputs contain no item-level results or scores to rescore ({why})")
     if names is not None and len(tables.items) == 0:

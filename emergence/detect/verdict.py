@@ -445,7 +445,7 @@ def _jump_power(des: _SharpDesign, xa, ya, null_sorted, null_proj, min_jump, alp
     inside = np.ones(locs.size, bool)
     if region is not None:
         inside = (locs >= region[0]) & (locs <= region[1])
-        if not inside.any():
+        if not inside.any() and not is_ramp.any():
             return 0.0, float("inf"), float("inf")
     steps = np.vstack([steps[inside], des.terms[is_ramp]])
     proj, sd, null_sd = des.parts(ya[None, :])

@@ -37,7 +37,8 @@ def rescore(
     items : pandas.DataFrame or None
         Items table; may be empty or ``None`` when only aggregate scores are available.
     scores : pandas.DataFrame, optional
-        Existing scores table (e.g. BIG-bench aggregates); its rows are appended unchanged.
+        Existing scores table (e.g. BIG-bench aggregates); its rows are appended unchanged
+        but for their order (scale order within a family, as the rescored rows).
     metrics : sequence of str or Metric, optional
         Metric names; default every metric the items support (see
         :func:`~emergence.metrics.scoring.score_items`).

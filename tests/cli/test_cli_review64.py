@@ -25,7 +25,7 @@ def test_no_results_are_explained(tmp_path):
     task.parent.mkdir()
     task.write_text(TASK)
     res = _run("rescore", tmp_path, "-o", tmp_path / "out.csv")
-    assert res.exit_code == 2 and "task definition" in res.output
+    assert res.exit_code == 2 and "only defines a task" in res.output
     assert "use `emergence fit`" not in res.output and not (tmp_path / "out.csv").exists()
     res = _run("summary", tmp_path)
     assert res.exit_code == 0 and "no rows: the files read hold no model results" in res.output
