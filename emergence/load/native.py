@@ -46,17 +46,24 @@ TEXT_COLUMNS = frozenset(
 
 
 def _first_json_row(path: Path) -> dict | None:
-    """The first object of a .json array, parsed from the file's first 64 kB (sniffing must
-    not parse a large file whole: suites keep big JSON arrays beside their runs)."""
+    """The first object of a .json array, parsed from the start of the file: 64 kB, then more
+    (up to 16 MB) while the object is longer (a row with a long generation). Sniffing must not
+    parse a large file whole: suites keep big JSON arrays beside their runs."""
     with open(path, "rb") as handle:
-        head = handle.read(1 << 16).decode("utf-8", errors="replace").lstrip(JSON_SPACE + "\ufeff")
-    if not head.startswith("["):
-        return None
-    try:
-        first, _ = json.JSONDecoder().raw_decode(head[1:].lstrip(JSON_SPACE))
-    except ValueError:
-        return None
-    return first if isinstance(first, dict) else None
+        for size in (1 << 16, 1 << 20, 1 << 24):
+            handle.seek(0)
+            raw = handle.read(size)
+            head = raw.decode("utf-8", errors="replace").lstrip(JSON_SPACE + "\ufeff")
+            if not head.startswith("["):
+                return None
+            try:
+                first, _ = json.JSONDecoder().raw_decode(head[1:].lstrip(JSON_SPACE))
+            except ValueError:
+                if len(raw) < size:  # the whole file was read: not JSON
+                    return None
+                continue
+            return first if isinstance(first, dict) else None
+    return None
 
 
 def _json_rows(path: Path) -> list[dict] | None:
@@ -244,6 +251,7 @@ def _csv_line_locator(path: Path, label: str):
 
     def where(i: int) -> str:
         if not cache:
+            csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
             with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
                 lines: list[str] = []  # the physical lines of the record being read
 
@@ -343,7 +351,7 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 def _csv_header(path: Path, text: str) -> list[str]:
     """The header of a CSV file; a column named twice is an error (pandas would rename it)."""
     try:
-        header = next(csv.reader(io.StringIO(text)), [])
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error as err:
         raise InputError(f"{path.name}:1: malformed CSV header ({err})") from None
     seen: dict[str, int] = {}
@@ -370,8 +378,16 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     text_cols = {
         old: str for old, new in zip(header, new_names, strict=True) if new in TEXT_COLUMNS
     }
-    # index_col=False: never take a first column as the index (pandas does when every row has
-    # one field more than the header, shifting every value to the wrong name)
+    # A first row longer than the header is refused even when its extra fields are empty: pandas
+    # would take a first column as the index (or, with index_col=False, drop the last field),
+    # and a row number without a header name next to an empty last column looks just like a
+    # trailing comma; either way values would land under the wrong names
+    first = _first_record(path, text)
+    if first is not None and first[1] > len(header):
+        raise InputError(
+            f"{path.name}:{first[0]}: {first[1]} fields, the header has {len(header)}; expected "
+            "one field per column (a trailing comma, or a column the header does not name?)"
+        )
     options = dict(dtype=text_cols, keep_default_na=False, na_values=[""], index_col=False)
     ragged = False
     try:
@@ -388,7 +404,7 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
         raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
     if not ragged:
         return frame
-    over = _overlong_record(text, len(header))
+    over = _overlong_record(path, text, len(header))
     if over is not None:
         line, n_fields = over
         raise InputError(
@@ -399,13 +415,32 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     return pd.read_csv(io.StringIO(text), usecols=list(range(len(header))), **options)
 
 
-def _overlong_record(text: str, width: int) -> tuple[int, int] | None:
+def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, fields) of each CSV record after the header, blank lines skipped;
+    quoted fields may span lines. A record the csv module cannot read is an InputError."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # long generations
+    reader = csv.reader(io.StringIO(text, newline=""))
+    before, header = 0, False
+    try:
+        for row in reader:
+            start, before = before + 1, reader.line_num
+            if row and header:
+                yield start, row
+            header = header or bool(row)
+    except csv.Error as err:
+        raise InputError(f"{path.name}:{reader.line_num}: malformed CSV ({err})") from None
+
+
+def _first_record(path: Path, text: str) -> tuple[int, int] | None:
+    """(line, field count) of the first record after the header, None for a header alone."""
+    first = next(_records(path, text), None)
+    return None if first is None else (first[0], len(first[1]))
+
+
+def _overlong_record(path: Path, text: str, width: int) -> tuple[int, int] | None:
     """(first physical line, field count) of the first record with a non-empty field beyond
-    ``width``, counted as the csv module reads records (quoted fields may span lines)."""
-    reader = csv.reader(io.StringIO(text))
-    before = 0
-    for row in reader:
-        start, before = before + 1, reader.line_num
+    ``width`` (later rows with only empty extra fields, trailing commas, are harmless)."""
+    for start, row in _records(path, text):
         if len(row) > width and any(field.strip() for field in row[width:]):
             return start, len(row)
     return None
@@ -511,7 +546,8 @@ def _check_mc_target(items: pd.DataFrame, filled: np.ndarray, where) -> None:
     whose ``target`` is not ``choices[correct_choice]`` is refused: exact match (that choice
     against the target) and the grade would then score one item two ways. A row with its own
     output keeps its own convention (letters: output "B", target "A"). Native files only:
-    framework loaders build both from one gold answer. Spaces around the texts do not count."""
+    framework loaders build both from one gold answer. Compared exactly, as exact match
+    compares (" Paris" is not "Paris")."""
     if not {"choices", "correct_choice", "target"} <= set(items.columns) or not filled.any():
         return
     for i in np.flatnonzero(filled):
@@ -519,7 +555,7 @@ def _check_mc_target(items: pd.DataFrame, filled: np.ndarray, where) -> None:
         if pd.isna(cc) or not isinstance(target, str) or choices is None or len(choices) == 0:
             continue
         gold = choices[int(cc)]
-        if target.strip() != str(gold).strip():
+        if target != gold:
             raise InputError(
                 f"{where(i)}: field 'target': expected choices[correct_choice] = {gold!r} "
                 f"(correct_choice {int(cc)}), got {target!r}"

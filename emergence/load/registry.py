@@ -291,24 +291,26 @@ def _read_all(
     shared = _shared_names(found)
     with progress(found, "reading") as bar:
         parts = [_read_named(path, module, rename, shared) for path, module in bar]
-    _check_renames(rename, [p for p, m in found if m is native], [part[3] for part in parts])
+    read = [(p, part[3]) for (p, _), part in zip(found, parts, strict=True) if part[3] is not None]
+    if rename and any(p.suffix.lower() == ".jsonl" for p, _ in read):
+        # a JSONL file's columns are known only once every row is read
+        _check_renames(rename, [p for p, _ in read], [cols for _, cols in read])
     parts = [part[:3] for part in parts]
     renames = _distinct_names(_model_paths(parts))
     tables = [_renamed_models(tables, paths, renames) for tables, paths, _ in parts]
     return tables, [places for _, _, places in parts]
 
 
-def _check_renames(rename, files: list[Path], columns: list[list[str] | None]) -> None:
-    """A ``--rename OLD=NEW`` whose OLD no native file read has (in any row) is a typo, not a
-    no-op: it would leave the original column to be read in its place. ``columns`` holds each
-    read file's column names before renaming (None for other formats)."""
+def _check_renames(rename, files: list[Path], columns: list[list[str]]) -> None:
+    """A ``--rename OLD=NEW`` whose OLD none of ``files`` has (``columns``: each one's column
+    names before renaming) is a typo, not a no-op: it would leave the original column to be read
+    in its place, or the file unrecognised."""
     if not rename:
         return
-    read = [c for c in columns if c is not None]
     for old, new in rename.items():
-        if old == new or any(old in cols for cols in read):
+        if old == new or any(old in cols for cols in columns):
             continue
-        if not read:
+        if not files:
             raise InputError(
                 f"--rename {old}={new}: renames columns of native tables (.csv, .jsonl, "
                 ".parquet or a .json array of rows), and no input is one"
@@ -317,8 +319,13 @@ def _check_renames(rename, files: list[Path], columns: list[list[str] | None]) -
         which = first.name if len(files) == 1 else f"any of the {len(files)} native files"
         raise InputError(
             f"--rename {old}={new}: expected a column {old!r}, got none in {which} "
-            f"(columns of {first.name}: {native.column_list(read[0])})"
+            f"(columns of {first.name}: {native.column_list(columns[0])})"
         )
+
+
+def _native_files(paths: list[Path]) -> list[Path]:
+    """The files among ``paths`` with a native table's suffix."""
+    return [p for p in paths if p.suffix.lower() in (*native.SUFFIXES, native.JSON_ROWS)]
 
 
 def _involved(path: Path, module: ModuleType) -> list[Path]:
@@ -458,6 +465,14 @@ def load(
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         found.extend(_walk(path, modules, rename, True, skipped))
+    natives = _native_files([p for p, m in found if m is native] + skipped)
+    if rename and not any(p.suffix.lower() == ".jsonl" for p in natives):
+        # from the headers, before reading: a typo can leave a file unrecognised or a column
+        # unread, and the error it causes would not name the rename (files without a table
+        # header, such as a config .json, do not count)
+        headers = [(p, native.columns_of(p)) for p in natives]
+        headers = [(p, cols) for p, cols in headers if cols is not None]
+        _check_renames(rename, [p for p, _ in headers], [cols for _, cols in headers])
     parts, places = _read_all(_read_once(found), rename)
     if not parts:
         notes = _skip_warnings(skipped, modules, rename, sizes)

@@ -65,14 +65,22 @@ def test_a_rename_that_matches_no_column_is_an_error(tmp_path):
 
 
 def test_ragged_csv_rows(tmp_path):
-    # a trailing comma on every row (an empty last field) is harmless
+    # a first row longer than the header, even by an empty field: a trailing comma cannot be
+    # told from a column the header does not name (review 67: a row number and an empty last
+    # column were read shifted), so it is refused with what to check
     trailing = tmp_path / "trailing.csv"
     trailing.write_text(HEADER + "f,m1,1e9,t,1,a,a,\nf,m2,2e9,t,1,a,b,\n")
-    items = load(trailing, warn=False).items
-    assert list(items["params"]) == [1e9, 2e9] and list(items["output"]) == ["a", "b"]
-    # a value there would shift every column by one: refused, with its line
+    assert _err(trailing) == (
+        "trailing.csv:2: 8 fields, the header has 7; expected one field per column (a "
+        "trailing comma, or a column the header does not name?)"
+    )
+    # after a first row of the header's width, an empty extra field is a trailing comma
+    later = tmp_path / "later.csv"
+    later.write_text(HEADER + "f,m1,1e9,t,1,a,a\nf,m2,2e9,t,1,a,b,\n")
+    assert list(load(later, warn=False).items["output"]) == ["a", "b"]
+    # a value there is refused, with its line
     extra = tmp_path / "extra.csv"
-    extra.write_text(HEADER + "f,m1,1e9,t,1,a,a,\nf,m2,2e9,t,1,a,b,x\n")
+    extra.write_text(HEADER + "f,m1,1e9,t,1,a,a\nf,m2,2e9,t,1,a,b,x\n")
     assert _err(extra) == (
         "extra.csv:3: 8 fields, the header has 7; expected one field per column"
     )
@@ -141,12 +149,9 @@ def test_a_first_column_counting_rows_is_not_taken_for_an_index(tmp_path):
     path = tmp_path / "l.csv"
     path.write_text("run,family,model,params,tokens,loss\n0,f,m1,1e6,2e7,3.0,2.9\n")
     assert _err(path).startswith("l.csv:2: 7 fields, the header has 6")
-    path.write_text("run,family,model,params,tokens,loss\n0,f,m1,1e6,2e7,3.0,\n")
-    assert list(load(path, warn=False).losses["loss"]) == [3.0]
-    # a trailing comma on a later row only
-    items = tmp_path / "i.csv"
-    items.write_text(HEADER + "f,m1,1e9,t,1,a,a\nf,m2,2e9,t,1,a,b,\n")
-    assert list(load(items, warn=False).items["output"]) == ["a", "b"]
+    # and with an empty last column (pandas dropped it and read every value shifted)
+    path.write_text("family,model,task,item,target,output\n0,f,m1,t,1,A,\n")
+    assert _err(path).startswith("l.csv:2: 7 fields, the header has 6")
 
 
 def test_a_rename_counts_every_row_of_a_jsonl_file(tmp_path):
@@ -169,11 +174,11 @@ def test_multiple_choice_rows_with_their_own_output_keep_their_convention(tmp_pa
            "choice_logprobs": [-1, -2], "correct_choice": 0}  # fmt: skip
     path = tmp_path / "mc.jsonl"
     # letters: the output is the model's letter, the target the gold letter
-    path.write_text(json.dumps(row | {"item": 1, "target": "A", "output": "B"}) + "\n"
-                    # spaces around a choice text do not count
-                    + json.dumps(row | {"item": 2, "target": "Paris ", "choices": [" Paris",
-                                        "Rome"]}) + "\n")  # fmt: skip
-    assert len(load(path, warn=False).items) == 2
+    path.write_text(json.dumps(row | {"item": 1, "target": "A", "output": "B"}) + "\n")
+    assert len(load(path, warn=False).items) == 1
+    # without an output, spaces count as exact match counts them (review 67)
+    path.write_text(json.dumps(row | {"item": 2, "target": " Paris"}) + "\n")
+    assert "expected choices[correct_choice] = 'Paris'" in _err(path)
 
 
 def test_json_rows_are_sniffed_from_the_head_only(tmp_path):
@@ -201,3 +206,35 @@ def test_same_named_links_and_later_errors_are_named_by_path(tmp_path):
     (store / "other.csv").write_text("family,model,task,item,target,output\nf,m1,t,2,a,a\n")
     msg = _err(tmp_path / "in")
     assert msg.startswith(f"{tmp_path / 'in' / 'm2' / 'runs.csv'}: record 1: field 'params'")
+
+
+# --- third review (review 67) ----------------------------------------------------------------
+
+
+def test_a_json_array_with_a_long_first_row_is_read(tmp_path):
+    rows = [{"family": "f", "model": f"m{i}", "params": 10.0 ** (6 + i), "task": "t",
+             "item": "1", "target": "a", "output": "a" * (70_000 if i == 0 else 1)}
+            for i in range(3)]  # fmt: skip
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(rows))
+    assert len(load(path, warn=False).items) == 3
+
+
+def test_overlong_rows_with_long_fields_or_bare_carriage_returns_give_one_line(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(HEADER + f'f,m1,1e9,t,1,a,"{"x" * 200_000}"\nf,m2,2e9,t,1,a,b,x\n')
+    assert _err(path) == "long.csv:3: 8 fields, the header has 7; expected one field per column"
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes((HEADER + "f,m1,1e9,t,1,a,a\nf,m2,2e9,t,1,a,b,x\n").replace("\n", "\r").encode())
+    assert _err(cr) == "cr.csv:3: 8 fields, the header has 7; expected one field per column"
+
+
+def test_a_rename_typo_is_named_before_the_errors_it_causes(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("family,model,params,task,id,answer,output\nf,m,1e9,t,1,a,a\n")
+    # the typo leaves the file unrecognised; the correct rename is not blamed
+    msg = _err(path, rename={"id": "item", "answr": "target"})
+    assert msg.startswith("--rename answr=target: expected a column 'answr', got none in a.csv")
+    out = tmp_path / "o.csv"
+    out.write_text(HEADER.replace("output", "out") + "f,m,1e9,t,1,a,a\n")
+    assert _err(out, rename={"ot": "output"}).startswith("--rename ot=output: expected a column")
