@@ -432,9 +432,16 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _first_record(path: Path, text: str) -> tuple[int, int] | None:
-    """(line, field count) of the first record after the header, None for a header alone."""
-    first = next(_records(path, text), None)
-    return None if first is None else (first[0], len(first[1]))
+    """(line, field count) of the first record after the header, None for a header alone.
+
+    Read from the start of the text (64 kB, then 1 MB, then all of it): the record counts once
+    another record follows it there, so a head that cuts it short is never taken for it."""
+    for size in (1 << 16, 1 << 20, len(text)):
+        records = _records(path, text[:size])
+        first, second = next(records, None), next(records, None)
+        if size >= len(text) or second is not None:
+            return None if first is None else (first[0], len(first[1]))
+    return None
 
 
 def _overlong_record(path: Path, text: str, width: int) -> tuple[int, int] | None:
