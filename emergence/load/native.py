@@ -93,9 +93,9 @@ def columns_of(path: Path) -> list[str] | None:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
+            csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
             with open(path, encoding="utf-8-sig", newline="") as handle:
-                header = next(csv.reader(handle), None)
-            return header
+                return next((row for row in csv.reader(handle) if not _blank(row)), None)
         if suffix == ".jsonl":
             obj = _first_jsonl_object(path)
             return list(obj) if obj is not None else None
@@ -106,9 +106,14 @@ def columns_of(path: Path) -> list[str] | None:
         if suffix == JSON_ROWS:
             first = _first_json_row(path)
             return list(first) if first is not None else None
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error):
         return None
     return None
+
+
+def _blank(row: list[str]) -> bool:
+    """A CSV line pandas skips (skip_blank_lines): nothing, or only spaces and tabs."""
+    return not row or (len(row) == 1 and not row[0].strip(" \t"))
 
 
 # What each table needs to be recognised (see emergence.schema.detect_table).
@@ -351,7 +356,8 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 def _csv_header(path: Path, text: str) -> list[str]:
     """The header of a CSV file; a column named twice is an error (pandas would rename it)."""
     try:
-        header = next(csv.reader(io.StringIO(text, newline="")), [])
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next((row for row in reader if not _blank(row)), [])
     except csv.Error as err:
         raise InputError(f"{path.name}:1: malformed CSV header ({err})") from None
     seen: dict[str, int] = {}
@@ -424,9 +430,11 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     try:
         for row in reader:
             start, before = before + 1, reader.line_num
-            if row and header:
+            if _blank(row):
+                continue
+            if header:
                 yield start, row
-            header = header or bool(row)
+            header = True
     except csv.Error as err:
         raise InputError(f"{path.name}:{reader.line_num}: malformed CSV ({err})") from None
 

@@ -285,16 +285,19 @@ def _renamed_models(
 
 
 def _read_all(
-    found: list[tuple[Path, ModuleType]], rename
+    found: list[tuple[Path, ModuleType]], rename, deferred: list | None = None
 ) -> tuple[list[Tables], list[_Locators]]:
-    """The tables of each file, and where each of their rows is (for messages)."""
+    """The tables of each file, and where each of their rows is (for messages). With
+    ``deferred`` (the (path, header) of skipped native files), the renames are checked once
+    the JSONL files among them are read."""
     shared = _shared_names(found)
     with progress(found, "reading") as bar:
         parts = [_read_named(path, module, rename, shared) for path, module in bar]
     read = [(p, part[3]) for (p, _), part in zip(found, parts, strict=True) if part[3] is not None]
-    if rename and any(p.suffix.lower() == ".jsonl" for p, _ in read):
+    if deferred is not None and any(p.suffix.lower() == ".jsonl" for p, _ in read):
         # a JSONL file's columns are known only once every row is read
-        _check_renames(rename, [p for p, _ in read], [cols for _, cols in read])
+        files = [p for p, _ in read] + [p for p, _ in deferred]
+        _check_renames(rename, files, [cols for _, cols in read] + [c for _, c in deferred])
     parts = [part[:3] for part in parts]
     renames = _distinct_names(_model_paths(parts))
     tables = [_renamed_models(tables, paths, renames) for tables, paths, _ in parts]
@@ -465,15 +468,20 @@ def load(
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         found.extend(_walk(path, modules, rename, True, skipped))
-    natives = _native_files([p for p, m in found if m is native] + skipped)
-    if rename and not any(p.suffix.lower() == ".jsonl" for p in natives):
-        # from the headers, before reading: a typo can leave a file unrecognised or a column
-        # unread, and the error it causes would not name the rename (files without a table
-        # header, such as a config .json, do not count)
-        headers = [(p, native.columns_of(p)) for p in natives]
+    deferred = None
+    if rename:
+        # from the headers, before reading: a typo can leave a file unrecognised (skipped) or
+        # a column unread, and the error it causes would not name the rename. Files without a
+        # table header (a config .json) do not count; a JSONL file to be read has its columns
+        # only once every row is read, so then the check waits for the reading
+        to_read = [p for p, m in found if m is native]
+        headers = [(p, native.columns_of(p)) for p in _native_files(to_read + skipped)]
         headers = [(p, cols) for p, cols in headers if cols is not None]
-        _check_renames(rename, [p for p, _ in headers], [cols for _, cols in headers])
-    parts, places = _read_all(_read_once(found), rename)
+        if any(p.suffix.lower() == ".jsonl" for p in to_read):
+            deferred = [(p, cols) for p, cols in headers if p not in to_read]
+        else:
+            _check_renames(rename, [p for p, _ in headers], [cols for _, cols in headers])
+    parts, places = _read_all(_read_once(found), rename, deferred)
     if not parts:
         notes = _skip_warnings(skipped, modules, rename, sizes)
         why = ""

@@ -238,3 +238,38 @@ def test_a_rename_typo_is_named_before_the_errors_it_causes(tmp_path):
     out = tmp_path / "o.csv"
     out.write_text(HEADER.replace("output", "out") + "f,m,1e9,t,1,a,a\n")
     assert _err(out, rename={"ot": "output"}).startswith("--rename ot=output: expected a column")
+
+
+# --- fourth review (review 68) ---------------------------------------------------------------
+
+
+def test_blank_lines_are_skipped_as_pandas_skips_them(tmp_path):
+    rows = "0,f,m1,t,1,a,a,\n1,f,m1,t,2,b,b,\n"
+    header = "family,model,task,item,target,output,note\n"
+    # a line of spaces before the first row does not hide it from the first-row check
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text(header + "  \n" + rows)
+    assert _err(spaced, allow_missing_params=True).startswith(
+        "spaced.csv:3: 8 fields, the header has 7")
+    # blank lines (or spaces) before the header: the header is the first line with fields
+    for name, lead in (("blank.csv", "\n\n"), ("spaces.csv", "  \n")):
+        path = tmp_path / name
+        path.write_text(lead + HEADER + "f,m1,1e9,t,1,a,a\n")
+        assert len(load(path, warn=False).items) == 1
+        assert len(load(path, rename={"output": "output"}, warn=False).items) == 1
+
+
+def test_a_skipped_jsonl_does_not_switch_the_rename_check_off(tmp_path):
+    (tmp_path / "a.csv").write_text(HEADER + "f,m1,1e9,t,1,a,a\n")
+    (tmp_path / "junk.jsonl").write_text('{"x": 1}\n')
+    assert _err(tmp_path, rename={"typo": "output"}).startswith(
+        "--rename typo=output: expected a column 'typo', got none in")
+    # with a JSONL file that is read, the check waits for its rows and still counts the
+    # headers of skipped files
+    (tmp_path / "junk.jsonl").unlink()
+    (tmp_path / "notes.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"family": "f", "model": "m2", "params": 2e9,
+                                                  "task": "t", "item": "1", "target": "a",
+                                                  "output": "a"}) + "\n")  # fmt: skip
+    assert len(load(tmp_path, rename={"y": "z"}, warn=False).items) == 2
+    assert _err(tmp_path, rename={"typo": "output"}).startswith("--rename typo=output:")
