@@ -15,7 +15,7 @@ import io
 import json
 import shlex
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +95,7 @@ def columns_of(path: Path) -> list[str] | None:
         if suffix == ".csv":
             csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
             with open(path, encoding="utf-8-sig", newline="") as handle:
-                return next((row for row in csv.reader(handle) if not _blank(row)), None)
+                return next((row for _, row, blank in _csv_rows(handle) if not blank), None)
         if suffix == ".jsonl":
             obj = _first_jsonl_object(path)
             return list(obj) if obj is not None else None
@@ -111,9 +111,24 @@ def columns_of(path: Path) -> list[str] | None:
     return None
 
 
-def _blank(row: list[str]) -> bool:
-    """A CSV line pandas skips (skip_blank_lines): nothing, or only spaces and tabs."""
-    return not row or (len(row) == 1 and not row[0].strip(" \t"))
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str], bool]]:
+    """(first physical line, fields, blank) of each CSV record read from ``lines`` (opened with
+    newline=""). Blank is what pandas skips (skip_blank_lines): one physical line of only
+    spaces and tabs, judged on the line itself (a quoted "" is a field, not a blank line)."""
+    record: list[str] = []  # the physical lines of the record being read
+
+    def feed() -> Iterator[str]:
+        for raw in lines:
+            record.append(raw)
+            yield raw
+
+    reader = csv.reader(feed())
+    before = 0
+    for row in reader:
+        start, before = before + 1, reader.line_num
+        blank = len(record) == 1 and not record[0].strip(" \t\r\n")
+        record.clear()
+        yield start, row, blank
 
 
 # What each table needs to be recognised (see emergence.schema.detect_table).
@@ -258,22 +273,9 @@ def _csv_line_locator(path: Path, label: str):
         if not cache:
             csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
             with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-                lines: list[str] = []  # the physical lines of the record being read
-
-                def feed() -> Iterator[str]:
-                    for raw in handle:
-                        lines.append(raw)
-                        yield raw
-
-                reader = csv.reader(feed())
-                header = True
-                for _ in reader:
-                    # pandas skips a line of only spaces and tabs (skip_blank_lines): no row
-                    blank = len(lines) == 1 and not lines[0].strip(" \t\r\n")
-                    if not blank and not header:
-                        cache.append(reader.line_num - len(lines) + 1)
-                    header = header and blank
-                    lines.clear()
+                starts = (line for line, _, blank in _csv_rows(handle) if not blank)
+                next(starts, None)  # the header
+                cache.extend(starts)
         return f"{label}:{cache[i]}" if i < len(cache) else f"{label}: record {i + 1}"
 
     return where
@@ -354,18 +356,20 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 
 
 def _csv_header(path: Path, text: str) -> list[str]:
-    """The header of a CSV file; a column named twice is an error (pandas would rename it)."""
+    """The header of a CSV file (its first line that is not blank); a column named twice is an
+    error (pandas would rename it)."""
+    rows = _csv_rows(io.StringIO(text, newline=""))
+    line = 1
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next((row for row in reader if not _blank(row)), [])
+        line, header = next(((n, row) for n, row, blank in rows if not blank), (1, []))
     except csv.Error as err:
-        raise InputError(f"{path.name}:1: malformed CSV header ({err})") from None
+        raise InputError(f"{path.name}:{line}: malformed CSV header ({err})") from None
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):
         if name in seen and name.strip():  # blank names (trailing commas) are dropped anyway
             raise InputError(
-                f"{path.name}:1: column {name!r} appears twice (columns {seen[name]} and {i}); "
-                "expected unique column names"
+                f"{path.name}:{line}: column {name!r} appears twice (columns {seen[name]} and "
+                f"{i}); expected unique column names"
             )
         seen[name] = i
     return header
@@ -425,18 +429,16 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     """(first physical line, fields) of each CSV record after the header, blank lines skipped;
     quoted fields may span lines. A record the csv module cannot read is an InputError."""
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # long generations
-    reader = csv.reader(io.StringIO(text, newline=""))
-    before, header = 0, False
+    header, start = False, 1
     try:
-        for row in reader:
-            start, before = before + 1, reader.line_num
-            if _blank(row):
+        for start, row, blank in _csv_rows(io.StringIO(text, newline="")):
+            if blank:
                 continue
             if header:
                 yield start, row
             header = True
     except csv.Error as err:
-        raise InputError(f"{path.name}:{reader.line_num}: malformed CSV ({err})") from None
+        raise InputError(f"{path.name}:{start}: malformed CSV ({err})") from None
 
 
 def _first_record(path: Path, text: str) -> tuple[int, int] | None:

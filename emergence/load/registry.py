@@ -294,7 +294,7 @@ def _read_all(
     with progress(found, "reading") as bar:
         parts = [_read_named(path, module, rename, shared) for path, module in bar]
     read = [(p, part[3]) for (p, _), part in zip(found, parts, strict=True) if part[3] is not None]
-    if deferred is not None and any(p.suffix.lower() == ".jsonl" for p, _ in read):
+    if deferred is not None:
         # a JSONL file's columns are known only once every row is read
         files = [p for p, _ in read] + [p for p, _ in deferred]
         _check_renames(rename, files, [cols for _, cols in read] + [c for _, c in deferred])

@@ -273,3 +273,27 @@ def test_a_skipped_jsonl_does_not_switch_the_rename_check_off(tmp_path):
                                                   "output": "a"}) + "\n")  # fmt: skip
     assert len(load(tmp_path, rename={"y": "z"}, warn=False).items) == 2
     assert _err(tmp_path, rename={"typo": "output"}).startswith("--rename typo=output:")
+
+
+def test_a_quoted_empty_line_is_a_row_and_the_header_line_is_its_own(tmp_path):
+    # review 69: pandas reads a line holding "" as a row (or as the header), not as blank
+    quoted = tmp_path / "q.csv"
+    quoted.write_text('""\n' + HEADER + "f,m1,1e9,t,1,a,a\n")
+    assert _err(quoted).startswith("q.csv:2: 7 fields, the header has 1")
+    after = tmp_path / "a.csv"
+    after.write_text(HEADER + '""\n' + "f,m1,1e9,t,1,a,a,\n")
+    assert _err(after).startswith("a.csv:2: ")
+    # the header's own line is named
+    dup = tmp_path / "dup.csv"
+    dup.write_text("\n\nfamily,model,model,task,item,target,output\nf,m,m,t,1,a,a\n")
+    assert _err(dup).startswith("dup.csv:3: column 'model' appears twice")
+
+
+def test_the_rename_check_runs_when_a_claimed_jsonl_is_read_with_its_results_file(tmp_path):
+    # review 69: renames that make native claim lm-eval samples files, which the results file
+    # then reads (as lm-eval, so no rename applies); the load went through without a word
+    run = tmp_path / "run"
+    shutil.copytree(LM_RUN, run)
+    rename = {"doc_id": "item", "filtered_resps": "output", "doc": "model", "filter": "family",
+              "tpyo": "params"}  # fmt: skip
+    assert _err(run, rename=rename).endswith("and no input is one")
