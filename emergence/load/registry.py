@@ -185,12 +185,13 @@ def warn_skipped(skipped: Iterable[tuple[str, str]]) -> None:
         click.echo(f"warning: {path}: skipped: {reason}", err=True)
 
 
-def _read_once(found: list[tuple[Path, ModuleType]]) -> list[tuple[Path, ModuleType]]:
-    """Drop files named twice and files another file reads with it (by resolved path)."""
-    covered: set[Path] = set()
-    for path, module in found:
-        if hasattr(module, "companions") and path.is_file():
-            covered.update(c.resolve() for c in module.companions(path))
+def _read_once(
+    found: list[tuple[Path, ModuleType]],
+) -> tuple[list[tuple[Path, ModuleType]], dict[Path, list[Path]]]:
+    """Drop files named twice and files another file reads with it (by resolved path); and for
+    each file kept, the files reading it reads (itself first, then e.g. its samples files)."""
+    involved = {path: _involved(path, module) for path, module in found}
+    covered = {c.resolve() for files in involved.values() for c in files[1:]}
     seen: set[Path] = set()
     out = []
     for path, module in found:
@@ -199,7 +200,7 @@ def _read_once(found: list[tuple[Path, ModuleType]]) -> list[tuple[Path, ModuleT
             continue
         seen.add(key)
         out.append((path, module))
-    return out
+    return out, {path: involved[path] for path, _ in out}
 
 
 def _model_paths(parts: list[tuple[Tables, _RowPaths, _Locators]]) -> dict[str, set[str]]:
@@ -285,14 +286,18 @@ def _renamed_models(
 
 
 def _read_all(
-    found: list[tuple[Path, ModuleType]], rename, deferred: list | None = None
+    found: list[tuple[Path, ModuleType]],
+    involved: dict[Path, list[Path]],
+    rename,
+    deferred: list | None = None,
 ) -> tuple[list[Tables], list[_Locators]]:
-    """The tables of each file, and where each of their rows is (for messages). With
-    ``deferred`` (the (path, header) of skipped native files), the renames are checked once
-    the JSONL files among them are read."""
-    shared = _shared_names(found)
+    """The tables of each file, and where each of their rows is (for messages); ``involved``
+    as from :func:`_read_once`. With ``deferred`` (the (path, header) of skipped native files),
+    the renames are checked once the JSONL files among them are read."""
+    shared = _shared_names(involved)
     with progress(found, "reading") as bar:
-        parts = [_read_named(path, module, rename, shared) for path, module in bar]
+        parts = [_read_named(path, module, rename, shared, involved[path])
+                 for path, module in bar]  # fmt: skip
     read = [(p, part[3]) for (p, _), part in zip(found, parts, strict=True) if part[3] is not None]
     if deferred is not None:
         # a JSONL file's columns are known only once every row is read
@@ -337,23 +342,24 @@ def _involved(path: Path, module: ModuleType) -> list[Path]:
     return [path, *extra]
 
 
-def _shared_names(found: list[tuple[Path, ModuleType]]) -> set[str]:
+def _shared_names(involved: dict[Path, list[Path]]) -> set[str]:
     """File names that two different input files share (per-model folders of one layout);
     names as given (a link keeps its own name), files told apart by what they point to."""
-    files = {f.resolve(): f.name for path, module in found for f in _involved(path, module)}
+    files = {f.resolve(): f.name for group in involved.values() for f in group}
     names = list(files.values())
     return {n for n in names if names.count(n) > 1}
 
 
-def _read_named(path: Path, module: ModuleType, rename, shared: set[str]):
+def _read_named(path: Path, module: ModuleType, rename, shared: set[str], files: list[Path]):
     """:func:`_read_one`; an error that names a file by a name other inputs share names it by
     its path instead (``m160/results.json:85``, not ``results.json:85``). Readers name files by
-    their bare name, which is short and what goes into the ``source`` column."""
+    their bare name, which is short and what goes into the ``source`` column; ``files`` are
+    those reading ``path`` reads."""
     try:
         return _read_one(path, module, rename)
     except InputError as err:
         msg = str(err)
-        for f in _involved(path, module) if shared else []:
+        for f in files if shared else []:
             rest = msg[len(f.name) :]
             if f.name in shared and msg.startswith(f.name) and rest[:1] in (":", " "):
                 raise InputError(f"{f}{rest}") from None
@@ -481,7 +487,7 @@ def load(
             deferred = [(p, cols) for p, cols in headers if p not in to_read]
         else:
             _check_renames(rename, [p for p, _ in headers], [cols for _, cols in headers])
-    parts, places = _read_all(_read_once(found), rename, deferred)
+    parts, places = _read_all(*_read_once(found), rename, deferred)
     if not parts:
         notes = _skip_warnings(skipped, modules, rename, sizes)
         why = ""
