@@ -567,11 +567,18 @@ def _check_mc_target(items: pd.DataFrame, filled: np.ndarray, where) -> None:
     compares (" Paris" is not "Paris")."""
     if not {"choices", "correct_choice", "target"} <= set(items.columns) or not filled.any():
         return
-    for i in np.flatnonzero(filled):
-        choices, cc, target = (items[c].iat[i] for c in ("choices", "correct_choice", "target"))
-        if pd.isna(cc) or not isinstance(target, str) or choices is None or len(choices) == 0:
+    rows = np.flatnonzero(filled & items["correct_choice"].notna().to_numpy())
+    if not rows.size:
+        return
+    # columns taken out once (a row-by-row .iat doubled the read time of 200k items)
+    sub = items.iloc[rows]
+    choices = sub["choices"].tolist()
+    ccs = sub["correct_choice"].to_numpy(dtype=np.int64)
+    targets = sub["target"].tolist()
+    for i, opts, cc, target in zip(rows, choices, ccs, targets, strict=True):
+        if not isinstance(target, str) or opts is None or len(opts) == 0:
             continue
-        gold = choices[int(cc)]
+        gold = opts[int(cc)]
         if target != gold:
             raise InputError(
                 f"{where(i)}: field 'target': expected choices[correct_choice] = {gold!r} "
