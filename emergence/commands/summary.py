@@ -23,7 +23,9 @@ def summarise(tables) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``table, family, model, params, params_kind, tasks, rows, metrics``; ``params`` is
-        NaN for a model without a known size.
+        NaN for a model without a known size. A loss table gives one row per family: its
+        ``model`` says how many runs and which sizes and token counts they span, its ``params``
+        is the smallest size.
     """
     rows = []
     for name in ("items", "scores"):
@@ -61,7 +63,8 @@ def summarise(tables) -> pd.DataFrame:
                 {
                     "table": "losses",
                     "family": family,
-                    "model": f"{len(group)} runs",
+                    # one row per family: say which sizes the runs span (params is the least)
+                    "model": _runs_label(group),
                     "params": float(group["params"].min()),
                     "params_kind": "",
                     "tasks": 0,
@@ -78,6 +81,17 @@ def summarise(tables) -> pd.DataFrame:
         ["_order", "family", "params", "model"], kind="stable"
     )
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _runs_label(group: pd.DataFrame) -> str:
+    """"35 runs, 2.51e+06-1.6e+09 params, 4.2e+09-6.6e+10 tokens": what a loss row covers."""
+    parts = [f"{len(group)} runs"]
+    for column, unit in (("params", "params"), ("tokens", "tokens")):
+        values = pd.to_numeric(group[column], errors="coerce").dropna() if column in group else []
+        if len(values):
+            low, high = float(values.min()), float(values.max())
+            parts.append(f"{low:.3g} {unit}" if low == high else f"{low:.3g}-{high:.3g} {unit}")
+    return ", ".join(parts)
 
 
 def _count_task_names(tables) -> int:

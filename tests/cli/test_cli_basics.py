@@ -49,6 +49,9 @@ def test_summary_formats(tmp_path: Path) -> None:
     assert as_json.exit_code == 0
     rows = json.loads(as_json.output)
     assert rows[0]["table"] == "losses" and rows[0]["rows"] == 2
+    # one row per family says which runs it covers, not only the smallest size
+    assert rows[0]["model"] == "2 runs, 1e+08-1e+09 params, 2e+09-2e+10 tokens"
+    assert rows[0]["params"] == 1e8
     as_csv = runner.invoke(cli, ["summary", str(path), "--format", "csv"])
     assert as_csv.output.splitlines()[0].startswith("table,family,model,params")
     table = runner.invoke(cli, ["summary", str(path)])
