@@ -28,22 +28,23 @@ LOSS_PANEL_TITLES = {
     "tokens": "loss vs parameters; lines: token counts",
 }
 PANEL_HEIGHT = 2.1
-#: How each metric is titled in a panel.
+#: How each metric is titled in a panel: by what it measures, not by the framework that
+#: usually writes the name (a native table may call its metric ``accuracy`` too).
 METRIC_TITLES = {
     "exact_match": "exact match",
     "exact_str_match": "exact string match",
     "exact_match_accuracy": "exact-match accuracy",
     "multiple_choice_grade": "multiple-choice grade",
-    "accuracy": "accuracy (Inspect)",
-    "acc": "accuracy (lm-eval)",
-    "acc_norm": "length-normalised accuracy (lm-eval)",
+    "accuracy": "accuracy",
+    "acc": "accuracy (acc)",
+    "acc_norm": "length-normalised accuracy (acc_norm)",
     "token_edit_distance": "token edit distance",
     "char_edit_distance": "character edit distance",
     "edit_distance": "edit distance",
     "target_logprob": "log p(target), nats",
     "log_likelihood": "log-likelihood, nats",
-    "ppl": "perplexity of the target (lm-eval)",
-    "perplexity": "perplexity of the target (lm-eval)",
+    "ppl": "perplexity of the target",
+    "perplexity": "perplexity of the target",
     "mean_token_logprob": "mean token log-prob, nats",
     "per_token_prob": "per-token probability",
     "p_correct": "p(correct)",
@@ -88,7 +89,7 @@ class Canvases:
                 ax.set_xlabel("parameters")
                 style.log_axis(ax.xaxis, "size")
                 style.plain_axis(ax.yaxis)
-            fig.subplots_adjust(left=0.07, right=0.975, bottom=0.2, top=0.88, wspace=0.3)
+            style.margins(fig, bottom=0.2, top=0.88, wspace=0.3)
             self._figures[n_panels] = (fig, axes)
             return fig, axes
         fig, axes = self._figures[n_panels]
@@ -290,7 +291,7 @@ def scaling_figure(
             ax.set_ylabel("predicted from small runs")
             style.plain_axis(ax.xaxis)
             style.plain_axis(ax.yaxis)
-        fig.subplots_adjust(left=0.06, right=0.975, bottom=0.2, top=0.88, wspace=0.34)
+        style.margins(fig, y_label=True, bottom=0.2, top=0.88, wspace=0.34)
         return style.svg_text(fig, prefix, label="scaling-law fit, residuals, frontier, backtest")
 
 

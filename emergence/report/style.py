@@ -91,6 +91,32 @@ def report_style() -> Iterator[None]:
         yield
 
 
+#: Largest on-page zoom of a figure: a three-panel task figure fills the report's column at
+#: about this factor, so every figure's text stays the same size or smaller.
+MAX_ZOOM = 1.45
+#: Margins in inches: room for tick labels such as ``-0.0032`` and an axis label, whatever the
+#: number of panels (a fraction of the width left one-panel figures' labels cut off).
+LEFT_MARGIN = 0.5
+LEFT_MARGIN_LABELLED = 0.62
+RIGHT_MARGIN = 0.16
+
+
+def margins(fig: Any, y_label: bool = False, **kwargs: float) -> None:
+    """Set ``fig``'s side margins in inches (:data:`LEFT_MARGIN`, :data:`RIGHT_MARGIN`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    y_label : bool
+        Whether the first panel has a y-axis label (more room on the left).
+    **kwargs
+        Passed to ``subplots_adjust`` (``bottom``, ``top``, ``wspace``).
+    """
+    width = float(fig.get_figwidth())
+    left = LEFT_MARGIN_LABELLED if y_label else LEFT_MARGIN
+    fig.subplots_adjust(left=left / width, right=1.0 - RIGHT_MARGIN / width, **kwargs)
+
+
 def new_figure(width: float, height: float, ncols: int = 1, nrows: int = 1) -> tuple[Any, Any]:
     """A figure not registered with pyplot (no global figure manager, nothing to close)."""
     from matplotlib.figure import Figure
@@ -135,10 +161,14 @@ def svg_text(fig: Any, prefix: str, label: str = "figure") -> str:
     svg = svg.replace(f"font-family: '{FONT_FAMILY}'", f"font-family: {CSS_FONTS}")
     svg = re.sub(r' transform="rotate\(-0 [^)"]*\)"', "", svg)  # a no-op rotation per label
     svg = re.sub(r"\n\s*", "\n", svg)
-    # responsive: scale to the column width, keep the aspect ratio from the viewBox
+    # responsive: scale to the column width, keep the aspect ratio from the viewBox; a narrow
+    # figure stops at MAX_ZOOM times its size, so its text is no larger than a wide figure's
     svg = re.sub(
         r'<svg ([^>]*?)width="([\d.]+)pt" height="([\d.]+)pt"',
-        lambda m: f'<svg {m.group(1)}class="figure" role="img" aria-label="{aria}"',
+        lambda m: (
+            f'<svg {m.group(1)}class="figure" style="max-width: '
+            f'{float(m.group(2)) * MAX_ZOOM:.0f}pt" role="img" aria-label="{aria}"'
+        ),
         svg, count=1,
     )  # fmt: skip
     return svg.strip()

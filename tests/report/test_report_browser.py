@@ -110,7 +110,7 @@ def test_report_opens_without_errors(tmp_path):
     for heading in ("What was analysed", "Verdicts", "Tasks", "Scaling laws", "Methods"):
         assert f"<h2>{heading}</h2>" in dom
     analysis = bundle().analysis
-    assert dom.count("<svg ") == analysis.tasks["task"].nunique() + len(analysis.scaling)
+    assert dom.count('class="figure"') == analysis.tasks["task"].nunique() + len(analysis.scaling)
     assert re.search(r'<details class="task" id="task-0002" open="">', dom)
 
 
@@ -153,6 +153,13 @@ def test_screenshot(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2400)
+    from PIL import Image  # matplotlib's own dependency
+
+    with Image.open(shot) as img:
+        colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
+    # the page drew: text, tables and coloured figure lines, not a blank or an error page
+    inked = sum(n for n, rgb in colours if min(rgb) < 200)
+    assert len(colours) > 50 and inked > 0.01 * width * height
     keep = os.environ.get("EMERGENCE_KEEP_SCREENSHOT")
     if keep:  # for a person to look at
         shutil.copy(shot, keep)

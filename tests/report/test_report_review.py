@@ -75,7 +75,7 @@ def test_a_task_without_a_discontinuous_metric_is_not_titled_discontinuous(odd_m
     assert "log p(target), nats (continuous)" in scored
     assert "(discontinuous)" not in scored
     assert "the panels show continuous metrics only" in scored
-    assert "accuracy (lm-eval) (discontinuous)" in _section(text, "graded")
+    assert "accuracy (acc) (discontinuous)" in _section(text, "graded")
 
 
 # --- Methods: every reason detect gives for "underpowered" ------------------------------------
@@ -157,15 +157,21 @@ def test_interior_fit_has_no_bound_flag():
 
 def test_compute_optimal_sizes_outside_the_fitted_runs_are_flagged(no_floor):
     text = _fit_tables(no_floor, 0.95)
-    rows = re.findall(r"<tr><td class=\"num\">([0-9.e]+)</td><td class=\"num\">([^<]*)</td>", text)
+    cells = r"<tr><td class=\"num\">([0-9.e]+)(\u2020?)</td><td class=\"num\">([^<]*)</td>"
+    rows = re.findall(cells, text)
     assert len(rows) == 5
     lo, hi = no_floor.data["params"].min(), no_floor.data["params"].max()
+    c_lo, c_hi = no_floor.data["flops"].min(), no_floor.data["flops"].max()
     fr = no_floor.frontier
     idx = np.unique(np.linspace(0, len(fr.compute) - 1, 5).round().astype(int))
-    for (_, n_cell), k in zip(rows, idx, strict=True):
+    for (_, c_mark, n_cell), k in zip(rows, idx, strict=True):
         assert n_cell.endswith("\u2020") == (not lo <= fr.n_opt[k] <= hi)
-    assert any(n.endswith("\u2020") for _, n in rows)  # the grid reaches beyond the runs
-    assert "\u2020 outside the runs fitted (parameters 1M&ndash;100M" in text
+        # a budget beyond the runs' compute is extrapolated even where N_opt is not
+        assert (c_mark == "\u2020") == (not c_lo <= fr.compute[k] <= c_hi)
+    assert any(n.endswith("\u2020") for *_, n in rows)  # the grid reaches beyond the runs
+    assert rows[-1][1] == "\u2020"
+    assert "\u2020 outside the runs fitted (compute " in text
+    assert "parameters 1M&ndash;100M" in text
 
 
 # --- p- and q-values: the precision of the notes, never rounded onto the level ------------------
