@@ -78,11 +78,14 @@ def command_line(
     return shlex.join(args)
 
 
-def summary_text(verdicts: pd.DataFrame, n_tasks: int | None = None) -> str:
+def summary_text(
+    verdicts: pd.DataFrame, n_tasks: int | None = None, alpha: float | None = None
+) -> str:
     """A one-screen summary: counts per verdict and the first rows of the verdict table.
 
     ``n_tasks`` is the number of (family, task) pairs in the input, when known: with none (losses
-    only) the summary says so rather than that no task could be tested.
+    only) the summary says so rather than that no task could be tested. ``alpha`` is the
+    false-discovery rate: q-values get the digits that keep them off it, as in the report.
     """
     from ..output import render_frame
 
@@ -93,9 +96,11 @@ def summary_text(verdicts: pd.DataFrame, n_tasks: int | None = None) -> str:
     counts = verdicts["verdict"].value_counts()
     order = ("threshold", "mirage", "smooth", "ambiguous", "underpowered")
     line = ", ".join(f"{int(counts[k])} {k}" for k in order if k in counts.index)
+    from ..report.html import fmt_p, is_missing
     from ..report.style import size_label
 
-    shown = verdicts[["family", "task", "verdict", "q_value"]].rename(columns={"q_value": "q"})
+    shown = verdicts[["family", "task", "verdict"]].copy()
+    shown["q"] = ["" if is_missing(q) else fmt_p(q, alpha) for q in verdicts["q_value"]]
     shown["breakpoint"] = [
         size_label(float(bp)) if v == "threshold" else ""
         for v, bp in zip(verdicts["verdict"], verdicts["breakpoint_params"], strict=True)
@@ -173,4 +178,4 @@ def report(
     check_output(output)  # never over an input or the --sizes file
     written = write_report(analysis, output, title=title, command=command)
     click.echo(f"wrote {written}", err=True)  # stdout holds only the summary
-    click.echo(summary_text(analysis.verdicts, count_family_tasks(tables)), nl=False)
+    click.echo(summary_text(analysis.verdicts, count_family_tasks(tables), alpha), nl=False)

@@ -69,7 +69,7 @@ figure { margin: 0.4rem 0 0.6rem; }
 figcaption { color: var(--muted); font-size: 0.84rem; max-width: 90ch; }
 .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.86rem;
   margin: 0.3rem 0; }
-.swatch { display: inline-block; width: 1.4rem; height: 0; margin-right: 0.35rem;
+.swatch { display: inline-block; width: 1.4rem; height: 0.4rem; margin-right: 0.35rem;
   vertical-align: middle; }
 .ramp { display: inline-block; width: 8rem; height: 0.7rem; vertical-align: middle;
   border-radius: 2px; }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,9 +17,28 @@ from .style import size_label
 DASH = "\u2013"
 
 
+#: Code points an HTML document may not carry: controls other than tab and newlines, lone
+#: surrogates (undecodable bytes of a file name arrive as U+DC80-U+DCFF) and non-characters.
+_NOT_HTML = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python escapes it
+        code -= 0xDC00
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def esc(value: object) -> str:
-    """Escape text for an HTML element or a quoted attribute value."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape text for an HTML element or a quoted attribute value.
+
+    Characters HTML cannot hold (controls, undecodable bytes of a path) are shown escaped,
+    ``\\x01`` or ``\\xe9``, so that a folder named in Latin-1 still gets its report.
+    """
+    text = _NOT_HTML.sub(_visible, "" if value is None else str(value))
+    return html.escape(text, quote=True)
 
 
 def is_missing(value: object) -> bool:
@@ -160,7 +180,20 @@ def badge(verdict: object) -> str:
     return f'<span class="badge v-{text}">{text}</span>'
 
 
-def swatch(colour: str, dashed: bool = False) -> str:
-    """A small line sample for an HTML legend (``colour`` is trusted, from the palette)."""
-    line = "dashed" if dashed else "solid"
-    return f'<span class="swatch" style="border-top:3px {line} {colour}"></span>'
+#: SVG dash pattern of each matplotlib line style, in the proportions matplotlib draws them.
+_DASHES = {"-": "", "--": "7 3", ":": "2 3", "-.": "9 3 2 3"}
+
+
+def swatch(colour: str, linestyle: str = "-") -> str:
+    """A small line sample for an HTML legend, drawn in the line style of the figure.
+
+    ``colour`` is trusted (from the palette); ``linestyle`` is a matplotlib style (``-``,
+    ``--``, ``:``, ``-.``): families past the palette's length differ only by it.
+    """
+    dash = _DASHES[linestyle]
+    pattern = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        '<svg class="swatch" viewBox="0 0 22 6" aria-hidden="true">'
+        f'<line x1="0" y1="3" x2="22" y2="3" stroke="{colour}" stroke-width="2.6"{pattern}/>'
+        "</svg>"
+    )

@@ -409,9 +409,16 @@ def _legend(families: Sequence[str], family_index: Mapping[str, int]) -> str:
     parts = []
     for f in families:
         k = family_index[f]
-        sample = swatch(style.family_colour(k), dashed=style.family_linestyle(k) != "-")
+        sample = swatch(style.family_colour(k), style.family_linestyle(k))
         parts.append(f"<span>{sample}{esc(f)}</span>")
     return "".join(parts)
+
+
+def _tested_on(r) -> str:
+    """``exact match / token edit distance``: the metrics a family's two tests used."""
+    d = figures.METRIC_TITLES.get(r.discontinuous_metric, str(r.discontinuous_metric))
+    c = r.continuous_metric
+    return f"{d} / {figures.METRIC_TITLES.get(c, str(c)) if isinstance(c, str) else 'none'}"
 
 
 def _widths(r) -> str:
@@ -426,6 +433,9 @@ def _widths(r) -> str:
 def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: float) -> str:
     if verdicts.empty:
         return '<p class="note">No verdict: the task has no discontinuous metric.</p>'
+    # families of one task can be tested on different metrics (an API model without log-probs
+    # gets token edit distance): then each row names its own, and the caption none
+    mixed = len(verdicts[["discontinuous_metric", "continuous_metric"]].drop_duplicates()) > 1
     rows = []
     for r in verdicts.itertuples(index=False):
         ev = stats.get((r.family, r.task), {})
@@ -433,6 +443,7 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: floa
         rows.append([
             cell(r.family),
             Cell(badge(r.verdict)),
+            *([cell(_tested_on(r))] if mixed else []),
             cell(r.n_scales),
             cell(_int_or_dash(r.n_items)),
             Cell(fmt_p(r.discontinuous_pvalue, SCREEN_ALPHA)),
@@ -444,20 +455,25 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: floa
             Cell(fmt_num(get("mirage_max_z"))),
             Cell(_widths(r)),
         ])  # fmt: skip
-    first = verdicts.iloc[0]
-    d_title = figures.METRIC_TITLES.get(first["discontinuous_metric"], "the discontinuous metric")
-    c_name = first["continuous_metric"]
-    c_title = (
-        figures.METRIC_TITLES.get(c_name, "the continuous companion")
-        if isinstance(c_name, str)
-        else "the continuous companion (none for this task)"
-    )
+    if mixed:
+        d_title = "each family's discontinuous metric"
+        c_title = "its continuous companion (column: tested on)"
+    else:
+        first = verdicts.iloc[0]
+        d_name = first["discontinuous_metric"]
+        d_title = figures.METRIC_TITLES.get(d_name, "the discontinuous metric")
+        c_name = first["continuous_metric"]
+        c_title = (
+            figures.METRIC_TITLES.get(c_name, "the continuous companion")
+            if isinstance(c_name, str)
+            else "the continuous companion (none for this task)"
+        )
     header = [
-        "family", "verdict", "scales", "items", "screen p", "break p", "q",
-        "breakthrough", "jump (10-90 %)", "breakpoint [interval]", "mirage max |z|",
-        "rise width: EM / p^L",
+        "family", "verdict", *(["tested on (screen / break)"] if mixed else []), "scales", "items",
+        "screen p", "break p", "q", "breakthrough", "jump (10-90 %)", "breakpoint [interval]",
+        "mirage max |z|", "rise width: EM / p^L",
     ]  # fmt: skip
-    num = [False, False, True, True, True, True, True, True, True, True, True, True]
+    num = [False, False, *([False] if mixed else []), *[True] * 10]
     caption = (
         f'<p class="note">Screen p: acceleration of {esc(d_title)}; break p: upward break in '
         f"{esc(c_title)} (linearised); breakthrough: BIG-bench breakthroughness (a straight "

@@ -92,6 +92,20 @@ def test_summary_is_one_screen():
     assert f"and {len(verdicts) - report_cmd.SUMMARY_ROWS} more" in text
 
 
+def test_summary_keeps_q_values_off_the_level():
+    import numpy as np
+    import pandas as pd
+
+    verdicts = pd.DataFrame({
+        "family": "f", "task": ["a", "b", "c"], "verdict": ["threshold", "underpowered", "smooth"],
+        "q_value": [0.04996, 0.05004, np.nan], "breakpoint_params": [1e9, np.nan, np.nan],
+    })  # fmt: skip
+    lines = report_cmd.summary_text(verdicts, 3, alpha=0.05).splitlines()
+    # rounded to 3 digits both read 0.05, one a threshold at q <= 0.05 and one not
+    assert "0.04996" in lines[3] and "0.05004" in lines[4]
+    assert lines[5].split()[-1] == "smooth"  # no q: an empty cell, not "nan"
+
+
 def test_command_line_spells_out_every_setting():
     line = report_cmd.command_line(
         [Path("runs dir")], Path("r.html"), "My <study>", 7, 200, 0.1, "native",
@@ -102,3 +116,17 @@ def test_command_line_spells_out_every_setting():
         "--title 'My <study>' --input-format native --rename 'Model Size=params' "
         "--sizes-from-names --size-kind total"
     )
+
+
+def test_a_folder_name_that_is_not_utf8_gets_its_report(run, tmp_path):
+    import os
+    import shutil
+
+    # b"caf\xe9" is Latin-1; Python hands it over as "caf\udce9", which UTF-8 cannot encode
+    data = tmp_path / os.fsdecode(b"caf\xe9")
+    shutil.copytree(bundle().data_dir, data)
+    out = tmp_path / "r.html"
+    result = run(str(data), "-o", str(out), "--bootstrap", "0", "--title", os.fsdecode(b"\xff x"))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "caf\\xe9" in text and "<title>\\xff x</title>" in text

@@ -30,3 +30,13 @@ def test_task_names_and_title_are_escaped(tmp_path):
     assert body.count(EVIL_FAMILY) >= 3  # families table, verdict table, legends
     assert all("x" != "".join(i.itertext()) for i in doc.iter("i"))
     assert "&lt;i&gt;x&lt;/i&gt;" in text and "a&amp;b" in text
+
+
+def test_characters_html_cannot_hold_are_shown_escaped(tmp_path):
+    control = "ctl\x01\x0cname"
+    data = simulated_dir(tmp_path / "sim", rename_task={"mirage_1": control})
+    text = render_report(analysed(data), title="t\udce9", command="emergence report caf\udce9")
+    text.encode("utf-8")  # no lone surrogate left
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
+    assert control not in text and "ctl\\x01\\x0cname" in text
+    assert "<title>t\\xe9</title>" in text and "caf\\xe9" in text

@@ -125,3 +125,13 @@ def test_screen_p_is_shown_against_the_screen_level():
     assert SCREEN_ALPHA == 0.01
     assert fmt_p(0.0100004, SCREEN_ALPHA) == "0.0100004"  # not "0.01" beside a level of 0.01
     assert fmt_p(0.05016, SCREEN_ALPHA) == "0.0502"
+
+
+def test_every_family_line_has_its_own_legend_swatch():
+    from emergence.report.html import swatch
+
+    n = len(style.PALETTE) * len(style.LINESTYLES)
+    samples = [swatch(style.family_colour(k), style.family_linestyle(k)) for k in range(n)]
+    assert len(set(samples)) == n  # families 10 and 20 once shared one dashed swatch
+    assert "stroke-dasharray" not in samples[0]
+    assert len({re.search(r'stroke-dasharray="([^"]*)"', s)[1] for s in samples[10:]}) == 3

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import html5lib
+import pandas as pd
 import pytest
 from report_fixtures import bundle
 
 from emergence.report.html import fmt_p
-from emergence.report.sections import natural_key, task_ids
+from emergence.report.sections import SCREEN_ALPHA, natural_key, task_ids
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -66,7 +67,8 @@ def test_sections_and_figures(doc):
     for d in details:
         assert d.find(f".//{SVG}svg") is not None
     # one figure per task plus one scaling-law figure per family
-    assert len(list(doc.iter(f"{SVG}svg"))) == len(tasks) + len(analysis.scaling)
+    figs = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "figure"]
+    assert len(figs) == len(tasks) + len(analysis.scaling)
     ids = [el.get("id") for el in doc.iter() if el.get("id")]
     assert len(ids) == len(set(ids)), "element ids must be unique across inline SVGs"
 
@@ -95,7 +97,8 @@ def test_verdict_table_matches_detect_output(doc):
         assert row[col["verdict"]] == v.verdict
         assert row[col["scales"]] == str(v.n_scales)
         alpha = bundle().analysis.settings.alpha
-        assert row[col["p (discontinuous)"]] == fmt_p(v.discontinuous_pvalue, alpha)
+        # the screen is read at its own level, not at the FDR level
+        assert row[col["p (discontinuous)"]] == fmt_p(v.discontinuous_pvalue, SCREEN_ALPHA)
         assert row[col["p (continuous)"]] == fmt_p(v.continuous_pvalue, alpha)
         assert row[col["q"]] == fmt_p(v.q_value, alpha)
         assert row[col["note"]] == v.note
@@ -177,7 +180,8 @@ def test_aggregate_score_names_get_titles_and_the_mirage_curve(aggregate_report)
     assert set(a.verdicts["discontinuous_metric"]) == {"exact_str_match"}
     assert a.mirage is not None
     assert "metric (discontinuous)" not in text and "metric (continuous)" not in text
-    figures_by_task = re.findall(r'<details class="task".*?(<svg.*?</svg>)', text, re.S)
+    first_figure = r'<details class="task".*?(<svg[^>]*class="figure".*?</svg>)'
+    figures_by_task = re.findall(first_figure, text, re.S)
     assert len(figures_by_task) == a.mirage["task"].nunique() == len(a.verdicts)
     assert all("exact string match (discontinuous)" in svg for svg in figures_by_task)
     assert all(_dashes(svg) == 1 for svg in figures_by_task)
@@ -225,3 +229,22 @@ def test_script_opens_the_target_of_a_clicked_link():
 
     assert re.search(r'document\.addEventListener\("click"', SCRIPT)
     assert "closest(\"a[href^='#']\")" in SCRIPT
+
+
+def test_families_tested_on_different_metrics_are_named_per_row():
+    from emergence.report.sections import _task_stats
+
+    verdicts = bundle().analysis.verdicts
+    one = verdicts[verdicts["task"] == verdicts["task"].iloc[0]].iloc[:1]
+    same = _task_stats(one, {}, 0.05)
+    assert "tested on" not in same and "upward break in mean token log-prob" in same
+    other = one.assign(family="api-model", continuous_metric="token_edit_distance")
+    both = _task_stats(pd.concat([one, other], ignore_index=True), {}, 0.05)
+    # the caption names no one family's companion; each row names its own
+    assert "mean token log-prob" not in both.split("</p>")[0]
+    doc = html5lib.parseFragment(both, namespaceHTMLElements=False)
+    cells = [["".join(td.itertext()) for td in tr.iter("td")] for tr in doc.iter("tr")]
+    rows = [r for r in cells if len(r) > 2]  # not the header, not the note under a row
+    assert [r[2] for r in rows] == [
+        "exact match / mean token log-prob, nats", "exact match / token edit distance",
+    ]
