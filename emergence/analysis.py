@@ -121,6 +121,36 @@ class ScalingFit:
         """The family, with the split when the family's losses hold several."""
         return self.family if self.split is None else f"{self.family} ({self.split})"
 
+    def run_ranges(self) -> dict[str, tuple[float, float]]:
+        """Smallest and largest ``params``, ``tokens`` and ``flops`` of the runs fitted."""
+        out = {}
+        for key in ("params", "tokens", "flops"):
+            v = self.data[key].to_numpy(float)
+            v = v[np.isfinite(v)]
+            out[key] = (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
+        return out
+
+    def frontier_extrapolated(self) -> pd.DataFrame | None:
+        """Which points of the compute-optimal frontier lie outside the runs fitted.
+
+        One row per budget of :attr:`frontier`: ``compute``, ``n_opt``, ``d_opt`` and the flags
+        ``compute_outside``, ``n_outside``, ``d_outside`` (the budget, N_opt or D_opt beyond
+        the runs' range: the law is extrapolated there). None without a frontier.
+        """
+        fr = self.frontier
+        if fr is None:
+            return None
+        ranges = self.run_ranges()
+        out = pd.DataFrame({"compute": fr.compute, "n_opt": fr.n_opt, "d_opt": fr.d_opt})
+        for flag, col, key in (("compute_outside", "compute", "flops"),
+                               ("n_outside", "n_opt", "params"),
+                               ("d_outside", "d_opt", "tokens")):  # fmt: skip
+            lo, hi = ranges[key]
+            # a relative tolerance: a budget equal to a run's compute must not read as beyond it
+            v = out[col].to_numpy(float)
+            out[flag] = ~((v >= lo * (1 - 1e-9)) & (v <= hi * (1 + 1e-9)))
+        return out
+
 
 @dataclass(frozen=True)
 class Analysis:

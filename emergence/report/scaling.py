@@ -108,7 +108,7 @@ def _ci(boot: Any, key: str) -> tuple[object, object]:
 
 
 PARAMETERS = ("E", "A", "B", "alpha", "beta")
-OUTSIDE_MARK = "\u2020"  # dagger: a compute-optimal N or D outside the fitted runs
+OUTSIDE_MARK = "\u2020"  # dagger: a budget, N_opt or D_opt outside the fitted runs
 
 
 def _param_order(name: str) -> int:
@@ -120,10 +120,8 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _range(values: Any) -> tuple[float, float]:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    return (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
+def _mark(outside: bool) -> str:
+    return OUTSIDE_MARK if outside else ""
 
 
 def _flagged(diag: Any) -> dict[str, str]:
@@ -231,29 +229,29 @@ def _fit_tables(sf: ScalingFit, level: float) -> str:
         out.append("<div>" + table(["allocation", "estimate", f"{lvl} low", f"{lvl} high"],
                                    alloc, numeric=[False, True, True, True]) + "</div>")
         idx = np.unique(np.linspace(0, len(fr.compute) - 1, 5).round().astype(int))
-        n_range = _range(sf.data["params"])
-        d_range = _range(sf.data["tokens"])
-        outside = False
+        flags = sf.frontier_extrapolated().iloc[idx]
+        outside = bool(flags[["compute_outside", "n_outside", "d_outside"]].to_numpy().any())
         budget_rows = []
-        for k in idx:
-            n_out = not n_range[0] <= fr.n_opt[k] <= n_range[1]
-            d_out = not d_range[0] <= fr.d_opt[k] <= d_range[1]
-            outside = outside or n_out or d_out
+        for k, f in zip(idx, flags.itertuples(index=False), strict=True):
             budget_rows.append([
-                Cell(style.exp_label(fr.compute[k], 3)),
-                Cell(fmt_size(fr.n_opt[k]) + (OUTSIDE_MARK if n_out else "")),
-                Cell(fmt_size(fr.d_opt[k]) + (OUTSIDE_MARK if d_out else "")),
+                Cell(style.exp_label(fr.compute[k], 3) + _mark(f.compute_outside)),
+                Cell(fmt_size(fr.n_opt[k]) + _mark(f.n_outside)),
+                Cell(fmt_size(fr.d_opt[k]) + _mark(f.d_outside)),
                 Cell(fmt_num(fr.tokens_per_param[k], 3)), Cell(fmt_num(fr.loss_opt[k], 4)),
             ])  # fmt: skip
         out.append("<div>" + table(["compute (FLOP)", "N_opt", "D_opt", "D/N", "loss"],
                                    budget_rows, numeric=[True] * 5) + "</div>")  # fmt: skip
     out.append("</div>")
     if sf.frontier is not None and outside:
+        ranges = sf.run_ranges()
+        (n_lo, n_hi), (d_lo, d_hi) = ranges["params"], ranges["tokens"]
+        c_lo, c_hi = ranges["flops"]
         out.append(
-            f'<p class="note">{OUTSIDE_MARK} outside the runs fitted (parameters '
-            f"{fmt_size(n_range[0])}&ndash;{fmt_size(n_range[1])}, tokens "
-            f"{fmt_size(d_range[0])}&ndash;{fmt_size(d_range[1])}): the law is extrapolated "
-            "there, and the optimum is only as good as that extrapolation.</p>"
+            f'<p class="note">{OUTSIDE_MARK} outside the runs fitted (compute '
+            f"{esc(style.exp_label(c_lo, 3))}&ndash;{esc(style.exp_label(c_hi, 3))} FLOP, "
+            f"parameters {fmt_size(n_lo)}&ndash;{fmt_size(n_hi)}, tokens "
+            f"{fmt_size(d_lo)}&ndash;{fmt_size(d_hi)}): the law is extrapolated there, and the "
+            "optimum is only as good as that extrapolation.</p>"
         )
     if sf.isoflop is not None:
         iso = sf.isoflop

@@ -226,3 +226,23 @@ def test_aggregate_scores_with_a_standard_error_get_a_normal_interval():
     half = 1.959964 * 0.02
     np.testing.assert_allclose(out.ci_low, scores.value - half, rtol=1e-6)
     np.testing.assert_allclose(out.ci_high, scores.value + half, rtol=1e-6)
+
+
+def test_frontier_budgets_beyond_the_runs_are_flagged_and_marked():
+    from emergence.report.scaling import OUTSIDE_MARK
+
+    sf = bundle().analysis.scaling[0]
+    flags = sf.frontier_extrapolated()
+    c_lo, c_hi = sf.run_ranges()["flops"]
+    compute = flags["compute"].to_numpy()
+    # the frontier's grid runs a decade past the runs on both sides
+    assert compute[0] < c_lo and compute[-1] > c_hi
+    assert (flags["compute_outside"] == ((compute < c_lo) | (compute > c_hi))).all()
+    assert flags["compute_outside"].iloc[[0, -1]].all() and not flags["compute_outside"].all()
+    n_lo, n_hi = sf.run_ranges()["params"]
+    n_opt = flags["n_opt"].to_numpy()
+    assert (flags["n_outside"] == ((n_opt < n_lo) | (n_opt > n_hi))).all()
+    # the report marks the largest budget (beyond every run) in its compute column
+    section = bundle().html.split('id="scaling"')[1]
+    budgets = re.findall(r"<td[^>]*>(\d\.\d+e\d+)(\u2020?)</td>", section)
+    assert budgets and budgets[-1][1] == OUTSIDE_MARK
