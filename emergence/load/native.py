@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shlex
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -292,6 +293,17 @@ def _has_bad_bytes(value: object) -> bool:
     return False
 
 
+def _has_surrogate(value: object) -> bool:
+    """True when ``value`` holds a lone surrogate (JSON's ``"\\ud800"``: not a character)."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return False
+
+
 def _bad_field(path: Path, data: bytes, line: bytes) -> str | None:
     """The column whose value holds the undecodable bytes of ``line`` (``None`` if unclear)."""
     text = line.decode("utf-8", errors="surrogateescape")
@@ -324,6 +336,8 @@ def _read_jsonl_slow(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as err:
         raise _decode_error(path, data, err) from None
     records = []
+    # an escaped lone surrogate parses, but is no character: nothing downstream can encode it
+    maybe_surrogates = re.search(r"\\u[dD][89a-fA-F]", text) is not None
     for n, line in jsonl_lines(text):
         try:
             obj = json.loads(line)
@@ -334,6 +348,13 @@ def _read_jsonl_slow(path: Path) -> pd.DataFrame:
             ) from None
         if not isinstance(obj, dict):
             raise InputError(f"{path.name}:{n}: expected a JSON object, got {type(obj).__name__}")
+        if maybe_surrogates and _has_surrogate(obj):
+            field = next(k for k, v in obj.items() if _has_surrogate(k) or _has_surrogate(v))
+            field = field.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise InputError(
+                f"{path.name}:{n}: field '{field}': an escaped lone surrogate (\\ud800-\\udfff) "
+                "is not a character; expected valid Unicode text"
+            )
         records.append(obj)
     if not records:
         raise InputError(f"{path.name}: empty file; expected one JSON object per line")

@@ -90,6 +90,17 @@ CASES = {
         ),
         "runs.jsonl:1: field 'family': not valid UTF-8 (byte 0xe9); expected UTF-8 text",
     ),
+    "escaped lone surrogate in a JSONL string": (
+        lambda p: _raw(
+            p,
+            "runs.jsonl",
+            (_good(1) + "\n" + _good(2) + "\n")
+            .encode()
+            .replace(b'"item":"2"', b'"item":"2\\ud800"'),
+        ),
+        "runs.jsonl:2: field 'item': an escaped lone surrogate (\\ud800-\\udfff) is not a "
+        "character; expected valid Unicode text",
+    ),
     "wrong encoding in an item id": (
         lambda p: _raw(
             p,
