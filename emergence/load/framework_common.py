@@ -124,8 +124,47 @@ def jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
             yield lineno, line
 
 
+_SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+_LOW_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def reject_lone_surrogates(text: str, source: str) -> None:
+    """Refuse JSON text that escapes a lone surrogate (``"\\ud800"`` without its pair).
+
+    ``json`` parses it into a string that no encoder can write, so it would stop a later stage
+    with a traceback. A pair (``"\\ud83d\\ude00"``, what ``ensure_ascii`` writes for an emoji)
+    is one character and passes.
+
+    Raises
+    ------
+    InputError
+        Naming ``source``, the line and the escape.
+    """
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
+        return
+    paired_low = -1  # where the low half of the last pair starts
+    for m in _SURROGATE_ESCAPE.finditer(text):
+        if len(m.group(1)) % 2 == 0:  # an escaped backslash followed by the letter u
+            continue
+        escape = m.start(2) - 2
+        if int(m.group(2), 16) < 0xDC00 and _LOW_ESCAPE.match(text, m.end()):
+            paired_low = m.end()
+            continue
+        if escape == paired_low:
+            continue
+        line = text.count("\n", 0, escape) + 1
+        raise InputError(
+            f"{locate(source, line)}: \\u{m.group(2).lower()} is an escaped lone surrogate, not "
+            "a character; expected valid Unicode text"
+        )
+
+
 def parse_json_text(text: str, source: str, what: str = "JSON") -> Any:
-    """Parse JSON text, turning a syntax error into a one-line :class:`InputError`."""
+    """Parse JSON text, turning a syntax error into a one-line :class:`InputError`.
+
+    A lone surrogate escape is refused too (:func:`reject_lone_surrogates`).
+    """
+    reject_lone_surrogates(text, source)
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

@@ -37,6 +37,7 @@ from .framework_common import (
     path_parts,
     read_json,
     read_text,
+    reject_lone_surrogates,
     str_array,
     to_bool,
     to_float,
@@ -493,6 +494,7 @@ def _iter_samples(path: Path):
         for i, sample in enumerate(data):
             yield f"[{i}]", sample
         return
+    reject_lone_surrogates(text, path.name)
     loads = json.loads
     for lineno, line in jsonl_lines(text):
         try:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..schema import TABLES, detect_table
-from .framework_common import JSON_SPACE, decode_utf8, jsonl_lines
+from .framework_common import JSON_SPACE, decode_utf8, jsonl_lines, reject_lone_surrogates
 from .sizes_registry import is_sizes_header
 from .tables import Tables
 from .validate import validate
@@ -70,10 +70,13 @@ def _first_json_row(path: Path) -> dict | None:
 def _json_rows(path: Path) -> list[dict] | None:
     """The rows of a .json array of objects (None when the file is anything else)."""
     try:
-        rows = json.loads(decode_utf8(path.read_bytes()))
+        text = decode_utf8(path.read_bytes())
+        rows = json.loads(text)
     except (UnicodeDecodeError, ValueError):
         return None
     ok = isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)
+    if ok:
+        reject_lone_surrogates(text, path.name)
     return rows if ok else None
 
 

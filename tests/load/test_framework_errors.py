@@ -156,3 +156,38 @@ def test_lm_eval_na_stderr_stays_empty(tmp_path):
     tables = load(LM, allow_missing_params=True)
     brier = tables.scores[tables.scores.metric == "brier_score"]
     assert brier.stderr.isna().all() and brier.value.notna().all()
+
+
+def test_reject_lone_surrogates_tells_pairs_and_escaped_backslashes_apart():
+    from emergence.load.framework_common import reject_lone_surrogates
+
+    ok = ['"\\ud83d\\ude00"', '"\\\\ud800"', '"\\\\\\\\ud800"', '"caf\\u00e9"', "no escape"]
+    for text in ok:  # a pair, an escaped backslash before "ud800", an ordinary escape
+        reject_lone_surrogates(text, "f.json")
+    bad = {
+        '{"a": 1,\n"b": "x\\ud800"}': "f.json:2: \\ud800",  # a high half alone
+        '"\\uDC00"': "f.json:1: \\udc00",  # a low half alone
+        '"\\ud83d\\u0041"': "f.json:1: \\ud83d",  # a high half before another escape
+        '"\\\\\\ud800"': "f.json:1: \\ud800",  # an escaped backslash, then a real escape
+    }
+    for text, start in bad.items():
+        with pytest.raises(InputError) as err:
+            reject_lone_surrogates(text, "f.json")
+        assert str(err.value).startswith(start + " is an escaped lone surrogate"), text
+
+
+def test_lone_surrogate_in_samples_names_file_and_line(tmp_path):
+    run = _copy_lm_run(tmp_path)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    lines = samples.read_text().splitlines()
+    first = json.loads(lines[1])
+    first["doc"] = {"text": "\ud800"}
+    lines[1] = json.dumps(first)  # ensure_ascii writes the escape
+    samples.write_text("\n".join(lines) + "\n")
+    assert _err(run).startswith(f"{samples.name}:2: \\ud800 is an escaped lone surrogate")
+    results = next(run.glob("results_*.json"))
+    samples.unlink()
+    text = results.read_text()
+    line = text[: text.index('"alias": "toy_mc"')].count("\n") + 1
+    results.write_text(text.replace('"alias": "toy_mc"', '"alias": "toy\\udfffmc"', 1))
+    assert _err(results).startswith(f"{results.name}:{line}: \\udfff is an escaped lone")
