@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +344,41 @@ def _bootstrap_rows(boot) -> dict[str, str]:
     return rows
 
 
+def _loss_name(delta: float) -> str:
+    """The JSON ``loss``: ``delta = inf`` is least squares (JSON has no inf: its delta is null)."""
+    return "huber" if math.isfinite(delta) else "least_squares"
+
+
+def _loss_row(delta: float) -> dict[str, str]:
+    """Diagnostics-table rows naming the objective (on log residuals)."""
+    return {"loss": _loss_name(delta).replace("_", " "), "delta": f"{delta:g}"}
+
+
+def _curve_json(curve) -> dict[str, Any]:
+    """``held_fixed`` and ``frontier``: which loss runs the one-variable fit used."""
+    fr = curve.frontier
+    return {
+        "held_fixed": dict(curve.held_fixed),
+        "frontier": None if fr is None else {
+            "n_points": int(fr.index.size),
+            "n_runs": fr.n_runs,
+            "n_budgets": fr.n_budgets,
+            "budget_tolerance": fr.budget_tolerance,
+        },
+    }  # fmt: skip
+
+
+def _curve_rows(curve) -> dict[str, str]:
+    """Diagnostics-table rows for :func:`_curve_json`."""
+    rows = {}
+    if curve.held_fixed:
+        rows["held_fixed"] = ", ".join(f"{k} {v:g}" for k, v in curve.held_fixed.items())
+    fr = curve.frontier
+    if fr is not None:
+        rows["frontier"] = f"{fr.index.size} of {fr.n_runs} runs, {fr.n_budgets} budgets"
+    return rows
+
+
 def _finite(param: click.Parameter, value: float, allow_inf: bool = False) -> float:
     if math.isnan(value) or (math.isinf(value) and not allow_inf):
         raise click.BadParameter(f"expected a finite positive number, got {value}")
@@ -351,6 +386,24 @@ def _finite(param: click.Parameter, value: float, allow_inf: bool = False) -> fl
 
 
 _RESAMPLES = Resamples(2)  # one resample has no spread
+#: emergence.fit.MAX_BOOTSTRAP, for the help without importing the fit stage (scipy) to show it
+BOOTSTRAP_CAP = 100_000
+
+
+def _check_bootstrap(n_boot: int, seed: int, resampling: str = "rng") -> None:
+    """Refuse --bootstrap/--seed values the bootstrap cannot run with, before any fitting."""
+    from ..fit.bootstrap import EPOCH_SEED_LIMIT, MAX_BOOTSTRAP
+
+    if n_boot > MAX_BOOTSTRAP:
+        raise InputError(
+            f"--bootstrap {n_boot}: at most {MAX_BOOTSTRAP} resamples (every draw is kept for "
+            "the percentile intervals; far fewer already pin them)"
+        )
+    if n_boot and resampling == "epoch" and seed >= EPOCH_SEED_LIMIT:
+        raise InputError(
+            f"--seed {seed}: --resampling epoch takes a seed below 2**32 = {EPOCH_SEED_LIMIT} "
+            "(numpy's legacy RandomState, as in Epoch's code); --resampling rng takes any seed"
+        )
 
 
 def _bootstrap_options(func, jobs: bool = True):
@@ -371,7 +424,9 @@ def _bootstrap_options(func, jobs: bool = True):
         type=_RESAMPLES,
         default=0,
         show_default=True,
-        help=resamples_help("Bootstrap resamples over points.", _RESAMPLES),
+        help=resamples_help(
+            f"Bootstrap resamples over points (at most {BOOTSTRAP_CAP}).", _RESAMPLES
+        ),
     )(func)
 
 
@@ -388,7 +443,8 @@ def _delta_option(func):
         callback=lambda ctx, param, v: _finite(param, v, allow_inf=True),
         default=1e-3,
         show_default=True,
-        help="Huber threshold on log residuals ('inf' for least squares).",
+        help="Huber threshold on log residuals ('inf' for least squares; the JSON then has "
+        "\"loss\": \"least_squares\" and \"delta\": null).",
     )(func)
 
 
@@ -415,7 +471,9 @@ FIT_EPILOG = """\b
 Examples:
   emergence fit chinchilla benchmarks_data/simulated/losses.csv --family sim-a \\
       --bootstrap 4000 --seed 42 --format json -o fit.json
-  emergence fit power-law benchmarks_data/trained/losses.csv --x params --y loss --no-offset
+  emergence fit power-law benchmarks_data/trained/losses.csv --x params --tokens 3e6 \\
+      --no-offset
+  emergence fit power-law benchmarks_data/trained/losses.csv --x flops --frontier --no-offset
   emergence fit isoflop benchmarks_data/simulated/losses.csv --family sim-a
   emergence rescore benchmarks_data/trained -o scores.csv && emergence fit bnsl scores.csv \\
       --x params --y token_edit_distance --task mul --family tiny-gpt
@@ -474,6 +532,7 @@ def chinchilla_cmd(
     from ..fit.chinchilla import allocation_problem, bootstrap_chinchilla, fit_chinchilla
     from ..fit.compute_optimal import compute_optimal
 
+    _check_bootstrap(n_boot, seed, resampling)
     frame, label = _losses(paths, input_format, renames, drop_highest)
     n, d, y = (frame[c].to_numpy(float) for c in ("params", "tokens", "loss"))
     result = fit_chinchilla(n, d, y, delta=delta, source=label)
@@ -525,11 +584,12 @@ def chinchilla_cmd(
         **_payload(result, se, ci),
         "compute_optimal": co_json,
         "bootstrap": _bootstrap_json(boot),
+        "loss": _loss_name(delta),
         "delta": delta,
     }
     tables = [
         ("parameters", _param_frame(result.params, se, {k: tuple(v) for k, v in ci.items()})),
-        ("diagnostics", _diag_frame(result, _bootstrap_rows(boot))),
+        ("diagnostics", _diag_frame(result, {**_loss_row(delta), **_bootstrap_rows(boot)})),
     ]
     if co_rows:
         tables.append((f"compute-optimal allocation at C = {budget:.3g} FLOP", co_rows[0]))
@@ -538,9 +598,153 @@ def chinchilla_cmd(
     _emit(payload, tables, fmt, output)
 
 
-def _xy(
-    paths, input_format, renames, x: str, y: str, task: str | None
-) -> tuple[np.ndarray, np.ndarray, str]:
+@dataclass(frozen=True)
+class _Curve:
+    """The points of a one-variable fit and how they were chosen from the table."""
+
+    x: np.ndarray
+    y: np.ndarray
+    label: str
+    held_fixed: dict[str, float] = field(default_factory=dict)
+    frontier: Any = None  # emergence.fit.Frontier with --frontier
+
+
+#: The scale held fixed along a one-variable loss curve, and its option (``--x flops``: either).
+_OTHER_SCALE = {"params": ("tokens", "--tokens D"), "tokens": ("params", "--params N")}
+_SCALE_NOUNS = {"params": ("size", "sizes"), "tokens": ("token count", "token counts")}
+#: Significant digits to which --params/--tokens values and a curve's scales are compared:
+#: the digits the messages list them with (6 N D and flops / (6 N) are never exact).
+SCALE_DIGITS = 6
+
+
+def _rounded(values) -> np.ndarray:
+    return np.array([float(f"{v:.{SCALE_DIGITS}g}") for v in np.asarray(values, float)])
+
+
+def _listing(values, limit: int = 6) -> str:
+    """``"375360, 750720, 3e+06"`` of the distinct values (the first ``limit``, then ...)."""
+    shown = [f"{v:g}" for v in np.unique(_rounded(values))]
+    return ", ".join(shown[:limit]) + (", ..." if len(shown) > limit else "")
+
+
+def _where(frame: pd.DataFrame, label: str) -> str:
+    """``label`` with the family (and split) of the rows, for messages."""
+    parts = [
+        f"{column} {frame[column].dropna().iat[0]}"
+        for column in ("family", "split")
+        if column in frame.columns and frame[column].notna().any()
+    ]
+    return f"{label} ({', '.join(parts)})" if parts else label
+
+
+def _held(column: str) -> float | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(f"emergence.hold.{column}") if ctx is not None else None
+
+
+def _hold_fixed(frame: pd.DataFrame, where: str, x: str) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The runs at the --params N / --tokens D chosen (to :data:`SCALE_DIGITS` digits)."""
+    held: dict[str, float] = {}
+    for column in ("params", "tokens"):
+        value = _held(column)
+        if value is None:
+            continue
+        if column == x:
+            others = [c for c in ("params", "tokens", "flops") if c != column]
+            raise InputError(
+                f"--{column} {value:g}: holds {column} fixed, so it cannot be the scale fitted "
+                f"(--x {column}); use --x {' or --x '.join(others)}"
+            )
+        pick = _rounded(frame[column]) == _rounded([value])[0]
+        if not pick.any():
+            raise InputError(
+                f"{where}: --{column} {value:g}: no run has {column} {value:g} (to "
+                f"{SCALE_DIGITS} significant digits); {column} in the data: "
+                f"{_listing(frame[column])}"
+            )
+        frame = frame[pick]
+        held[column] = float(frame[column].iat[0])
+    return frame, held
+
+
+def _pooled_scale(frame: pd.DataFrame, where: str, x: str) -> None:
+    """Refuse runs of one x value at several values of the other scale (not one curve)."""
+    other, option = _OTHER_SCALE[x]
+    xs, os_ = _rounded(frame[x]), _rounded(frame[other])
+    pairs = pd.DataFrame({"x": xs, "o": os_}).drop_duplicates()
+    per_x = pairs.groupby("x", sort=True)["o"].size()
+    several = per_x[per_x > 1]
+    if several.empty:  # rows repeating an (x, other) pair are replicates (seeds) of one point
+        return
+    at = float(several.index[0])
+    noun, nouns = _SCALE_NOUNS[x]
+    other_noun = _SCALE_NOUNS[other][1]
+    curve = (
+        "a size curve L(N) is at one token count"
+        if x == "params"
+        else "a data curve L(D) is of one model size"
+    )
+    raise InputError(
+        f"{where}: --x {x} would pool runs of one {noun} at different {other_noun}: {other} "
+        f"takes {np.unique(os_).size} values ({_listing(os_)}), "
+        f"{int((pairs['x'] == at).sum())} of them at {x} {at:g} ({several.size} of "
+        f"{per_x.size} {nouns} have several); {curve}: choose it with {option}"
+    )
+
+
+def _not_a_path(frame: pd.DataFrame, where: str) -> None:
+    """Refuse --x flops on runs that are not one path (more compute, more N and more D)."""
+    c = frame["flops"].to_numpy(float)
+    order = np.argsort(c, kind="stable")
+    n, d = _rounded(frame["params"])[order], _rounded(frame["tokens"])[order]
+    back = np.flatnonzero((np.diff(n) < 0) | (np.diff(d) < 0))
+    if not back.size:  # one path through (N, D): every run is on the curve L(C) follows
+        return
+    i, j = order[back[0]], order[back[0] + 1]
+
+    def run(k: int) -> str:
+        return (
+            f"params {frame['params'].iat[k]:g}, tokens {frame['tokens'].iat[k]:g} "
+            f"at flops {c[k]:g}"
+        )
+
+    raise InputError(
+        f"{where}: --x flops would fit all {len(frame)} runs, not the compute-efficient "
+        f"frontier: params takes {np.unique(n).size} values and tokens {np.unique(d).size}, "
+        f"and more compute does not always mean more of both ({run(j)}, beside {run(i)}); "
+        "L(C) is the lowest loss at each compute: fit it with --frontier, or hold one scale "
+        "fixed with --params N or --tokens D"
+    )
+
+
+def _loss_curve(frame: pd.DataFrame, label: str, x: str) -> _Curve:
+    """The loss rows that make one curve in ``x``; runs that would pool stop (see docs)."""
+    where = _where(frame, label)
+    frame, held = _hold_fixed(frame, where, x)
+    frontier = None
+    options = click.get_current_context().meta
+    use_frontier = bool(options.get("emergence.hold.frontier"))
+    tolerance = options.get("emergence.hold.budget_tolerance")
+    if x != "flops" and use_frontier:
+        raise InputError(f"--frontier: applies to --x flops, not --x {x}")
+    if tolerance is not None and not use_frontier:
+        raise InputError("--budget-tolerance: applies with --frontier")
+    if x in _OTHER_SCALE:
+        _pooled_scale(frame, where, x)
+    elif use_frontier:
+        from ..fit.frontier import compute_frontier
+
+        frontier = compute_frontier(
+            frame["flops"].to_numpy(float), frame["loss"].to_numpy(float),
+            budget_tolerance=0.05 if tolerance is None else tolerance, source=where,
+        )  # fmt: skip
+        frame = frame.iloc[frontier.index]
+    else:
+        _not_a_path(frame, where)
+    return _Curve(frame[x].to_numpy(float), frame["loss"].to_numpy(float), label, held, frontier)
+
+
+def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curve:
     tables = _load(paths, input_format, renames)
     label = ", ".join(str(p) for p in paths)
     if y == "loss":
@@ -548,10 +752,16 @@ def _xy(
             if _chosen(column) is not None:
                 option = _SELECTORS[column][0]
                 raise InputError(f"{option}: applies to scores (--y METRIC), not to losses")
-        frame = _loss_rows(tables, label)
-        return frame[x].to_numpy(float), frame["loss"].to_numpy(float), label
+        if task is not None:
+            raise InputError("--task: applies to scores (--y METRIC), not to losses")
+        return _loss_curve(_loss_rows(tables, label), label, x)
     if _chosen("split") is not None:
         raise InputError("--split: applies to losses (--y loss), not to scores")
+    meta = click.get_current_context().meta
+    for key, option in (("params", "--params"), ("tokens", "--tokens"),
+                        ("frontier", "--frontier"), ("budget_tolerance", "--budget-tolerance")):
+        if meta.get(f"emergence.hold.{key}") not in (None, False):  # fmt: skip
+            raise InputError(f"{option}: applies to losses (--y loss), not to scores")
     frame = _one_family(tables.scores, label)
     if frame.empty:
         raise InputError(
@@ -599,11 +809,74 @@ def _xy(
             f"{label}: metric '{y}', model {frame['model'].iat[i]} (params {sizes[i]:g}): "
             f"value {values[i]:g}; these fits need positive values"
         )
-    return sizes, values, label
+    return _Curve(sizes, values, label)
+
+
+def _remember_hold(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    ctx.meta[f"emergence.hold.{param.name}"] = value
+
+
+def _positive_scale(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"expected a finite positive number, got {value}")
+    _remember_hold(ctx, param, value)
+
+
+def _tolerance_value(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise click.BadParameter(f"expected a finite number >= 0, got {value}")
+    _remember_hold(ctx, param, value)
+
+
+def _curve_options(func):
+    """``--params``, ``--tokens``, ``--frontier``, ``--budget-tolerance``: which loss runs make
+    the curve (read by :func:`_loss_curve`, not passed to the command)."""
+    func = click.option(
+        "--budget-tolerance",
+        type=float,
+        default=None,
+        expose_value=False,
+        callback=_tolerance_value,
+        help="With --frontier: largest gap of log10 C between neighbouring runs of one budget, "
+        "as in `fit isoflop`  [default: 0.05]",
+    )(func)
+    func = click.option(
+        "--frontier",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_hold,
+        help="With --x flops and --y loss: fit the compute-efficient frontier, the lowest loss "
+        "of each compute budget where it beats every smaller budget, instead of every run "
+        "(which --x flops refuses unless the runs form one path of growing N and D).",
+    )(func)
+    func = click.option(
+        "--params",
+        type=float,
+        metavar="N",
+        default=None,
+        expose_value=False,
+        callback=_positive_scale,
+        help=f"With --y loss: fit only the runs of models with N parameters (matched to "
+        f"{SCALE_DIGITS} significant digits), e.g. L(D) of one model size with --x tokens, which "
+        "refuses runs of one token count from several sizes without it.",
+    )(func)
+    func = click.option(
+        "--tokens",
+        type=float,
+        metavar="D",
+        default=None,
+        expose_value=False,
+        callback=_positive_scale,
+        help=f"With --y loss: fit only the runs trained on D tokens (matched to {SCALE_DIGITS} "
+        "significant digits), e.g. L(N) at one token count with --x params, which refuses runs "
+        "of one size at several token counts without it.",
+    )(func)
+    return func
 
 
 def _xy_options(func):
-    """``--x``, ``--y``, ``--task``, ``--subtask`` and ``--n-shots`` for one-variable fits."""
+    """``--x``, ``--y``, ``--task``, ``--subtask``, ``--n-shots`` and the curve options."""
+    func = _curve_options(func)
     func = _selector_option(
         "n_shots",
         "Shot count to use when --y is a metric (required when the scores hold several); "
@@ -648,7 +921,9 @@ def power_law_cmd(
     """Single-variable power law y = E + A x^-alpha (Kaplan's L(N), L(D), L(C) with --no-offset)."""
     from ..fit.power_law import bootstrap_power_law, fit_power_law
 
-    xs, ys, label = _xy(paths, input_format, renames, x, y, task)
+    _check_bootstrap(n_boot, seed)
+    curve = _xy(paths, input_format, renames, x, y, task)
+    xs, ys, label = curve.x, curve.y, curve.label
     result = fit_power_law(
         xs, ys, offset=not no_offset, delta=delta, x_name=x, y_name=y, source=label
     )
@@ -664,11 +939,14 @@ def power_law_cmd(
         "bootstrap": _bootstrap_json(boot),
         "x": x,
         "y": y,
+        **_curve_json(curve),
+        "loss": _loss_name(delta),
         "delta": delta,
     }
+    extra = {**_curve_rows(curve), **_loss_row(delta), **_bootstrap_rows(boot)}
     tables = [
         ("parameters", _param_frame(result.params, se, {k: tuple(v) for k, v in ci.items()})),
-        ("diagnostics", _diag_frame(result, _bootstrap_rows(boot))),
+        ("diagnostics", _diag_frame(result, extra)),
     ]
     _emit(payload, tables, fmt, output)
 
@@ -692,6 +970,7 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
     from ..fit.bootstrap_forms import bootstrap_isoflop
     from ..fit.isoflop import fit_isoflop
 
+    _check_bootstrap(n_boot, seed)
     frame, label = _losses(paths, input_format, renames)
     n_arr, l_arr = frame["params"].to_numpy(float), frame["loss"].to_numpy(float)
     c_arr = frame["flops"].to_numpy(float)
@@ -797,7 +1076,9 @@ def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, f
     from ..fit.bootstrap_forms import bootstrap_bnsl
     from ..fit.validate import check_distinct_scales, exact_fit_warnings, n_distinct
 
-    xs, ys, label = _xy(paths, input_format, renames, x, y, task)
+    _check_bootstrap(n_boot, seed)
+    curve = _xy(paths, input_format, renames, x, y, task)
+    xs, ys, label = curve.x, curve.y, curve.label
     n_free = 3 + 3 * n_breaks
     # rows at one scale do not pin a break: count distinct scales, not rows
     check_distinct_scales(xs, n_free, x, f"a BNSL with {n_breaks} break(s) ({n_free} parameters)",
@@ -817,8 +1098,13 @@ def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, f
         "rmsle_train": result.extra["rmsle_train"],
         "x": x,
         "y": y,
+        **_curve_json(curve),
     }
-    extra = {"rmsle_train": f"{result.extra['rmsle_train']:.4g}", **_bootstrap_rows(boot)}
+    extra = {
+        "rmsle_train": f"{result.extra['rmsle_train']:.4g}",
+        **_curve_rows(curve),
+        **_bootstrap_rows(boot),
+    }
     tables = [
         ("parameters", _param_frame(result.params, se, ci)),
         ("diagnostics", _diag_frame(result, extra)),

@@ -1,21 +1,100 @@
 """Seeded bootstrap over points, refitting in worker processes.
 
 A resample is represented by per-point counts (multiplicities), which the summed objectives take as
-weights: identical to refitting the duplicated rows, without copying data.
+weights: identical to refitting the duplicated rows, without copying data. The counts are drawn
+chunk by chunk from one stream (memory bounded whatever ``n_boot``); the draws are the same as
+those of one big draw, so the chunk size never changes a result.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 
+from ..errors import InputError
 from ..progress import progress
 from .results import BootstrapResult, summarise_draws
 
 RESAMPLING = ("rng", "epoch")
+#: Most resamples a bootstrap takes. Every draw of every quantity is kept (percentile
+#: intervals need them): 1e5 draws already put the Monte Carlo error of a 95 % interval's ends
+#: at about 1 % of the SE, and far more only fill memory (a billion gave a MemoryError).
+MAX_BOOTSTRAP = 100_000
+#: Seeds numpy's legacy ``RandomState`` (``resampling="epoch"``) accepts: 0 .. 2**32 - 1.
+EPOCH_SEED_LIMIT = 2**32
+#: Resamples drawn at a time: bounds the counts in memory to (chunk, n_points).
+COUNT_CHUNK = 1000
+
+
+def check_resamples(n_boot: int, seed: int | None = 0, resampling: str = "rng") -> None:
+    """Refuse a bootstrap that cannot run: too many resamples, or a seed the RNG rejects.
+
+    Parameters
+    ----------
+    n_boot : int
+        Resamples (at most :data:`MAX_BOOTSTRAP`).
+    seed : int or None
+        Seed (below :data:`EPOCH_SEED_LIMIT` with ``resampling="epoch"``).
+    resampling : {"rng", "epoch"}
+        See :func:`bootstrap_counts`.
+
+    Raises
+    ------
+    InputError
+        ``n_boot`` above the cap, or a seed ``RandomState`` does not take.
+    """
+    if resampling not in RESAMPLING:
+        raise ValueError(f"resampling must be one of {RESAMPLING}, got {resampling!r}")
+    if n_boot > MAX_BOOTSTRAP:
+        raise InputError(
+            f"n_boot {n_boot}: at most {MAX_BOOTSTRAP} resamples (every draw is kept for the "
+            "percentile intervals)"
+        )
+    if resampling == "epoch" and seed is not None and not 0 <= seed < EPOCH_SEED_LIMIT:
+        raise InputError(
+            f"seed {seed}: resampling 'epoch' takes a seed from 0 to 2**32 - 1 = "
+            f"{EPOCH_SEED_LIMIT - 1} (numpy's legacy RandomState)"
+        )
+
+
+def iter_counts(
+    n_points: int, n_boot: int, seed: int | None = 0, resampling: str = "rng",
+    chunk: int = COUNT_CHUNK,
+) -> Iterator[np.ndarray]:  # fmt: skip
+    """:func:`bootstrap_counts` in consecutive blocks of at most ``chunk`` resamples.
+
+    The blocks stacked are exactly ``bootstrap_counts(n_points, n_boot, seed, resampling)``:
+    both draw from one stream in the same order (numpy's Generator keeps its buffered bits in
+    its state between calls), so memory stays at ``(chunk, n_points)`` and results do not
+    depend on ``chunk``.
+
+    Yields
+    ------
+    ndarray of int64, shape (k, n_points)
+        Per-point counts of the next ``k <= chunk`` resamples.
+    """
+    check_resamples(n_boot, seed, resampling)
+    if resampling == "rng":
+        rng = np.random.default_rng(seed)
+
+        def draw(k: int) -> np.ndarray:
+            return rng.integers(0, n_points, size=(k, n_points))
+    else:
+        state = np.random.RandomState(seed)
+
+        def draw(k: int) -> np.ndarray:
+            return np.stack([state.choice(n_points, size=n_points, replace=True)
+                             for _ in range(k)])  # fmt: skip
+    for start in range(0, n_boot, chunk):
+        k = min(chunk, n_boot - start)
+        idx = draw(k)
+        counts = np.zeros((k, n_points), dtype=np.int64)
+        np.add.at(counts, (np.repeat(np.arange(k), n_points), idx.ravel()), 1)
+        yield counts
 
 
 def bootstrap_counts(
@@ -35,18 +114,14 @@ def bootstrap_counts(
         ``"rng"``: ``numpy.random.default_rng(seed).integers``. ``"epoch"``: Besiroglu et al.'s
         exact sequence, legacy ``np.random.seed(seed)`` then ``np.random.choice(indices, n,
         replace=True)`` once per resample (reproduces their draws one for one).
+
+    Raises
+    ------
+    InputError
+        See :func:`check_resamples`.
     """
-    if resampling == "rng":
-        idx = np.random.default_rng(seed).integers(0, n_points, size=(n_boot, n_points))
-    elif resampling == "epoch":
-        state = np.random.RandomState(seed)
-        idx = np.stack([state.choice(n_points, size=n_points, replace=True) for _ in range(n_boot)])
-    else:
-        raise ValueError(f"resampling must be one of {RESAMPLING}, got {resampling!r}")
-    counts = np.zeros((n_boot, n_points), dtype=np.int64)
-    rows = np.repeat(np.arange(n_boot), n_points)
-    np.add.at(counts, (rows, idx.ravel()), 1)
-    return counts
+    blocks = list(iter_counts(n_points, n_boot, seed, resampling))
+    return np.concatenate(blocks) if blocks else np.zeros((0, n_points), dtype=np.int64)
 
 
 _WORKER: dict[str, Callable] = {}
@@ -61,9 +136,16 @@ def _run_chunk(counts: np.ndarray) -> list[dict[str, float]]:
     return [refit(c) for c in counts]
 
 
-def _chunks(counts: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    for start in range(0, len(counts), size):
-        yield counts[start : start + size]
+def _in_order(pool: ProcessPoolExecutor, pieces: Iterable[np.ndarray], window: int):
+    """``pool.map(_run_chunk, pieces)`` holding at most ``window`` pieces in flight (map would
+    submit, hence draw and keep, every piece at once)."""
+    pending: deque[Future] = deque()
+    for piece in pieces:
+        pending.append(pool.submit(_run_chunk, piece))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def run_bootstrap(
@@ -109,23 +191,30 @@ def run_bootstrap(
     Returns
     -------
     BootstrapResult
+
+    Raises
+    ------
+    InputError
+        More than :data:`MAX_BOOTSTRAP` resamples, or a seed ``resampling="epoch"`` cannot take.
     """
     if n_boot < 2:
         raise ValueError("n_boot must be at least 2")
-    counts = bootstrap_counts(n_points, n_boot, seed, resampling)
+    check_resamples(n_boot, seed, resampling)
     if n_jobs is None:
         n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     chunk = max(1, min(100, n_boot // (4 * max(n_jobs, 1)) or 1))
     rows: list[dict[str, float]] = []
-    pieces = list(_chunks(counts, chunk))
+    n_pieces = -(-n_boot // chunk)
+    pieces = iter_counts(n_points, n_boot, seed, resampling, chunk)
     if n_jobs <= 1:
-        with progress(pieces, label=label) as bar:
+        with progress(pieces, label=label, length=n_pieces) as bar:
             for piece in bar:
                 rows.extend(refit(c) for c in piece)
     else:
         with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker,
                                  initargs=(refit,)) as pool:
-            with progress(pool.map(_run_chunk, pieces), label=label, length=len(pieces)) as bar:
+            done = _in_order(pool, pieces, 4 * n_jobs)
+            with progress(done, label=label, length=n_pieces) as bar:
                 for out in bar:
                     rows.extend(out)
     # every quantity any refit returned (a failed first draw must not hide them)

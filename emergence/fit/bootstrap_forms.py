@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 from .bnsl import DEGENERATE_RULE, fit_bnsl
-from .bootstrap import run_bootstrap
+from .bootstrap import check_resamples, run_bootstrap
 from .isoflop import fit_isoflop, group_budgets
 from .power_law import fit_kaplan_nd
 from .results import BootstrapResult, summarise_draws
@@ -108,6 +108,7 @@ def bootstrap_isoflop(
     """
     if n_boot < 2:
         raise ValueError("n_boot must be at least 2")
+    check_resamples(n_boot, seed)
     n = np.asarray(n_params, float)
     y = np.asarray(loss, float)
     c = np.asarray(compute, float)

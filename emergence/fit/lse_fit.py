@@ -3,12 +3,19 @@
 The start is deterministic (variable projection): for each exponent on a grid the linear
 coefficients are solved by non-negative least squares in relative-error space, which approximates
 the log-space residuals; the best grid cell by the actual objective starts the optimiser.
+
+Everything runs on y divided by the power of two nearest its geometric mean, and the coefficients
+are mapped back: the log residuals do not change, so the optimum is the same, but the start (1/y
+weights), the optimiser's path and the "coefficient ran off" rule no longer depend on the units of
+y (values near 1e-300 overflowed the start's weights, and a correct fit of y ~ 1e-100 was flagged
+as degenerate). A power of two divides exactly: y of order 1 is fitted bit for bit as before,
+and y and y * 2^k give the same fit.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import nnls
@@ -24,21 +31,67 @@ EXPONENT_GRID_1D = np.concatenate([np.geomspace(0.005, 0.05, 8, endpoint=False),
                                    np.linspace(0.05, 3.0, 60)])
 DEAD_SHARE = 1e-6  # a term contributing less than this fraction everywhere is switched off
 DEAD_EXPONENT = 10.0  # exponents beyond this mean the term has "run off"
+DEAD_LOG_COEF = 200.0  # |log coefficient - log unit of y| beyond this: "ran off"
 #: The rule :func:`lse_diagnostics` applies for ``dead_terms``, as reported with a bootstrap's
 #: degenerate draws.
 LSE_DEGENERATE_RULE = (
-    f"a term < {DEAD_SHARE:g} of the fit, |exponent| > {DEAD_EXPONENT:g} or |log coef| > 200"
+    f"a term < {DEAD_SHARE:g} of the fit, |exponent| > {DEAD_EXPONENT:g} or "
+    f"|log coef - log geomean(y)| > {DEAD_LOG_COEF:g}"
 )
 
 
 @dataclass(frozen=True)
 class LSEFit:
-    """Raw outcome of :func:`fit_lse` before naming parameters."""
+    """Raw outcome of :func:`fit_lse` before naming parameters.
+
+    Attributes
+    ----------
+    theta : ndarray
+        Fitted parameters on the scale of y (also ``outcome.x``).
+    outcome : MinimizeOutcome
+        How the optimiser ended (its value and gradient are those on y itself too).
+    objective : HuberObjective
+        The objective minimised, on ``log(y / exp(log_scale))``: evaluate it at
+        ``shift_coefficients(model, theta, -log_scale)``.
+    start : ndarray
+        Start, on the scale of y.
+    log_scale : float
+        Log of the unit of y the optimiser worked in (:func:`y_unit`).
+    """
 
     theta: np.ndarray
     outcome: MinimizeOutcome
     objective: HuberObjective
     start: np.ndarray
+    log_scale: float = 0.0
+
+
+def y_unit(y: np.ndarray) -> int:
+    """The power of two nearest the geometric mean of positive ``y``: the fits' unit of y.
+
+    Returns
+    -------
+    int
+        k such that ``ldexp(y, -k)`` (exact) has a geometric mean within a factor sqrt(2) of 1.
+    """
+    return int(np.round(np.mean(np.log2(np.asarray(y, float)))))
+
+
+def _in_unit(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """``y / 2^k`` (exact) and ``log 2^k``, with k = :func:`y_unit`."""
+    k = y_unit(y)
+    return np.ldexp(np.asarray(y, float), -k), k * float(np.log(2.0))
+
+
+def shift_coefficients(model: LSEModel, theta: np.ndarray, shift: float) -> np.ndarray:
+    """``theta`` with every log-coefficient (terms and offset) moved by ``shift``.
+
+    Dividing y by ``exp(s)`` divides every coefficient by it: ``shift=-s`` maps theta to the
+    scaled problem, ``shift=s`` back. Exponents do not change.
+    """
+    out = np.array(theta, dtype=float)
+    out[: model.n_logits] += shift
+    return out
 
 
 def profile_start(
@@ -60,8 +113,18 @@ def profile_start(
     Returns
     -------
     ndarray
-        theta of the best grid cell under the model's Huber objective with delta = 1e-3.
+        theta of the best grid cell under the model's Huber objective with delta = 1e-3. The
+        grid runs on y divided by the power of two nearest its geometric mean (scale-free);
+        theta is on the scale of y.
     """
+    scaled, shift = _in_unit(y)
+    return shift_coefficients(model, _profile_start_scaled(model, x, scaled, weights), shift)
+
+
+def _profile_start_scaled(
+    model: LSEModel, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None
+) -> np.ndarray:
+    """:func:`profile_start` on ``y`` of order 1 (its weights 1/y then stay finite)."""
     logx = np.log(x)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     sw = np.sqrt(w) / y  # relative residuals ~ log residuals
@@ -131,11 +194,25 @@ def fit_lse(
     Returns
     -------
     LSEFit
+        ``theta`` on the scale of ``y``; the optimiser ran on ``y`` divided by the power of two
+        nearest its geometric mean (``log_scale``), which leaves the log residuals, hence the
+        optimum, unchanged.
     """
-    obj = HuberObjective(model, np.log(x), np.log(y), delta, weights=weights, reduction=reduction)
-    theta0 = profile_start(model, x, y, weights) if start is None else np.asarray(start, float)
-    outcome = minimize_tight(obj.value_and_grad, obj.hessian, theta0, newton_first=warm)
-    return LSEFit(outcome.x, outcome, obj, theta0)
+    scaled, shift = _in_unit(y)
+    obj = HuberObjective(model, np.log(x), np.log(scaled), delta, weights=weights,
+                         reduction=reduction)  # fmt: skip
+    if start is None:
+        scaled0 = _profile_start_scaled(model, x, scaled, weights)
+    else:
+        scaled0 = shift_coefficients(model, np.asarray(start, float), -shift)
+    outcome = minimize_tight(obj.value_and_grad, obj.hessian, scaled0, newton_first=warm)
+    if not shift:  # y of order 1: nothing to map back (bit for bit the unscaled fit)
+        return LSEFit(outcome.x, outcome, obj, scaled0, 0.0)
+    theta = shift_coefficients(model, outcome.x, shift)
+    theta0 = np.asarray(start, float) if start is not None else shift_coefficients(
+        model, scaled0, shift
+    )
+    return LSEFit(theta, replace(outcome, x=theta), obj, theta0, shift)
 
 
 def has_dead_terms(fit: LSEFit, x: np.ndarray) -> bool:
@@ -187,10 +264,14 @@ def lse_diagnostics(
             if cname not in dead:
                 dead.append(cname)
             notes.append(f"{ename} = {alpha:.3g}: exponent ran off (term {cname} degenerate)")
-        elif abs(theta[k]) > 200:
+        elif abs(theta[k] - fit.log_scale) > DEAD_LOG_COEF:
+            # relative to the data's scale: log A = -230 is an ordinary fit of y ~ 1e-100
             if cname not in dead:
                 dead.append(cname)
-            notes.append(f"log {cname} = {theta[k]:.3g}: coefficient ran off")
+            notes.append(
+                f"log {cname} = {theta[k]:.3g}, {theta[k] - fit.log_scale:+.3g} from the log of "
+                "the data's scale (geometric mean): coefficient ran off"
+            )
     out = fit.outcome
     gnorm = float(np.max(np.abs(out.grad))) if out.grad.size else 0.0
     if not out.converged:

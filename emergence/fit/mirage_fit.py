@@ -47,6 +47,13 @@ class PowerLawFit:
         Root mean square of the log-space residuals.
     with_floor : bool
         Whether E was free (otherwise fixed at 0, a pure power law).
+    converged : bool
+        Whether the optimiser met its stopping test (:attr:`emergence.fit.Diagnostics.converged`);
+        a fit that did not stopped somewhere, not at the optimum (e.g. cross-entropy rising
+        with N, which no decaying power law fits): do not read its alpha as a rate.
+    dead_terms : tuple of str
+        Terms that ran off (:attr:`emergence.fit.Diagnostics.dead_terms`, e.g. ``("E",)`` when
+        the floor collapsed to ~0): the fit is degenerate, in effect a law with fewer terms.
     """
 
     E: float
@@ -56,6 +63,8 @@ class PowerLawFit:
     n_points: int
     rmse_log: float
     with_floor: bool
+    converged: bool = True
+    dead_terms: tuple[str, ...] = ()
 
     def predict(self, x: np.ndarray | float) -> np.ndarray:
         """Evaluate the fitted curve at ``x``.
@@ -93,6 +102,7 @@ def fit_ce_power_law(x: np.ndarray, y: np.ndarray, with_floor: bool = True) -> P
     Returns
     -------
     PowerLawFit
+        With the fit's ``converged`` flag and ``dead_terms``.
 
     Raises
     ------
@@ -108,11 +118,14 @@ def fit_ce_power_law(x: np.ndarray, y: np.ndarray, with_floor: bool = True) -> P
     x_ref = float(np.exp(np.mean(np.log(x))))
     # the offset needs a fourth distinct scale (three pin E + A x^-alpha exactly)
     floor = with_floor and np.unique(x).size >= 4
-    params = fit_power_law(x / x_ref, y, offset=floor, delta=math.inf).params
+    fit = fit_power_law(x / x_ref, y, offset=floor, delta=math.inf)
+    params = fit.params
     E, A, alpha = float(params.get("E", 0.0)), float(params["A"]), float(params["alpha"])
     pred = E + A * np.power(x / x_ref, -alpha)
     rmse = float(np.sqrt(np.mean((np.log(pred) - np.log(y)) ** 2)))
-    return PowerLawFit(E, A, alpha, x_ref, int(x.size), rmse, floor)
+    return PowerLawFit(E, A, alpha, x_ref, int(x.size), rmse, floor,
+                       converged=bool(fit.converged),
+                       dead_terms=tuple(fit.diagnostics.dead_terms))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -129,9 +142,10 @@ class MirageFit:
     fits : pandas.DataFrame
         One row per curve (family, task, ...), in sorted key order: ``E``, ``A``, ``alpha``,
         ``x_ref``, ``n_points`` (scales with a size and a finite cross-entropy; below 2 the
-        other fit columns are absent or NaN), ``rmse_log``, ``with_floor``,
-        ``gompertz_width_decades`` (1.3396 / alpha, the 10-90 % width of the predicted
-        exact-match rise for a pure power law; inf when alpha <= 0).
+        other fit columns are absent or NaN), ``rmse_log``, ``with_floor``, ``converged``
+        and ``dead_terms`` (the terms that ran off, comma-separated; "" for none) of the
+        fit (:class:`PowerLawFit`), ``gompertz_width_decades`` (1.3396 / alpha, the 10-90 %
+        width of the predicted exact-match rise for a pure power law; inf when alpha <= 0).
     """
 
     curves: pd.DataFrame
@@ -196,6 +210,7 @@ def fit_mirage(mirage: MirageCurves, with_floor: bool = True) -> MirageFit:
         fit_rows.append(row | {
             "E": fit.E, "A": fit.A, "alpha": fit.alpha, "x_ref": fit.x_ref,
             "n_points": fit.n_points, "rmse_log": fit.rmse_log, "with_floor": fit.with_floor,
+            "converged": fit.converged, "dead_terms": ", ".join(fit.dead_terms),
             "gompertz_width_decades": GOMPERTZ_WIDTH / fit.alpha if fit.alpha > 0 else np.inf,
         })  # fmt: skip
     p_fit = np.exp(-ce_fit)

@@ -102,8 +102,8 @@ def test_own_outputs_in_the_data_folder_get_no_warning(tmp_path):
         ["detect", data, "--bootstrap", "0", "-o", data / "verdicts.json"],
         ["summary", data, "-o", data / "summary.csv"],
         ["summary", data, "-o", data / "summary.parquet"],
-        ["fit", "power-law", data / "losses.csv", "--family", "sim-a", "--x", "params",
-         "--y", "loss", "-o", data / "fit.json"],
+        ["fit", "power-law", data / "losses.csv", "--family", "sim-a", "--x", "flops",
+         "--frontier", "--y", "loss", "-o", data / "fit.json"],
         ["report", data, "--bootstrap", "0", "-o", data / "report.html"],
     ):  # fmt: skip
         result = _run(*args)

@@ -340,10 +340,11 @@ def test_a_format_the_output_suffix_contradicts_is_refused(tmp_path: Path) -> No
 def test_fit_format_and_output_suffix(tmp_path: Path) -> None:
     runs = REPO / "benchmarks_data" / "trained" / "losses.csv"
     for fmt, name in (("table", "fit.txt"), ("json", "fit.json")):
-        result = _run("fit", "power-law", runs, "--x", "params", "--format", fmt, "-o",
-                      tmp_path / name)  # fmt: skip
+        result = _run("fit", "power-law", runs, "--x", "params", "--tokens", "3e6", "--format",
+                      fmt, "-o", tmp_path / name)  # fmt: skip
         assert result.exit_code == 0, result.output
     out = tmp_path / "wrong.txt"
-    bad = _run("fit", "power-law", runs, "--x", "params", "--format", "json", "-o", out)
+    bad = _run("fit", "power-law", runs, "--x", "params", "--tokens", "3e6", "--format", "json",
+               "-o", out)  # fmt: skip
     _one_error_line(bad, "--format json does not match")
     assert not out.exists()

@@ -172,3 +172,34 @@ def test_failed_draws_are_the_same_whatever_the_workers() -> None:
     assert one.n_failed == two.n_failed > 0
     for key in one.draws:
         assert one.draws[key].tobytes() == two.draws[key].tobytes(), key
+
+
+@pytest.mark.parametrize("resampling", ["rng", "epoch"])
+def test_counts_drawn_in_blocks_are_the_one_big_draw(resampling: str) -> None:
+    """review: the (n_boot, n_points) counts were built at once (a MemoryError for a huge
+    --bootstrap). Drawn block by block from one stream they are the draw they always were."""
+    from emergence.fit.bootstrap import iter_counts
+
+    n_points, n_boot, seed = 7, 2503, 11
+    if resampling == "rng":  # the original one-call draw
+        idx = np.random.default_rng(seed).integers(0, n_points, size=(n_boot, n_points))
+    else:
+        state = np.random.RandomState(seed)  # noqa: NPY002 - Epoch's legacy sequence
+        idx = np.stack([state.choice(n_points, size=n_points) for _ in range(n_boot)])
+    reference = np.stack([np.bincount(row, minlength=n_points) for row in idx])
+    assert np.array_equal(bootstrap_counts(n_points, n_boot, seed, resampling), reference)
+    for chunk in (1, 3, 100, 5000):
+        blocks = list(iter_counts(n_points, n_boot, seed, resampling, chunk))
+        assert max(len(b) for b in blocks) == min(chunk, n_boot)
+        assert np.array_equal(np.concatenate(blocks), reference), chunk
+
+
+def test_bootstrap_limits_are_input_errors() -> None:
+    from emergence.errors import InputError
+    from emergence.fit import MAX_BOOTSTRAP
+
+    with pytest.raises(InputError, match=f"n_boot 1000000000: at most {MAX_BOOTSTRAP} resamples"):
+        run_bootstrap(_mean_refit, 12, n_boot=10**9, seed=0, n_jobs=1)
+    with pytest.raises(InputError, match=r"seed 4294967296: resampling 'epoch' takes a seed"):
+        bootstrap_counts(5, 3, seed=2**32, resampling="epoch")
+    assert bootstrap_counts(5, 3, seed=2**40).shape == (3, 5)  # numpy's Generator takes any

@@ -150,3 +150,44 @@ def test_an_exact_fit_of_as_many_points_as_parameters_is_converged():
     res = fit_power_law(x, 2.0 + 300.0 / x**0.3)
     assert res.converged and not any("converged" in w for w in res.diagnostics.warnings)
     assert res.params["alpha"] == pytest.approx(0.3, rel=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e-100, 1e100, 1e250])
+def test_fit_does_not_depend_on_the_units_of_y(scale: float) -> None:
+    """review: y ~ 1e-160 gave a wrong fit with overflow warnings, and a correct fit of
+    y ~ 1e-100 was flagged degenerate (|log A| > 200). The engine now works on y over its
+    geometric mean: E and A scale with y, alpha and the diagnostics do not move."""
+    import warnings
+
+    x = np.geomspace(1e7, 1e10, 8)
+    y = 1.0 + 5.0 * (x / 1e7) ** -0.3
+    ref = fit_power_law(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or underflow warning on the way
+        fit = fit_power_law(x, scale * y)
+    assert fit.converged and fit.diagnostics.dead_terms == () == ref.diagnostics.dead_terms
+    assert fit.params["alpha"] == pytest.approx(ref.params["alpha"], rel=1e-9)
+    for key in ("E", "A"):
+        assert fit.params[key] / scale == pytest.approx(ref.params[key], rel=1e-9), key
+    assert fit.params["alpha"] == pytest.approx(0.3, rel=1e-9)
+    # a power of two divides exactly: the same fit to the last bit
+    exact = fit_power_law(x, np.ldexp(y, -60))
+    assert exact.params["alpha"] == ref.params["alpha"]
+    assert exact.params["A"] == pytest.approx(np.ldexp(ref.params["A"], -60), rel=1e-14)
+
+
+def test_a_coefficient_that_runs_off_is_still_flagged() -> None:
+    """The dead-term rule is relative to the data's scale, not gone: a fit whose log A ends
+    more than 200 from log geomean(y) is degenerate whatever the units."""
+    from emergence.fit.lse_fit import LSE_DEGENERATE_RULE, fit_lse, lse_diagnostics
+    from emergence.fit.lse_model import LSEModel
+
+    x = np.geomspace(1e7, 1e10, 8)[:, None]
+    y = 2.0 + 0.0 * x[:, 0]
+    model = LSEModel(n_terms=1, offset=True)
+    for scale in (1.0, 1e-150):
+        start = np.array([np.log(scale) - 250.0, np.log(2.0 * scale), 0.3])  # log A far off
+        fit = fit_lse(model, x, scale * y, start=start)
+        diag = lse_diagnostics(fit, x, ["A", "E"], ["alpha"])
+        assert "A" in diag.dead_terms, scale
+    assert "log geomean(y)" in LSE_DEGENERATE_RULE

@@ -186,3 +186,26 @@ def test_a_curve_with_one_size_has_no_fit_next_to_one_that_has():
     u = res.curves.task == "u"
     assert res.curves.loc[u, list(FIT_COLUMNS)].isna().all().all()
     assert res.curves.loc[~u, list(FIT_COLUMNS)].notna().all().all()
+
+
+def test_ce_fit_carries_convergence_and_dead_terms():
+    """review: fit_ce_power_law kept only the parameters, so a fit that stopped short (CE
+    rising with N, which no decaying power law fits) or collapsed (floor E -> 0) looked fine."""
+    x = np.geomspace(1e7, 1e10, 6)
+    rising = fit_ce_power_law(x, 0.5 + 0.1 * np.log10(x))
+    direct = fit_power_law(x / rising.x_ref, 0.5 + 0.1 * np.log10(x), delta=math.inf)
+    assert rising.converged is False is direct.converged
+    assert rising.dead_terms == direct.diagnostics.dead_terms
+    smooth = fit_ce_power_law(x, 0.4 + 2.0 * (x / 1e8) ** -0.25)
+    assert smooth.converged is True and smooth.dead_terms == ()
+    pure = fit_ce_power_law(x, 3.0 * (x / 1e8) ** -0.3)  # no floor in the data: E collapses
+    assert pure.with_floor and pure.dead_terms == ("E",)
+    # and fit_mirage's fits frame shows them (the simulated CE has no floor either)
+    mirage = mirage_curves(mirage_items([5]))
+    fits = fit_mirage(mirage).fits
+    points = mirage.curves.sort_values(["model", "params"], kind="stable")  # fit_mirage's order
+    one = fit_ce_power_law(points["params"], points["ce"])
+    assert one.dead_terms == ("E",)
+    assert fits[["converged", "dead_terms"]].to_dict("records") == [
+        {"converged": one.converged, "dead_terms": "E"}
+    ]
