@@ -87,7 +87,8 @@ ITEMS = TableSpec(
             False,
             "-",
             "Model output text. Required unless the item is multiple choice (`choices` and "
-            "`choice_logprobs` given), where it defaults to the highest-scoring choice.",
+            "`choice_logprobs` given), where it defaults to the highest-scoring choice (none "
+            "when every choice log-prob is -inf: the item is then not scored).",
         ),
         _C("subtask", "str", False, "-", "Subtask name."),
         _C("n_shots", "int", False, "examples", "Number of in-context examples."),

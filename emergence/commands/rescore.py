@@ -17,7 +17,7 @@ from .common import (
     resamples_help,
 )
 
-NORMALISE_OPTIONS = ("strip", "casefold", "whitespace")
+NORMALISE_OPTIONS = ("strip", "casefold", "whitespace", "nfc", "nfkc")
 
 
 def _split(value: str | None, option: str, what: str) -> list[str] | None:
@@ -40,8 +40,14 @@ def _normalisation(value: str | None):  # noqa: ANN202
         raise InputError(
             f"--normalise: unknown option '{unknown[0]}'; expected {', '.join(NORMALISE_OPTIONS)}"
         )
+    if {"nfc", "nfkc"} <= opts:
+        raise InputError("--normalise: choose one of nfc and nfkc (nfkc includes nfc)")
+    form = "NFKC" if "nfkc" in opts else "NFC" if "nfc" in opts else None
     return Normalisation(
-        strip="strip" in opts, casefold="casefold" in opts, collapse_whitespace="whitespace" in opts
+        strip="strip" in opts,
+        casefold="casefold" in opts,
+        collapse_whitespace="whitespace" in opts,
+        unicode_form=form,
     )
 
 
@@ -51,7 +57,7 @@ Examples:
   emergence rescore benchmarks_data/ -o scores.csv
   emergence rescore benchmarks_data/trained --metrics exact_match,token_edit_distance,p_correct
   emergence rescore benchmarks_data/trained/items.parquet --bootstrap 2000 --seed 7 --format json
-  emergence rescore benchmarks_data/ --normalise strip,casefold --metrics exact_match
+  emergence rescore benchmarks_data/ --normalise strip,casefold,nfc --metrics exact_match
 """
 )
 @input_options
@@ -85,7 +91,9 @@ Examples:
     default=None,
     metavar="OPTS",
     help="exact_match normalisation, comma-separated: strip, casefold, whitespace "
-    "(collapse runs of whitespace). Default: strict equality.",
+    "(collapse runs of whitespace), nfc or nfkc (Unicode normalisation form: nfc makes "
+    "canonically equivalent spellings such as precomposed and decomposed accents equal). "
+    "Default: strict equality of code points.",
 )
 @click.option(
     "--tokenizer",

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import rowwise
 from ..errors import InputError, locate
 from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec
 from .sizes import EXPONENT_AND_SUFFIX, parse_size
@@ -30,6 +31,7 @@ _HELPER_COLUMNS = ("_source", "_record")
 # text compared as written (exact match, edit distances): a number there is refused, not coerced
 _VERBATIM = {"target", "output"}
 STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
+INDEX_EXPECTED = "a non-negative integer (a 0-based index into 'choices')"
 
 
 def _describe(value: object) -> str:
@@ -159,8 +161,9 @@ class _Checker:
             bad |= present & (arr < 0)
         if bad.any():
             i = np.flatnonzero(bad)[0]
-            expected = "a positive number" if col.name in _POSITIVE else "a finite number"
-            raise self.fail(i, col.name, f"expected {expected}, got {_describe(arr[i])}")
+            raise self.fail(
+                i, col.name, f"expected {_expected(col, arr[i])}, got {_shown(col, arr[i])}"
+            )
         return pd.Series(arr, index=self.frame.index)
 
     def ints(self, col: Column) -> pd.Series:
@@ -171,7 +174,7 @@ class _Checker:
         if bad.any():
             i = np.flatnonzero(bad)[0]
             raise self.fail(
-                i, col.name, f"expected a non-negative integer, got {_describe(arr[i])}"
+                i, col.name, f"expected {_expected(col, arr[i])}, got {_shown(col, arr[i])}"
             )
         # From 2**53 a float no longer holds every integer (the value may already be rounded)
         # and from 2**63 the int64 cast overflows to a negative number: no count or index is
@@ -259,6 +262,24 @@ class _Checker:
         return items
 
     allow_missing_params = False
+
+
+def _expected(col: Column, value: float) -> str:
+    """What a numeric column expects, for the message about ``value`` (present, out of range)."""
+    if col.name in _POSITIVE:
+        return "a positive number"
+    if col.dtype == "int":
+        return INDEX_EXPECTED if col.name == "correct_choice" else "a non-negative integer"
+    if col.name in _NONNEGATIVE and math.isfinite(value):
+        return "a non-negative number"
+    return "a finite number"
+
+
+def _shown(col: Column, value: float) -> str:
+    """``value`` for a message: a whole number in an integer column without its ``.0``."""
+    if col.dtype == "int" and math.isfinite(value) and value == round(value):
+        return _describe(int(value))
+    return _describe(value)
 
 
 def _parse_float(value: object) -> float:
@@ -464,25 +485,54 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
 
 
 def _fill_mc_output(result: pd.DataFrame, checker: _Checker) -> None:
+    """A multiple-choice item without ``output`` gets its highest-scoring choice (first on
+    ties), picked in Arrow and numpy for all such rows at once.
+
+    An item whose choices all have log-probability ``-inf`` keeps no output: probability 0 for
+    every choice is no distribution to pick from, and the metrics leave such an item unscored
+    (:func:`emergence.rowwise.picked_choice`, which the metrics stage uses too).
+    """
     if "output" not in result:
         result["output"] = pd.Series(np.nan, index=result.index, dtype=STR)
     missing = result["output"].isna().to_numpy()
     if not missing.any():
         return
-    has_mc = "choices" in result and "choice_logprobs" in result
-    fills = {}
-    for i in np.flatnonzero(missing):
-        choices = result["choices"].iat[i] if has_mc else None
-        logps = result["choice_logprobs"].iat[i] if has_mc else None
-        if _is_missing(choices) or _is_missing(logps) or len(choices) == 0:
-            raise checker.fail(
-                i,
-                "output",
-                "expected a string (or 'choices' with "
-                "'choice_logprobs' for a multiple-choice item), got null",
-            )
-        fills[result.index[i]] = choices[int(np.argmax(logps))]
-    result.loc[list(fills), "output"] = list(fills.values())
+    rows = np.flatnonzero(missing)
+    no_choices = (
+        "expected a string (or 'choices' with 'choice_logprobs' for a multiple-choice item), "
+        "got null"
+    )
+    if "choices" not in result or "choice_logprobs" not in result:
+        raise checker.fail(rows[0], "output", no_choices)
+    choices = _arrow_list(result["choices"])
+    logps = _arrow_list(result["choice_logprobs"])
+    if rows.size < len(result):
+        take = pa.array(rows)
+        choices, logps = choices.take(take), logps.take(take)
+    n_choices = pc.list_value_length(choices).fill_null(0).to_numpy(zero_copy_only=False)
+    has_logps = np.asarray(pc.is_valid(logps).to_numpy(zero_copy_only=False), dtype=bool)
+    bad = (n_choices == 0) | ~has_logps
+    if bad.any():
+        raise checker.fail(rows[np.flatnonzero(bad)[0]], "output", no_choices)
+    # _check_rows made each row's log-probs as many as its choices: the flattened lists align
+    lengths = pc.list_value_length(logps).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = np.asarray(pc.list_flatten(logps).to_numpy(zero_copy_only=False), dtype=np.float64)
+    starts = np.cumsum(lengths) - lengths
+    width = rowwise.fixed_width(values.shape[0], lengths)
+    pick = rowwise.picked_choice(values, starts, lengths, width)
+    ok = pick >= 0
+    if not ok.any():
+        return
+    picked = pc.list_flatten(choices).take(pa.array(starts[ok] + pick[ok]))
+    current = pa.array(result["output"].array)
+    if isinstance(current, pa.ChunkedArray):
+        current = current.combine_chunks()
+    mask = np.zeros(len(result), dtype=bool)
+    mask[rows[ok]] = True
+    if isinstance(picked, pa.ChunkedArray):
+        picked = picked.combine_chunks()
+    filled = pc.replace_with_mask(current, pa.array(mask), picked.cast(current.type))
+    result["output"] = pd.Series(pd.array(filled, dtype=STR), index=result.index)
 
 
 def _check_duplicates(result: pd.DataFrame, spec: TableSpec, checker: _Checker) -> None:

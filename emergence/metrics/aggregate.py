@@ -160,7 +160,8 @@ def bootstrap_means(
         Replicates.
     rng : numpy.random.Generator
     dtype : type
-        Dtype of the result; the products are computed in float32 either way.
+        Dtype of the result; the products are computed in float32, or in float64 for the
+        columns where float32 would not be accurate (see below).
 
     Returns
     -------
@@ -168,7 +169,16 @@ def bootstrap_means(
         ``(n_boot, n_cols)`` resampled means sum(w * sums) / sum(w * counts), with ``w`` the
         multinomial resampling counts of the items; NaN where a replicate drew no value. A
         replicate that drew an item summing to -inf (+inf) is -inf (+inf); both, or a NaN sum,
-        give NaN.
+        give NaN. Finite replicates lie within [min, max] of the column's finite item means
+        (``sums / counts``), as every ratio mean does.
+
+    Notes
+    -----
+    The products are float32 on values centred on the column mean, so their rounding is about
+    1e-7 of the spread of the values, not of the replicate mean. Where a replicate mean comes
+    out within :data:`F32_MIN_RATIO` times that spread of 0 (probabilities near 0 with a few
+    large ones, say), the chunk's replicates of that column are computed again from float64
+    products of the uncentred values, whose rounding is relative to the mean itself.
     """
     n = sums.shape[0]
     out = np.empty((n_boot, sums.shape[1]), dtype=dtype)
@@ -183,18 +193,32 @@ def bootstrap_means(
             [sums[:, odd] == -np.inf, sums[:, odd] == np.inf, np.isnan(sums[:, odd])], axis=1
         ).astype(np.float32)
         sums = np.where(finite, sums, 0.0)
-    # Centre each column on its mean before the float32 products: the rounding is then
-    # relative to the spread of the values, not to their offset (values near 1e5, or an
-    # interval that must contain the mean of constant values). Integer columns (0/1 metrics)
-    # are left as they are: their float32 products are exact.
-    col_n = counts.sum(axis=0)
+    # Every finite replicate is a weighted mean of the finite item means: clipping to their
+    # range undoes any rounding past it (a probability below 0).
+    has = (counts > 0) & finite
+    with np.errstate(invalid="ignore", divide="ignore"):
+        item_means = sums / np.where(has, counts, 1.0)
+    floor = np.where(has, item_means, np.inf).min(axis=0, initial=np.inf)
+    ceiling = np.where(has, item_means, -np.inf).max(axis=0, initial=-np.inf)
+    floor[~has.any(axis=0)], ceiling[~has.any(axis=0)] = -np.inf, np.inf
+    # Centre each column on the mean of its finite values before the float32 products: the
+    # rounding is then relative to the spread of the values, not to their offset (values near
+    # 1e5, or an interval that must contain the mean of constant values). Integer columns
+    # (0/1 metrics) are left as they are: their float32 products are exact.
+    col_n = (counts * finite).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = np.where(col_n > 0, sums.sum(axis=0) / col_n, 0.0)
     integral = np.all(sums == np.rint(sums), axis=0) & (
         n * np.abs(sums).max(axis=0, initial=0.0) < 2.0**24
     )
     centre[integral | ~np.isfinite(centre)] = 0.0
-    sums32 = (sums - centre[None, :] * counts).astype(np.float32)
+    centred = sums - centre[None, :] * counts
+    # the largest centred item mean: the scale of the float32 rounding of a replicate mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.where(counts > 0, np.abs(centred) / np.where(counts > 0, counts, 1.0), 0.0)
+    spread = spread.max(axis=0, initial=0.0)
+    checked = np.flatnonzero(~integral & (spread > 0))
+    sums32 = centred.astype(np.float32)
     counts32 = counts.astype(np.float32)
     chunk = max(1, min(n_boot, CHUNK_CELLS // max(n, 1)))
     for lo in range(0, n_boot, chunk):
@@ -212,12 +236,42 @@ def bootstrap_means(
         num = (weights @ sums32).astype(np.float64)
         den = float(n) if full else (weights @ counts32).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[lo : lo + b] = num / den + centre
+            means = num / den + centre
+            _refine_small_means(means, weights, sums, counts, full, spread, checked)
+            out[lo : lo + b] = np.clip(means, floor, ceiling)
             if odd.size:
                 drawn = (weights @ flags).reshape(b, 3, odd.size) > 0
                 extra = np.where(drawn[:, 0], -np.inf, 0.0) + np.where(drawn[:, 1], np.inf, 0.0)
                 out[lo : lo + b, odd] += np.where(drawn[:, 2], np.nan, extra)
     return out
+
+
+#: A float32 replicate mean closer to 0 than this share of its column's spread (the largest
+#: distance of an item mean from the column mean) is recomputed in float64: the float32
+#: rounding, ~1e-7 of the spread, would be more than ~1e-5 of the mean.
+F32_MIN_RATIO = 2.0**-6
+
+
+def _refine_small_means(
+    means: np.ndarray,
+    weights: np.ndarray,
+    sums: np.ndarray,
+    counts: np.ndarray,
+    full: bool,
+    spread: np.ndarray,
+    checked: np.ndarray,
+) -> None:
+    """Recompute, in place, the columns of ``means`` with a replicate near 0 (see
+    :data:`F32_MIN_RATIO`) from float64 products of the uncentred ``sums``."""
+    if not checked.size:
+        return
+    near = np.abs(means[:, checked]) < F32_MIN_RATIO * spread[checked]
+    cols = checked[near.any(axis=0)]
+    if not cols.size:
+        return
+    w64 = weights.astype(np.float64)
+    den = float(weights.shape[1]) if full else w64 @ counts[:, cols]
+    means[:, cols] = (w64 @ sums[:, cols]) / den
 
 
 def aggregate(

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import rowwise
+
 
 @dataclass(frozen=True)
 class Ragged:
@@ -49,11 +51,7 @@ class Ragged:
         Such a column is a plain ``(n_rows, K)`` matrix (``values.reshape(n_rows, K)``), and the
         row reductions below use that layout instead of per-element row ids.
         """
-        n = self.n_rows
-        if n == 0 or self.values.shape[0] % n or not self.present.all():
-            return 0
-        k = self.values.shape[0] // n
-        return k if k > 0 and bool((self.lengths == k).all()) else 0
+        return rowwise.fixed_width(self.values.shape[0], self.lengths, self.present)
 
     def matrix(self) -> np.ndarray:
         """``values`` as an ``(n_rows, fixed_width)`` view (only when :attr:`fixed_width`)."""
@@ -94,58 +92,23 @@ class Ragged:
         return out
 
     def _compute_row_max(self) -> np.ndarray:
-        if self.fixed_width:
-            mat = self.matrix()
-            if mat.dtype.kind == "f" and mat.shape[1] <= _FEW_COLUMNS:
-                # A few columns: one element-wise maximum per column beats a per-row reduction.
-                # (NaN propagates as in maximum.reduceat; only the sign of a zero maximum may
-                # differ, which no caller can see: x - 0.0 and x - (-0.0) are equal for x != 0
-                # and exp() of either zero is 1.)
-                out = mat[:, 0].copy()
-                for j in range(1, mat.shape[1]):
-                    np.maximum(out, mat[:, j], out=out)
-                return out
-            starts = np.arange(0, self.values.shape[0], self.fixed_width)
-            return np.maximum.reduceat(self.values, starts)
-        out = np.full(self.n_rows, -np.inf)
-        nonempty = self.lengths > 0
-        if self.values.size:
-            out[nonempty] = np.maximum.reduceat(self.values, self.starts[nonempty])
-        return out
+        return rowwise.row_max(self.values, self.starts, self.lengths, self.fixed_width)
 
     def row_argmax(self) -> np.ndarray:
         """0-based position of each row's maximum (first one on ties, like ``numpy.argmax``).
 
-        -1 for empty or absent rows.
+        -1 for empty or absent rows, and rows holding NaN.
         """
-        if self.fixed_width:
-            mat = self.matrix()
-            if mat.dtype.kind == "f" and mat.shape[1] <= _FEW_COLUMNS:
-                # First position holding the row maximum, column by column (a later column
-                # takes over only when strictly greater, so ties keep the first, as argmax).
-                out = np.zeros(self.n_rows, dtype=np.int64)
-                best = mat[:, 0].copy()
-                for j in range(1, mat.shape[1]):
-                    col = mat[:, j]
-                    out[col > best] = j
-                    np.maximum(best, col, out=best)
-            else:
-                out = mat.argmax(axis=1).astype(np.int64, copy=False)
-            if mat.dtype.kind == "f":
-                # numpy.argmax points at a NaN; a row holding NaN has no maximum: -1 as below.
-                out[np.isnan(self.row_max())] = -1
-            return out
-        out = np.full(self.n_rows, -1, dtype=np.int64)
-        nonempty = self.lengths > 0
-        if not self.values.size:
-            return out
-        at_max = self.values == np.repeat(self.row_max(), self.lengths)
-        big = np.iinfo(np.int64).max
-        pos = np.where(at_max, self.local_index(), big)
-        first = np.minimum.reduceat(pos, self.starts[nonempty])
-        # A row of only NaN has no maximum: keep -1.
-        out[nonempty] = np.where(first == big, -1, first)
-        return out
+        return rowwise.row_argmax(
+            self.values, self.starts, self.lengths, self.fixed_width, self.row_max()
+        )
+
+    def picked_choice(self) -> np.ndarray:
+        """:func:`emergence.rowwise.picked_choice` of these choice log-probabilities: the
+        argmax, -1 where the row's maximum is not finite (all ``-inf``: no distribution)."""
+        return rowwise.picked_choice(
+            self.values, self.starts, self.lengths, self.fixed_width, self.row_max()
+        )
 
     def lists(self) -> list:
         """Each row's elements as a slice of ``values`` (``None`` for absent rows)."""
@@ -159,8 +122,6 @@ class Ragged:
 
 
 _BLOCK_ROWS = 1 << 15
-# Fixed-width rows up to this many columns are reduced column by column.
-_FEW_COLUMNS = 16
 
 
 def row_sums(mat: np.ndarray) -> np.ndarray:

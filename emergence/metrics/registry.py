@@ -232,14 +232,18 @@ def list_metrics() -> tuple[Metric, ...]:
 
 
 def _mc_output(f: ItemFields) -> np.ndarray:
-    """Outputs; the highest-scoring choice stands in where a multiple-choice item has none."""
+    """Outputs; the highest-scoring choice stands in where a multiple-choice item has none.
+
+    None where every choice has probability 0 (all ``-inf``): there is no distribution to pick
+    from, and the item is not scored, as the choice metrics leave it (the loader's fill agrees).
+    """
 
     def make() -> np.ndarray:
         out = f.text("output").copy()
         need = ~f.present("output")
         if need.any() and f.has("choices") and f.has("choice_logprobs"):
             choices = f.ragged("choices")
-            arg = f.ragged("choice_logprobs").row_argmax()
+            arg = f.ragged("choice_logprobs").picked_choice()
             ok = need & choices.present & (arg >= 0) & (arg < choices.lengths)
             out[ok] = choices.values[choices.starts[ok] + arg[ok]]
         return out
@@ -393,8 +397,8 @@ def make_token_edit_distance(
             out[tok_rows] = text.token_edit_distance(*o_sub, *t_sub, workers=workers)
         if fb_rows.any():
             otext, ttext = f.text("output"), f.text("target")
-            o_tok = [text.fallback_tokenize(s, tokenizer) for s in otext[fb_rows].tolist()]
-            t_tok = [text.fallback_tokenize(s, tokenizer) for s in ttext[fb_rows].tolist()]
+            o_tok = text.fallback_tokenize_many(otext[fb_rows].tolist(), tokenizer)
+            t_tok = text.fallback_tokenize_many(ttext[fb_rows].tolist(), tokenizer)
             out[fb_rows] = text.token_edit_distance(
                 _concat(o_tok), np.array([len(x) for x in o_tok], dtype=np.int64),
                 _concat(t_tok), np.array([len(x) for x in t_tok], dtype=np.int64),

@@ -10,8 +10,10 @@ points so a token sequence is compared as a string.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -24,7 +26,8 @@ from . import levenshtein
 from .fields import string_layout
 
 TOKENIZERS = ("regex", "whitespace", "char")
-_WORD_OR_PUNCT = re.compile(r"\w+|[^\w\s]")
+#: Unicode normalisation forms :class:`Normalisation` accepts (``unicodedata.normalize``).
+UNICODE_FORMS = ("NFC", "NFKC", "NFD", "NFKD")
 _SURROGATES = 0xE000 - 0xD800
 _MAX_CODES = 0x110000 - _SURROGATES - 1
 
@@ -41,27 +44,52 @@ class Normalisation:
         Compare case-insensitively (``str.casefold``).
     collapse_whitespace : bool
         Replace every run of whitespace by one space.
+    unicode_form : {None, "NFC", "NFKC", "NFD", "NFKD"}
+        Unicode normalisation form (``unicodedata.normalize``), applied first: ``"NFC"`` makes
+        canonically equivalent spellings equal (precomposed ``"é"`` and ``"e"`` + U+0301),
+        ``"NFKC"`` also compatibility variants (``"ﬁ"`` and ``"fi"``, full-width digits).
+        ``None`` (default): code points compared as they are.
     """
 
     strip: bool = False
     casefold: bool = False
     collapse_whitespace: bool = False
+    unicode_form: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.unicode_form is not None and self.unicode_form not in UNICODE_FORMS:
+            raise ValueError(
+                f"unknown Unicode form {self.unicode_form!r}; expected one of "
+                f"{', '.join(UNICODE_FORMS)} or None"
+            )
 
     @property
     def active(self) -> bool:
         """True when any option is on."""
-        return self.strip or self.casefold or self.collapse_whitespace
+        return (
+            self.strip or self.casefold or self.collapse_whitespace
+            or self.unicode_form is not None
+        )  # fmt: skip
 
 
 def normalise_texts(texts: pd.Series, norm: Normalisation) -> pd.Series:
-    """Apply ``norm`` to a column of strings (missing values stay missing)."""
+    """Apply ``norm`` to a column of strings (missing values stay missing).
+
+    Order: Unicode form, whitespace collapse, strip, casefold, and the Unicode form once more
+    after casefolding (case folding can leave text outside the form: ``"ǰ"`` folds to ``"j"`` +
+    U+030C).
+    """
     out = texts
+    if norm.unicode_form is not None:
+        out = out.str.normalize(norm.unicode_form)
     if norm.collapse_whitespace:
         out = out.str.replace(r"\s+", " ", regex=True)
     if norm.strip:
         out = out.str.strip()
     if norm.casefold:
         out = out.str.casefold()
+        if norm.unicode_form is not None:
+            out = out.str.normalize(norm.unicode_form)
     return out
 
 
@@ -103,20 +131,70 @@ def fallback_tokenize(text: str, tokenizer: str = "regex") -> list[str]:
     text : str
     tokenizer : {"regex", "whitespace", "char"}
         ``regex`` (default): runs of word characters, and every other non-space character on its
-        own (``r"\\w+|[^\\w\\s]"``), so ``"x = 12, y"`` -> ``["x", "=", "12", ",", "y"]``.
-        ``whitespace``: ``str.split()``. ``char``: every character, spaces included.
+        own, so ``"x = 12, y"`` -> ``["x", "=", "12", ",", "y"]``. Combining marks (Unicode
+        categories Mn, Mc, Me: vowel signs, viramas, accents written as separate code points)
+        belong to the token they follow, so a Devanagari word or a decomposed ``"é"`` stays one
+        token: ``r"[\\w<marks>]+|[^\\w\\s<marks>][<marks>]*"``. ``whitespace``: ``str.split()``.
+        ``char``: every code point, spaces included.
 
     Returns
     -------
     list of str
     """
     if tokenizer == "regex":
-        return _WORD_OR_PUNCT.findall(text)
+        return _word_or_punct().findall(text)
     if tokenizer == "whitespace":
         return text.split()
     if tokenizer == "char":
         return list(text)
     raise ValueError(f"unknown tokenizer {tokenizer!r}; expected one of {', '.join(TOKENIZERS)}")
+
+
+def fallback_tokenize_many(texts: Sequence[str], tokenizer: str = "regex") -> list[list[str]]:
+    """:func:`fallback_tokenize` of every text (the same tokens, faster on a column).
+
+    With ``regex``, a text without a code point from U+0300 on (where the combining marks
+    start) holds no mark, and there the plain ``r"\\w+|[^\\w\\s]"`` gives the same tokens
+    about 2.5 times faster than the pattern with the marks' character class.
+    """
+    if tokenizer != "regex":
+        return [fallback_tokenize(t, tokenizer) for t in texts]
+    plain, first_mark = _PLAIN_WORD_OR_PUNCT.findall, _FIRST_MARK
+    # "".isascii() is True, so max() never sees an empty text
+    return [
+        plain(t) if t.isascii() or max(t) < first_mark else _word_or_punct().findall(t)
+        for t in texts
+    ]
+
+
+_PLAIN_WORD_OR_PUNCT = re.compile(r"\w+|[^\w\s]")
+_FIRST_MARK = "\u0300"  # no code point below is a combining mark (checked by the tests)
+
+
+@cache
+def _word_or_punct() -> re.Pattern:
+    """The ``regex`` tokenizer's pattern (built on first use: the scan takes ~60 ms).
+
+    ``re``'s ``\\w`` does not match combining marks, and ``re`` has no ``\\p{M}``, so the marks
+    of this Python's Unicode database are listed as ranges of a character class.
+    """
+    marks = []
+    cat = unicodedata.category
+    start = prev = -2
+    for code in range(0x110000):
+        if cat(chr(code))[0] != "M":
+            continue
+        if code != prev + 1:
+            if start >= 0:
+                marks.append((start, prev))
+            start = code
+        prev = code
+    if start >= 0:
+        marks.append((start, prev))
+    cls = "".join(
+        f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in marks
+    )
+    return re.compile(rf"[\w{cls}]+|[^\w\s{cls}][{cls}]*")
 
 
 def char_edit_distance(

@@ -76,23 +76,6 @@ def test_missing_values_use_ratio_means():
     assert len(finite) < len(reps.ravel())  # some replicates draw only item 2
 
 
-def test_percentile_interval_coverage_is_close_to_nominal():
-    # 300 independent tasks, 60 Bernoulli(0.3) items each: the 90 % interval should cover
-    # p = 0.3 in about 90 % of tasks (MC-SE ~ 1.7 %; percentile intervals undercover a little
-    # at n = 60, so the band is [0.82, 0.96]).
-    rng = np.random.default_rng(11)
-    n_tasks, n = 300, 60
-    items = pd.DataFrame({
-        "family": "f", "model": "m", "params": 1.0,
-        "task": np.repeat([f"t{i:03d}" for i in range(n_tasks)], n),
-        "item": np.tile([str(i) for i in range(n)], n_tasks), "target": "yes",
-    })
-    items["output"] = np.where(rng.random(len(items)) < 0.3, "yes", "no")
-    out = rescore(items, metrics=["exact_match"], n_boot=400, seed=0, level=0.9)
-    covered = ((out.ci_low <= 0.3) & (out.ci_high >= 0.3)).mean()
-    assert 0.82 <= covered <= 0.96
-
-
 def test_subtask_and_shots_stay_in_the_grouping_and_scores_pass_through():
     items = _mc_items(n_models=1, n_items=10)
     items["subtask"] = np.where(np.arange(len(items)) % 2 == 0, "s0", "s1")

@@ -155,9 +155,22 @@ def test_percentile_interval_equals_numpy_quantile(seed):
     alpha = [0.025, 0.05, 0.1, 0.3][seed]
     expected = np.quantile(reps, [alpha, 1 - alpha], axis=0)
     assert _same(aggregate_module._percentile_interval(reps, alpha), expected)
-    reps[3, 7] = np.nan
-    expected = np.nanquantile(reps, [alpha, 1 - alpha], axis=0)
+    # NaN replicates (a replicate that drew no value) are left out: the quantiles of each
+    # column without them, column by column (not the nanquantile call the code makes)
+    reps[3, 7] = reps[10:40, 8] = np.nan
+    reps[:, 9] = np.nan  # a column without any value has NaN bounds
+    expected = np.full((2, reps.shape[1]), np.nan)
+    for j in range(reps.shape[1]):
+        col = reps[~np.isnan(reps[:, j]), j]
+        if col.size:
+            expected[:, j] = np.quantile(col, [alpha, 1 - alpha])
     assert _same(aggregate_module._percentile_interval(reps, alpha), expected)
+    # the linear method: order statistics k = floor(p (m - 1)) and k + 1, interpolated
+    col = np.sort(reps[~np.isnan(reps[:, 8]), 8])
+    h = alpha * (col.size - 1)
+    k = int(np.floor(h))
+    low = col[k] + (h - k) * (col[k + 1] - col[k])
+    assert aggregate_module._percentile_interval(reps, alpha)[0, 8] == pytest.approx(low, rel=1e-12)
 
 
 def test_sorted_factorize_equals_numpy_unique():
