@@ -285,26 +285,26 @@ def _csv_line_locator(path: Path, label: str):
     return where
 
 
+def _holds(value: object, lo: str, hi: str) -> bool:
+    """True when a string in ``value`` (a JSON value: str, list, dict) has a code point in
+    ``lo``-``hi``."""
+    if isinstance(value, str):
+        return any(lo <= ch <= hi for ch in value)
+    if isinstance(value, list):
+        return any(_holds(v, lo, hi) for v in value)
+    if isinstance(value, dict):
+        return any(_holds(k, lo, hi) or _holds(v, lo, hi) for k, v in value.items())
+    return False
+
+
 def _has_bad_bytes(value: object) -> bool:
     """True when ``value`` (decoded with ``surrogateescape``) holds an undecodable byte."""
-    if isinstance(value, str):
-        return any("\udc80" <= ch <= "\udcff" for ch in value)
-    if isinstance(value, list):
-        return any(_has_bad_bytes(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_bad_bytes(k) or _has_bad_bytes(v) for k, v in value.items())
-    return False
+    return _holds(value, "\udc80", "\udcff")
 
 
 def _has_surrogate(value: object) -> bool:
     """True when ``value`` holds a lone surrogate (JSON's ``"\\ud800"``: not a character)."""
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, list):
-        return any(_has_surrogate(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
-    return False
+    return _holds(value, "\ud800", "\udfff")
 
 
 def _bad_field(path: Path, data: bytes, line: bytes) -> str | None:
