@@ -612,18 +612,28 @@ class _Curve:
 #: The scale held fixed along a one-variable loss curve, and its option (``--x flops``: either).
 _OTHER_SCALE = {"params": ("tokens", "--tokens D"), "tokens": ("params", "--params N")}
 _SCALE_NOUNS = {"params": ("size", "sizes"), "tokens": ("token count", "token counts")}
-#: Significant digits to which --params/--tokens values and a curve's scales are compared:
-#: the digits the messages list them with (6 N D and flops / (6 N) are never exact).
-SCALE_DIGITS = 6
+#: Fewest points of a curve worth suggesting (a power law with a floor has 3 parameters).
+MIN_CURVE_POINTS = 3
+#: Relative gap below which two sizes or token counts are one value (6 N D and flops / (6 N)
+#: are never exact): a tolerance, not rounding, which would split 1234565 from 1234565.000001.
+SCALE_RTOL = 1e-5
 
 
-def _rounded(values) -> np.ndarray:
-    return np.array([float(f"{v:.{SCALE_DIGITS}g}") for v in np.asarray(values, float)])
+def _grouped(values) -> np.ndarray:
+    """Each (positive) value replaced by the smallest of its group: sorted values closer than
+    :data:`SCALE_RTOL` (relative) to their neighbour are one value."""
+    v = np.asarray(values, float)
+    order = np.argsort(v, kind="stable")
+    s = v[order]
+    new = np.r_[True, s[1:] > s[:-1] * (1.0 + SCALE_RTOL)]
+    out = np.empty_like(v)
+    out[order] = s[np.maximum.accumulate(np.where(new, np.arange(s.size), 0))]
+    return out
 
 
 def _listing(values, limit: int = 6) -> str:
     """``"375360, 750720, 3e+06"`` of the distinct values (the first ``limit``, then ...)."""
-    shown = [f"{v:g}" for v in np.unique(_rounded(values))]
+    shown = [f"{v:g}" for v in np.unique(_grouped(values))]
     return ", ".join(shown[:limit]) + (", ..." if len(shown) > limit else "")
 
 
@@ -643,7 +653,7 @@ def _held(column: str) -> float | None:
 
 
 def _hold_fixed(frame: pd.DataFrame, where: str, x: str) -> tuple[pd.DataFrame, dict[str, float]]:
-    """The runs at the --params N / --tokens D chosen (to :data:`SCALE_DIGITS` digits)."""
+    """The runs at the --params N / --tokens D chosen (within :data:`SCALE_RTOL`)."""
     held: dict[str, float] = {}
     for column in ("params", "tokens"):
         value = _held(column)
@@ -655,12 +665,12 @@ def _hold_fixed(frame: pd.DataFrame, where: str, x: str) -> tuple[pd.DataFrame, 
                 f"--{column} {value:g}: holds {column} fixed, so it cannot be the scale fitted "
                 f"(--x {column}); use --x {' or --x '.join(others)}"
             )
-        pick = _rounded(frame[column]) == _rounded([value])[0]
+        v = frame[column].to_numpy(float)
+        pick = np.abs(v - value) <= SCALE_RTOL * np.maximum(v, value)
         if not pick.any():
             raise InputError(
-                f"{where}: --{column} {value:g}: no run has {column} {value:g} (to "
-                f"{SCALE_DIGITS} significant digits); {column} in the data: "
-                f"{_listing(frame[column])}"
+                f"{where}: --{column} {value:g}: no run has {column} {value:g} (within a "
+                f"relative {SCALE_RTOL:g}); {column} in the data: {_listing(frame[column])}"
             )
         frame = frame[pick]
         held[column] = float(frame[column].iat[0])
@@ -670,7 +680,7 @@ def _hold_fixed(frame: pd.DataFrame, where: str, x: str) -> tuple[pd.DataFrame, 
 def _pooled_scale(frame: pd.DataFrame, where: str, x: str) -> None:
     """Refuse runs of one x value at several values of the other scale (not one curve)."""
     other, option = _OTHER_SCALE[x]
-    xs, os_ = _rounded(frame[x]), _rounded(frame[other])
+    xs, os_ = _grouped(frame[x]), _grouped(frame[other])
     pairs = pd.DataFrame({"x": xs, "o": os_}).drop_duplicates()
     per_x = pairs.groupby("x", sort=True)["o"].size()
     several = per_x[per_x > 1]
@@ -684,11 +694,19 @@ def _pooled_scale(frame: pd.DataFrame, where: str, x: str) -> None:
         if x == "params"
         else "a data curve L(D) is of one model size"
     )
+    # the most distinct x values that one value of the other scale offers
+    best = int(pairs.groupby("o")["x"].size().max())
+    advice = f"{curve}: choose it with {option}"
+    if best < MIN_CURVE_POINTS:  # an isoFLOP grid: no token count (or size) makes a curve
+        advice = (
+            f"{curve}, but no single value of {other} has more than {best} {nouns} here; for "
+            "an isoFLOP grid, fit L(C) with --x flops --frontier, or `fit isoflop`"
+        )
     raise InputError(
         f"{where}: --x {x} would pool runs of one {noun} at different {other_noun}: {other} "
         f"takes {np.unique(os_).size} values ({_listing(os_)}), "
         f"{int((pairs['x'] == at).sum())} of them at {x} {at:g} ({several.size} of "
-        f"{per_x.size} {nouns} have several); {curve}: choose it with {option}"
+        f"{per_x.size} {nouns} have several); {advice}"
     )
 
 
@@ -696,7 +714,7 @@ def _not_a_path(frame: pd.DataFrame, where: str) -> None:
     """Refuse --x flops on runs that are not one path (more compute, more N and more D)."""
     c = frame["flops"].to_numpy(float)
     order = np.argsort(c, kind="stable")
-    n, d = _rounded(frame["params"])[order], _rounded(frame["tokens"])[order]
+    n, d = _grouped(frame["params"])[order], _grouped(frame["tokens"])[order]
     back = np.flatnonzero((np.diff(n) < 0) | (np.diff(d) < 0))
     if not back.size:  # one path through (N, D): every run is on the curve L(C) follows
         return
@@ -741,7 +759,10 @@ def _loss_curve(frame: pd.DataFrame, label: str, x: str) -> _Curve:
         frame = frame.iloc[frontier.index]
     else:
         _not_a_path(frame, where)
-    return _Curve(frame[x].to_numpy(float), frame["loss"].to_numpy(float), label, held, frontier)
+    # later errors (too few points) say which curve was chosen
+    chosen = [f"{k} {v:g}" for k, v in held.items()] + (["frontier"] if frontier else [])
+    source = f"{where} at {', '.join(chosen)}" if chosen else where
+    return _Curve(frame[x].to_numpy(float), frame["loss"].to_numpy(float), source, held, frontier)
 
 
 def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curve:
@@ -760,7 +781,8 @@ def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curv
     meta = click.get_current_context().meta
     for key, option in (("params", "--params"), ("tokens", "--tokens"),
                         ("frontier", "--frontier"), ("budget_tolerance", "--budget-tolerance")):
-        if meta.get(f"emergence.hold.{key}") not in (None, False):  # fmt: skip
+        # ``is``: 0.0 == False, and --budget-tolerance 0 is given
+        if not any(meta.get(f"emergence.hold.{key}") is v for v in (None, False)):
             raise InputError(f"{option}: applies to losses (--y loss), not to scores")
     frame = _one_family(tables.scores, label)
     if frame.empty:
@@ -856,8 +878,8 @@ def _curve_options(func):
         default=None,
         expose_value=False,
         callback=_positive_scale,
-        help=f"With --y loss: fit only the runs of models with N parameters (matched to "
-        f"{SCALE_DIGITS} significant digits), e.g. L(D) of one model size with --x tokens, which "
+        help=f"With --y loss: fit only the runs of models with N parameters (within a relative "
+        f"{SCALE_RTOL:g}), e.g. L(D) of one model size with --x tokens, which "
         "refuses runs of one token count from several sizes without it.",
     )(func)
     func = click.option(
@@ -867,8 +889,8 @@ def _curve_options(func):
         default=None,
         expose_value=False,
         callback=_positive_scale,
-        help=f"With --y loss: fit only the runs trained on D tokens (matched to {SCALE_DIGITS} "
-        "significant digits), e.g. L(N) at one token count with --x params, which refuses runs "
+        help=f"With --y loss: fit only the runs trained on D tokens (within a relative "
+        f"{SCALE_RTOL:g}), e.g. L(N) at one token count with --x params, which refuses runs "
         "of one size at several token counts without it.",
     )(func)
     return func

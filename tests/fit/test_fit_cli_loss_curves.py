@@ -67,7 +67,7 @@ def test_bundled_size_sweep_is_refused_then_fitted_at_one_token_count() -> None:
     assert payload["params"] == pytest.approx(ref.params, rel=1e-12)
     assert payload["params"]["alpha"] == pytest.approx(0.22442, abs=5e-6)
     message = _refusal("power-law", TRAINED, "--x", "params", "--tokens", "3.1e6")
-    assert "--tokens 3.1e+06: no run has tokens 3.1e+06 (to 6 significant digits)" in message
+    assert "--tokens 3.1e+06: no run has tokens 3.1e+06 (within a relative 1e-05)" in message
     assert "tokens in the data: 375360, 750720, 1.50048e+06, 3e+06" in message
 
 
@@ -93,7 +93,9 @@ def test_held_scale_gives_the_law_along_it(tmp_path: Path) -> None:
 def test_isoflop_grid_needs_the_frontier_for_l_of_c() -> None:
     message = _refusal("power-law", SIMULATED, "--family", "sim-a", "--x", "flops")
     assert "--x flops would fit all 35 runs, not the compute-efficient frontier" in message
-    assert "params takes 23 values and tokens 34" in message
+    # token counts of one design that differ in the 6th digit (D = C / 6N of a rounded N)
+    # are one value: 6635083668 and 6635120649 are 5.6e-6 apart
+    assert "params takes 23 values and tokens 29" in message
     assert "fit it with --frontier" in message
     payload = _json("power-law", SIMULATED, "--family", "sim-a", "--x", "flops", "--frontier")
     assert payload["frontier"] == {"n_points": 5, "n_runs": 35, "n_budgets": 5,
@@ -140,3 +142,44 @@ def test_curve_options_that_do_not_apply_are_refused(tmp_path: Path) -> None:
             "power-law", scores, "--y", "ce", *option), option
     res = _invoke("power-law", path, "--tokens", "-1")
     assert res.exit_code == 2 and "finite positive number" in res.output
+
+
+def test_scales_match_within_a_tolerance_not_by_rounding(tmp_path: Path) -> None:
+    # review M1: 1234565 and 1234565.000001 rounded to 6 digits are 1.23456e+06 and
+    # 1.23457e+06, so they were two token counts and --tokens 1234565 kept half the runs
+    n = np.geomspace(1e7, 1e10, 4)
+    d = np.array([1234565.0, 1234565.000001, 1234565.0, 1234565.000001])
+    path = tmp_path / "near.csv"
+    pd.DataFrame({"params": n, "tokens": d,
+                  "loss": chinchilla_predict(TRUTH, n, d)}).to_csv(path, index=False)  # fmt: skip
+    assert _json("power-law", path, "--x", "params", "--no-offset")["n_points"] == 4
+    held = _json("power-law", path, "--x", "params", "--tokens", "1234565", "--no-offset")
+    assert held["n_points"] == 4
+    # 2e-5 apart is another token count
+    d[1] *= 1 + 2e-5
+    pd.DataFrame({"params": n[:2].repeat(2), "tokens": np.tile(d[:2], 2),
+                  "loss": 3.0}).to_csv(path, index=False)  # fmt: skip
+    assert "tokens takes 2 values" in _refusal("power-law", path, "--x", "params")
+
+
+def test_an_isoflop_grid_is_pointed_to_the_frontier_not_to_a_token_count() -> None:
+    # review M2: on sim-a no token count holds more than 2 sizes, so --tokens D cannot help
+    message = _refusal("power-law", SIMULATED, "--family", "sim-a", "--x", "params")
+    assert message.endswith(
+        "a size curve L(N) is at one token count, but no single value of tokens has more than "
+        "2 sizes here; for an isoFLOP grid, fit L(C) with --x flops --frontier, or `fit isoflop`"
+    )
+    # the error after choosing a curve says which one was chosen
+    tokens = pd.read_csv(SIMULATED).query("family == 'sim-a'")["tokens"].iat[0]
+    message = _refusal("power-law", SIMULATED, "--family", "sim-a", "--x", "params",
+                       "--tokens", tokens)  # fmt: skip
+    assert message.startswith(f"{SIMULATED} (family sim-a) at tokens {tokens:g}: ")
+
+
+def test_a_zero_budget_tolerance_on_scores_is_refused(tmp_path: Path) -> None:
+    # review L1: 0.0 in (None, False) is True, so --budget-tolerance 0 slipped through
+    scores = tmp_path / "scores.csv"
+    scores.write_text("family,model,params,task,metric,value\n" + "".join(
+        f"f,m{i},{n},t,ce,{3 - i / 10}\n" for i, n in enumerate([1e7, 1e8, 1e9, 1e10])))
+    assert "--budget-tolerance: applies to losses (--y loss), not to scores" in _refusal(
+        "power-law", scores, "--y", "ce", "--budget-tolerance", "0")
