@@ -76,7 +76,13 @@ def _json_rows(path: Path) -> list[dict] | None:
         return None
     ok = isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)
     if ok:
-        reject_lone_surrogates(text, path.name)
+        try:
+            reject_lone_surrogates(text, path.name)
+        except InputError as err:  # name the record and field: a one-line array has one line
+            for i, row in enumerate(rows, start=1):
+                if _has_surrogate(row):
+                    raise _surrogate_error(f"{path.name}: record {i}", row) from None
+            raise err from None
     return rows if ok else None
 
 
@@ -307,6 +313,16 @@ def _has_surrogate(value: object) -> bool:
     return _holds(value, "\ud800", "\udfff")
 
 
+def _surrogate_error(where: str, record: dict) -> InputError:
+    """The error for a ``record`` holding a lone surrogate, naming its first such field."""
+    field = next(k for k, v in record.items() if _has_surrogate(k) or _has_surrogate(v))
+    field = str(field).encode("utf-8", "backslashreplace").decode("utf-8")
+    return InputError(
+        f"{where}: field '{field}': an escaped lone surrogate (\\ud800-\\udfff) is not a "
+        "character; expected valid Unicode text"
+    )
+
+
 def _bad_field(path: Path, data: bytes, line: bytes) -> str | None:
     """The column whose value holds the undecodable bytes of ``line`` (``None`` if unclear)."""
     text = line.decode("utf-8", errors="surrogateescape")
@@ -352,12 +368,7 @@ def _read_jsonl_slow(path: Path) -> pd.DataFrame:
         if not isinstance(obj, dict):
             raise InputError(f"{path.name}:{n}: expected a JSON object, got {type(obj).__name__}")
         if maybe_surrogates and _has_surrogate(obj):
-            field = next(k for k, v in obj.items() if _has_surrogate(k) or _has_surrogate(v))
-            field = field.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise InputError(
-                f"{path.name}:{n}: field '{field}': an escaped lone surrogate (\\ud800-\\udfff) "
-                "is not a character; expected valid Unicode text"
-            )
+            raise _surrogate_error(f"{path.name}:{n}", obj)
         records.append(obj)
     if not records:
         raise InputError(f"{path.name}: empty file; expected one JSON object per line")

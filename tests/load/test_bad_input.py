@@ -101,6 +101,17 @@ CASES = {
         "runs.jsonl:2: field 'item': an escaped lone surrogate (\\ud800-\\udfff) is not a "
         "character; expected valid Unicode text",
     ),
+    "escaped lone surrogate in a one-line JSON array": (
+        lambda p: _raw(
+            p,
+            "runs.json",
+            ("[" + _good(1) + "," + _good(2) + "]")
+            .encode()
+            .replace(b'"item":"2"', b'"item":"\\udc00"'),
+        ),
+        "runs.json: record 2: field 'item': an escaped lone surrogate (\\ud800-\\udfff) is not a "
+        "character; expected valid Unicode text",
+    ),
     "wrong encoding in an item id": (
         lambda p: _raw(
             p,
