@@ -59,8 +59,11 @@ def theta_to_params(theta: np.ndarray, tied: bool = False) -> dict[str, float]:
     """Inverse of :func:`params_to_theta`."""
     a, b, e, alpha = (float(v) for v in theta[:4])
     beta = alpha if tied else float(theta[4])
-    return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)),
-            "alpha": alpha, "beta": beta}
+    # a coefficient that ran off (a degenerate bootstrap refit, flagged by its diagnostics) is
+    # inf, not a RuntimeWarning on the user's terminal
+    with np.errstate(over="ignore"):
+        return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)),
+                "alpha": alpha, "beta": beta}
 
 
 def chinchilla_predict(params: Mapping[str, float], n_params, n_tokens) -> np.ndarray:

@@ -339,3 +339,14 @@ def test_a_non_converged_fit_says_why_not_just_success() -> None:
     assert not fit.converged
     note = next(w for w in fit.diagnostics.warnings if w.startswith("not converged"))
     assert "but the relative gradient is" in note
+
+
+def test_a_coefficient_that_ran_off_is_inf_without_a_warning():
+    import warnings
+
+    from emergence.fit.chinchilla import theta_to_params
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the quick start printed "overflow encountered in exp"
+        params = theta_to_params(np.array([800.0, 1.0, 0.5, 0.3, 0.3]))
+    assert params["A"] == np.inf and params["B"] == pytest.approx(np.e)
