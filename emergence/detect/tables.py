@@ -852,9 +852,10 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             "report the continuous metric"
         )
     if label == "ambiguous" and "no mirage prediction" in reason:
-        return (f"{reason}: p^L needs the targets' log-probs at every scale (some or all scales "
-                "lack them); give them, then the jump can be checked against the smooth "
-                "per-token probability")
+        return (f"{reason}: p^L needs the targets' log-probs at every scale (items), or a "
+                "p_correct score per scale (the mean over items of p(target), for a scores "
+                "table); some or all scales lack them: give them, then the jump can be checked "
+                "against the smooth per-token probability")
     if label == "ambiguous" and "answer length is unknown" in reason:
         return (f"{reason}: give target_logprob and mean_token_logprob scores (their ratio is "
                 "the answer length), or the items")  # fmt: skip

@@ -115,6 +115,8 @@ def test_missing_log_probs_at_some_scales_say_what_to_give() -> None:
     row = detect(items, bootstrap=0).verdicts.iloc[0]
     assert row["verdict"] == "ambiguous"
     assert "no mirage prediction to check: p^L needs the targets' log-probs" in row["note"]
+    # a scores table has no log-probs to give: what it needs is named too
+    assert "or a p_correct score per scale" in row["note"]
 
 
 def test_repeated_epochs_are_one_item_each() -> None:
