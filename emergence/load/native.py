@@ -590,7 +590,41 @@ def read(
     )
     if table == "items":
         _check_mc_target(clean, no_output, where)
-    return Tables(sources=(str(path),), **{table: clean})
+    note = _ignored_note(frame.columns, table)
+    ignored = ((str(path), note),) if note else ()
+    return Tables(sources=(str(path),), ignored=ignored, **{table: clean})
+
+
+def _ignored_note(columns: Iterable[object], table: str) -> str | None:
+    """A note when a column outside the schema resembles a schema column the file lacks.
+
+    Extra columns are dropped on load, which is right for metadata (a per-task loss beside
+    ``loss``) but silently wrong for a misspelling: ``logprobs`` for ``target_logprobs`` changes
+    which metric is tested. Only the resemblance is reported; which column was meant is the
+    user's call (``param_count`` resembles ``params_kind`` more than ``params``).
+    """
+    import difflib
+
+    names = [str(c) for c in columns]
+    known = TABLES[table].names
+    absent = [k for k in known if k not in names]
+    # ``params_note`` beside ``params``, ``loss_add`` beside ``loss``: notes on a column read;
+    # the cutoff keeps ``logprobs`` (0.70 like ``target_logprobs``), not ``notes`` (0.67 like
+    # ``n_shots``)
+    qualifiers = tuple(f"{k}_" for k in known if k in names)
+    pairs = []
+    for name in names:
+        if name in known or name.startswith(("_", *qualifiers)):
+            continue
+        close = difflib.get_close_matches(name.lower(), absent, n=2, cutoff=0.68)
+        if close:
+            pairs.append(f"{name} (like {' or '.join(close)})")
+    if not pairs:
+        return None
+    return (
+        f"column(s) {', '.join(pairs)} not in the {table} schema, not read; if one was meant, "
+        "map it with --rename OLD=NEW (see `emergence formats`)"
+    )
 
 
 def _check_mc_target(items: pd.DataFrame, filled: np.ndarray, where) -> None:

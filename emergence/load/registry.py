@@ -506,12 +506,14 @@ def load(
     # final checkpoints at different steps are one family; a checkpoint series is not
     frames = pool_single_states({name: tables[name] for name in TABLES})
     notes = _skip_warnings(skipped, modules, rename, sizes)
-    tables = Tables(sources=tables.sources, skipped=notes, **frames)
+    tables = Tables(sources=tables.sources, skipped=notes, ignored=tables.ignored, **frames)
     if not allow_missing_params:
         _check_partly_missing_sizes(parts, tables)
         require_sizes(tables, from_names=sizes_from_names, mapping=sizes is not None)
     if warn:
         warn_skipped(notes)  # only once the load succeeded: an error stays the only line
+        for path, note in tables.ignored:
+            click.echo(f"warning: {path}: {note}", err=True)
     return tables
 
 

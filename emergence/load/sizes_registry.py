@@ -604,6 +604,7 @@ def apply_sizes(
         losses=tables.losses,
         sources=tables.sources,
         skipped=tables.skipped,
+        ignored=tables.ignored,
     )
     if require:
         require_sizes(result, from_names, mapping is not None)

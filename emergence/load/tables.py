@@ -40,6 +40,10 @@ class Tables:
     skipped : tuple of (str, str)
         Files found in folders and not read, each with the reason (sorted by path; see
         :mod:`emergence.load.skipped`).
+    ignored : tuple of (str, str)
+        Native files with columns outside the schema, which are not read, each with a note
+        naming them (and the schema column a name resembles: a misspelt ``logprobs`` would
+        otherwise change which metric is tested without a word).
     """
 
     items: pd.DataFrame = field(default_factory=lambda: empty_table("items"))
@@ -47,6 +51,7 @@ class Tables:
     losses: pd.DataFrame = field(default_factory=lambda: empty_table("losses"))
     sources: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
+    ignored: tuple[tuple[str, str], ...] = ()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -69,4 +74,5 @@ def concat_tables(parts: list[Tables]) -> Tables:
         else:
             merged[name] = pd.concat(frames, ignore_index=True, sort=False)
     sources = tuple(s for p in parts for s in p.sources)
-    return Tables(sources=sources, **merged)
+    ignored = tuple(note for p in parts for note in p.ignored)
+    return Tables(sources=sources, ignored=ignored, **merged)

@@ -341,3 +341,24 @@ def test_numbers_as_ids_still_read_as_their_digits(tmp_path):
     path.write_text('{"family":"f","model":"m-1b","params":1e9,"task":"t","item":3,'
                     '"target":"7","output":"7"}\n')  # fmt: skip
     assert load(path).items["item"].tolist() == ["3"]
+
+
+def test_a_column_that_resembles_a_missing_schema_column_is_warned_about(tmp_path, capsys):
+    # review: "logprobs" for "target_logprobs" was dropped without a word, and the task was
+    # then tested on token edit distance instead of the log-probs
+    row = {"family": "f", "model": "m-1b", "params": 1e9, "task": "t", "item": "a",
+           "target": "1", "output": "1", "logprobs": [-0.1], "params_note": "from the card"}
+    path = tmp_path / "runs.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    tables = load(path)
+    assert "target_logprobs" not in tables.items.columns  # still not read: only warned about
+    assert tables.ignored == ((str(path), (
+        "column(s) logprobs (like target_logprobs or choice_logprobs) not in the items "
+        "schema, not read; if one was meant, map it with --rename OLD=NEW (see `emergence "
+        "formats`)")),)  # fmt: skip
+    assert capsys.readouterr().err == f"warning: {path}: {tables.ignored[0][1]}\n"
+    # metadata beside the column it describes, and unrelated names, are not warned about
+    row.pop("logprobs")
+    row["notes"] = "x"
+    path.write_text(json.dumps(row) + "\n")
+    assert load(path).ignored == () and capsys.readouterr().err == ""
