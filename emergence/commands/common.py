@@ -27,8 +27,9 @@ def parse_renames(values: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    # size options are not passed to the command: load_inputs() reads them from the context
+def remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Option callback keeping ``value`` as ``ctx.meta["emergence.<name>"]``: for options not
+    passed to the command but read where they apply (sizes by :func:`load_inputs`)."""
     ctx.meta[f"emergence.{param.name}"] = value
     return value
 
@@ -42,14 +43,14 @@ def size_options(func: F) -> F:
         type=click.Choice(PARAMS_KINDS),
         default=None,
         expose_value=False,
-        callback=_remember,
+        callback=remember,
         help="Size kind to use where a family mixes kinds.",
     )(func)
     func = click.option(
         "--sizes-from-names",
         is_flag=True,
         expose_value=False,
-        callback=_remember,
+        callback=remember,
         help="Read nominal sizes from model names (pythia-410m, Llama-2-7b) where none is given.",
     )(func)
     func = click.option(
@@ -57,7 +58,7 @@ def size_options(func: F) -> F:
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None,
         expose_value=False,
-        callback=_remember,
+        callback=remember,
         help="CSV or JSON mapping model -> params (columns model, params[, kind, family]).",
     )(func)
     return func

@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .common import SEED, Resamples, check_output, input_options, load_inputs, resamples_help
+from .common import (
+    SEED,
+    Resamples,
+    check_output,
+    input_options,
+    load_inputs,
+    remember,
+    resamples_help,
+)
 
 X_COLUMNS = {"params": "params", "tokens": "tokens", "flops": "flops"}
 
@@ -649,7 +657,7 @@ def _where(frame: pd.DataFrame, label: str) -> str:
 
 def _held(column: str) -> float | None:
     ctx = click.get_current_context(silent=True)
-    return ctx.meta.get(f"emergence.hold.{column}") if ctx is not None else None
+    return ctx.meta.get(f"emergence.{column}") if ctx is not None else None
 
 
 def _hold_fixed(frame: pd.DataFrame, where: str, x: str) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -741,8 +749,8 @@ def _loss_curve(frame: pd.DataFrame, label: str, x: str) -> _Curve:
     frame, held = _hold_fixed(frame, where, x)
     frontier = None
     options = click.get_current_context().meta
-    use_frontier = bool(options.get("emergence.hold.frontier"))
-    tolerance = options.get("emergence.hold.budget_tolerance")
+    use_frontier = bool(options.get("emergence.frontier"))
+    tolerance = options.get("emergence.budget_tolerance")
     if x != "flops" and use_frontier:
         raise InputError(f"--frontier: applies to --x flops, not --x {x}")
     if tolerance is not None and not use_frontier:
@@ -781,8 +789,8 @@ def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curv
     meta = click.get_current_context().meta
     for key, option in (("params", "--params"), ("tokens", "--tokens"),
                         ("frontier", "--frontier"), ("budget_tolerance", "--budget-tolerance")):
-        # ``is``: 0.0 == False, and --budget-tolerance 0 is given
-        if not any(meta.get(f"emergence.hold.{key}") is v for v in (None, False)):
+        value = meta.get(f"emergence.{key}")
+        if value is not None and value is not False:  # not "in (None, False)": 0.0 == False
             raise InputError(f"{option}: applies to losses (--y loss), not to scores")
     frame = _one_family(tables.scores, label)
     if frame.empty:
@@ -834,20 +842,16 @@ def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curv
     return _Curve(sizes, values, label)
 
 
-def _remember_hold(ctx: click.Context, param: click.Parameter, value: object) -> None:
-    ctx.meta[f"emergence.hold.{param.name}"] = value
-
-
 def _positive_scale(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value > 0):
         raise click.BadParameter(f"expected a finite positive number, got {value}")
-    _remember_hold(ctx, param, value)
+    remember(ctx, param, value)
 
 
 def _tolerance_value(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise click.BadParameter(f"expected a finite number >= 0, got {value}")
-    _remember_hold(ctx, param, value)
+    remember(ctx, param, value)
 
 
 def _curve_options(func):
@@ -866,7 +870,7 @@ def _curve_options(func):
         "--frontier",
         is_flag=True,
         expose_value=False,
-        callback=_remember_hold,
+        callback=remember,
         help="With --x flops and --y loss: fit the compute-efficient frontier, the lowest loss "
         "of each compute budget where it beats every smaller budget, instead of every run "
         "(which --x flops refuses unless the runs form one path of growing N and D).",
