@@ -24,6 +24,7 @@ from .fit_options import (
     _family_option,
     _finite,
     _format_option,
+    _isoflop_bootstrap_options,
     _xy_options,
 )
 from .fit_options import (
@@ -232,12 +233,12 @@ def power_law_cmd(
     help="Largest gap of log10 C between neighbouring runs of one isoFLOP budget; a chain of "
     "runs wider than 4x this is split at its widest gaps.",
 )
-@_bootstrap_options_serial
+@_isoflop_bootstrap_options
 @_format_option
 def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fmt, output) -> None:
     """Chinchilla Approach 2: parabola minima per budget, then N_opt = k_N C^a, D_opt = k_D C^b."""
     from ..fit.bootstrap_forms import bootstrap_isoflop
-    from ..fit.isoflop import fit_isoflop
+    from ..fit.isoflop import allocation_df_warnings, fit_isoflop
 
     _check_bootstrap(n_boot, seed)
     frame, label = _losses(paths, input_format, renames)
@@ -279,7 +280,10 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
             "exponent_se_ols": a.exponent_se,
         }
 
-    warnings = [*res.skipped, *res.warnings]  # skipped: also vertices outside the sizes
+    few_df = res.warnings
+    if boot is not None:  # the SEs reported are the bootstrap's: say so, and advise no bootstrap
+        few_df = allocation_df_warnings(int(m.inside.sum()), bootstrapped=True)
+    warnings = [*res.skipped, *few_df]  # skipped: also vertices outside the sizes
     mismatch = _flops_mismatch(frame)
     if mismatch:
         warnings.append(mismatch)
@@ -354,7 +358,8 @@ def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, f
                           label)  # fmt: skip
     result = fit_bnsl(xs, ys, n_breaks=n_breaks, x_name=x, y_name=y, source=label)
     diag = result.diagnostics
-    few_df = residual_df_warnings(n_distinct(xs), n_free, ys, bnsl_predict(result.params, xs))
+    few_df = residual_df_warnings(n_distinct(xs), n_free, ys, bnsl_predict(result.params, xs),
+                                  rows=len(ys))
     diag = replace(diag, warnings=diag.warnings + few_df)
     result = replace(result, diagnostics=diag)
     boot = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -56,16 +57,36 @@ def curve_columns(path: Path, rename: Mapping[str, str] | None = None) -> list[s
         return None
     # the load stage (pyarrow) only when a file is looked at
     from ..load.native import columns_of
+    from ..load.registry import claimed_by_format
     from ..load.sizes_registry import is_sizes_header
     from ..schema import detect_table
 
     header = columns_of(path)
     if header is None:
+        header = _first_line_fields(path)  # a bad byte further on is _records' located error
+    if header is None:
         return None
     names = [(rename or {}).get(name, name) for name in _trimmed(header)]
     if len(names) != 2 or detect_table(names) is not None or is_sizes_header(names):
         return None
+    if claimed_by_format(path):  # a one-task ObsScaling table is two columns too
+        return None
     return names
+
+
+def _first_line_fields(path: Path) -> list[str] | None:
+    """The fields of the first non-blank physical line, decoded alone (``None`` if it is not
+    UTF-8 or not one CSV record); the loaders decode a whole chunk, which fails on a bad byte
+    anywhere in it."""
+    try:
+        with open(path, "rb") as handle:
+            for raw in handle:
+                if raw.strip():
+                    line = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+                    return next(csv.reader([line.rstrip("\r\n")]), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def _columns(path: Path, names: list[str], x: str, y: str) -> tuple[int, int]:
@@ -82,9 +103,9 @@ def _columns(path: Path, names: list[str], x: str, y: str) -> tuple[int, int]:
     if len(missing) == 1:  # the other option names the other column
         option, _ = missing[0]
         taken = y if option == "--x" else x
-        advice = f"{option} {next(n for n in names if n != taken)}"
+        advice = f"{option} {shlex.quote(next(n for n in names if n != taken))}"
     else:
-        advice = f"--x {names[0]} --y {names[1]}"
+        advice = f"--x {shlex.quote(names[0])} --y {shlex.quote(names[1])}"
     wanted = " or ".join(f"{name!r} ({option})" for option, name in missing)
     raise InputError(
         f"{path.name}: no column {wanted}; {CURVE_FILE} ({names[0]}, {names[1]}): "
@@ -126,6 +147,16 @@ def _number(path: Path, line: int, column: str, text: str) -> float:
         from ..load.validate import _describe  # the loaders' spelling of a bad value
 
         raise InputError(f"{where}: expected a number, got {_describe(text)}") from None
+    if math.isinf(value) and "inf" not in text.lower():
+        raise InputError(
+            f"{where}: expected a positive number, got {text.strip()!r}, too large for a "
+            "float (overflow)"
+        )
+    if value == 0 and any(c in "123456789" for c in text.lower().split("e")[0]):
+        raise InputError(
+            f"{where}: expected a positive number, got {text.strip()!r}, too small for a "
+            "float (it underflows to 0)"
+        )
     if not (math.isfinite(value) and value > 0):
         raise InputError(
             f"{where}: expected a positive number, got {value:g} (scaling-law fits need "

@@ -213,7 +213,9 @@ def _curve_file(paths, renames, x: str, y: str, task: str | None) -> _Curve | No
         return None
     path = files[0]
     if len(paths) > 1:
-        others = ", ".join(str(p) for p in paths if Path(p) != path)
+        others = ", ".join(dict.fromkeys(str(p) for p in paths if Path(p) != path))
+        if not others:
+            raise InputError(f"{path}: given {len(paths)} times; expected it once")
         raise InputError(f"{path}: {CURVE_FILE}: fit it alone, not with {others}")
     meta = click.get_current_context().meta
     chosen = [option for column, (option, _) in _SELECTORS.items() if _chosen(column) is not None]
@@ -242,6 +244,12 @@ def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curv
         if curve is not None:
             return curve
     if x not in X_COLUMNS:
+        rename = parse_renames(renames)
+        if input_format is not None and any(curve_columns(Path(p), rename) for p in paths):
+            raise InputError(
+                f"--input-format {input_format}: reads tables (--x params, tokens or flops); "
+                f"{CURVE_FILE}, read only without --input-format"
+            )
         raise InputError(
             f"--x {x}: expected params, tokens or flops for a loss or scores table; a column "
             "of another name is read only from a .csv file of exactly two columns, named by --x "

@@ -80,8 +80,9 @@ def _check_bootstrap(n_boot: int, seed: int, resampling: str = "rng") -> None:
         )
 
 
-def _bootstrap_options(func, jobs: bool = True):
-    """``--bootstrap``, ``--seed`` and (for refits worth spreading over cores) ``--jobs``."""
+def _bootstrap_options(func, jobs: bool = True, resampled: str = "over points"):
+    """``--bootstrap``, ``--seed`` and (for refits worth spreading over cores) ``--jobs``;
+    ``resampled`` says what a resample draws, for the help."""
     if jobs:
         func = click.option(
             "--jobs",
@@ -99,7 +100,7 @@ def _bootstrap_options(func, jobs: bool = True):
         default=0,
         show_default=True,
         help=resamples_help(
-            f"Bootstrap resamples over points (at most {BOOTSTRAP_CAP}).", _RESAMPLES
+            f"Bootstrap resamples {resampled} (at most {BOOTSTRAP_CAP}).", _RESAMPLES
         ),
     )(func)
 
@@ -107,6 +108,16 @@ def _bootstrap_options(func, jobs: bool = True):
 def _bootstrap_options_serial(func):
     """``--bootstrap`` and ``--seed`` for fits whose refits run in one process."""
     return _bootstrap_options(func, jobs=False)
+
+
+def _isoflop_bootstrap_options(func):
+    """``--bootstrap`` and ``--seed`` of ``fit isoflop``: a residual bootstrap within budgets."""
+    return _bootstrap_options(
+        func,
+        jobs=False,
+        resampled="of the runs' residuals about their budgets' parabolas, pooled and "
+        "redrawn at each run's size",
+    )
 
 
 def _delta_option(func):
@@ -176,7 +187,7 @@ def _curve_options(func):
         callback=remember,
         help="With --x flops and --y loss: fit the compute-efficient frontier (the lowest loss "
         "of each compute budget, where it beats every smaller budget) instead of every run. "
-        "Without it, --x flops fits only runs that form one path of growing N and D.",
+        "Without it, --x flops requires the runs to form one path of growing N and D.",
     )(func)
     func = click.option(
         "--params",
@@ -236,8 +247,9 @@ def _xy_options(func):
         metavar="|".join(X_COLUMNS) + "|COLUMN",
         default="params",
         show_default=True,
-        help="Scale variable: params, tokens or flops of a loss or scores table, or the x "
-        "column of a two-column curve CSV (then --y names its other column).",
+        help="Scale variable: params, tokens or flops of a loss table (params only for a scores "
+        "table, whose rows carry no tokens or FLOPs), or the x column of a two-column curve "
+        "CSV (then --y names its other column).",
     )(func)
 
 
@@ -249,8 +261,8 @@ Examples:
   emergence fit power-law benchmarks_data/trained/losses.csv --x params --tokens 3e6 \\
       --no-offset
   emergence fit isoflop benchmarks_data/simulated/losses.csv --family sim-a
-  emergence rescore benchmarks_data/trained -o scores.csv && emergence fit bnsl scores.csv \\
-      --x params --y token_edit_distance --task mul --family tiny-gpt
+  emergence rescore benchmarks_data/trained -o reports/scores.csv && emergence fit bnsl \\
+      reports/scores.csv --x params --y token_edit_distance --task mul --family tiny-gpt
   # more in each command's --help, e.g. emergence fit power-law --help
 """
 
@@ -259,7 +271,7 @@ Examples:
   emergence fit chinchilla benchmarks_data/simulated/losses.csv --family sim-a
   # with 4000 bootstrap resamples, the allocation at 1e24 FLOP, written as JSON
   emergence fit chinchilla benchmarks_data/simulated/losses.csv --family sim-a \\
-      --bootstrap 4000 --seed 42 --compute 1e24 -o fit.json
+      --bootstrap 4000 --seed 42 --compute 1e24 -o reports/fit.json
   # Epoch's refit of Chinchilla (Besiroglu et al. 2024), on their svg_extracted_data.csv,
   # with their bootstrap resamples:
   #   emergence fit chinchilla svg_extracted_data.csv --rename "Model Size=params"
@@ -276,8 +288,9 @@ Examples:
   emergence fit power-law benchmarks_data/simulated/losses.csv --family sim-a --x flops \\
       --frontier
   # a metric of a scores table, by least squares on log y
-  emergence rescore benchmarks_data/trained -o scores.csv && emergence fit power-law \\
-      scores.csv --x params --y token_edit_distance --task mul --family tiny-gpt --delta inf
+  emergence rescore benchmarks_data/trained -o reports/scores.csv && emergence fit power-law \\
+      reports/scores.csv --x params --y token_edit_distance --task mul --family tiny-gpt \\
+      --delta inf
   # a two-column curve CSV (e.g. read off a figure): name its columns
   #   emergence fit power-law curve.csv --x compute --y error_rate
 """
@@ -292,8 +305,8 @@ Examples:
 
 BNSL_EPILOG = """\b
 Examples:
-  emergence rescore benchmarks_data/trained -o scores.csv && emergence fit bnsl scores.csv \\
-      --x params --y token_edit_distance --task mul --family tiny-gpt
+  emergence rescore benchmarks_data/trained -o reports/scores.csv && emergence fit bnsl \\
+      reports/scores.csv --x params --y token_edit_distance --task mul --family tiny-gpt
   # L(N) at 3M tokens: 7 sizes for 6 parameters, so it warns of 1 residual degree of freedom
   emergence fit bnsl benchmarks_data/trained/losses.csv --x params --tokens 3e6
   # a two-column curve CSV: name its columns

@@ -26,6 +26,7 @@ from .validate import (
     check_enough_points,
     check_lengths,
     check_several_scales,
+    fitted_counts,
     n_distinct,
     residual_df_warnings,
 )
@@ -268,8 +269,9 @@ def fit_chinchilla(
     fit = fit_lse(model, x, y, delta=delta, start=theta0, reduction=reduction, weights=weights)
     diag = lse_diagnostics(fit, x, ["A", "B", "E"], ["alpha"] if tied else ["alpha", "beta"])
     params = theta_to_params(fit.theta, tied)
-    few_df = residual_df_warnings(n_distinct(n, d), model.n_params, y,
-                               chinchilla_predict(params, n, d))
+    distinct, rows = fitted_counts(weights, n, d)
+    few_df = residual_df_warnings(distinct, model.n_params, y, chinchilla_predict(params, n, d),
+                                  rows=rows)
     confound = confounded_design(n, d)
     diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ()))
     return FitResult(

@@ -20,6 +20,42 @@ from .validate import as_positive, check_lengths, residual_df_warnings
 ALLOCATION_PARAMS = 2
 
 
+def allocation_df_warnings(n_budgets: int, bootstrapped: bool = False) -> tuple[str, ...]:
+    """The residual-df warning of the allocation laws fitted through ``n_budgets`` vertices.
+
+    Parameters
+    ----------
+    n_budgets : int
+        Budgets whose parabola minimum lies inside the sampled sizes.
+    bootstrapped : bool
+        Whether the exponents' SEs come from
+        :func:`~emergence.fit.bootstrap_forms.bootstrap_isoflop` (the runs' residuals about the
+        parabolas resampled), which needs no residual df of the laws; the OLS SEs are then not
+        the ones reported.
+
+    Returns
+    -------
+    tuple of str
+        One warning, or none (:func:`~emergence.fit.validate.residual_df_warnings`).
+    """
+    if bootstrapped:
+        uncertainty = ("the OLS standard errors of the exponents (exponent_se_ols; the "
+                       "bootstrap's measure the vertices' noise, not the laws' misfit)")
+        remedy = "fit more isoFLOP budgets"
+    else:
+        uncertainty = "the OLS standard errors of the N_opt and D_opt exponents (exponent_se_ols)"
+        remedy = ("fit more isoFLOP budgets; a bootstrap (emergence fit isoflop --bootstrap) "
+                  "measures the exponents' spread from the runs' residuals about the parabolas "
+                  "instead")
+    return residual_df_warnings(
+        n_budgets,
+        ALLOCATION_PARAMS,
+        points="budgets with a minimum inside the sampled sizes",
+        uncertainty=uncertainty,
+        remedy=remedy,
+    )
+
+
 @dataclass(frozen=True)
 class AllocationLaw:
     """``y = coefficient * C^exponent`` fitted in log-log space.
@@ -266,14 +302,7 @@ def fit_isoflop(
         if not ok
     )
     n_budgets = int(inside.sum())  # the vertices the laws are fitted on (distinct budgets)
-    few_df = residual_df_warnings(
-        n_budgets,
-        ALLOCATION_PARAMS,
-        points="budgets with a minimum inside the sampled sizes",
-        uncertainty="the OLS standard errors of the N_opt and D_opt exponents (exponent_se_ols)",
-        remedy="fit more isoFLOP budgets; a bootstrap (emergence fit isoflop --bootstrap) "
-        "measures the exponents' spread from the runs' residuals about the parabolas instead",
-    )
+    few_df = allocation_df_warnings(n_budgets)
     return IsoflopResult(
         minima=minima,
         n_opt=fit_allocation_law(minima.compute[inside], minima.n_star[inside], name="N*"),

@@ -24,6 +24,7 @@ from .validate import (
     check_enough_points,
     check_lengths,
     check_several_scales,
+    fitted_counts,
     n_distinct,
     residual_df_warnings,
 )
@@ -106,7 +107,9 @@ def fit_power_law(
         alpha = float(theta[1])
         params = {"A": float(np.exp(theta[0])), "alpha": alpha,
                   "x_c": float(np.exp(theta[0] / alpha)) if alpha != 0 else float("nan")}
-    few_df = residual_df_warnings(n_distinct(xs), model.n_params, ys, power_law_predict(params, xs))
+    distinct, rows = fitted_counts(weights, xs)
+    few_df = residual_df_warnings(distinct, model.n_params, ys, power_law_predict(params, xs),
+                                  rows=rows)
     diag = replace(diag, warnings=diag.warnings + few_df)
     return FitResult(form=form, params=params, objective=diag.objective, n_points=len(ys),
                      converged=diag.converged, diagnostics=diag, theta=theta,
@@ -292,7 +295,7 @@ def fit_kaplan_nd(
                        n_evaluations=int(res.nfev), converged=bool(res.status > 0),
                        message=str(res.message),
                        warnings=residual_df_warnings(n_distinct(n, d), 4, y,
-                                                   kaplan_nd_predict(params, n, d)))
+                                                   kaplan_nd_predict(params, n, d), rows=len(y)))
     return FitResult(form="kaplan_nd", params=params, objective=val, n_points=len(y),
                      converged=diag.converged, diagnostics=diag, theta=res.x,
                      extra={"delta": delta})

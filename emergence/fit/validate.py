@@ -77,6 +77,27 @@ def n_distinct(*columns: np.ndarray) -> int:
     return int(np.unique(np.column_stack(columns), axis=0).shape[0])
 
 
+def fitted_counts(weights, *columns: np.ndarray) -> tuple[int, int]:
+    """(distinct points, rows) among the rows a fit weighs: a zero weight drops a row.
+
+    Parameters
+    ----------
+    weights : array-like or None
+        Row weights (multiplicities); ``None`` weighs every row.
+    *columns : numpy.ndarray
+        The scale columns that make a point (x; or params and tokens).
+
+    Returns
+    -------
+    tuple of int
+        For :func:`residual_df_warnings`: its ``count`` and ``rows``.
+    """
+    if weights is not None:
+        kept = np.asarray(weights, float) > 0
+        columns = tuple(np.asarray(c)[kept] for c in columns)
+    return n_distinct(*columns), int(np.asarray(columns[0]).size)
+
+
 def check_distinct_scales(
     x: np.ndarray, needed: int, name: str, form: str, source: str | None = None
 ) -> None:
@@ -133,6 +154,7 @@ def residual_df_warnings(
     y=None,
     y_hat=None,
     *,
+    rows: int | None = None,
     points: str = "distinct points",
     uncertainty: str = "standard errors and intervals of the parameters",
     remedy: str = "fit more distinct points, or a law with fewer parameters",
@@ -158,6 +180,9 @@ def residual_df_warnings(
         Free parameters of the law.
     y, y_hat : array-like, optional
         Observations and the fitted law's values at them (zero residual df only).
+    rows : int, optional
+        Rows fitted, when more than ``count``: replicate rows at one point measure the noise
+        (``rows - n_params`` numbers) though they cannot check the law's form.
     points : str
         What ``count`` counts, e.g. ``"budgets"`` for isoFLOP's allocation laws.
     uncertainty : str
@@ -173,27 +198,48 @@ def residual_df_warnings(
     df = count - n_params
     if df > FEW_RESIDUAL_DF:
         return ()
-    if df > 0:
+    # replicate rows measure the noise about the law though not its form
+    noise_df = df if rows is None or rows <= count else rows - n_params
+    replicated = noise_df > df
+    noise = ""
+    if 0 < noise_df <= FEW_RESIDUAL_DF:
         from scipy import stats
 
-        t95 = float(stats.t.ppf(0.975, df))
+        t95 = float(stats.t.ppf(0.975, noise_df))
+        s = "s" if noise_df > 1 else ""
+        noise = (
+            f"the noise about the law is measured from {noise_df} number{s}"
+            + (f" ({rows} rows, replicates included)" if replicated else "")
+            + f", so {uncertainty} are unreliable (a 95 % t interval on {noise_df} degree{s} "
+            f"of freedom is {t95:.3g} standard errors each side, not 1.96)"
+        )
+    if df > 0:
         s = "s" if df > 1 else ""
+        form = "the points can hardly tell a wrong form from the right one"
         return (
             f"only {df} residual degree{s} of freedom ({count} {points} for {n_params} "
-            f"parameters): the noise about the law is measured from {df} number{s}, so "
-            f"{uncertainty} are unreliable (a 95 % t interval on {df} degree{s} of freedom is "
-            f"{t95:.3g} standard errors each side, not 1.96) and the points can hardly tell a "
-            f"wrong form from the right one; {remedy}",
+            f"parameters): " + (f"{noise} and {form}" if noise else form) + f"; {remedy}",
         )
-    message = (
-        f"only {count} {points} for {n_params} parameters: no residual degrees of "
-        "freedom (a law with as many parameters as points may interpolate them whatever its "
-        "true form, so the data can neither check the form nor measure the noise"
-    )
+    if replicated:  # the noise is measured; the form is not checked
+        message = (
+            f"only {count} {points} for {n_params} parameters: no degrees of freedom to check "
+            "the law's form (a law with as many parameters as points may interpolate them "
+            "whatever its true form; "
+            + (noise if noise else f"its {rows - count} replicate rows measure the noise")
+        )
+    else:
+        message = (
+            f"only {count} {points} for {n_params} parameters: no residual degrees of "
+            "freedom (a law with as many parameters as points may interpolate them whatever "
+            "its true form, so the data can neither check the form nor measure the noise"
+        )
     if y is not None and y_hat is not None:
         y = np.asarray(y, float)
         with np.errstate(all="ignore"):
             miss = float(np.max(np.abs(np.asarray(y_hat, float) / y - 1.0)))
         if np.isfinite(miss):
             message += f"; largest relative residual of this fit {100 * miss:.2g} %"
-    return (message + ")",)
+    message += ")"
+    if not replicated:
+        message += f"; {uncertainty} rest on no measured noise"
+    return (f"{message}; {remedy}",)

@@ -113,6 +113,11 @@ def _sniff(module: ModuleType, path: Path, rename) -> bool:
         return False
 
 
+def claimed_by_format(path: Path) -> bool:
+    """True when a framework or study format (not the native tables) recognises the file."""
+    return any(_sniff(module, path, None) for module in format_modules() if module is not native)
+
+
 def _unreadable_data(path: Path, modules: list[ModuleType]) -> bool:
     """True for a file with a data suffix (.csv, .jsonl, .parquet) whose columns cannot be read.
 

@@ -176,3 +176,54 @@ def test_two_column_files_the_loaders_know_stay_theirs(
     message = _error(["power-law", path])
     assert message.startswith("curve.csv: ") and CURVE_FILE not in message
     assert said in message
+
+
+def test_a_one_task_obsscaling_table_stays_the_study_reader_s(tmp_path: Path) -> None:
+    """review: ``Model,<task>_<shots>_<metric>`` with one task is two columns too; it is the
+    ObsScaling reader's (which asks for sizes), not a curve of 'Model' against the task."""
+    from emergence.commands.fit_curve_file import CURVE_FILE, curve_columns
+
+    path = _write(tmp_path, "Model,arithmetic_2da_2_acc\nllama-7b,0.1\nllama-13b,0.2\n")
+    assert curve_columns(path) is None
+    message = _error(["power-law", path, "--y", "acc"])
+    assert CURVE_FILE not in message and "--sizes" in message
+
+
+def test_a_bad_byte_after_the_header_is_named_by_line(tmp_path: Path) -> None:
+    """review: a non-UTF-8 byte within the first 8 KB hid the header, so the file was not taken
+    for a curve and the error spoke of --x params."""
+    path = tmp_path / "curve.csv"
+    path.write_bytes(b"compute,accuracy\n1e3,2.1\n\xff1e4,1.8\n1e5,1.6\n")
+    message = _error(["power-law", path, "--x", "compute", "--y", "accuracy"])
+    assert message == "curve.csv:3: not valid UTF-8 (byte 0xff); expected UTF-8 text"
+
+
+def test_the_same_curve_file_twice_says_so(tmp_path: Path) -> None:
+    path = _curve(tmp_path)
+    message = _error(["power-law", path, path, "--x", "compute", "--y", "accuracy"])
+    assert message == f"{path}: given 2 times; expected it once"
+
+
+def test_a_curve_file_with_input_format_says_to_drop_it(tmp_path: Path) -> None:
+    path = _curve(tmp_path)
+    message = _error(["power-law", path, "--x", "compute", "--y", "accuracy",
+                      "--input-format", "native"])  # fmt: skip
+    assert message.startswith("--input-format native: reads tables")
+    assert message.endswith("read only without --input-format")
+
+
+def test_suggested_column_names_are_quoted_for_the_shell(tmp_path: Path) -> None:
+    path = _write(tmp_path, "compute (FLOP),error rate\n1e3,0.5\n1e4,0.4\n")
+    message = _error(["power-law", path])
+    assert message.endswith("use --x 'compute (FLOP)' --y 'error rate'")
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [("1e400", "got '1e400', too large for a float (overflow)"),
+     ("1e-400", "got '1e-400', too small for a float (it underflows to 0)")],
+)
+def test_values_beyond_a_float_are_quoted_as_written(tmp_path: Path, cell: str, said: str) -> None:
+    path = _write(tmp_path, f"compute,accuracy\n1e3,2.1\n{cell},1.8\n1e5,1.6\n1e6,1.5\n")
+    message = _error(["power-law", path, "--x", "compute", "--y", "accuracy"])
+    assert message == f"curve.csv:3: field 'compute': expected a positive number, {said}"

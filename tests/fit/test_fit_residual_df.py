@@ -63,7 +63,7 @@ def test_zero_residual_df_keeps_its_own_warning_and_three_get_none() -> None:
     for count in (4, 5):  # fewer points than parameters reads as no residual df as well
         (warning,) = residual_df_warnings(count, 5, [1.0, 2.0], [1.0, 2.02])
         assert warning.startswith(f"only {count} distinct points for 5 parameters: {ZERO_DF}")
-        assert warning.endswith("largest relative residual of this fit 1 %)")
+        assert "largest relative residual of this fit 1 %); " in warning
     assert residual_df_warnings(8, 5) == ()
     assert residual_df_warnings(40, 5) == ()
 
@@ -224,3 +224,71 @@ def test_isoflop_command_warns_of_three_budgets_in_json_and_table(tmp_path: Path
     table = _invoke(["isoflop", str(path)])
     assert table.exit_code == 0, table.output
     assert f"\n# warnings\n{warning}\n" in table.output
+
+
+def test_replicate_rows_measure_the_noise_but_not_the_form() -> None:
+    """review: with replicates the noise rests on rows - parameters numbers, the form on
+    distinct points - parameters; the warning said both rested on the latter."""
+    from emergence.fit.validate import residual_df_warnings
+
+    (warning,) = residual_df_warnings(4, 3, rows=5)  # 1 df for the form, 2 for the noise
+    assert warning.startswith("only 1 residual degree of freedom (4 distinct points for 3 ")
+    assert "measured from 2 numbers (5 rows, replicates included)" in warning
+    assert f"is {T95[2]:.3g} standard errors each side" in warning
+    assert "hardly tell a wrong form from the right one" in warning
+    (warning,) = residual_df_warnings(4, 3, rows=8)  # the noise rests on 5 numbers: no claim
+    assert "noise" not in warning and "hardly tell a wrong form" in warning
+    (warning,) = residual_df_warnings(3, 3, [1.0, 1.0], [1.0, 1.01], rows=9)
+    assert ZERO_DF not in warning and "no degrees of freedom to check the law's form" in warning
+    assert "its 6 replicate rows measure the noise" in warning and "neither" not in warning
+    assert residual_df_warnings(4, 3, rows=4) == residual_df_warnings(4, 3)
+
+
+def test_zero_residual_df_says_what_it_costs_and_what_to_do() -> None:
+    from emergence.fit.validate import residual_df_warnings
+
+    (warning,) = residual_df_warnings(3, 3)
+    assert warning.endswith(
+        "; standard errors and intervals of the parameters rest on no measured noise; fit more "
+        "distinct points, or a law with fewer parameters"
+    )
+
+
+def test_zero_weight_rows_are_not_points() -> None:
+    """review: a row of weight 0 was counted as a distinct point of fit_chinchilla."""
+    grid = [(n, d) for n in (1e7, 1e8, 1e9) for d in (1e9, 1e10, 1e11)]
+    n, d = (np.array([p[k] for p in grid]) for k in (0, 1))
+    loss = chinchilla_predict(HOFFMANN_UNROUNDED, n, d)
+    weights = np.ones(9)
+    weights[[3, 5, 7]] = 0.0  # 6 pairs left, still 3 sizes and 3 token counts
+    warnings = fit_chinchilla(n, d, loss, weights=weights).diagnostics.warnings
+    (warning,) = _few_df(warnings, 1)
+    assert "(6 distinct points for 5 parameters)" in warning
+    x = np.geomspace(1e7, 1e10, 6)
+    y = 1.7 + 400 * x**-0.34
+    warnings = fit_power_law(x, y, weights=[1, 1, 1, 1, 0, 0]).diagnostics.warnings
+    assert _few_df(warnings, 1) and "(4 distinct points for 3 parameters)" in warnings[-1]
+
+
+def test_isoflop_two_budgets_say_what_it_costs_and_what_to_do() -> None:
+    from emergence.fit import fit_isoflop
+
+    n, loss, c = _isoflop_grid(2)
+    (warning,) = fit_isoflop(n, loss, compute=c).warnings
+    assert "(exponent_se_ols) rest on no measured noise; fit more isoFLOP budgets; a bootstrap" in (
+        warning
+    )
+
+
+def test_isoflop_with_bootstrap_does_not_advise_a_bootstrap(tmp_path: Path) -> None:
+    """review: with --bootstrap given the warning still advised --bootstrap."""
+    n, loss, c = _isoflop_grid(3)
+    rng = np.random.default_rng(3)
+    loss = loss + 0.002 * rng.standard_normal(loss.size)
+    path = tmp_path / "isoflop.csv"
+    pd.DataFrame({"params": n, "flops": c, "loss": loss}).to_csv(path, index=False)
+    res = _invoke(["isoflop", str(path), "--format", "json", "--bootstrap", "50"])
+    assert res.exit_code == 0, res.output
+    (warning,) = _few_df(json.loads(res.output)["diagnostics"]["warnings"], 1)
+    assert "--bootstrap" not in warning and warning.endswith("fit more isoFLOP budgets")
+    assert "the bootstrap's measure the vertices' noise, not the laws' misfit" in warning
