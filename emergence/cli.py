@@ -43,11 +43,11 @@ EPILOG = """Run 'emergence COMMAND --help' for the inputs, options and examples 
 Examples:
   emergence report                       # bundled demo data -> reports/emergence-report.html
   emergence summary benchmarks_data/
-  emergence simulate sim/ --seed 1
-  emergence report sim/ -o reports/sim.html --title "Simulated suite"
-  emergence detect sim/ -o verdicts.csv
-  emergence rescore sim/ -o scores.csv --bootstrap 1000
-  emergence fit chinchilla sim/losses.csv --family sim-a --bootstrap 1000
+  emergence simulate reports/sim/ --seed 1
+  emergence report reports/sim/ -o reports/sim.html --title "Simulated suite"
+  emergence detect reports/sim/ -o reports/verdicts.csv
+  emergence rescore reports/sim/ -o reports/scores.csv --bootstrap 1000
+  emergence fit chinchilla reports/sim/losses.csv --family sim-a --bootstrap 1000
 """
 
 

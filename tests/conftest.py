@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,21 @@ def shared_path(*parts: str) -> Path:
 def shared_data() -> Path:
     """The ``../shared/data`` folder (skip when absent, fail under CI)."""
     return shared_path()
+
+
+def help_examples(epilog: str) -> list[list[str]]:
+    """The commands of a ``--help`` ``Examples:`` epilog: continuations joined, comments dropped,
+    ``a && b`` split in two."""
+    text = epilog.split("Examples:", 1)[1].replace("\\\n", " ")
+    commands: list[list[str]] = []
+    for line in text.splitlines():
+        current: list[str] = []
+        for token in shlex.split(line, comments=True):
+            if token == "&&":
+                commands.append(current)
+                current = []
+            else:
+                current.append(token)
+        if current:
+            commands.append(current)
+    return commands

@@ -22,9 +22,10 @@ from .common import (
     epilog="""\b
 Examples:
   emergence detect benchmarks_data/simulated
-  emergence detect benchmarks_data/trained -o verdicts.csv --alpha 0.1 --seed 7
-  emergence rescore benchmarks_data/trained -o scores.csv && emergence detect scores.csv \\
-      --format csv                                # from an aggregate score table
+  emergence detect benchmarks_data/trained -o reports/verdicts.csv --alpha 0.1 --seed 7
+  # from an aggregate score table
+  emergence rescore benchmarks_data/trained -o reports/scores.csv && emergence detect \\
+      reports/scores.csv --format csv
 """
 )
 @input_options

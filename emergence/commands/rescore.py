@@ -55,7 +55,7 @@ def _normalisation(value: str | None):  # noqa: ANN202
 @click.command(
     epilog="""\b
 Examples:
-  emergence rescore benchmarks_data/ -o scores.csv
+  emergence rescore benchmarks_data/ -o reports/scores.csv
   emergence rescore benchmarks_data/trained --metrics exact_match,token_edit_distance,p_correct
   emergence rescore benchmarks_data/trained/items.parquet --bootstrap 2000 --seed 7 --format json
   emergence rescore benchmarks_data/ --normalise strip,casefold,nfc --metrics exact_match

@@ -8,27 +8,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import REPO, help_examples
 
 from emergence.cli import cli
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _examples(epilog: str) -> list[list[str]]:
-    """The commands of an ``Examples:`` epilog: continuations joined, comments dropped."""
-    text = epilog.split("Examples:", 1)[1].replace("\\\n", " ")
-    commands: list[list[str]] = []
-    for line in text.splitlines():
-        current: list[str] = []
-        for token in shlex.split(line, comments=True):
-            if token == "&&":
-                commands.append(current)
-                current = []
-            else:
-                current.append(token)
-        if current:
-            commands.append(current)
-    return commands
 
 
 def _subcommand(args: list[str]) -> click.Command:
@@ -72,7 +54,7 @@ def test_help_examples_run_in_order_in_a_fresh_folder(
     (tmp_path / "benchmarks_data").symlink_to(bundled, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     before = _tree(bundled)
-    examples = _examples(epilog)
+    examples = help_examples(epilog)
     assert examples
     for example in examples:
         assert example[0] == "emergence", example

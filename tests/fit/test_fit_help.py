@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, help_examples
 
 from emergence.cli import cli
 from emergence.commands.fit import fit
@@ -29,23 +29,6 @@ def _option_help(form: str, option: str) -> str:
     block = re.search(rf"\n  (?:-\w, )?{option}\b(.*?)(?=\n  -|\n\n)", text, re.S)
     assert block is not None, text
     return " ".join(block.group(1).split())
-
-
-def _examples(epilog: str) -> list[list[str]]:
-    """The commands of an ``Examples:`` epilog: continuations joined, comments dropped."""
-    text = epilog.split("Examples:", 1)[1].replace("\\\n", " ")
-    commands: list[list[str]] = []
-    for line in text.splitlines():
-        current: list[str] = []
-        for token in shlex.split(line, comments=True):
-            if token == "&&":
-                commands.append(current)
-                current = []
-            else:
-                current.append(token)
-        if current:
-            commands.append(current)
-    return commands
 
 
 def test_the_command_list_shows_whole_one_line_helps() -> None:
@@ -137,13 +120,13 @@ def test_tokens_and_params_say_plainly_when_they_are_needed() -> None:
     assert "refuses" not in tokens + params + _option_help("power-law", "--frontier")
 
 
-def test_each_command_shows_its_own_examples() -> None:
+def test_each_command_shows_its_ownhelp_examples() -> None:
     # review: every subcommand repeated the same six examples of all four
-    group = _examples(fit.epilog)
+    group = help_examples(fit.epilog)
     assert sorted(e[2] for e in group if e[1] == "fit") == sorted(FORMS)  # an overview
     for form in FORMS:
         epilog = fit.commands[form].epilog
-        examples = _examples(epilog)
+        examples = help_examples(epilog)
         assert examples and epilog != fit.epilog
         assert {e[2] for e in examples if e[1] == "fit"} == {form}, form
         assert {e[1] for e in examples} <= {"fit", "rescore"}, form
@@ -166,7 +149,7 @@ def test_each_commands_examples_run_in_order_in_a_fresh_folder(
     (tmp_path / "benchmarks_data").symlink_to(bundled, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     before = _tree(bundled)
-    for example in _examples(fit.commands[form].epilog):
+    for example in help_examples(fit.commands[form].epilog):
         assert example[0] == "emergence", example
         args = example[1:]
         if "--bootstrap" in args:
