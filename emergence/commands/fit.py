@@ -280,9 +280,11 @@ def isoflop_cmd(paths, input_format, renames, budget_tolerance, n_boot, seed, fm
             "exponent_se_ols": a.exponent_se,
         }
 
-    few_df = res.warnings
+    few_df = list(res.warnings)
     if boot is not None:  # the SEs reported are the bootstrap's: say so, and advise no bootstrap
-        few_df = allocation_df_warnings(int(m.inside.sum()), bootstrapped=True)
+        plain = allocation_df_warnings(int(m.inside.sum()))
+        few_df = [w for w in few_df if w not in plain]
+        few_df += allocation_df_warnings(int(m.inside.sum()), bootstrapped=True)
     warnings = [*res.skipped, *few_df]  # skipped: also vertices outside the sizes
     mismatch = _flops_mismatch(frame)
     if mismatch:

@@ -8,6 +8,7 @@ the loaders' do (:func:`emergence.errors.locate`).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -18,6 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, locate
+
+#: What :func:`loader_of` says of a sizes file (``model,params``).
+SIZES_FILE = "a sizes file"
 
 #: How a two-column curve file is fitted, for messages.
 CURVE_FILE = "a two-column CSV is one curve, fitted with --x and --y naming its columns"
@@ -36,10 +40,11 @@ def curve_columns(path: Path, rename: Mapping[str, str] | None = None) -> list[s
     """The two column names of a two-column curve file, else ``None``.
 
     A curve file is a ``.csv`` file with exactly two columns that the loaders do not read: not
-    a table they recognise by its columns (``item,target``; ``metric,value``) nor a sizes file
-    (``model,params``). Every other two-column file would stop in the loaders (a loss table
-    needs three columns), so reading it as one curve takes nothing away from them. Only the
-    header is read.
+    a table they recognise by its columns (``item,target``; ``metric,value``), a sizes file
+    (``model,params``) nor a file a framework or study reader claims (a one-task ObsScaling
+    table ``Model,<task>_<shots>_<metric>``). Every other two-column file would stop in the
+    loaders (a loss table needs three columns), so reading it as one curve takes nothing away
+    from them. Only the header is read.
 
     Parameters
     ----------
@@ -53,38 +58,71 @@ def curve_columns(path: Path, rename: Mapping[str, str] | None = None) -> list[s
     list of str or None
         The header's two names after ``rename``.
     """
-    if path.suffix.lower() != ".csv" or not path.is_file():
-        return None
+    names = _two_columns(path, rename)
+    return names if names is not None and loader_of(path, names) is None else None
+
+
+def loader_of(path: Path, names: list[str]) -> str | None:
+    """What reads a two-column ``.csv`` file whose header is ``names``, if not a curve reader
+    (``None``): for a message telling a user why ``--x COLUMN`` does not apply."""
     # the load stage (pyarrow) only when a file is looked at
-    from ..load.native import columns_of
     from ..load.registry import claimed_by_format
     from ..load.sizes_registry import is_sizes_header
     from ..schema import detect_table
 
-    header = columns_of(path)
-    if header is None:
-        header = _first_line_fields(path)  # a bad byte further on is _records' located error
+    table = detect_table(names)
+    if table is not None:
+        return f"a {table} table"
+    if is_sizes_header(names):
+        return SIZES_FILE
+    module = claimed_by_format(path)
+    return f"a {module.NAME} file" if module is not None else None
+
+
+def two_column_files(paths, rename: Mapping[str, str] | None = None) -> list[tuple[Path, str]]:
+    """(path, what reads it) of each two-column ``.csv`` among ``paths`` that is not a curve."""
+    found = []
+    for path in map(Path, paths):
+        names = _two_columns(path, rename)
+        reader = loader_of(path, names) if names is not None else None
+        if reader is not None:
+            found.append((path, reader))
+    return found
+
+
+def _two_columns(path: Path, rename: Mapping[str, str] | None) -> list[str] | None:
+    """The header of a ``.csv`` file of exactly two columns, after ``rename``."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return None
+    header = _header_fields(path)
     if header is None:
         return None
     names = [(rename or {}).get(name, name) for name in _trimmed(header)]
-    if len(names) != 2 or detect_table(names) is not None or is_sizes_header(names):
-        return None
-    if claimed_by_format(path):  # a one-task ObsScaling table is two columns too
-        return None
-    return names
+    return names if len(names) == 2 else None
 
 
-def _first_line_fields(path: Path) -> list[str] | None:
-    """The fields of the first non-blank physical line, decoded alone (``None`` if it is not
-    UTF-8 or not one CSV record); the loaders decode a whole chunk, which fails on a bad byte
-    anywhere in it."""
+#: Bytes of a file read to find its header (a header longer than this is not a curve's).
+HEADER_BYTES = 1 << 16
+
+
+def _header_fields(path: Path) -> list[str] | None:
+    """The fields of the first non-blank CSV record, or ``None``.
+
+    Bytes that are not UTF-8 are kept (as surrogates) rather than hiding the header: the
+    loaders' column reader decodes a whole chunk and fails on a bad byte anywhere in it, and
+    :func:`_records` then names the bad byte's line.
+    """
     try:
         with open(path, "rb") as handle:
-            for raw in handle:
-                if raw.strip():
-                    line = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
-                    return next(csv.reader([line.rstrip("\r\n")]), None)
-    except (OSError, UnicodeDecodeError, csv.Error):
+            data = handle.read(HEADER_BYTES)
+    except OSError:
+        return None
+    text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape")
+    try:
+        for fields in csv.reader(io.StringIO(text, newline="")):
+            if any(field.strip() for field in fields):
+                return fields
+    except csv.Error:
         return None
     return None
 
@@ -116,12 +154,14 @@ def _columns(path: Path, names: list[str], x: str, y: str) -> tuple[int, int]:
 def _records(path: Path) -> list[tuple[int, list[str]]]:
     """(first physical line, fields) of each record after the header; blank lines skipped."""
     data = path.read_bytes()
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = data[skip:].decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
+        at = skip + err.start  # a place in the file's bytes, the BOM included
+        line = data.count(b"\n", 0, at) + 1
         raise InputError(
-            f"{locate(path.name, line)}: not valid UTF-8 (byte 0x{data[err.start]:02x}); "
+            f"{locate(path.name, line)}: not valid UTF-8 (byte 0x{data[at]:02x}); "
             "expected UTF-8 text"
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -147,12 +187,13 @@ def _number(path: Path, line: int, column: str, text: str) -> float:
         from ..load.validate import _describe  # the loaders' spelling of a bad value
 
         raise InputError(f"{where}: expected a number, got {_describe(text)}") from None
-    if math.isinf(value) and "inf" not in text.lower():
+    if not text.strip().startswith("-") and math.isinf(value) and "inf" not in text.lower():
         raise InputError(
             f"{where}: expected a positive number, got {text.strip()!r}, too large for a "
             "float (overflow)"
         )
-    if value == 0 and any(c in "123456789" for c in text.lower().split("e")[0]):
+    if (not text.strip().startswith("-") and value == 0
+            and any(c in "123456789" for c in text.lower().split("e")[0])):
         raise InputError(
             f"{where}: expected a positive number, got {text.strip()!r}, too small for a "
             "float (it underflows to 0)"
@@ -194,9 +235,10 @@ def read_curve_file(
     names = curve_columns(path, rename)
     if names is None:
         raise InputError(f"{path.name}: expected a .csv file with exactly two columns")
+    records = _records(path)  # a bad byte, even in the header, is named by its line first
     ix, iy = _columns(path, names, x, y)
     xs, ys = [], []
-    for line, fields in _records(path):
+    for line, fields in records:
         fields = _trimmed(fields, keep=2)  # "1,2," is a trailing comma; "1," lacks a value
         if len(fields) != 2:
             raise InputError(

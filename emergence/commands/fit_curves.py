@@ -19,7 +19,13 @@ from .common import (
     check_writable_output,
     parse_renames,
 )
-from .fit_curve_file import CURVE_FILE, curve_columns, read_curve_file
+from .fit_curve_file import (
+    CURVE_FILE,
+    SIZES_FILE,
+    curve_columns,
+    read_curve_file,
+    two_column_files,
+)
 from .fit_selection import _SELECTORS, _chosen, _load, _loss_rows, _one_family, _one_value
 
 #: The scale columns of loss and scores tables (``--x`` also names a curve file's column).
@@ -213,7 +219,8 @@ def _curve_file(paths, renames, x: str, y: str, task: str | None) -> _Curve | No
         return None
     path = files[0]
     if len(paths) > 1:
-        others = ", ".join(dict.fromkeys(str(p) for p in paths if Path(p) != path))
+        same = path.resolve()
+        others = ", ".join(dict.fromkeys(str(p) for p in paths if Path(p).resolve() != same))
         if not others:
             raise InputError(f"{path}: given {len(paths)} times; expected it once")
         raise InputError(f"{path}: {CURVE_FILE}: fit it alone, not with {others}")
@@ -243,13 +250,17 @@ def _xy(paths, input_format, renames, x: str, y: str, task: str | None) -> _Curv
         curve = _curve_file(paths, renames, x, y, task)
         if curve is not None:
             return curve
+    rename = parse_renames(renames)
+    if input_format is not None and any(curve_columns(Path(p), rename) for p in paths):
+        raise InputError(
+            f"--input-format {input_format}: reads tables (--x params, tokens or flops); "
+            f"{CURVE_FILE}, read only without --input-format"
+        )
     if x not in X_COLUMNS:
-        rename = parse_renames(renames)
-        if input_format is not None and any(curve_columns(Path(p), rename) for p in paths):
-            raise InputError(
-                f"--input-format {input_format}: reads tables (--x params, tokens or flops); "
-                f"{CURVE_FILE}, read only without --input-format"
-            )
+        for path, reader in two_column_files(paths, rename):
+            use = ("give it with --sizes beside the results it sizes" if reader == SIZES_FILE
+                   else "--x takes params, tokens or flops for it")
+            raise InputError(f"--x {x}: {path.name} is {reader}, not a curve file; {use}")
         raise InputError(
             f"--x {x}: expected params, tokens or flops for a loss or scores table; a column "
             "of another name is read only from a .csv file of exactly two columns, named by --x "

@@ -12,9 +12,9 @@ from .common import SEED, Integer
 @click.command(
     epilog="""\b
 Examples:
-  emergence simulate sim/ --seed 1
-  emergence simulate sim5/ --seed 2 --families 5 --items 100 300
-  emergence simulate sim/ --seed 3 --force      # replace the files of the first run
+  emergence simulate reports/sim/ --seed 1
+  emergence simulate reports/sim5/ --seed 2 --families 5 --items 100 300
+  emergence simulate reports/sim/ --seed 3 --force   # replace the files of the first run
 """
 )
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))

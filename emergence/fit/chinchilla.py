@@ -26,9 +26,9 @@ from .validate import (
     check_enough_points,
     check_lengths,
     check_several_scales,
-    fitted_counts,
     n_distinct,
     residual_df_warnings,
+    weighted_rows,
 )
 
 NAMES = ("E", "A", "B", "alpha", "beta")
@@ -204,18 +204,21 @@ def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
     return None
 
 
-def _checked(n_params, n_tokens, loss, source, n_free, tied=False):
+def _checked(n_params, n_tokens, loss, source, n_free, tied=False, weights=None):
+    """Validated (params, tokens, loss) and the mask of the rows fitted (weight > 0); the
+    design checks see only those rows."""
     n = as_positive(n_params, "params", source)
     d = as_positive(n_tokens, "tokens", source)
     y = as_positive(loss, "loss", source)
     count = check_lengths({"params": n, "tokens": d, "loss": y}, source)
-    check_enough_points(count, n_free, "the Chinchilla form", source)
-    check_several_scales(n, "params", source)
-    check_several_scales(d, "tokens", source)
-    problem = design_problem(n, d, n_free, tied)
+    kept = weighted_rows(weights, count, source)
+    check_enough_points(int(kept.sum()), n_free, "the Chinchilla form", source)
+    check_several_scales(n[kept], "params", source)
+    check_several_scales(d[kept], "tokens", source)
+    problem = design_problem(n[kept], d[kept], n_free, tied)
     if problem is not None:
         raise InputError(f"{source}: {problem}" if source else problem)
-    return n, d, y
+    return n, d, y, kept
 
 
 def fit_chinchilla(
@@ -263,15 +266,15 @@ def fit_chinchilla(
         too few distinct sizes, token counts or (N, D) pairs (:func:`design_problem`).
     """
     model = _MODEL_TIED if tied else _MODEL
-    n, d, y = _checked(n_params, n_tokens, loss, source, model.n_params, tied)
+    n, d, y, kept = _checked(n_params, n_tokens, loss, source, model.n_params, tied, weights)
     x = np.column_stack([n, d])
     theta0 = None if start is None else params_to_theta(start, tied)
     fit = fit_lse(model, x, y, delta=delta, start=theta0, reduction=reduction, weights=weights)
     diag = lse_diagnostics(fit, x, ["A", "B", "E"], ["alpha"] if tied else ["alpha", "beta"])
     params = theta_to_params(fit.theta, tied)
-    distinct, rows = fitted_counts(weights, n, d)
-    few_df = residual_df_warnings(distinct, model.n_params, y, chinchilla_predict(params, n, d),
-                                  rows=rows)
+    few_df = residual_df_warnings(n_distinct(n[kept], d[kept]), model.n_params, y[kept],
+                                  chinchilla_predict(params, n[kept], d[kept]),
+                                  rows=int(kept.sum()))
     confound = confounded_design(n, d)
     diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ()))
     return FitResult(
@@ -377,7 +380,7 @@ def fit_huber_likelihood(
     """
     from scipy.optimize import minimize
 
-    n, d, y = _checked(n_params, n_tokens, loss, source, 6)
+    n, d, y, _ = _checked(n_params, n_tokens, loss, source, 6)
     base = fit_chinchilla(n, d, y, delta=delta, start=start)
     logn, logd, logy = np.log(n), np.log(d), np.log(y)
     log_z = _huber_log_norm(delta)
@@ -543,7 +546,7 @@ def bootstrap_chinchilla(
     from .bootstrap import run_bootstrap
 
     model = _MODEL_TIED if tied else _MODEL
-    n, d, y = _checked(n_params, n_tokens, loss, source, model.n_params, tied)
+    n, d, y, _ = _checked(n_params, n_tokens, loss, source, model.n_params, tied)
     check_bootstrap_points(n_distinct(n, d), model.n_params, "(params, tokens) pairs",
                            "the Chinchilla form", source)
     if start is None:

@@ -38,12 +38,11 @@ def allocation_df_warnings(n_budgets: int, bootstrapped: bool = False) -> tuple[
     tuple of str
         One warning, or none (:func:`~emergence.fit.validate.residual_df_warnings`).
     """
+    uncertainty = "the OLS standard errors of the N_opt and D_opt exponents (exponent_se_ols)"
     if bootstrapped:
-        uncertainty = ("the OLS standard errors of the exponents (exponent_se_ols; the "
-                       "bootstrap's measure the vertices' noise, not the laws' misfit)")
-        remedy = "fit more isoFLOP budgets"
+        remedy = ("the standard errors reported are the bootstrap's, which measure the "
+                  "vertices' noise and not the laws' misfit; fit more isoFLOP budgets")
     else:
-        uncertainty = "the OLS standard errors of the N_opt and D_opt exponents (exponent_se_ols)"
         remedy = ("fit more isoFLOP budgets; a bootstrap (emergence fit isoflop --bootstrap) "
                   "measures the exponents' spread from the runs' residuals about the parabolas "
                   "instead")

@@ -24,9 +24,9 @@ from .validate import (
     check_enough_points,
     check_lengths,
     check_several_scales,
-    fitted_counts,
     n_distinct,
     residual_df_warnings,
+    weighted_rows,
 )
 
 _WITH_OFFSET = LSEModel(n_terms=1, offset=True)
@@ -85,11 +85,12 @@ def fit_power_law(
     xs = as_positive(x, x_name, source)
     ys = as_positive(y, y_name, source)
     check_lengths({x_name: xs, y_name: ys}, source)
+    kept = weighted_rows(weights, len(ys), source)  # a row of weight 0 is not fitted
     model = _WITH_OFFSET if offset else _NO_OFFSET
     form = "power_law" if offset else "power_law_no_offset"
-    check_enough_points(len(ys), model.n_params, f"the {form} form", source)
-    check_several_scales(xs, x_name, source)
-    check_distinct_scales(xs, model.n_params, x_name,
+    check_enough_points(int(kept.sum()), model.n_params, f"the {form} form", source)
+    check_several_scales(xs[kept], x_name, source)
+    check_distinct_scales(xs[kept], model.n_params, x_name,
                           f"the {form} form ({model.n_params} parameters)", source)
     xm = xs[:, None]
     start = None
@@ -107,9 +108,8 @@ def fit_power_law(
         alpha = float(theta[1])
         params = {"A": float(np.exp(theta[0])), "alpha": alpha,
                   "x_c": float(np.exp(theta[0] / alpha)) if alpha != 0 else float("nan")}
-    distinct, rows = fitted_counts(weights, xs)
-    few_df = residual_df_warnings(distinct, model.n_params, ys, power_law_predict(params, xs),
-                                  rows=rows)
+    few_df = residual_df_warnings(n_distinct(xs[kept]), model.n_params, ys[kept],
+                                  power_law_predict(params, xs[kept]), rows=int(kept.sum()))
     diag = replace(diag, warnings=diag.warnings + few_df)
     return FitResult(form=form, params=params, objective=diag.objective, n_points=len(ys),
                      converged=diag.converged, diagnostics=diag, theta=theta,

@@ -77,25 +77,39 @@ def n_distinct(*columns: np.ndarray) -> int:
     return int(np.unique(np.column_stack(columns), axis=0).shape[0])
 
 
-def fitted_counts(weights, *columns: np.ndarray) -> tuple[int, int]:
-    """(distinct points, rows) among the rows a fit weighs: a zero weight drops a row.
+def weighted_rows(weights, n_rows: int, source: str | None = None) -> np.ndarray:
+    """The rows a weighted fit uses (weight > 0), after checking the weights.
 
     Parameters
     ----------
     weights : array-like or None
-        Row weights (multiplicities); ``None`` weighs every row.
-    *columns : numpy.ndarray
-        The scale columns that make a point (x; or params and tokens).
+        Row weights (multiplicities); ``None`` weighs every row 1.
+    n_rows : int
+        Rows of the data.
+    source : str, optional
+        Label for error messages.
 
     Returns
     -------
-    tuple of int
-        For :func:`residual_df_warnings`: its ``count`` and ``rows``.
+    numpy.ndarray
+        A boolean mask of the rows with a positive weight.
+
+    Raises
+    ------
+    InputError
+        Weights of another length, negative or non-finite, or none positive.
     """
-    if weights is not None:
-        kept = np.asarray(weights, float) > 0
-        columns = tuple(np.asarray(c)[kept] for c in columns)
-    return n_distinct(*columns), int(np.asarray(columns[0]).size)
+    if weights is None:
+        return np.ones(n_rows, bool)
+    prefix = f"{source}: " if source else ""
+    w = np.asarray(weights, float).ravel()
+    if w.size != n_rows:
+        raise InputError(f"{prefix}{w.size} weights for {n_rows} rows; expected one per row")
+    if not np.all(np.isfinite(w) & (w >= 0)):
+        raise InputError(f"{prefix}weights must be finite and >= 0")
+    if not np.any(w > 0):
+        raise InputError(f"{prefix}every weight is 0; expected some rows to fit")
+    return w > 0
 
 
 def check_distinct_scales(
@@ -198,9 +212,11 @@ def residual_df_warnings(
     df = count - n_params
     if df > FEW_RESIDUAL_DF:
         return ()
-    # replicate rows measure the noise about the law though not its form
-    noise_df = df if rows is None or rows <= count else rows - n_params
-    replicated = noise_df > df
+    # Replicate rows measure the noise though not the form: the noise has rows - parameters
+    # degrees of freedom, or rows - distinct points (pure error) when the law can pass
+    # through every distinct point; the form is checked on distinct points - parameters.
+    replicated = rows is not None and rows > count
+    noise_df = rows - min(count, n_params) if replicated else df
     noise = ""
     if 0 < noise_df <= FEW_RESIDUAL_DF:
         from scipy import stats
@@ -213,25 +229,27 @@ def residual_df_warnings(
             + f", so {uncertainty} are unreliable (a 95 % t interval on {noise_df} degree{s} "
             f"of freedom is {t95:.3g} standard errors each side, not 1.96)"
         )
+    elif replicated:
+        noise = f"the replicate rows measure the noise ({noise_df} degrees of freedom)"
+    shown = f"{count} {points} for {n_params} parameters" + (f"; {rows} rows" if replicated else "")
     if df > 0:
         s = "s" if df > 1 else ""
+        what = "degree" + s + (" of freedom to check the law's form" if replicated else
+                               " of freedom")
+        head = f"only {df} {what}" if replicated else f"only {df} residual {what}"
         form = "the points can hardly tell a wrong form from the right one"
-        return (
-            f"only {df} residual degree{s} of freedom ({count} {points} for {n_params} "
-            f"parameters): " + (f"{noise} and {form}" if noise else form) + f"; {remedy}",
-        )
+        return (f"{head} ({shown}): " + (f"{noise} and {form}" if noise else form)
+                + f"; {remedy}",)
     if replicated:  # the noise is measured; the form is not checked
         message = (
-            f"only {count} {points} for {n_params} parameters: no degrees of freedom to check "
-            "the law's form (a law with as many parameters as points may interpolate them "
-            "whatever its true form; "
-            + (noise if noise else f"its {rows - count} replicate rows measure the noise")
+            f"only {shown}: no degrees of freedom to check the law's form (a law with as many "
+            f"parameters as points may interpolate them whatever its true form; {noise}"
         )
     else:
         message = (
-            f"only {count} {points} for {n_params} parameters: no residual degrees of "
-            "freedom (a law with as many parameters as points may interpolate them whatever "
-            "its true form, so the data can neither check the form nor measure the noise"
+            f"only {shown}: no residual degrees of freedom (a law with as many parameters as "
+            "points may interpolate them whatever its true form, so the data can neither check "
+            "the form nor measure the noise"
         )
     if y is not None and y_hat is not None:
         y = np.asarray(y, float)
@@ -241,5 +259,5 @@ def residual_df_warnings(
             message += f"; largest relative residual of this fit {100 * miss:.2g} %"
     message += ")"
     if not replicated:
-        message += f"; {uncertainty} rest on no measured noise"
+        message += f"; {uncertainty} cannot be estimated"
     return (f"{message}; {remedy}",)

@@ -113,9 +113,11 @@ def _sniff(module: ModuleType, path: Path, rename) -> bool:
         return False
 
 
-def claimed_by_format(path: Path) -> bool:
-    """True when a framework or study format (not the native tables) recognises the file."""
-    return any(_sniff(module, path, None) for module in format_modules() if module is not native)
+def claimed_by_format(path: Path) -> ModuleType | None:
+    """The framework or study format (not the native tables) that recognises the file."""
+    return next(
+        (m for m in format_modules() if m is not native and _sniff(m, path, None)), None
+    )
 
 
 def _unreadable_data(path: Path, modules: list[ModuleType]) -> bool:

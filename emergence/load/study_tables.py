@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from pathlib import Path
@@ -54,8 +56,12 @@ _META_COLS = {"Model", "Model Family", "Model Size (B)"}
 
 
 def _header(path: Path) -> list[str]:
-    first = head(path, 4096).splitlines()
-    return [c.strip() for c in first[0].split(",")] if first else []
+    """The column names of the first row, read as CSV (quoted names too, as pandas reads)."""
+    try:
+        first = next(csv.reader(io.StringIO(head(path, 4096), newline="")), [])
+    except csv.Error:
+        return []
+    return [c.strip() for c in first]
 
 
 def _kind(path: Path) -> str | None:
@@ -145,10 +151,10 @@ def _numbers(frame: pd.DataFrame, column: str, source: str, what: str = "a numbe
 
 
 def _study_models(folder: Path) -> dict[str, tuple[str, float]]:
-    for csv in sorted(folder.glob("*.csv")):
-        if _kind(csv) == "meta":
-            meta = _read_csv(csv)
-            sizes = _numbers(meta, "Model Size (B)", csv.name, "a size in billions of parameters")
+    for table in sorted(folder.glob("*.csv")):
+        if _kind(table) == "meta":
+            meta = _read_csv(table)
+            sizes = _numbers(meta, "Model Size (B)", table.name, "a size in billions of parameters")
             return {
                 str(m): (str(f), float(s) * 1e9)
                 for m, f, s in zip(meta["Model"], meta["Model Family"], sizes, strict=True)

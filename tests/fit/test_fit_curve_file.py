@@ -189,25 +189,55 @@ def test_a_one_task_obsscaling_table_stays_the_study_reader_s(tmp_path: Path) ->
     assert CURVE_FILE not in message and "--sizes" in message
 
 
-def test_a_bad_byte_after_the_header_is_named_by_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("data", "line", "byte"),
+    [(b"compute,accuracy\n1e3,2.1\n\xff1e4,1.8\n1e5,1.6\n", 3, "ff"),
+     # review of the fix: after a BOM the line and byte were counted from the wrong place
+     (b"\xef\xbb\xbfcompute,accuracy\n1e3,2.1\n\xff1e4,1.8\n1e5,1.6\n", 3, "ff"),
+     (b"\xef\xbb\xbf\ncompute,accuracy\n1e3,2.1\n\xff1e4,1.8\n", 4, "ff"),
+     (b"compute,accur\xe9cy\n1e3,2.1\n1e4,1.8\n", 1, "e9"),  # in the header itself
+     (b'"comp\nute",accuracy\n1e3,2.1\n\xff1e4,1.8\n', 4, "ff")],  # a two-line header
+    ids=["body", "bom", "bom-blank-line", "header", "quoted-newline"],
+)
+def test_a_bad_byte_is_named_by_line(tmp_path: Path, data: bytes, line: int, byte: str) -> None:
     """review: a non-UTF-8 byte within the first 8 KB hid the header, so the file was not taken
     for a curve and the error spoke of --x params."""
     path = tmp_path / "curve.csv"
-    path.write_bytes(b"compute,accuracy\n1e3,2.1\n\xff1e4,1.8\n1e5,1.6\n")
+    path.write_bytes(data)
     message = _error(["power-law", path, "--x", "compute", "--y", "accuracy"])
-    assert message == "curve.csv:3: not valid UTF-8 (byte 0xff); expected UTF-8 text"
+    assert message == f"curve.csv:{line}: not valid UTF-8 (byte 0x{byte}); expected UTF-8 text"
 
 
-def test_the_same_curve_file_twice_says_so(tmp_path: Path) -> None:
+def test_the_same_curve_file_twice_says_so(tmp_path: Path, monkeypatch) -> None:
     path = _curve(tmp_path)
     message = _error(["power-law", path, path, "--x", "compute", "--y", "accuracy"])
     assert message == f"{path}: given 2 times; expected it once"
+    monkeypatch.chdir(tmp_path)  # the same file by two paths
+    message = _error(["power-law", "curve.csv", path, "--x", "compute", "--y", "accuracy"])
+    assert message == "curve.csv: given 2 times; expected it once"
 
 
-def test_a_curve_file_with_input_format_says_to_drop_it(tmp_path: Path) -> None:
+def test_two_column_files_of_a_loader_say_whose_they_are(tmp_path: Path) -> None:
+    """review: --x Model on a one-task ObsScaling table (what an older message advised) or
+    --x model on a sizes file was told that other columns are read only from a two-column
+    file, which it is."""
+    obs = _write(tmp_path, '"Model","arithmetic_2da_2_acc"\nllama-7b,0.1\n', "obs.csv")
+    message = _error(["power-law", obs, "--x", "Model", "--y", "arithmetic_2da_2_acc"])
+    assert message == (
+        "--x Model: obs.csv is a study-csv file, not a curve file; --x takes params, tokens or "
+        "flops for it"
+    )
+    sizes = _write(tmp_path, "model,params\na,1e9\nb,2e9\n", "sizes.csv")
+    message = _error(["power-law", sizes, "--x", "model", "--y", "params"])
+    assert message.endswith("sizes.csv is a sizes file, not a curve file; give it with --sizes "
+                            "beside the results it sizes")
+
+
+@pytest.mark.parametrize("x", ["compute", None])
+def test_a_curve_file_with_input_format_says_to_drop_it(tmp_path: Path, x: str | None) -> None:
     path = _curve(tmp_path)
-    message = _error(["power-law", path, "--x", "compute", "--y", "accuracy",
-                      "--input-format", "native"])  # fmt: skip
+    columns = ["--x", x, "--y", "accuracy"] if x else []
+    message = _error(["power-law", path, *columns, "--input-format", "native"])
     assert message.startswith("--input-format native: reads tables")
     assert message.endswith("read only without --input-format")
 
@@ -221,7 +251,11 @@ def test_suggested_column_names_are_quoted_for_the_shell(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("cell", "said"),
     [("1e400", "got '1e400', too large for a float (overflow)"),
-     ("1e-400", "got '1e-400', too small for a float (it underflows to 0)")],
+     ("1e-400", "got '1e-400', too small for a float (it underflows to 0)"),
+     ("  1E400 ", "got '1E400', too large for a float (overflow)"),
+     # a negative number is refused for its sign, not its size
+     ("-1e400", "got -inf (scaling-law fits need positive compute)"),
+     ("-1e-400", "got -0 (scaling-law fits need positive compute)")],
 )
 def test_values_beyond_a_float_are_quoted_as_written(tmp_path: Path, cell: str, said: str) -> None:
     path = _write(tmp_path, f"compute,accuracy\n1e3,2.1\n{cell},1.8\n1e5,1.6\n1e6,1.5\n")

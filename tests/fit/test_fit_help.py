@@ -120,7 +120,7 @@ def test_tokens_and_params_say_plainly_when_they_are_needed() -> None:
     assert "refuses" not in tokens + params + _option_help("power-law", "--frontier")
 
 
-def test_each_command_shows_its_ownhelp_examples() -> None:
+def test_each_command_shows_its_own_examples() -> None:
     # review: every subcommand repeated the same six examples of all four
     group = help_examples(fit.epilog)
     assert sorted(e[2] for e in group if e[1] == "fit") == sorted(FORMS)  # an overview

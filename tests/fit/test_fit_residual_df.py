@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import REPO
 
 from emergence.commands.fit import fit
+from emergence.errors import InputError
 from emergence.fit import HOFFMANN_UNROUNDED, chinchilla_predict, fit_chinchilla, fit_power_law
 
 ZERO_DF = "no residual degrees of freedom"
@@ -78,12 +79,18 @@ def test_power_law_counts_distinct_scales(offset: bool, distinct: int, df: int |
     y = (1.7 * offset + 400 * x**-0.34) * np.exp(0.01 * rng.standard_normal(x.size))
     warnings = fit_power_law(x, y, offset=offset).diagnostics.warnings
     assert not any(ZERO_DF in w for w in warnings)
-    found = [w for w in warnings if "residual degree" in w]
+    found = [w for w in warnings if "degree" in w]
     if df is None:
         assert found == []
-    else:
-        assert found == _few_df(warnings, df) and len(found) == 1
-        assert f"({distinct} distinct points for {3 if offset else 2} parameters)" in found[0]
+    else:  # the form is checked on distinct points; the replicates measure the noise
+        (warning,) = found
+        p = 3 if offset else 2
+        noun = "degree" if df == 1 else "degrees"
+        assert warning.startswith(
+            f"only {df} {noun} of freedom to check the law's form ({distinct} distinct points "
+            f"for {p} parameters; {2 * distinct} rows): "
+        )
+        assert f"the replicate rows measure the noise ({2 * distinct - p} degrees" in warning
 
 
 @pytest.mark.parametrize(("pairs", "df"), [(6, 1), (7, 2), (8, None)])
@@ -227,20 +234,28 @@ def test_isoflop_command_warns_of_three_budgets_in_json_and_table(tmp_path: Path
 
 
 def test_replicate_rows_measure_the_noise_but_not_the_form() -> None:
-    """review: with replicates the noise rests on rows - parameters numbers, the form on
-    distinct points - parameters; the warning said both rested on the latter."""
+    """review: with replicates the noise rests on rows - parameters numbers (rows - distinct
+    points when the law can pass through every point: pure error), the form on distinct
+    points - parameters; the warning said both rested on the latter."""
     from emergence.fit.validate import residual_df_warnings
 
     (warning,) = residual_df_warnings(4, 3, rows=5)  # 1 df for the form, 2 for the noise
-    assert warning.startswith("only 1 residual degree of freedom (4 distinct points for 3 ")
+    assert warning.startswith("only 1 degree of freedom to check the law's form (4 distinct "
+                              "points for 3 parameters; 5 rows): ")
     assert "measured from 2 numbers (5 rows, replicates included)" in warning
     assert f"is {T95[2]:.3g} standard errors each side" in warning
     assert "hardly tell a wrong form from the right one" in warning
-    (warning,) = residual_df_warnings(4, 3, rows=8)  # the noise rests on 5 numbers: no claim
-    assert "noise" not in warning and "hardly tell a wrong form" in warning
+    (warning,) = residual_df_warnings(6, 5, rows=12)  # the noise rests on 7 numbers
+    assert warning.startswith("only 1 degree of freedom to check the law's form (6 distinct "
+                              "points for 5 parameters; 12 rows): the replicate rows measure "
+                              "the noise (7 degrees of freedom) and the points can hardly")
     (warning,) = residual_df_warnings(3, 3, [1.0, 1.0], [1.0, 1.01], rows=9)
     assert ZERO_DF not in warning and "no degrees of freedom to check the law's form" in warning
-    assert "its 6 replicate rows measure the noise" in warning and "neither" not in warning
+    assert "the replicate rows measure the noise (6 degrees of freedom)" in warning
+    assert "neither" not in warning and "cannot be estimated" not in warning
+    # 2 distinct points for 3 parameters: the law passes through both, so 3 rows leave 1
+    (warning,) = residual_df_warnings(2, 3, rows=3)
+    assert "measured from 1 number (3 rows, replicates included)" in warning
     assert residual_df_warnings(4, 3, rows=4) == residual_df_warnings(4, 3)
 
 
@@ -249,13 +264,14 @@ def test_zero_residual_df_says_what_it_costs_and_what_to_do() -> None:
 
     (warning,) = residual_df_warnings(3, 3)
     assert warning.endswith(
-        "; standard errors and intervals of the parameters rest on no measured noise; fit more "
+        "; standard errors and intervals of the parameters cannot be estimated; fit more "
         "distinct points, or a law with fewer parameters"
     )
 
 
 def test_zero_weight_rows_are_not_points() -> None:
-    """review: a row of weight 0 was counted as a distinct point of fit_chinchilla."""
+    """review: a row of weight 0 was counted as a distinct point of fit_chinchilla, its
+    residual was reported, and the design checks counted it."""
     grid = [(n, d) for n in (1e7, 1e8, 1e9) for d in (1e9, 1e10, 1e11)]
     n, d = (np.array([p[k] for p in grid]) for k in (0, 1))
     loss = chinchilla_predict(HOFFMANN_UNROUNDED, n, d)
@@ -266,8 +282,23 @@ def test_zero_weight_rows_are_not_points() -> None:
     assert "(6 distinct points for 5 parameters)" in warning
     x = np.geomspace(1e7, 1e10, 6)
     y = 1.7 + 400 * x**-0.34
-    warnings = fit_power_law(x, y, weights=[1, 1, 1, 1, 0, 0]).diagnostics.warnings
-    assert _few_df(warnings, 1) and "(4 distinct points for 3 parameters)" in warnings[-1]
+    y[5] *= 3  # far off the law, but weighed 0: not the fit's residual
+    warnings = fit_power_law(x, y, weights=[1, 1, 1, 0, 0, 0]).diagnostics.warnings
+    (warning,) = [w for w in warnings if ZERO_DF in w]
+    assert "(3 distinct points for 3 parameters" not in warning  # no replicates
+    assert warning.startswith("only 3 distinct points for 3 parameters: ")
+    assert "largest relative residual of this fit 67" not in warning
+    with pytest.raises(InputError, match="every weight is 0"):
+        fit_power_law(x, y, weights=np.zeros(6))
+    with pytest.raises(InputError, match="weights must be finite and >= 0"):
+        fit_power_law(x, y, weights=[1, 1, 1, 1, 1, -1])
+    with pytest.raises(InputError, match="5 weights for 6 rows"):
+        fit_power_law(x, y, weights=np.ones(5))
+    # the design checks see the weighted rows: 4 pairs cannot fit 5 parameters
+    weights = np.zeros(9)
+    weights[[0, 4, 8, 2]] = 1.0
+    with pytest.raises(InputError, match="the Chinchilla form has 5 parameters but only 4"):
+        fit_chinchilla(n, d, loss, weights=weights)
 
 
 def test_isoflop_two_budgets_say_what_it_costs_and_what_to_do() -> None:
@@ -275,7 +306,7 @@ def test_isoflop_two_budgets_say_what_it_costs_and_what_to_do() -> None:
 
     n, loss, c = _isoflop_grid(2)
     (warning,) = fit_isoflop(n, loss, compute=c).warnings
-    assert "(exponent_se_ols) rest on no measured noise; fit more isoFLOP budgets; a bootstrap" in (
+    assert "(exponent_se_ols) cannot be estimated; fit more isoFLOP budgets; a bootstrap" in (
         warning
     )
 
@@ -290,5 +321,7 @@ def test_isoflop_with_bootstrap_does_not_advise_a_bootstrap(tmp_path: Path) -> N
     res = _invoke(["isoflop", str(path), "--format", "json", "--bootstrap", "50"])
     assert res.exit_code == 0, res.output
     (warning,) = _few_df(json.loads(res.output)["diagnostics"]["warnings"], 1)
-    assert "--bootstrap" not in warning and warning.endswith("fit more isoFLOP budgets")
-    assert "the bootstrap's measure the vertices' noise, not the laws' misfit" in warning
+    assert "--bootstrap" not in warning and warning.endswith(
+        "; the standard errors reported are the bootstrap's, which measure the vertices' noise "
+        "and not the laws' misfit; fit more isoFLOP budgets"
+    )
