@@ -14,8 +14,8 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def as_xy(x, y, *, min_n: int, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
-    """Return finite 1-D float arrays of equal length >= ``min_n`` or raise InputError."""
+def finite_pair(x, y, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
+    """Return finite 1-D float arrays of equal length or raise InputError."""
     xa = np.asarray(x, dtype=float)
     ya = np.asarray(y, dtype=float)
     if xa.ndim != 1 or ya.ndim != 1:
@@ -24,6 +24,12 @@ def as_xy(x, y, *, min_n: int, what: str = "x and y") -> tuple[np.ndarray, np.nd
         raise InputError(f"{what} must have the same length, got {xa.size} and {ya.size}")
     if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
         raise InputError(f"{what} must be finite (no NaN or inf)")
+    return xa, ya
+
+
+def as_xy(x, y, *, min_n: int, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
+    """Return finite 1-D float arrays of equal length >= ``min_n`` or raise InputError."""
+    xa, ya = finite_pair(x, y, what)
     if xa.size < min_n:
         raise InputError(f"need at least {min_n} points, got {xa.size}")
     if np.unique(xa).size < 3:

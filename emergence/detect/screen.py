@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from emergence.detect._common import finite_pair
 from emergence.detect.davies import davies_test
 from emergence.detect.descriptives import describe_scaling
 from emergence.errors import InputError
@@ -120,10 +121,7 @@ def emergence_screen(
     -------
     EmergenceScreen
     """
-    xa = np.asarray(x, dtype=float)
-    da = np.asarray(y, dtype=float)
-    if xa.ndim != 1 or xa.shape != da.shape or not np.all(np.isfinite(xa) & np.isfinite(da)):
-        raise InputError("x and y must be finite 1-D arrays of the same length")
+    xa, da = finite_pair(x, y)
     order = np.argsort(xa)
     xa, da = xa[order], da[order]
     if xa.size < 6 or np.unique(xa).size != xa.size:

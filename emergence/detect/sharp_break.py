@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emergence.detect._common import finite_pair
 from emergence.detect.sharp_design import (
     _max_stat,
     _mc_p,
@@ -19,7 +20,6 @@ from emergence.detect.sharp_design import (
     _sharp_weights,
 )
 from emergence.detect.sharp_power import _jump_power
-from emergence.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -193,10 +193,7 @@ def sharp_break_test(
     -------
     SharpBreakResult
     """
-    xa = np.asarray(x, dtype=float)
-    ya = np.asarray(y, dtype=float)
-    if xa.ndim != 1 or xa.shape != ya.shape or not np.all(np.isfinite(xa) & np.isfinite(ya)):
-        raise InputError("x and y must be finite 1-D arrays of the same length")
+    xa, ya = finite_pair(x, y)
     w = _sharp_weights(xa.size, variances, noise_floor)
     des = _sharp_break_design(xa, degree, kinds, min_side, w, noise_floor is not None)
     t = des.stats(ya[None, :])[0]

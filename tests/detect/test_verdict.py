@@ -542,3 +542,17 @@ def test_a_p_just_above_the_level_is_not_printed_as_the_level():
     assert _above_level(0.0163, 0.01) == "0.0163 > 0.01, the screen's level"
     # evidence built without the level (NaN): the p alone, as before
     assert _above_level(0.0163, float("nan")) == "0.0163"
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "said"),
+    [([1.0, 2.0, 3.0], [1.0, 2.0], "x and y must have the same length, got 3 and 2"),
+     ([[1.0, 2.0]], [[1.0, 2.0]], "x and y must be 1-D arrays"),
+     ([1.0, 2.0, np.nan], [1.0, 2.0, 3.0], "x and y must be finite (no NaN or inf)"),
+     ([1.0, 2.0, 3.0], [1.0, np.inf, 3.0], "x and y must be finite (no NaN or inf)")],
+)
+def test_screen_and_sharp_break_refuse_bad_arrays_by_what_is_wrong(x, y, said):
+    for test in (emergence_screen, sharp_break_test):
+        with pytest.raises(InputError) as err:
+            test(np.asarray(x), np.asarray(y))
+        assert str(err.value).startswith(said), test.__name__
