@@ -1,12 +1,13 @@
 """Source formats and the dispatcher that reads files and folders into :class:`Tables`.
 
 A source format is a module exposing ``NAME``, ``DESCRIPTION``, ``sniff(path) -> bool`` and
-``read(path) -> Tables`` (unvalidated tables; the dispatcher validates them). A folder-level format
-(a HELM run folder) sniffs the folder and claims its files; its subfolders are still walked. A
-format may also expose ``companions(path) -> list[Path]``: files that reading ``path`` reads too
-(lm-eval samples files of a results file), which are then not read a second time; and
-``is_companion(path) -> bool``: files it writes beside its results that hold none (HELM's suite
-summaries), which a folder walk passes over without the warning other skipped data files get
+``read(path) -> Tables`` (unvalidated tables; the dispatcher validates them). A folder-level
+format (a HELM run folder) sniffs the folder and claims its run files (``is_run_file``, else
+all its files); its other files and its subfolders are still walked. A format may also expose
+``companions(path) -> list[Path]``: files that reading ``path`` reads too (lm-eval samples
+files of a results file), which are then not read a second time; and ``is_companion(path) ->
+bool``: files it writes beside its results that hold none (HELM's suite summaries), which a
+folder walk passes over without the warning other skipped data files get
 (:mod:`emergence.load.skipped`); and ``unfinished_run(path) -> str | None``: why a folder is a
 run folder of the format that holds no results (a failed run), which then gets one warning
 instead of one per file of the format's own (``is_run_file(path) -> bool`` tells them; the
@@ -158,6 +159,14 @@ def _is_run_file(path: Path, modules: list[ModuleType]) -> bool:
     return any(getattr(m, "is_run_file", lambda p: False)(path) for m in modules)
 
 
+def _own_file(path: Path, module: ModuleType) -> bool:
+    """True for a file of a run folder ``module`` claimed that reading the folder covers: its
+    run files when the format names them (a stray ``scores.csv`` is read as anywhere else),
+    else every file."""
+    is_run_file = getattr(module, "is_run_file", None)
+    return True if is_run_file is None else bool(is_run_file(path))
+
+
 def _walk(
     path: Path,
     modules: list[ModuleType],
@@ -169,7 +178,8 @@ def _walk(
     """The files (and run folders) to read under ``path`` with the format of each.
 
     Files inside folders that no format reads are appended to ``skipped`` (hidden files and
-    the files of a run folder a format claimed are not: they are passed over on purpose), and
+    the run files of a run folder a format claimed are not: they are passed over on purpose;
+    other files there are read or skipped as anywhere else), and
     so are empty files (no rows to read) and run folders of failed runs. ``walked`` holds the
     folders walked so far (resolved): a link to one of them, or a link loop, is not walked
     again (two links back up the tree made the walk exponential).
@@ -189,7 +199,8 @@ def _walk(
             if child.name.startswith("."):
                 continue
             if not child.is_dir() and (
-                claimed is not None or (unfinished and _is_run_file(child, modules))
+                (claimed is not None and _own_file(child, claimed))
+                or (unfinished and _is_run_file(child, modules))
             ):
                 continue  # the format's own files: read with the folder, or covered by its warning
             yield from _walk(child, modules, rename, False, skipped, walked)

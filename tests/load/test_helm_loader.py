@@ -170,3 +170,19 @@ def test_other_files_in_a_failed_run_folder_are_read_or_named(tmp_path, capsys):
     assert len(err) == 2
     # named alone, the folder reads its other files too
     assert list(load(failed, allow_missing_params=True).scores["task"]) == ["hand"]
+
+
+def test_other_files_in_a_complete_run_folder_are_read_or_named(tmp_path, capsys):
+    # review: a complete run folder passed over every file in it, a scores.csv put there too
+    suite = _copy_suite(tmp_path)
+    run = suite / JOINT.name
+    (run / "scores.csv").write_text(
+        "family,model,params,task,metric,value\nf,f-1b,1e9,hand,acc,0.5\n"
+    )
+    (run / "notes.json").write_text('{"checked_by": "me"}')
+    tables = load(suite, allow_missing_params=True)
+    assert sorted(tables.items["task"].unique()) == ["simple1", "simple_mcqa", "toy_mcqa_separate"]
+    assert list(tables.scores.loc[tables.scores["task"] == "hand", "model"]) == ["f-1b"]
+    assert [path for path, _ in tables.skipped] == [str(run / "notes.json")]
+    (err,) = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"warning: {run / 'notes.json'}: skipped: JSON that no format")
