@@ -85,7 +85,8 @@ _RUN_FILES = frozenset(
 
 def is_run_file(path: Path) -> bool:
     """True for a file named as HELM names the files of a run folder (``run_spec.json``,
-    ``stats.json``, ...): the files of a failed run's folder that its one warning covers.
+    ``stats.json``, ...): the files that reading a run folder covers, or a failed run's one
+    warning; other files in the folder are read as anywhere else.
 
     Parameters
     ----------
