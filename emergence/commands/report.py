@@ -136,10 +136,16 @@ def summary_text(
     left = ranked.iloc[limit:]
     if left.empty:
         return text + "\n" + render_frame(shown, "table", float_format="{:.3g}")
-    text += (
-        f"The {len(top)} of {len(verdicts)} rows that matter most: thresholds and mirages "
-        "first, then the others, each by q-value\n"
-    )
+    if verdicts["verdict"].isin(["threshold", "mirage"]).any():
+        text += (
+            f"The {len(top)} of {len(verdicts)} rows that matter most: thresholds and mirages "
+            "first, then the others, each by q-value\n"
+        )
+    else:  # nothing to put first
+        text += (
+            f"The first {len(top)} of {len(verdicts)} rows by q-value (no thresholds or "
+            "mirages)\n"
+        )
     text += render_frame(shown, "table", float_format="{:.3g}")
     where = "the report's Verdicts table" if report is None else f"the Verdicts table of {report}"
     by_verdict = ", ".join(f"{n} {k}" for k, n in verdict_counts(left).items())

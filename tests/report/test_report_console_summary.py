@@ -97,3 +97,12 @@ def test_report_command_says_where_the_full_table_is(monkeypatch, tmp_path):
     n = len(bundle().analysis.verdicts)
     assert f"... and {n - 1} more rows not shown" in result.stdout
     assert f"all are in the Verdicts table of {out}\n" in result.stdout
+
+
+def test_without_findings_the_rows_are_not_said_to_lead_with_them():
+    # review: "thresholds and mirages first" was printed when there were none
+    plain = _many()
+    plain = plain[~plain["verdict"].isin(["threshold", "mirage"])]
+    lines = report_cmd.summary_text(plain, limit=20).splitlines()
+    assert lines[1] == "The first 20 of 26 rows by q-value (no thresholds or mirages)"
+    assert not any("matter most" in line for line in lines)
