@@ -155,3 +155,21 @@ def test_monte_carlo_p_of_a_perfect_hinge_is_the_smallest():
     res = davies_test(x, y, alternative="greater", n_sim=999)
     assert res.p_monte_carlo == res.p_value == pytest.approx(1 / 1000)
     assert res.p_bound < res.p_value  # below the floor the bound is not reported
+
+
+def test_monte_carlo_p_reads_the_side_it_was_asked():
+    """A hinge that bends up, and its mirror image: the Monte Carlo p of "less" on -y is the
+    p of "greater" on y (the same draws, t -> -t), and a two-sided test sees either bend at the
+    floor 1/(n_sim + 1); the other side finds nothing (a mutation audit found a two-sided
+    statistic without |t| and a "less" statistic with the wrong sign passing every test)."""
+    x = np.arange(7.0, 11.01, 0.5)
+    y = 0.1 * x + np.maximum(x - 9.0, 0.0) + 0.02 * np.sin(5 * x)
+    up = davies_test(x, y, alternative="greater", n_sim=999, seed=3)
+    down = davies_test(x, -y, alternative="less", n_sim=999, seed=3)
+    assert down.p_monte_carlo == up.p_monte_carlo == pytest.approx(1 / 1000)
+    assert down.statistic == pytest.approx(-up.statistic, rel=1e-12)
+    for series in (y, -y):
+        both = davies_test(x, series, alternative="two-sided", n_sim=999, seed=3)
+        assert both.p_monte_carlo == pytest.approx(1 / 1000)
+    assert davies_test(x, -y, alternative="greater", n_sim=999, seed=3).p_monte_carlo > 0.5
+    assert davies_test(x, y, alternative="less", n_sim=999, seed=3).p_monte_carlo > 0.5
