@@ -66,3 +66,41 @@ def test_size_and_power_n20():
     ]
     assert np.mean(np.array(null) <= 0.05) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 600)
     assert np.mean(np.array(alt) <= 0.05) >= 0.95
+
+
+def test_weighted_statistic_equals_statsmodels_wls_closed_form():
+    """Non-constant weights. With RSS0 / RSS1 the weighted RSS of the WLS fits y ~ 1 + x and
+    y ~ 1 + x + pbar (statsmodels), s = p'M0 y / (sigma sqrt(p'M0 p)) satisfies
+    s^2 = (RSS0 - RSS1) / (RSS0 / (n - 2)) with the sign of the pbar coefficient (Frisch-Waugh);
+    pbar_i = mean_m (x_i - v_m)_+ written out by hand. 1e-9 relative."""
+    import statsmodels.api as sm
+
+    x, y = xy("C_mirage_EM_n11")
+    w = np.linspace(0.2, 3.0, x.size) ** 2
+    grid = np.linspace(x.min(), x.max(), 10)
+    pbar = np.array([sum(max(xi - v, 0.0) for v in grid) / grid.size for xi in x])
+    null = sm.WLS(y, sm.add_constant(x), weights=w).fit()
+    full = sm.WLS(y, np.column_stack([np.ones(x.size), x, pbar]), weights=w).fit()
+    s_ref = np.sign(full.params[2]) * np.sqrt((null.ssr - full.ssr) / (null.ssr / (x.size - 2)))
+    res = pscore_test(x, y, weights=w)
+    assert res.statistic == pytest.approx(s_ref, rel=1e-9)
+    assert res.sigma == pytest.approx(np.sqrt(null.ssr / (x.size - 2)), rel=1e-9)
+    assert res.p_value == pytest.approx(2 * stats.t.sf(abs(s_ref), x.size - 2), rel=1e-9)
+    # the weights matter on these data
+    assert pscore_test(x, y).statistic != pytest.approx(s_ref, rel=1e-3)
+
+
+def test_jump_basis_by_hand():
+    """break_type="jump", x = 0..4, k = 10: grid v_m = 4m/9, so pbar = #(v_m < x)/10 =
+    (0, .3, .5, .7, .9) (strict: x = 0 and x = 4 do not count their own grid point). Its
+    residual on 1 + x is r = (-.04, .04, .02, 0, -.02), |r|^2 = .004.
+    (a) y = line + 50 r: s = sqrt(n - 2) = sqrt(3), the Cauchy-Schwarz bound.
+    (b) y = (0, 0, 0, 1, 3): r'y = -.06, RSS0 = 1.9, s = -.06 / sqrt(1.9 / 3 * .004).
+    Hand computation; 1e-10 relative."""
+    x = np.arange(5.0)
+    a = pscore_test(x, 1 + 0.5 * x + np.array([-2.0, 2, 1, 0, -1]), break_type="jump")
+    assert a.statistic == pytest.approx(np.sqrt(3), rel=1e-10)
+    assert a.p_value == pytest.approx(2 * stats.t.sf(np.sqrt(3), 3), rel=1e-10)
+    b = pscore_test(x, np.array([0.0, 0, 0, 1, 3]), break_type="jump")
+    assert b.statistic == pytest.approx(-0.06 / np.sqrt(1.9 / 3 * 0.004), rel=1e-10)
+    assert b.sigma == pytest.approx(np.sqrt(1.9 / 3), rel=1e-10)

@@ -94,3 +94,45 @@ def test_ties_never_straddle_the_split():
         stats.append(r.statistic)
     assert stats[0] == pytest.approx(stats[1], rel=1e-12)
 
+
+def test_weighted_f_equals_statsmodels_wls_chow_statistic():
+    """Weighted F_tau = (RSS0 - RSS1) / (RSS1 / (n - 4)) with weighted RSS from statsmodels WLS
+    of the line and of each segment (independent of supf's whitening); 1e-9 relative."""
+    import statsmodels.api as sm
+
+    x = np.array([3.0, 1.0, 7.0, 2.0, 9.0, 5.0, 4.0, 10.0, 6.0, 8.0, 11.0, 12.0])
+    y = np.array([0.2, 0.1, 1.9, 0.0, 3.1, 0.9, 0.3, 3.4, 1.2, 2.6, 3.9, 4.0])
+    w = np.array([1.0, 4.0, 0.5, 2.0, 3.0, 0.25, 1.5, 6.0, 0.8, 2.5, 1.0, 5.0])
+    res = supf_test(x, y, weights=w, n_sim=0)
+    order = np.argsort(x)
+    xs, ys, ws = x[order], y[order], w[order]
+
+    def wrss(sl):
+        return sm.WLS(ys[sl], sm.add_constant(xs[sl]), weights=ws[sl]).fit().ssr
+
+    n = x.size
+    ref = np.array([
+        (wrss(slice(None)) - (wrss(slice(0, t)) + wrss(slice(t, n))))
+        / ((wrss(slice(0, t)) + wrss(slice(t, n))) / (n - 4))
+        for t in res.taus
+    ])
+    assert list(res.taus) == list(range(3, n - 2))
+    np.testing.assert_allclose(res.f_values, ref, rtol=1e-9)
+    assert res.statistic == pytest.approx(ref.max(), rel=1e-9)
+    # the weights matter here: the unweighted statistic is different
+    assert supf_test(x, y, n_sim=0).statistic != pytest.approx(res.statistic, rel=1e-3)
+    # constant weights change nothing (F_tau is scale-free)
+    const = supf_test(x, y, weights=np.full(n, 9.0), n_sim=0)
+    np.testing.assert_allclose(const.f_values, supf_test(x, y, n_sim=0).f_values, rtol=1e-10)
+
+
+def test_a_clear_break_gets_the_monte_carlo_floor():
+    """A broken line with noise of 1e-3 has T ~ 1e5, far beyond any null replicate, so
+    p = (1 + 0) / (n_sim + 1) exactly (the +1 keeps a Monte Carlo p-value above 0)."""
+    x = np.linspace(7, 12, 12)
+    y = 0.1 * x + 0.5 * np.maximum(x - 9.5, 0) + 1e-3 * np.sin(7 * x)
+    for n_sim in (19, 199):
+        res = supf_test(x, y, n_sim=n_sim, seed=3)
+        assert res.statistic > 1e4
+        assert res.p_value == 1 / (n_sim + 1)
+        assert (res.x_left, res.x_right) == (x[5], x[6])

@@ -30,7 +30,14 @@ def test_trend_is_removed_and_weights_feed_tests():
     assert res.tau2 == 0.0 and res.q_statistic == pytest.approx(0, abs=1e-12)
     y2 = 0.3 * x + np.where(np.arange(10) % 2, 0.1, -0.1)
     res2 = scale_weights(x, y2, v)
-    assert res2.tau2 > 0.005
-    assert np.isfinite(davies_test(x, y2, weights=res2.weights).p_value)
+    # DerSimonian-Laird about a line with equal variances v, in closed form: Q = RSS / v and
+    # c = (k - 2) / v, so tau^2 = (Q - (k - 2)) / c = RSS / (k - 2) - v
+    resid = y2 - np.polyval(np.polyfit(x, y2, 1), x)
+    assert res2.tau2 == pytest.approx(resid @ resid / 8 - 1e-4, rel=1e-10)
+    np.testing.assert_allclose(res2.weights, 1 / (v + res2.tau2), rtol=1e-12)
+    # the weights reach the test: equal weights leave Davies' statistic as unweighted
+    assert davies_test(x, y2, weights=res2.weights).statistic == pytest.approx(
+        davies_test(x, y2).statistic, rel=1e-10
+    )
     with pytest.raises(InputError):
         scale_weights(x, y, np.zeros(10))

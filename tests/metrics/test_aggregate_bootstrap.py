@@ -162,3 +162,30 @@ def test_float32_products_keep_the_mean_inside_its_interval():
     exact = values[draws, 0].mean(axis=1)
     # float32 rounding of -2e4 alone is 1e-3, a third of the bootstrap SD (5 / sqrt(2000))
     assert np.max(np.abs(reps[:, 0] - exact)) < 1e-6
+
+
+def _two_models(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
+    ids = [f"q{i}" for i in range(a.size)]
+    return pd.DataFrame({
+        "family": "f", "model": ["a"] * a.size + ["b"] * b.size,
+        "params": [1e8] * a.size + [1e9] * b.size, "task": "t", "item": ids + ids,
+        "target": "x", "target_logprobs": [np.array([v]) for v in np.concatenate([a, b])],
+    })
+
+
+def test_bootstrap_is_paired_across_the_models_of_a_block():
+    """One resample of items per replicate is shared by every model of the block
+    (docs/changepoint.md section 6 step 1). So a model with the same item values as another
+    gets the same interval, and one whose values are c higher on every item gets the
+    interval shifted by exactly c (each replicate mean is shifted by c; 1e-9)."""
+    rng = np.random.default_rng(4)
+    a = -np.exp(rng.normal(0.0, 1.0, 40))
+    same = rescore(_two_models(a, a), metrics=["target_logprob"], n_boot=400, seed=2)
+    ra, rb = same.set_index("model").loc["a"], same.set_index("model").loc["b"]
+    assert ra.ci_high - ra.ci_low > 0.1
+    assert (rb.ci_low, rb.ci_high) == (ra.ci_low, ra.ci_high)
+    shifted = rescore(_two_models(a, a - 0.75), metrics=["target_logprob"], n_boot=400, seed=2)
+    sa, sb = shifted.set_index("model").loc["a"], shifted.set_index("model").loc["b"]
+    assert sb.value == pytest.approx(sa.value - 0.75, abs=1e-9)
+    assert sb.ci_low == pytest.approx(sa.ci_low - 0.75, abs=1e-9)
+    assert sb.ci_high == pytest.approx(sa.ci_high - 0.75, abs=1e-9)

@@ -276,3 +276,26 @@ def test_a_loader_flag_marks_picks_that_no_option_could_be_read_from():
     bad = items.assign(output_picked="maybe")
     with pytest.raises(InputError, match="output_picked"):
         score_items(bad)
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [object, pd.StringDtype("pyarrow", na_value=np.nan), pd.ArrowDtype(pa.string())],
+    ids=["python", "str-pyarrow", "ArrowDtype"],
+)
+def test_exact_match_values_are_nan_where_the_output_or_the_target_is_missing(dtype):
+    """Metric.values (the compute function, before score_items masks unavailable rows): a
+    missing target is no score, NaN, on the Arrow fast path as on the Python strings (object
+    columns), by the definition in docs/metrics.md; the other rows by hand."""
+    from emergence.metrics import get_metric
+    from emergence.metrics.fields import ItemFields
+
+    frame = pd.DataFrame({
+        "output": pd.Series(["a", "b", None, "c", "x "], dtype=object),
+        "target": pd.Series(["a", None, "c", "d", "x"], dtype=object),
+    }).astype(dtype)
+    fields = ItemFields(frame)
+    assert (fields.arrow_strings("output") is not None) == (dtype is not object)
+    got = get_metric("exact_match").values(fields)
+    expected = np.array([1.0, np.nan, np.nan, 0.0, 0.0])
+    assert _same(got, expected)

@@ -181,3 +181,20 @@ def test_normalised_exact_match_with_a_missing_output():
     got = score_items(frame, ["exact_match"], normalisation=Normalisation(casefold=True))
     assert got.values[0, 0] == 1.0
     assert np.isnan(got.values[1:, 0]).all()
+
+
+@pytest.mark.parametrize("dtype", [object, pd.StringDtype("pyarrow", na_value=np.nan)],
+                         ids=["python", "arrow"])
+def test_strict_exact_match_does_not_strip_or_fold(dtype):
+    """docs/metrics.md: strict by default, the same code points (no trimming, case-sensitive).
+    Hand values on Python strings (object columns, text.exact_match) and Arrow strings."""
+    from emergence.metrics.text import exact_match
+
+    outputs, targets = ["x ", " x", "x\n", "X", "x"], ["x", "x", "x", "x", "x"]
+    expected = [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert exact_match(outputs, targets).tolist() == expected
+    frame = pd.DataFrame({"output": outputs, "target": targets}).astype(dtype)
+    assert score_items(frame, ["exact_match"]).column("exact_match").tolist() == expected
+    # with strip asked for, the padded outputs match
+    strip = score_items(frame, ["exact_match"], normalisation=Normalisation(strip=True))
+    assert strip.column("exact_match").tolist() == [1.0, 1.0, 1.0, 0.0, 1.0]
