@@ -16,6 +16,7 @@ import pytest
 
 from emergence.errors import InputError
 from emergence.metrics import bootstrap_means, rescore, score_items
+from emergence.metrics.fields import ItemFields
 from emergence.metrics.probs import choice_scores
 from emergence.metrics.ragged import Ragged, flatten
 
@@ -97,7 +98,9 @@ def _items(n: int, seed: int, vocab: list[str]) -> pd.DataFrame:
             "target_tokens": tgt if rng.random() > 0.05 else None,
             "output_tokens": out if rng.random() > 0.05 else None,
         })
-    return pd.DataFrame(rows)
+    # Python strings (object columns): pandas 3 would otherwise store them as Arrow strings,
+    # and the "plain" side of a comparison would take the Arrow path too
+    return pd.DataFrame(rows).astype({"target": object, "output": object})
 
 
 def _arrow_chunked(values: list, value_type: pa.DataType, cuts: list[int]) -> pd.Series:
@@ -117,6 +120,8 @@ def test_chunked_arrow_tokens_give_the_same_scores_as_python_lists():
         arrow[col] = _arrow_chunked(items[col].tolist(), pa.list_(pa.string()), cuts)
     for col in ("target", "output"):
         arrow[col] = arrow[col].astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    assert ItemFields(items).arrow_strings("output") is None
+    assert ItemFields(arrow).arrow_strings("output") is not None
     plain = score_items(items)
     fast = score_items(arrow)
     assert plain.metrics == fast.metrics
@@ -138,8 +143,10 @@ def test_null_tokens_inside_arrow_lists_compare_equal_to_each_other():
 def test_arrow_exact_match_equals_python_string_equality():
     out = ["a", "b", None, "é", "x ", "", "日本"]
     tgt = ["a", "B", "c", "é", "x", "", None]
-    plain = pd.DataFrame({"output": out, "target": tgt})
+    plain = pd.DataFrame({"output": out, "target": tgt}, dtype=object)  # Python strings
     arrow = plain.astype(pd.StringDtype("pyarrow"))
+    assert ItemFields(plain).arrow_strings("output") is None
+    assert ItemFields(arrow).arrow_strings("output") is not None
     a = score_items(plain, ["exact_match"]).values
     b = score_items(arrow, ["exact_match"]).values
     assert _same(a, b)
@@ -217,6 +224,8 @@ def test_picked_options_are_found_alike_in_arrow_and_python():
               else (c[rng.integers(0, len(c))] if t == "mc" and c else f"o{rng.integers(0, 6)}")
               for i, (t, c) in enumerate(zip(task, choices, strict=True))]  # fmt: skip
     items = pd.DataFrame({"task": task, "output": output, "choices": choices})
+    items["output"] = items["output"].astype(object)  # Python strings, not pandas 3's Arrow
+    assert ItemFields(items).arrow_strings("output") is None
     expected = np.array([t == "mc" and o is not None and c is not None
                          for t, o, c in zip(task, output, choices, strict=True)])  # fmt: skip
     gen_hits = sum(o is not None and c is not None and o in c
