@@ -56,7 +56,9 @@ def test_bootstrap_is_deterministic_for_a_seed_and_changes_with_it():
     pd.testing.assert_frame_equal(both[both.task == "mc"].reset_index(drop=True), a)
 
 
-def test_bootstrap_means_match_explicit_resampling():
+def test_bootstrap_means_have_the_standard_error_of_the_mean():
+    # the replicates themselves against explicit draws: tests/metrics/test_fast_paths.py
+    # (test_bootstrap_counts_equal_an_integer_bincount)
     rng = np.random.default_rng(3)
     x = rng.normal(size=(40, 3))
     reps = bootstrap_means(x, np.ones_like(x), 2000, np.random.default_rng(0))
