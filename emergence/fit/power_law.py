@@ -234,7 +234,10 @@ def kaplan_nd_predict(params: Mapping[str, float], n_params, n_tokens) -> np.nda
     n = np.asarray(n_params, float)
     d = np.asarray(n_tokens, float)
     an, ad = params["alpha_N"], params["alpha_D"]
-    return ((params["N_c"] / n) ** (an / ad) + params["D_c"] / d) ** ad
+    # in logs: with alpha_D near 0 the N term's power overflows though L stays finite
+    t_n = (an / ad) * (np.log(params["N_c"]) - np.log(n))
+    t_d = np.log(params["D_c"]) - np.log(d)
+    return np.exp(ad * np.logaddexp(t_n, t_d))
 
 
 def fit_kaplan_nd(
@@ -271,10 +274,14 @@ def fit_kaplan_nd(
     fn = fit_power_law(n, y, offset=False, delta=delta)
     fd = fit_power_law(d, y, offset=False, delta=delta)
     ad0 = max(fd.params["alpha"], 1e-3)
-    starts = [np.array([ad0, fn.params["alpha"] / ad0, np.log(fn.params["x_c"]),
-                        np.log(fd.params["x_c"])])]
-    starts += [np.array([ad, q, np.log(fn.params["x_c"]), np.log(fd.params["x_c"])])
-               for ad in (0.05, 0.1, 0.3) for q in (0.5, 1.0, 2.0)]
+    # a loss that does not fall with N (or D) has exponent ~0 there and x_c = 0 or inf: start
+    # that scale's critical value below the data instead, a term too small to matter
+    with np.errstate(divide="ignore"):
+        lnc0, ldc0 = np.log(fn.params["x_c"]), np.log(fd.params["x_c"])
+    lnc0 = lnc0 if np.isfinite(lnc0) else float(ln.min()) - 5.0
+    ldc0 = ldc0 if np.isfinite(ldc0) else float(ld.min()) - 5.0
+    starts = [np.array([ad0, fn.params["alpha"] / ad0, lnc0, ldc0])]
+    starts += [np.array([ad, q, lnc0, ldc0]) for ad in (0.05, 0.1, 0.3) for q in (0.5, 1.0, 2.0)]
     f_scale = delta if np.isfinite(delta) else 1.0
     loss_name = "huber" if np.isfinite(delta) else "linear"
     best = None

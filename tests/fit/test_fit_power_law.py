@@ -194,3 +194,25 @@ def test_a_coefficient_that_runs_off_is_still_flagged() -> None:
         diag = lse_diagnostics(fit, x, ["A", "E"], ["alpha"])
         assert "A" in diag.dead_terms, scale
     assert "log geomean(y)" in LSE_DEGENERATE_RULE
+
+
+@pytest.mark.parametrize("flat", ["params", "tokens"])
+def test_kaplan_joint_law_of_a_loss_flat_in_one_scale(flat: str) -> None:
+    """A loss that depends on D only (or N only): the single-variable start of the flat scale
+    has exponent ~0 and x_c = 0 or inf, which left no finite start (a TypeError), and with
+    alpha_D near 0 the prediction overflowed. Now the law is fitted exactly (simulation truth:
+    (1.8e13 / S)^0.103 of the other scale S, to 1e-9)."""
+    import warnings
+
+    from emergence.fit import kaplan_nd_predict
+
+    n = np.repeat(np.geomspace(1e7, 1e9, 4), 4)
+    d = np.tile(np.geomspace(1e9, 1e11, 4), 4)
+    live = d if flat == "params" else n
+    loss = (1.8e13 / live) ** 0.103
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        fit = fit_kaplan_nd(n, d, loss)
+        np.testing.assert_allclose(kaplan_nd_predict(fit.params, n, d), loss, rtol=1e-9)
+    live_exponent = "alpha_D" if flat == "params" else "alpha_N"
+    assert fit.params[live_exponent] == pytest.approx(0.103, rel=1e-6)
