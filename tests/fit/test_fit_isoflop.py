@@ -85,6 +85,10 @@ def test_vertices_outside_the_sampled_sizes_are_left_out_of_the_law():
     assert res.n_opt.exponent == pytest.approx(compute_optimal(HOFFMANN_UNROUNDED, 1e20).a,
                                                rel=1e-9)  # fmt: skip
     assert any("outside the sampled sizes" in s for s in res.skipped)
+    # the laws rest on the 4 vertices inside, 2 residual df, which is warned about (counting
+    # the fifth would make 3 and no warning)
+    (warning,) = res.warnings
+    assert "(4 budgets with a minimum inside the sampled sizes for 2 parameters)" in warning
     # with fewer than two measured optima there is no law to fit
     keep = np.r_[np.arange(7), np.arange(28, 35)]  # the first budget and the extrapolated one
     loss = chinchilla_predict(HOFFMANN_UNROUNDED, n[keep], c[keep] / (6 * n[keep]))

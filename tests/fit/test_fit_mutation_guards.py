@@ -260,22 +260,6 @@ def test_weighted_allocation_law_matches_statsmodels_wls() -> None:
         assert law.exponent_se == pytest.approx(wls.bse[1], rel=1e-9), config
 
 
-def test_allocation_df_counts_only_the_budgets_the_laws_are_fitted_on() -> None:
-    """Four budgets inside the sampled sizes and one outside: the laws rest on 4 vertices, 2
-    residual df, which is warned about (5 would be 3, no warning)."""
-    n, c = [], []
-    for i, budget in enumerate(np.geomspace(1e18, 1e21, 5)):
-        centre = compute_optimal(HOFFMANN_UNROUNDED, budget).n_opt[0]
-        ks = np.linspace(-0.6, 0.6, 7) if i < 4 else np.linspace(-1.6, -0.4, 7)
-        n += list(centre * 10**ks)
-        c += [budget] * 7
-    n, c = np.array(n), np.array(c)
-    res = fit_isoflop(n, chinchilla_predict(HOFFMANN_UNROUNDED, n, c / (6 * n)), c)
-    assert res.minima.inside.tolist() == [True, True, True, True, False]
-    (warning,) = res.warnings
-    assert "(4 budgets with a minimum inside the sampled sizes for 2 parameters)" in warning
-
-
 # --- frontier -------------------------------------------------------------------------------
 
 
