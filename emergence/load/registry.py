@@ -448,10 +448,12 @@ def _check_cross_file_duplicates(parts: list[Tables], places: list[_Locators]) -
         if len(owners) < 2:
             continue
         frames = [parts[i][name] for i in owners]
-        keys = [k for k in spec.key if all(k in f.columns for f in frames)]
+        # a key column a file lacks is empty there, as in the combined table (a row of subtask
+        # x is not a duplicate of a row without subtasks)
+        keys = [k for k in spec.key if any(k in f.columns for f in frames)]
         if not keys:
             continue
-        stacked = pd.concat([f[keys] for f in frames], ignore_index=True)
+        stacked = pd.concat([f.reindex(columns=keys) for f in frames], ignore_index=True)
         dup = stacked.duplicated(subset=keys, keep=False).to_numpy()
         if not dup.any():
             continue

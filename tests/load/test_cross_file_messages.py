@@ -87,3 +87,22 @@ def test_same_named_links_and_later_errors_are_named_by_path(tmp_path):
     (store / "other.csv").write_text("family,model,task,item,target,output\nf,m1,t,2,a,a\n")
     msg = load_error(tmp_path / "in")
     assert msg.startswith(f"{tmp_path / 'in' / 'm2' / 'runs.csv'}: record 1: field 'params'")
+
+
+@pytest.mark.parametrize("column", ["subtask", "n_shots"])
+def test_a_key_column_one_file_lacks_is_empty_there(tmp_path, column):
+    """review: the cross-file check compared only the key columns every file has, so a row of
+    subtask x (or 5 shots) was called a duplicate of a row without one; as one file with an
+    empty cell they load as two rows, and so they do now. Empty in both is still a clash."""
+    value = "x" if column == "subtask" else "5"
+    (tmp_path / "a.csv").write_text(
+        f"family,model,params,task,{column},metric,value\nf,m-1b,1e9,t,{value},acc,0.5\n"
+    )
+    (tmp_path / "b.csv").write_text("family,model,params,task,metric,value\nf,m-1b,1e9,t,acc,0.7\n")
+    tables = load(tmp_path)
+    assert sorted(tables.scores["value"]) == [0.5, 0.7]
+    (tmp_path / "a.csv").write_text(
+        f"family,model,params,task,{column},metric,value\nf,m-1b,1e9,t,,acc,0.5\n"
+    )
+    with pytest.raises(InputError, match="b.csv:2: duplicate scores row .* first seen at"):
+        load(tmp_path)
