@@ -302,6 +302,19 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+#: The suffixes :func:`write_frame` writes.
+FRAME_SUFFIXES = (".csv", ".json", ".jsonl", ".parquet")
+
+
+def unsupported_frame_suffix(path: str | os.PathLike[str]) -> str | None:
+    """Why :func:`write_frame` cannot write ``path`` (its suffix), or ``None``."""
+    dest = Path(path)
+    suffix = dest.suffix.lower()
+    if suffix in FRAME_SUFFIXES:
+        return None
+    return f"{dest}: unsupported output suffix {suffix!r}; use .csv, .json, .jsonl or .parquet"
+
+
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table atomically, choosing the format from the suffix.
 
@@ -320,6 +333,4 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         return atomic_write_text(dest, "".join(line + "\n" for line in lines))
     if suffix == ".parquet":
         return atomic_write_bytes(dest, parquet_bytes(frame))
-    raise ValueError(
-        f"{dest}: unsupported output suffix {suffix!r}; use .csv, .json, .jsonl or .parquet"
-    )
+    raise ValueError(unsupported_frame_suffix(dest))

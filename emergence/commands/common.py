@@ -265,6 +265,17 @@ def source_options(func: F) -> F:
     return func
 
 
+def _frame_suffix(ctx: click.Context, param: click.Parameter, value: Path | None):
+    """Refuse an ``-o`` suffix :func:`emergence.output.write_frame` cannot write, before any
+    work (it was refused only when the result was written)."""
+    from ..output import unsupported_frame_suffix
+
+    why = None if value is None else unsupported_frame_suffix(value)
+    if why:
+        raise InputError(why)
+    return value
+
+
 def output_options(func: F) -> F:
     """``--format table|csv|json`` and ``-o/--output``."""
     func = click.option(
@@ -272,6 +283,7 @@ def output_options(func: F) -> F:
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=_frame_suffix,
         help="Write to this file (.csv, .json, .jsonl or .parquet) instead of stdout.",
     )(func)
     func = click.option(

@@ -133,6 +133,17 @@ def _delta_option(func):
     )(func)
 
 
+#: What a fit writes with ``-o``: JSON, or its table as text.
+FIT_SUFFIXES = (".json", ".txt")
+
+
+def _fit_suffix(ctx: click.Context, param: click.Parameter, value: Path | None):
+    """Refuse an ``-o`` a fit cannot write, before the fit (:func:`.fit_output._emit`)."""
+    if value is not None and value.suffix.lower() not in FIT_SUFFIXES:
+        raise InputError(f"-o {value}: expected a .json or .txt file for a fit")
+    return value
+
+
 def _format_option(func):
     """``--format table|json`` and ``-o``, worded as :func:`.common.output_options` words them:
     a fit writes ``.json`` or ``.txt`` (its table) only."""
@@ -141,6 +152,7 @@ def _format_option(func):
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=_fit_suffix,
         help="Write the result to this file (.json or .txt) instead of stdout.",
     )(func)
     func = click.option(

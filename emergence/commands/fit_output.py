@@ -10,7 +10,6 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..errors import InputError
 from .common import check_output
 
 
@@ -21,11 +20,8 @@ def _emit(
     from ..output import atomic_write_text, dumps_json, render_frame
 
     check_output(output)  # never over an input or the --sizes file
-    if output is not None:
-        suffix = output.suffix.lower()
-        if suffix not in {".json", ".txt"}:
-            raise InputError(f"-o {output}: expected a .json or .txt file for a fit")
-        fmt = "json" if suffix == ".json" else "table"
+    if output is not None:  # a .json or .txt file (checked when parsed: fit_options)
+        fmt = "json" if output.suffix.lower() == ".json" else "table"
     if fmt == "json":
         text = dumps_json(payload)
     else:

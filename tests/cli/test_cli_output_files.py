@@ -172,3 +172,28 @@ def test_rescore_json_output_reads_back(tmp_path):
     res = run("summary", out, "--format", "csv")
     assert res.exit_code == 0, res.output
     assert "scores,tiny-gpt" in res.output
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "said"),
+    [
+        (["summary", LOSSES], "x.txt", "x.txt: unsupported output suffix '.txt'; use .csv, "),
+        (["detect", LOSSES], "x.html", "x.html: unsupported output suffix '.html'; use .csv"),
+        (["rescore", LOSSES], "x.txt", "x.txt: unsupported output suffix '.txt'; use .csv, "),
+        (["fit", "chinchilla", LOSSES], "x.csv", "x.csv: expected a .json or .txt file for a fit"),
+    ],
+)
+def test_an_output_suffix_that_cannot_be_written_is_refused_before_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list, name: str, said: str
+) -> None:
+    # review: summary, rescore and detect refused it only when the result was written, after
+    # the whole analysis
+    import emergence.load
+
+    def never(*args, **kwargs):
+        raise AssertionError("the inputs were loaded before the -o check")
+
+    monkeypatch.setattr(emergence.load, "load", never)
+    result = run(*command, "-o", tmp_path / name)
+    one_error_line(result, said)
+    assert not (tmp_path / name).exists()
