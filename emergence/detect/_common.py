@@ -57,6 +57,17 @@ def check_alternative(alternative: str) -> str:
     return alt
 
 
+def t_p_value(t: float, df: float, alternative: str) -> float:
+    """p of a t statistic on ``df`` degrees of freedom for a checked ``alternative``."""
+    from scipy import stats
+
+    if alternative == "two-sided":
+        return float(2 * stats.t.sf(abs(t), df))
+    if alternative == "greater":
+        return float(stats.t.sf(t, df))
+    return float(stats.t.cdf(t, df))
+
+
 def hinge(x: np.ndarray, psi: float) -> np.ndarray:
     """(x - psi)_+ ."""
     return np.maximum(x - psi, 0.0)

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from emergence.detect._common import as_weights, as_xy, check_alternative, residual_maker
+from emergence.detect._common import (
+    as_weights,
+    as_xy,
+    check_alternative,
+    residual_maker,
+    t_p_value,
+)
 from emergence.errors import InputError
 
 
@@ -120,12 +126,7 @@ def pscore_test(
     if denom <= 0 or sig <= 0:
         raise InputError("pscore_test: degenerate data (constant averaged basis or exact fit)")
     s = float(pw @ m0 @ yw) / (sig * np.sqrt(denom))
-    if alt == "two-sided":
-        p = 2 * stats.t.sf(abs(s), df_t)
-    elif alt == "greater":
-        p = stats.t.sf(s, df_t)
-    else:
-        p = stats.t.cdf(s, df_t)
+    p = t_p_value(s, df_t, alt)
     mult = 2 if alt == "two-sided" else 1
     floor = float(mult * stats.t.sf(np.sqrt(n - 2), df_t)) if sigma is None else 0.0
     return PscoreResult(
@@ -216,12 +217,7 @@ def pscore_more_break(
     if denom <= 1e-14 * float(pw @ pw) or sig <= 0:
         raise InputError("pscore_more_break: degenerate data (basis explained or exact fit)")
     s = float(pw @ m0 @ yw) / (sig * float(np.sqrt(denom)))
-    if alt == "two-sided":
-        p = 2 * stats.t.sf(abs(s), df_t)
-    elif alt == "greater":
-        p = stats.t.sf(s, df_t)
-    else:
-        p = stats.t.cdf(s, df_t)
+    p = t_p_value(s, df_t, alt)
     mult = 2 if alt == "two-sided" else 1
     return PscoreResult(
         statistic=s,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from emergence.detect._common import check_alternative
+from emergence.detect._common import check_alternative, t_p_value
 from emergence.detect.segmented import fit_segmented
 from emergence.detect.sharp_break import sharp_break_test
 from emergence.detect.sharp_design import _sharp_break_design, _sharp_weights
@@ -131,10 +131,5 @@ def item_split_replication(x, companion_a, companion_b, *, alternative="two-side
     df = xa.size - 3
     cov = np.linalg.inv(design.T @ design) * float(resid @ resid) / df
     t = float(coef[2] / np.sqrt(cov[2, 2]))
-    if alt == "two-sided":
-        p = 2 * stats.t.sf(abs(t), df)
-    elif alt == "greater":
-        p = stats.t.sf(t, df)
-    else:
-        p = stats.t.cdf(t, df)
+    p = t_p_value(t, df, alt)
     return ReplicationResult(psi=float(psi), statistic=t, p_value=float(p), df=df, alternative=alt)
