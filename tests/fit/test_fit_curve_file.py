@@ -130,6 +130,10 @@ def test_output_never_overwrites_the_curve_file(tmp_path: Path) -> None:
     path = _curve(tmp_path)
     before = path.read_bytes()
     message = _error(["power-law", path, "--x", "compute", "--y", "accuracy", "-o", path])
+    assert "expected a .json or .txt file for a fit" in message and path.read_bytes() == before
+    link = tmp_path / "curve.json"  # the curve file under a name a fit would write
+    link.symlink_to(path)
+    message = _error(["power-law", path, "--x", "compute", "--y", "accuracy", "-o", link])
     assert "that is one of the input files" in message and path.read_bytes() == before
     out = tmp_path / "fit.json"
     res = _invoke(["power-law", path, "--x", "compute", "--y", "accuracy", "-o", out])
