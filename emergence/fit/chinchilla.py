@@ -275,7 +275,7 @@ def fit_chinchilla(
     few_df = residual_df_warnings(n_distinct(n[kept], d[kept]), model.n_params, y[kept],
                                   chinchilla_predict(params, n[kept], d[kept]),
                                   rows=int(kept.sum()))
-    confound = confounded_design(n, d)
+    confound = confounded_design(n[kept], d[kept])  # the design of the rows fitted
     diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ()))
     return FitResult(
         form="chinchilla_tied" if tied else "chinchilla",

@@ -325,3 +325,17 @@ def test_isoflop_with_bootstrap_does_not_advise_a_bootstrap(tmp_path: Path) -> N
         "; the standard errors reported are the bootstrap's, which measure the vertices' noise "
         "and not the laws' misfit; fit more isoFLOP budgets"
     )
+
+
+def test_the_confounding_check_sees_only_the_weighted_rows() -> None:
+    """A fixed-ratio sweep (D = 20 N) plus two rows off that line weighed 0: the rows fitted
+    are confounded, which the warning must say (it judged every row, off-line ones too)."""
+    from emergence.fit.chinchilla import confounded_design
+
+    n = np.r_[np.geomspace(1e8, 3e9, 9), 1e8, 3e9]
+    d = np.r_[20 * np.geomspace(1e8, 3e9, 9), 1e12, 1e10]
+    loss = chinchilla_predict(HOFFMANN_UNROUNDED, n, d)
+    assert confounded_design(n, d) is None and confounded_design(n[:9], d[:9]) is not None
+    weights = np.r_[np.ones(9), 0.0, 0.0]
+    warnings = fit_chinchilla(n, d, loss, weights=weights).diagnostics.warnings
+    assert confounded_design(n[:9], d[:9]) in warnings
