@@ -66,13 +66,8 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
         disc = per_scale(disc_name) if disc_name else nan
         n_items = per_scale(disc_name, "n_items") if disc_name else nan
         if disc_name and not np.all(np.isfinite(n_items)):
-            # a rate's standard error gives its item count: se^2 = v (1 - v) / n (lm-eval's
-            # sample SD, ddof = 1, gives n - 1: the smaller count, the conservative one)
             se = per_scale(disc_name, "stderr")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                implied = np.where((disc > 0) & (disc < 1) & (se > 0),
-                                   np.round(disc * (1 - disc) / se**2), np.nan)  # fmt: skip
-            n_items = np.where(np.isfinite(n_items), n_items, implied)
+            n_items = np.where(np.isfinite(n_items), n_items, implied_item_counts(disc, se))
         comp, transform, comp_se = nan, None, None
         if comp_name:
             hib, transform = comp_specs[base_metric(comp_name)]
@@ -100,3 +95,38 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
                    if "model" in part.columns else "")
         )  # fmt: skip
     return curves
+
+
+def implied_item_counts(rate: np.ndarray, stderr: np.ndarray) -> np.ndarray:
+    """Item counts implied by rates and their standard errors (NaN where none is).
+
+    A rate v over n items has se^2 = v (1 - v) / (n - 1) when the SD is the sample SD (ddof =
+    1: lm-eval, emergence's own rescore) and v (1 - v) / n with the population SD, so
+    m = v (1 - v) / se^2 is n - 1 or n. The count is the one of m + 1 and m for which v n is a
+    whole number of correct items (exactly one is, when the inputs are not rounded and
+    0 < v < 1); when neither is (rounded inputs, or models pooled into one scale), the sample-SD
+    reading m + 1.
+
+    Parameters
+    ----------
+    rate, stderr : numpy.ndarray
+        Per-scale rates in [0, 1] and their standard errors.
+
+    Returns
+    -------
+    numpy.ndarray
+        Counts as floats; NaN where the rate is 0 or 1 or the standard error is not positive.
+    """
+    v = np.asarray(rate, dtype=float)
+    se = np.asarray(stderr, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = (v > 0) & (v < 1) & (se > 0) & np.isfinite(se)
+        m = np.round(np.where(ok, v * (1 - v) / se**2, np.nan))
+
+        def whole(n: np.ndarray) -> np.ndarray:
+            k = v * n
+            return np.abs(k - np.round(k)) <= 1e-12 * np.maximum(k, 1.0)
+
+    population = whole(m) & ~whole(m + 1)
+    return np.where(ok, np.where(population, m, m + 1), np.nan)
+
