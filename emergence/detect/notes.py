@@ -102,8 +102,14 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
         ev = curve.verdict.evidence if curve is not None else None
         if ev is not None and ev.looks_emergent and not np.isfinite(ev.primary_p):
             # step 1 ran without a companion to test: say whether the task is worth one
-            out += (f" (the discontinuous metric does look emergent: screen p = "
-                    f"{ev.screen_p:.3g})")  # fmt: skip
+            how = (
+                f"screen p = {ev.screen_p:.3g}"
+                if ev.screen_p <= ev.screen_alpha
+                # the jump rule passed it: the Davies p alone would say the opposite
+                else f"one step between adjacent scales is a sharp jump, though the screen p "
+                f"alone, {ev.screen_p:.3g}, is above the screen's level {ev.screen_alpha:g}"
+            )
+            out += f" (the discontinuous metric does look emergent: {how})"
         return out
     if label == "threshold":
         where = ""

@@ -145,6 +145,15 @@ def test_lm_eval_accuracy_is_the_discontinuous_metric():
     assert jump.note.startswith("no continuous companion metric")
     assert jump.note.endswith(f"(the discontinuous metric does look emergent: screen p = "
                               f"{jump.discontinuous_pvalue:.3g})")  # fmt: skip
+    # a first step that carries most of the rise passes step 1 by the jump rule alone: the
+    # note says so instead of quoting the screen p as if it had rejected
+    step = detect_tables(None, table(np.array([.3, .7, .75, .78, .8, .81, .82, .83]))).iloc[0]
+    assert step.verdict == "underpowered" and step.discontinuous_pvalue > 0.5
+    assert step.note.endswith(
+        "(the discontinuous metric does look emergent: one step between adjacent scales is a "
+        f"sharp jump, though the screen p alone, {step.discontinuous_pvalue:.3g}, is above the "
+        "screen's level 0.01)"
+    )
 
 
 def test_lm_eval_filtered_exact_match_is_the_discontinuous_metric():
