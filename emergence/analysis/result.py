@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -11,6 +12,9 @@ from .families import FamilyOverview, family_overview
 from .inputs import InputFile
 from .scaling_fit import ScalingFit
 from .task_counts import TaskCounts
+
+if TYPE_CHECKING:
+    from ..metrics.text import Normalisation
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class Settings:
     alpha: float
     bootstrap: int
     level: float
+    normalisation: Normalisation | None = None  # of exact match; None is strict
     version: str = __version__
 
 

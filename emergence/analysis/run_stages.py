@@ -17,6 +17,7 @@ from .task_labels import with_task_labels
 
 if TYPE_CHECKING:
     from ..load import Tables
+    from ..metrics.text import Normalisation
 
 
 def analyse(
@@ -25,6 +26,7 @@ def analyse(
     alpha: float = 0.05,
     bootstrap: int = 1000,
     level: float = 0.95,
+    normalisation: Normalisation | None = None,
 ) -> Analysis:
     """Rescore, fit and detect: every result the report renders.
 
@@ -41,6 +43,9 @@ def analyse(
         scaling-law parameter intervals.
     level : float
         Confidence level of the intervals.
+    normalisation : emergence.metrics.text.Normalisation, optional
+        Text normalisation of exact match (strict when omitted), for the rescored scores and
+        the verdicts alike.
 
     Returns
     -------
@@ -58,14 +63,17 @@ def analyse(
     items = tables.items if not tables.items.empty else None
     scores = tables.scores if not tables.scores.empty else None
     # score the items once: the rescored table and the detect stage share the per-item values
-    per_item = score_items(items) if items is not None else None
+    per_item = score_items(items, normalisation=normalisation) if items is not None else None
     scored = (
-        rescore(items, scores, n_boot=bootstrap, seed=seed, level=level, item_scores=per_item)
+        rescore(items, scores, n_boot=bootstrap, seed=seed, level=level, item_scores=per_item,
+                normalisation=normalisation)  # fmt: skip
         if items is not None or scores is not None
         else pd.DataFrame(columns=["family", "model", "params", "task", "metric", "value"])
     )
     scored = with_task_labels(_normal_intervals(scored, level))
-    verdicts, statistics, curves = detect_frames(_detect(tables, alpha, seed, bootstrap, per_item))
+    verdicts, statistics, curves = detect_frames(
+        _detect(tables, alpha, seed, bootstrap, per_item, normalisation)
+    )
     return Analysis(
         inputs=file_digests(tables.sources),
         models=_models(tables),
@@ -75,7 +83,8 @@ def analyse(
         verdicts=verdicts,
         statistics=statistics,
         scaling=scaling_fits(tables.losses, seed=seed, bootstrap=bootstrap, level=level),
-        settings=Settings(seed=seed, alpha=alpha, bootstrap=bootstrap, level=level),
+        settings=Settings(seed=seed, alpha=alpha, bootstrap=bootstrap, level=level,
+                          normalisation=normalisation),  # fmt: skip
         task_counts=count_tasks(tables),
     )
 
@@ -128,12 +137,14 @@ def _tasks(scores: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _detect(tables: Tables, alpha: float, seed: int, bootstrap: int, item_scores=None) -> Any:
+def _detect(tables: Tables, alpha: float, seed: int, bootstrap: int, item_scores=None,
+            normalisation: Normalisation | None = None) -> Any:  # fmt: skip
     """Run the detect stage's table-level entry point (None when nothing can be assessed)."""
     from ..detect import detect
 
     try:
-        return detect(tables, alpha=alpha, seed=seed, bootstrap=bootstrap, item_scores=item_scores)
+        return detect(tables, alpha=alpha, seed=seed, bootstrap=bootstrap,
+                      item_scores=item_scores, normalisation=normalisation)  # fmt: skip
     except InputError:
         if tables.items.empty and tables.scores.empty:
             return None  # losses only: no task to assess

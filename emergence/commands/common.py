@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..metrics.text import Normalisation
 
 F = Callable[..., Any]
 INPUTS_KEY = "emergence.inputs"
@@ -315,3 +318,53 @@ def emit_frame(frame, fmt: str, output: Path | None, inputs: tuple[str, ...] = (
         click.echo(f"wrote {output}", err=True)
         return
     click.echo(render_frame(frame, fmt), nl=False)
+
+
+NORMALISE_OPTIONS = ("strip", "casefold", "whitespace", "nfc", "nfkc")
+
+
+def parse_normalisation(value: str | None) -> Normalisation | None:
+    """The :class:`~emergence.metrics.text.Normalisation` a ``--normalise`` value names (None
+    when not given)."""
+    from ..metrics.text import Normalisation
+
+    if value is None:
+        return None
+    opts = {v.strip() for v in value.split(",") if v.strip()}
+    if not opts:
+        choices = ", ".join(NORMALISE_OPTIONS)
+        raise InputError(f"--normalise: expected a comma-separated list of options ({choices})")
+    unknown = sorted(opts - set(NORMALISE_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"--normalise: unknown option '{unknown[0]}'; expected {', '.join(NORMALISE_OPTIONS)}"
+        )
+    if {"nfc", "nfkc"} <= opts:
+        raise InputError("--normalise: choose one of nfc and nfkc (nfkc includes nfc)")
+    form = "NFKC" if "nfkc" in opts else "NFC" if "nfc" in opts else None
+    return Normalisation(
+        strip="strip" in opts,
+        casefold="casefold" in opts,
+        collapse_whitespace="whitespace" in opts,
+        unicode_form=form,
+    )
+
+
+def normalise_spelling(norm: Normalisation | None) -> str | None:
+    """The canonical ``--normalise`` value that gives ``norm`` back (None for strict)."""
+    return ",".join(norm.option_names) if norm is not None and norm.active else None
+
+
+def normalise_option(func: F) -> F:
+    """``--normalise OPTS``, parsed into ``normalisation`` (a Normalisation, or None)."""
+    return click.option(
+        "--normalise",
+        "normalisation",
+        default=None,
+        metavar="OPTS",
+        callback=lambda ctx, param, value: parse_normalisation(value),
+        help="exact_match normalisation, comma-separated: strip, casefold, whitespace "
+        "(collapse runs of whitespace), nfc or nfkc (Unicode normalisation form: nfc makes "
+        "canonically equivalent spellings such as precomposed and decomposed accents equal). "
+        "Default: strict equality of code points.",
+    )(func)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,9 +14,13 @@ from .common import (
     emit_frame,
     input_options,
     load_inputs,
+    normalise_option,
     output_options,
     resamples_help,
 )
+
+if TYPE_CHECKING:
+    from ..metrics.text import Normalisation
 
 
 @click.command(
@@ -53,6 +58,7 @@ Examples:
         "Item-bootstrap replicates for the breakpoint interval.", none="bracketing scales"
     ),
 )
+@normalise_option
 def detect(
     paths: tuple[Path, ...],
     input_format: str | None,
@@ -62,6 +68,7 @@ def detect(
     alpha: float,
     seed: int,
     n_boot: int,
+    normalisation: Normalisation | None,
 ) -> None:
     """Label each (family, task) in PATHS: threshold, mirage, smooth, underpowered, ambiguous.
 
@@ -70,10 +77,11 @@ def detect(
     Brier) for a sharp upward break, with Benjamini-Hochberg across tasks, and checks whether
     p^L (the per-token probability of the target raised to the answer length L, the exact match
     a smooth per-token improvement would give) reproduces the jump. Items are rescored internally;
-    aggregate score tables are used as they are. One row per task; the `note` column says why.
+    aggregate score tables are used as they are. One row per task; the `note` column says why,
+    and says so where exact match disagrees with the grading the source recorded (--normalise).
     """
     from ..detect.tables import detect as run
 
     tables = load_inputs(paths, input_format, renames)
-    result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot)
+    result = run(tables, alpha=alpha, seed=seed, bootstrap=n_boot, normalisation=normalisation)
     emit_frame(result.verdicts, fmt, output, tables.sources)

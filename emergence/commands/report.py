@@ -15,6 +15,8 @@ from .common import (
     Number,
     check_output,
     load_inputs,
+    normalise_option,
+    normalise_spelling,
     resamples_help,
     source_options,
 )
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..analysis.task_counts import TaskCounts
+    from ..metrics.text import Normalisation
 
 DEFAULT_DATA = "benchmarks_data"
 DEFAULT_OUTPUT = Path("reports") / "emergence-report.html"
@@ -55,6 +58,7 @@ def _display(path: Path) -> str:
 def command_line(
     paths: list[Path], output: Path, title: str | None, seed: int, n_boot: int, alpha: float,
     input_format: str | None, renames: tuple[str, ...], sizes: dict | None = None,
+    normalise: str | None = None,
 ) -> str:  # fmt: skip
     """The explicit command that reproduces a report (every setting spelled out).
 
@@ -70,6 +74,8 @@ def command_line(
         args += ["--input-format", input_format]
     for r in renames:
         args += ["--rename", r]
+    if normalise is not None:
+        args += ["--normalise", normalise]
     sizes = sizes or {}
     if sizes.get("sizes") is not None:
         args += ["--sizes", _display(Path(sizes["sizes"]))]
@@ -184,6 +190,7 @@ Examples:
     help="Benjamini-Hochberg false-discovery rate across tasks for the verdicts, as in "
     "`emergence detect --alpha`.",
 )  # fmt: skip
+@normalise_option
 @source_options
 def report(
     paths: tuple[Path, ...],
@@ -194,6 +201,7 @@ def report(
     alpha: float,
     input_format: str | None,
     renames: tuple[str, ...],
+    normalisation: Normalisation | None,
 ) -> None:
     """Analyse PATHS and write one self-contained HTML report.
 
@@ -208,12 +216,14 @@ def report(
         raise InputError(f"-o {output}: the report is HTML; use a .html file name")
     inputs = list(paths) or [default_data()]
     tables = load_inputs(inputs, input_format, renames)
-    analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot)
+    analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot,
+                       normalisation=normalisation)  # fmt: skip
     meta = click.get_current_context().meta
     sizes = {k: meta.get(f"emergence.{k}") for k in ("sizes", "sizes_from_names", "size_kind")}
     # the data actually read: without PATH, the default folder found (not "whatever
     # benchmarks_data/ the folder the command is rerun from holds")
-    command = command_line(inputs, output, title, seed, n_boot, alpha, input_format, renames, sizes)
+    command = command_line(inputs, output, title, seed, n_boot, alpha, input_format, renames, sizes,
+                           normalise_spelling(normalisation))  # fmt: skip
     check_output(output)  # never over an input or the --sizes file
     written = write_report(analysis, output, title=title, command=command)
     click.echo(f"wrote {written}", err=True)  # stdout holds only the summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,11 +15,13 @@ from .common import (
     emit_frame,
     input_options,
     load_inputs,
+    normalise_option,
     output_options,
     resamples_help,
 )
 
-NORMALISE_OPTIONS = ("strip", "casefold", "whitespace", "nfc", "nfkc")
+if TYPE_CHECKING:
+    from ..metrics.text import Normalisation
 
 
 def _split(value: str | None, option: str, what: str) -> list[str] | None:
@@ -29,27 +32,6 @@ def _split(value: str | None, option: str, what: str) -> list[str] | None:
     if not names:
         raise InputError(f"{option}: expected a comma-separated list of {what}")
     return names
-
-
-def _normalisation(value: str | None):  # noqa: ANN202
-    from ..metrics.text import Normalisation
-
-    what = f"options ({', '.join(NORMALISE_OPTIONS)})"
-    opts = set(_split(value, "--normalise", what) or [])
-    unknown = sorted(opts - set(NORMALISE_OPTIONS))
-    if unknown:
-        raise InputError(
-            f"--normalise: unknown option '{unknown[0]}'; expected {', '.join(NORMALISE_OPTIONS)}"
-        )
-    if {"nfc", "nfkc"} <= opts:
-        raise InputError("--normalise: choose one of nfc and nfkc (nfkc includes nfc)")
-    form = "NFKC" if "nfkc" in opts else "NFC" if "nfc" in opts else None
-    return Normalisation(
-        strip="strip" in opts,
-        casefold="casefold" in opts,
-        collapse_whitespace="whitespace" in opts,
-        unicode_form=form,
-    )
 
 
 @click.command(
@@ -87,15 +69,7 @@ Examples:
     show_default=True,
     help="Confidence level of the percentile interval.",
 )
-@click.option(
-    "--normalise",
-    default=None,
-    metavar="OPTS",
-    help="exact_match normalisation, comma-separated: strip, casefold, whitespace "
-    "(collapse runs of whitespace), nfc or nfkc (Unicode normalisation form: nfc makes "
-    "canonically equivalent spellings such as precomposed and decomposed accents equal). "
-    "Default: strict equality of code points.",
-)
+@normalise_option
 @click.option(
     "--tokenizer",
     type=click.Choice(["regex", "whitespace", "char"]),
@@ -114,7 +88,7 @@ def rescore(
     n_boot: int,
     seed: int,
     level: float,
-    normalise: str | None,
+    normalisation: Normalisation | None,
     tokenizer: str,
 ) -> None:
     """Rescore the items in PATHS under each metric and print the scores table.
@@ -126,7 +100,6 @@ def rescore(
     from ..metrics import rescore as run_rescore
 
     names = _split(metrics, "--metrics", "metric names")
-    norm = _normalisation(normalise)
     # rescoring needs no model sizes: a model without one keeps an empty params cell
     tables = load_inputs(paths, input_format, renames, allow_missing_params=True)
     if len(tables.items) == 0 and len(tables.scores) == 0:
@@ -146,7 +119,7 @@ def rescore(
         n_boot=n_boot,
         seed=seed,
         level=level,
-        normalisation=norm,
+        normalisation=normalisation,
         tokenizer=tokenizer,
     )
     emit_frame(frame, fmt, output, tables.sources)

@@ -9,16 +9,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from emergence.detect.grading import grading_note
 from emergence.detect.grouping import _choose, _curve_groups, _pooled_note, _present, _scale_index
 from emergence.detect.preregistered import CURVE_KEYS, ITEM_COMPANIONS, ITEM_DISCONTINUOUS
 from emergence.detect.task_curves import _Curve
 from emergence.errors import InputError
 from emergence.metrics import ItemScores, get_metric, instance_ids, score_items
 from emergence.metrics.fields import ItemFields
+from emergence.metrics.text import Normalisation
 
 
-def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
-                 min_items: int = 50) -> list[_Curve]:  # fmt: skip
+def _item_curves(items: pd.DataFrame, given: ItemScores | None = None, min_items: int = 50,
+                 normalisation: Normalisation | None = None) -> list[_Curve]:  # fmt: skip
     items = items.reset_index(drop=True)
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
@@ -40,7 +42,7 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
             tuple(wanted), given.values[:, [given.metrics.index(m) for m in wanted]]
         )
     else:
-        scores = score_items(items, wanted)
+        scores = score_items(items, wanted, normalisation=normalisation)
     # Per-item p(whole target) = prod_k p_k for text answers: q_ij of the mirage SE.
     has_lp = avail["p_correct"] & ~avail["multiple_choice_grade"]
     # answer lengths (tokens) of the items p^L predicts: log-probs given, none -inf
@@ -97,11 +99,17 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None,
         if disc_name == "exact_match" and n_tokens is not None:
             pred, pred_se, length = _mirage_for(n_tokens[rows], uniq, rows, has_lp, scores,
                                                 code, ids, model_ids[rows])
+        grading = (
+            grading_note(scores.column("exact_match")[rows], items, rows, normalisation)
+            if disc_name == "exact_match"
+            else ""
+        )
         curves.append(
             _Curve(key, uniq, n_disc, disc_name, disc, comp_name, comp, transform, pred,
                    pred_se, mat, length, partial_items=partial, mirage_observed=obs,
                    passed_over=passed, pooled=_pooled_note(params_all[rows],
-                                                           model_names[model_ids[rows]]))
+                                                           model_names[model_ids[rows]]),
+                   grading=grading)
         )  # fmt: skip
     return curves
 

@@ -59,6 +59,7 @@ from emergence.errors import InputError
 from emergence.load.tables import Tables
 from emergence.metrics import ItemScores
 from emergence.metrics.registry import NEG_LOG_NEG
+from emergence.metrics.text import Normalisation
 from emergence.progress import progress
 
 __all__ = [
@@ -125,6 +126,7 @@ def detect(
     min_items: int = 50,
     n_sim: int | None = None,
     item_scores: ItemScores | None = None,
+    normalisation: Normalisation | None = None,
 ) -> DetectResult:
     """Verdict per (family, task): threshold, mirage, smooth, underpowered or ambiguous.
 
@@ -152,6 +154,11 @@ def detect(
         Per-item values from :func:`emergence.metrics.score_items` on the items (same rows, same
         order), so a caller that also rescores scores the items once; metrics it lacks are
         computed here.
+    normalisation : Normalisation, optional
+        Text normalisation of exact match (strict when omitted), as in
+        :func:`emergence.metrics.rescore`; ``item_scores``, when given, must have been computed
+        with the same. Where the items carry the source's own grading (``correct``), a task
+        whose exact match disagrees with it says so in its note.
 
     Returns
     -------
@@ -168,7 +175,7 @@ def detect(
         items = tables_or_items
     curves: list[_Curve] = []
     if items is not None and len(items):
-        curves.extend(_item_curves(items, item_scores, min_items))
+        curves.extend(_item_curves(items, item_scores, min_items, normalisation))
     done = {tuple(c.key.get(k) for k in CURVE_KEYS) for c in curves}
     if scores is not None and len(scores):
         curves.extend(_score_curves(scores, done))
@@ -242,7 +249,7 @@ def detect(
                 "em_width_decades": ev.width.observed if ev.width else np.nan,
                 "mirage_width_decades": ev.width.predicted if ev.width else np.nan,
                 "note": _note(v.label, v.reason, tc, rep, alpha) + _assumed_se(c, ok, ev)
-                + _partial_note(c, min_items) + c.pooled + _width_note(ev),
+                + _partial_note(c, min_items) + c.pooled + _width_note(ev) + c.grading,
             }
         )
     frame = pd.DataFrame(rows)

@@ -113,3 +113,4 @@ class _Curve:
     mirage_observed: np.ndarray | None = None  # exact match over the rows p^L predicts
     passed_over: str | None = None  # preferred companion with too few items at every scale
     pooled: str = ""  # note: models of one size pooled into one scale
+    grading: str = ""  # note: exact match disagrees with the source's own grading

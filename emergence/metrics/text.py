@@ -64,6 +64,22 @@ class Normalisation:
             )
 
     @property
+    def option_names(self) -> tuple[str, ...]:
+        """The options on, as ``--normalise`` names them (``("strip", "casefold")``)."""
+        names = [
+            name
+            for name, on in (
+                ("strip", self.strip),
+                ("casefold", self.casefold),
+                ("whitespace", self.collapse_whitespace),
+            )
+            if on
+        ]
+        if self.unicode_form is not None:
+            names.append(self.unicode_form.lower())
+        return tuple(names)
+
+    @property
     def active(self) -> bool:
         """True when any option is on."""
         return (

@@ -80,6 +80,9 @@ def header_section(analysis: Analysis, command: str, versions: Mapping[str, str]
         ("Bootstrap", f"{esc(s.bootstrap)} resamples, {esc(f'{100 * s.level:g}')} % intervals"
          if s.bootstrap else "none (0 resamples): no bootstrap bands or intervals"),
         ("False-discovery rate", esc(f"{s.alpha:g}")),
+        ("Exact match", "strict (strings compared as given)"
+         if s.normalisation is None or not s.normalisation.active
+         else esc("normalised: " + ", ".join(s.normalisation.option_names))),
         ("Verdicts from", f"<code>{esc(analysis.detect_source)}</code>"),
     ]
     dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta)
