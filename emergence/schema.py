@@ -141,7 +141,9 @@ SCORES = TableSpec(
     _MODEL_COLUMNS
     + (
         _C("metric", "str", True, "-", "Metric name, e.g. `exact_match` or `target_logprob`."),
-        _C("value", "float", True, "metric units", "Aggregate value (usually a mean over items)."),
+        _C("value", "float", True, "metric units",
+           "Aggregate value (usually a mean over items); may be `-inf`/`inf` (a mean log-prob "
+           "over items one of which has probability 0)."),  # fmt: skip
         _C("subtask", "str", False, "-", "Subtask name."),
         _C("n_shots", "int", False, "examples", "Number of in-context examples."),
         _C("n_items", "int", False, "items", "Number of items aggregated."),

@@ -25,6 +25,9 @@ Locator = Callable[[int], str]
 _POSITIVE = {"params", "tokens", "flops", "loss"}
 _SIZE_LIKE = {"params", "tokens", "flops"}
 _NONNEGATIVE = {"stderr", "n_items", "n_shots", "correct_choice"}
+# A score may be infinite: the mean log-prob of items one of which has probability 0 is -inf
+# (so are its interval's bounds), and `emergence rescore` writes it so; it reads back censored.
+_INFINITE_OK = {("scores", "value"), ("scores", "ci_low"), ("scores", "ci_high")}
 _LOGPROB_LISTS = {"target_logprobs", "choice_logprobs"}
 _MAX_INT = 2.0**53  # float64 holds every integer below this, not all above
 _HELPER_COLUMNS = ("_source", "_record")
@@ -162,6 +165,8 @@ class _Checker:
             raise self.fail(i, col.name, f"expected a number, got {MISSING}")
         present = ~missing
         bad = present & ~np.isfinite(arr)
+        if (self.spec.name, col.name) in _INFINITE_OK:
+            bad = np.zeros_like(bad)
         if col.name in _POSITIVE:
             bad |= present & (arr <= 0)
         elif col.name in _NONNEGATIVE:

@@ -192,3 +192,41 @@ def test_hypothesis_jsonl_records_survive_a_load(tmp_path: Path, records: list[d
         assert row["params"] == rec["params"]
         assert list(row["target_tokens"]) == rec["target_tokens"]
         assert list(row["target_logprobs"]) == rec["target_logprobs"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_rescored_mean_of_minus_infinity_reads_back_and_detect_censors_it(tmp_path, suffix):
+    # one item has a token of probability 0: its mean log-prob is -inf, and so is the lower
+    # bound of its interval; rescore writes that, and the scores reader must take it back
+    from click.testing import CliRunner
+
+    from emergence.cli import cli
+
+    def run_cli(args):
+        return CliRunner().invoke(cli, ["--quiet", *args])
+
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        '{"family":"f","model":"m","params":1e9,"task":"t","item":"1","target":"ab",'
+        '"output":"ab","target_logprobs":[-1.0,"-Infinity"]}\n'
+        '{"family":"f","model":"m","params":1e9,"task":"t","item":"2","target":"ab",'
+        '"output":"ax","target_logprobs":[-1.0,-2.0]}\n'
+    )
+    out = tmp_path / f"scores{suffix}"
+    assert run_cli(["rescore", str(items), "-o", str(out), "--bootstrap", "0"]).exit_code == 0
+    scores = load(out).scores.set_index("metric")
+    assert scores.loc["target_logprob", "value"] == -np.inf
+    assert scores.loc["exact_match", "value"] == 0.5
+    res = run_cli(["detect", str(out), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert ",mean_token_logprob," in res.output
+
+
+def test_only_a_score_and_its_interval_may_be_infinite(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("family,model,params,task,metric,value,stderr\nf,m,1e9,t,acc,0.5,inf\n")
+    with pytest.raises(InputError, match=r"s.csv:2: field 'stderr': expected a finite number"):
+        load(path)
+    path.write_text("family,model,params,task,metric,value\nf,m,inf,t,acc,0.5\n")
+    with pytest.raises(InputError, match=r"s.csv:2: field 'params'"):
+        load(path)
