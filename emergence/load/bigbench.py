@@ -181,7 +181,13 @@ def _score_rows(
                 f"{locate(source, record, 'score_dict')}: expected an object of "
                 f"metric values, got {entry!r:.60}"
             )
-        task, sub = _split_task(entry.get("subtask_description"), task_name)
+        label = entry.get("subtask_description")
+        if label is not None and not isinstance(label, str):
+            raise InputError(
+                f"{locate(source, record, 'subtask_description')}: expected a string such as "
+                f"'arithmetic:3_digit_addition', got {label!r:.60}"
+            )
+        task, sub = _split_task(label, task_name)
         shots = entry.get("number_of_shots")
         if shots is not None and not isinstance(shots, int):
             raise InputError(
@@ -272,7 +278,13 @@ def _group_samples(
                 f"{locate(source, qrec, 'function')}: expected "
                 f"'cond_log_prob' or 'generate_text', got {function!r}"
             )
-        task, sub = _split_task(query.get("task"), task_name)
+        label = query.get("task")
+        if label is not None and not isinstance(label, str):
+            raise InputError(
+                f"{locate(source, qrec, 'task')}: expected a string such as "
+                f"'arithmetic:3_digit_addition', got {label!r:.60}"
+            )
+        task, sub = _split_task(label, task_name)
         shots = query.get("shots")
         key = (task, sub, shots if isinstance(shots, int) else None)
         for si, sample in enumerate(query["samples"]):

@@ -190,6 +190,11 @@ def read(path: Path) -> Tables:
             f"{locate(src_state, 'adapter_spec', 'model')}: expected the model id, got {model!r}"
         )
     run_name = spec.get("name") if isinstance(spec, dict) and spec.get("name") else path.name
+    if not isinstance(run_name, str):
+        raise InputError(
+            f"{locate(spec_label, None, 'name')}: expected the run name (a string such as "
+            f"'mmlu:subject=anatomy,model=...'), got {run_name!r:.60}"
+        )
     task, subtask = _task_from_run_name(run_name)
     shots = adapter.get("max_train_instances")
     base = {

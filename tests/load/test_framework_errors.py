@@ -191,3 +191,24 @@ def test_lone_surrogate_in_samples_names_file_and_line(tmp_path):
     line = text[: text.index('"alias": "toy_mc"')].count("\n") + 1
     results.write_text(text.replace('"alias": "toy_mc"', '"alias": "toy\\udfffmc"', 1))
     assert _err(results).startswith(f"{results.name}:{line}: \\udfff is an escaped lone")
+
+
+@pytest.mark.parametrize("label", [5, ["arithmetic"], {"a": 1}])
+def test_bigbench_subtask_description_that_is_not_text_is_one_line(tmp_path, label):
+    doc = json.loads(BB.read_text())
+    doc["scores"][0]["subtask_description"] = label
+    path = tmp_path / BB.name
+    path.write_text(json.dumps(doc))
+    assert _err(path).startswith(
+        f"{BB.name}:scores[0]: field 'subtask_description': expected a string"
+    ), _err(path)
+
+
+def test_bigbench_full_log_query_task_that_is_not_text_is_one_line(tmp_path):
+    log = BB.with_name("full-log_Toy_2m.json")
+    doc = json.loads(log.read_text())
+    doc["queries"][0]["task"] = 5
+    path = tmp_path / log.name
+    path.write_text(json.dumps(doc))
+    msg = _err(path)
+    assert msg.startswith(f"{log.name}:queries[0]: field 'task': expected a string"), msg

@@ -82,3 +82,15 @@ def test_helm_forced_on_another_file_says_what_a_run_folder_needs(tmp_path):
     msg = load_error(data, format="helm")
     assert msg.startswith(f"{data}: expected a HELM run folder (with scenario_state.json and "
                           "per_instance_stats.json), got no scenario_state.json or")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [5, ["mmlu"]])
+def test_a_run_name_that_is_not_text_is_one_line_naming_run_spec(tmp_path, name):
+    run = tmp_path / "v1" / HELM_RUN.name
+    shutil.copytree(HELM_RUN, run)
+    spec = json.loads((run / "run_spec.json").read_text())
+    spec["name"] = name
+    (run / "run_spec.json").write_text(json.dumps(spec))
+    msg = load_error(run)
+    assert "run_spec.json" in msg and "field 'name': expected the run name" in msg, msg
+    assert "\n" not in msg
