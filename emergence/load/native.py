@@ -437,12 +437,7 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
     # would take a first column as the index (or, with index_col=False, drop the last field),
     # and a row number without a header name next to an empty last column looks just like a
     # trailing comma; either way values would land under the wrong names
-    first = _first_record(path, text)
-    if first is not None and first[1] > len(header):
-        raise InputError(
-            f"{path.name}:{first[0]}: {first[1]} fields, the header has {len(header)}; expected "
-            "one field per column (a trailing comma, or a column the header does not name?)"
-        )
+    _check_first_record(path, text, len(header))
     check_last_row(path, text, len(header))
     options = dict(dtype=text_cols, keep_default_na=False, na_values=[""], index_col=False)
     ragged = False
@@ -466,13 +461,7 @@ def _read_csv(path: Path, rename: Mapping[str, str] | None = None) -> pd.DataFra
         raise InputError(f"{path.name}: malformed CSV ({str(err).strip()})") from None
     if not ragged:
         return frame
-    over = _overlong_record(path, text, len(header))
-    if over is not None:
-        line, n_fields = over
-        raise InputError(
-            f"{path.name}:{line}: {n_fields} fields, the header has {len(header)}; expected one "
-            "field per column"
-        )
+    _check_overlong_records(path, text, len(header))
     # only empty fields beyond the header (trailing commas): harmless, dropped
     return pd.read_csv(io.StringIO(text), usecols=list(range(len(header))), **options)
 
@@ -544,6 +533,47 @@ def check_last_row(path: Path, text: str, width: int) -> None:
             f"{path.name}:{last[0]}: {last[1]} fields, the header has {width}, and the file ends "
             "in this row without a line break; expected one field per column (file cut short? "
             "if the row only leaves out empty trailing cells, end the file with a line break)"
+        )
+
+
+def check_field_counts(path: Path, text: str, width: int) -> None:
+    """Refuse a CSV record with more fields than the header's ``width``: the first record even
+    when its extra fields are empty (pandas would take the first column as the index), any
+    other with a non-empty extra field (its values would land under the wrong names).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (for the message).
+    text : str
+        Its text.
+    width : int
+        The number of columns of its header.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line and the field counts.
+    """
+    _check_first_record(path, text, width)
+    _check_overlong_records(path, text, width)
+
+
+def _check_first_record(path: Path, text: str, width: int) -> None:
+    first = _first_record(path, text)
+    if first is not None and first[1] > width:
+        raise InputError(
+            f"{path.name}:{first[0]}: {first[1]} fields, the header has {width}; expected "
+            "one field per column (a trailing comma, or a column the header does not name?)"
+        )
+
+
+def _check_overlong_records(path: Path, text: str, width: int) -> None:
+    over = _overlong_record(path, text, width)
+    if over is not None:
+        raise InputError(
+            f"{path.name}:{over[0]}: {over[1]} fields, the header has {width}; expected one "
+            "field per column"
         )
 
 

@@ -304,6 +304,14 @@ def _from_csv(text: str, source: str) -> dict[str, Size]:
         lineno = reader.line_num
         for row in reader:
             lineno, start = reader.line_num, lineno + 1
+            extra = row.get(None) or []  # fields beyond the header's columns
+            if any(field.strip() for field in extra):
+                raise InputError(
+                    f"{locate(source, start)}: {len(header) + len(extra)} fields, the header has "
+                    f"{len(header)}; expected one field per column (a size written with a "
+                    "thousands separator, such as 7,5B or 1,300,000,000? quote it or drop the "
+                    "commas)"
+                )
             model = (row.get(model_col) or "").strip()
             raw = row.get(size_col)
             if not model or raw is None or not raw.strip():

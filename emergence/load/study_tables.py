@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import InputError, locate
 from .framework_common import family_from_name, head, make_tables, read_text
-from .native import check_last_row
+from .native import check_field_counts, check_last_row
 from .tables import Tables
 
 NAME = "study-csv"
@@ -119,12 +119,16 @@ def read(path: Path) -> Tables:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    text = read_text(path, "a CSV table")
+    # a row longer than the header: pandas would shift the first row's values into an index,
+    # or stop with its own message at a later one
+    check_field_counts(path, text, len(next(csv.reader(io.StringIO(text, newline="")), [])))
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(io.StringIO(text), index_col=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise InputError(f"{locate(path.name)}: expected a CSV table, got {err}") from None
     if not _ends_with_newline(path):  # perhaps cut short: pandas reads a cut row as whole
-        check_last_row(path, read_text(path, "a CSV table"), len(frame.columns))
+        check_last_row(path, text, len(frame.columns))
     return frame
 
 

@@ -94,3 +94,14 @@ def test_decimal_comma_in_sizes_file_names_line(tmp_path):
     path.write_text('model,params\npythia-1.3b,"1,3B"\n')
     with pytest.raises(InputError, match=r"^sizes\.csv:2: field 'params': .*'1,3B'"):
         read_sizes(path)
+
+
+def test_a_sizes_row_longer_than_its_header_is_refused_not_cut(tmp_path):
+    # "7,5B" (a decimal comma) read as params 7 and a stray field: a 7-parameter model
+    path = tmp_path / "sizes.csv"
+    path.write_text("model,params\nfz-10m,7,5B\n")
+    with pytest.raises(InputError) as err:
+        read_sizes(path)
+    assert str(err.value).startswith("sizes.csv:2: 3 fields, the header has 2"), err.value
+    path.write_text("model,params\nfz-10m,7.5B,\n")  # a trailing comma is harmless
+    assert read_sizes(path)["fz-10m"].params == 7.5e9

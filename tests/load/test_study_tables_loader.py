@@ -147,3 +147,18 @@ def test_a_ukp_table_cut_inside_a_row_is_refused(tmp_path):
     # whole rows without a final line break read as before
     whole = _csv(tmp_path, "evaluation_scores.csv", "".join(lines[:100]).rstrip("\n"))
     assert not load(whole, allow_missing_params=True).scores.empty
+
+
+@pytest.mark.parametrize(
+    "body, line",
+    [
+        ("llama-7b,0.5,9\nllama-13b,0.6,9\n", 2),  # every row: pandas made column 1 an index
+        ("llama-7b,0.5\nllama-13b,0.6,9\n", 3),  # one later row: pandas' own tokenizer text
+    ],
+)
+def test_a_study_table_row_longer_than_its_header_is_one_line(tmp_path, body, line):
+    path = tmp_path / "obs.csv"
+    path.write_text("Model,arc_25_acc\n" + body)
+    with pytest.raises(InputError) as err:
+        load(path, sizes_from_names=True, warn=False)
+    assert str(err.value).startswith(f"obs.csv:{line}: 3 fields, the header has 2"), err.value
