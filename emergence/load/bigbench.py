@@ -135,6 +135,8 @@ def _sizes(model: dict[str, Any], source: str) -> dict[str, Any]:
     out: dict[str, Any] = {"params": math.nan, "params_kind": None}
     for kind, field in KINDS:
         value = to_float(model.get(field))
+        if isinstance(model.get(field), bool):
+            value = math.nan  # true is no parameter count
         if field in model and model[field] is not None and not (math.isfinite(value) and value > 0):
             raise InputError(
                 f"{locate(source, 'model', field)}: expected a positive "

@@ -320,7 +320,14 @@ def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, 
     revision = args.get("revision")
     if revision and revision not in {"main", "master"}:
         name = f"{name}@{revision}"
-    n_params = to_float(config.get("model_num_parameters"))
+    raw = config.get("model_num_parameters")
+    n_params = to_float(raw)
+    if isinstance(raw, bool) or (raw is not None and math.isnan(n_params)):
+        # -1 (lm-eval's "unknown") and 0 read as no size; true or text is no count at all
+        raise InputError(
+            f"{locate(source, 'config', 'model_num_parameters')}: expected a parameter "
+            f"count (lm-eval writes -1 when it has none), got {raw!r:.60}"
+        )
     if math.isfinite(n_params) and n_params > 0:
         return name, local, n_params, "total"
     return name, local, math.nan, None

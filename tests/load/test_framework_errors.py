@@ -212,3 +212,35 @@ def test_bigbench_full_log_query_task_that_is_not_text_is_one_line(tmp_path):
     path.write_text(json.dumps(doc))
     msg = _err(path)
     assert msg.startswith(f"{log.name}:queries[0]: field 'task': expected a string"), msg
+
+
+@pytest.mark.parametrize("value", [True, "abc", [7]])
+def test_lm_eval_model_num_parameters_that_is_no_count_is_one_line(tmp_path, value):
+    run = _copy_lm_run(tmp_path)
+    results = next(run.glob("results_*.json"))
+    doc = json.loads(results.read_text())
+    doc["config"]["model_num_parameters"] = value
+    results.write_text(json.dumps(doc))
+    msg = _err(results)
+    assert msg.startswith(f"{results.name}:config: field 'model_num_parameters': expected a "
+                          "parameter count"), msg  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [-1, 0])
+def test_lm_eval_unknown_model_num_parameters_reads_as_no_size(tmp_path, value):
+    run = _copy_lm_run(tmp_path)
+    results = next(run.glob("results_*.json"))
+    doc = json.loads(results.read_text())
+    doc["config"]["model_num_parameters"] = value  # lm-eval writes -1 when it cannot count
+    results.write_text(json.dumps(doc))
+    assert load(results, allow_missing_params=True, warn=False).scores["params"].isna().all()
+
+
+def test_bigbench_size_of_true_is_refused_not_read_as_one(tmp_path):
+    doc = json.loads(BB.read_text())
+    doc["model"]["flop_matched_non_embedding_params"] = True
+    path = tmp_path / BB.name
+    path.write_text(json.dumps(doc))
+    msg = _err(path)
+    assert "field 'flop_matched_non_embedding_params': expected a positive parameter count, " \
+           "got True" in msg, msg  # fmt: skip
