@@ -193,3 +193,27 @@ def detect_table(columns: set[str] | list[str] | tuple[str, ...]) -> str | None:
     if "loss" in cols and "params" in cols and ({"tokens", "flops"} & cols):
         return "losses"
     return None
+
+
+_RATE = (0.0, 1.0)
+_INF = float("inf")
+#: Closed range of every score whose name fixes its meaning (bare name; an lm-eval filter such as
+#: ``exact_match,strict-match`` keeps it). A value outside it is no such score (a percentage, a
+#: flipped sign, a column mixed up): the loaders refuse it, and detect would judge it as one.
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    # not Inspect's `accuracy`: the mean of its scorer's values, which may be on any scale
+    **dict.fromkeys(("multiple_choice_grade", "exact_match", "exact_str_match",
+                     "exact_match_accuracy", "acc", "acc_norm", "p_correct", "per_token_prob",
+                     "brier_bigbench"), _RATE),  # fmt: skip
+    **dict.fromkeys(("mean_token_logprob", "target_logprob", "log_likelihood"), (-_INF, 0.0)),
+    **dict.fromkeys(("ppl", "perplexity"), (1.0, _INF)),
+    **dict.fromkeys(("token_edit_distance", "char_edit_distance", "edit_distance"), (0.0, _INF)),
+    **dict.fromkeys(("brier", "brier_score"), (0.0, 2.0)),
+}
+
+
+def metric_range(metric: str) -> tuple[float, float] | None:
+    """The range of a score named ``metric`` (an lm-eval filter after a comma ignored), or None
+    when its name does not fix one."""
+    return METRIC_RANGES.get(str(metric).split(",", 1)[0])
+

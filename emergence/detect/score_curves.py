@@ -22,6 +22,8 @@ from emergence.detect.preregistered import (
     base_metric,
 )
 from emergence.detect.task_curves import _Curve
+from emergence.errors import InputError
+from emergence.schema import metric_range
 
 
 def _pick_metric(present: set[str], names) -> str | None:
@@ -51,6 +53,9 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
         present = set(part["metric"].unique())
         disc_name = _pick_metric(present, SCORE_DISCONTINUOUS)
         comp_name = _pick_metric(present, [m for m, *_ in SCORE_COMPANIONS])
+        for metric in (disc_name, comp_name, "p_correct", "target_logprob", "mean_token_logprob"):
+            if metric in present:
+                _check_range(part, metric)
         uniq, _ = _scale_index(part["params"].to_numpy(dtype=float))
         n_s = uniq.size
         nan = np.full(n_s, np.nan)
@@ -129,4 +134,34 @@ def implied_item_counts(rate: np.ndarray, stderr: np.ndarray) -> np.ndarray:
 
     population = whole(m) & ~whole(m + 1)
     return np.where(ok, np.where(population, m, m + 1), np.nan)
+
+
+def _check_range(part: pd.DataFrame, metric: str) -> None:
+    """Refuse a value of ``metric`` outside the range the score has
+    (:data:`emergence.schema.METRIC_RANGES`): an exact match of 1.7 is no rate, and the tests
+    would weigh it as one. Loaded tables were checked by the loaders; a frame given directly
+    was not."""
+    # Inspect's accuracy may be on any scale when loaded; detect reads it as a rate
+    bounds = metric_range(metric) or ((0.0, 1.0) if base_metric(metric) == "accuracy" else None)
+    if bounds is None:
+        return
+    lo, hi = bounds
+    rows = part[part["metric"] == metric]
+    values = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = (values < lo - 1e-9) | (values > hi + 1e-9)
+    if not bad.any():
+        return
+    row = rows.iloc[int(np.flatnonzero(bad)[0])]
+    where = ", ".join(
+        f"{k} {row[k]}" for k in ("family", "model", "task", "subtask", "n_shots")
+        if k in row.index and pd.notna(row[k])
+    )
+    source = f"{row['source']}: " if "source" in row.index and pd.notna(row["source"]) else ""
+    value = float(values[bad][0])
+    hint = " (a percentage? divide it by 100)" if hi == 1.0 and 1 < value <= 100 else ""
+    raise InputError(
+        f"{source}score {metric} of {where}: expected a value in [{lo:g}, {hi:g}], got "
+        f"{value:g}{hint}"
+    )
 

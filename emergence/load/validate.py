@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from .. import rowwise
 from ..errors import InputError, locate
-from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec
+from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec, metric_range
 from .sizes import EXPONENT_AND_SUFFIX, parse_size
 
 Locator = Callable[[int], str]
@@ -431,6 +431,30 @@ def _derive_loss_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return frame
 
 
+def _check_metric_ranges(result: pd.DataFrame, checker: _Checker) -> None:
+    """A score whose name fixes its range must lie in it (an exact match of 1.7 or 87, a
+    log-prob of +5): the first row that does not is the error."""
+    names = pd.unique(result["metric"])
+    bounds = {m: metric_range(m) for m in names}
+    bounds = {m: b for m, b in bounds.items() if b is not None}
+    if not bounds:
+        return
+    metric = result["metric"]
+    lo = metric.map({m: b[0] for m, b in bounds.items()}).to_numpy(dtype=float, na_value=np.nan)
+    hi = metric.map({m: b[1] for m, b in bounds.items()}).to_numpy(dtype=float, na_value=np.nan)
+    value = result["value"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = (value < lo - 1e-9) | (value > hi + 1e-9)
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    hint = " (a percentage? divide it by 100)" if hi[i] == 1.0 and 1 < value[i] <= 100 else ""
+    raise checker.fail(
+        i, "value", f"expected {metric.iloc[i]} in [{lo[i]:g}, {hi[i]:g}], got "
+        f"{_describe(float(value[i]))}{hint}"
+    )  # fmt: skip
+
+
 def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
     if "params_kind" in result:
         kinds = result["params_kind"]
@@ -444,6 +468,8 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
             )
     if table == "losses" and "flops" not in result:
         result["flops"] = 6.0 * result["params"] * result["tokens"]
+    if table == "scores":
+        _check_metric_ranges(result, checker)
     if table != "items":
         return
     n = len(result)
