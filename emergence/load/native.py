@@ -376,13 +376,23 @@ def _read_jsonl_slow(path: Path) -> pd.DataFrame:
                 "complete JSON object per line (truncated file?)"
             ) from None
         if not isinstance(obj, dict):
-            raise InputError(f"{path.name}:{n}: expected a JSON object, got {type(obj).__name__}")
+            raise InputError(f"{path.name}:{n}: expected a JSON object, got {_json_kind(obj)}")
         if maybe_surrogates and _has_surrogate(obj):
             raise _surrogate_error(f"{path.name}:{n}", obj)
         records.append(obj)
     if not records:
         raise InputError(f"{path.name}: empty file; expected one JSON object per line")
     return pd.DataFrame.from_records(records)
+
+
+def _json_kind(value: object) -> str:
+    """What a parsed JSON value is, in JSON's words (``null``, not ``NoneType``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    kinds = {list: "an array", str: "a string", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
@@ -397,7 +407,22 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         table.validate(full=True)  # the reader does not check UTF-8; full validation does
     except Exception:  # noqa: BLE001 - any parse problem: re-read slowly for a precise message
         return _read_jsonl_slow(path)
+    if _has_empty_row(table):
+        # a line `null` reads as a row of nulls (as `{}` does): the slow path names the line
+        return _read_jsonl_slow(path)
     return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _has_empty_row(table) -> bool:  # noqa: ANN001 - a pyarrow Table
+    import pyarrow.compute as pc
+
+    if table.num_columns == 0:
+        return table.num_rows > 0
+    empty = None
+    for column in table.columns:
+        null = pc.is_null(column)
+        empty = null if empty is None else pc.and_(empty, null)
+    return bool(pc.any(empty).as_py())
 
 
 def _csv_header(path: Path, text: str) -> list[str]:

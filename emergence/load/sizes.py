@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 _SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?)\s*([kKmMbBgGtT]?)\s*$")
 # The reason given when a size has both an exponent and a suffix ("1.3e9B").
@@ -44,7 +46,7 @@ def parse_size(value: object) -> float:
         raise ValueError(f"expected a size, got {value!r}")
     if isinstance(value, int | float):
         return float(value)
-    if hasattr(value, "item"):  # numpy scalar
+    if isinstance(value, np.generic):  # numpy scalar (an array of one is no size)
         return float(value.item())
     if not isinstance(value, str):
         raise ValueError(f"expected a size, got {value!r}")

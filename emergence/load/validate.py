@@ -139,13 +139,18 @@ class _Checker:
     def floats(self, col: Column) -> pd.Series:
         series = self.frame[col.name]
         if pd.api.types.is_bool_dtype(series):
-            raise self.fail(0, col.name, "expected a number, got a boolean")
+            # a column only some rows have (JSONL) is typed by them: name the first of those
+            first = int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
+            raise self.fail(first, col.name, "expected a number, got a boolean")
         if pd.api.types.is_numeric_dtype(series):
             arr = series.to_numpy(dtype=float, na_value=np.nan)
         else:
             arr = np.empty(len(series), dtype=float)
             parse = parse_size if col.name in _SIZE_LIKE else _parse_float
             for i, v in enumerate(series.to_numpy(dtype=object)):
+                if _is_missing(v):
+                    arr[i] = np.nan
+                    continue
                 try:
                     arr[i] = parse(v)
                 except (TypeError, ValueError) as err:
@@ -302,6 +307,8 @@ def _parse_float(value: object) -> float:
     if isinstance(value, str):
         text = value.strip()
         return math.nan if text == "" else float(text)
+    if isinstance(value, list | tuple | dict | np.ndarray):
+        raise TypeError("a container")  # float() would take an array of one
     return float(value)  # type: ignore[arg-type]
 
 

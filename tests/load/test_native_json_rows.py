@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from load_helpers import load_error
 
+from emergence.errors import InputError
 from emergence.load import load
 
 
@@ -44,3 +46,45 @@ def test_a_json_array_with_a_long_first_row_is_read(tmp_path):
     path = tmp_path / "items.json"
     path.write_text(json.dumps(rows))
     assert len(load(path, warn=False).items) == 3
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("n_shots", True, "field 'n_shots': expected a number, got a boolean"),
+        ("flops", [1], "field 'flops': expected a positive number (e.g. 7B, 125M, 1.3e9), got [1]"),
+        ("tokens", "abc", "field 'tokens': expected a positive number (e.g. 7B, 125M, 1.3e9), got"),
+    ],
+)
+def test_a_field_only_a_later_line_has_is_named_by_that_line(tmp_path, field, value, expected):
+    # the Arrow reader types such a column by the rows that have it: the error named line 1
+    rows = [dict(family="f", model=f"m{i}", params=1e9 * (i + 1), task="t", item="1",
+                 target="a", output="a") for i in range(5)]  # fmt: skip
+    rows[2][field] = value
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value).startswith(f"x.jsonl:3: {expected}"), err.value
+
+
+def test_a_size_given_as_a_list_of_one_is_no_size():
+    from emergence.load.sizes import parse_size
+
+    with pytest.raises(ValueError):
+        parse_size(np.array([7e9]))
+    assert parse_size(np.float32(7e9)) == pytest.approx(7e9)
+
+
+@pytest.mark.parametrize(
+    "line, kind", [("null", "null"), ("[1, 2]", "an array"), ('"x"', "a string"),
+                   ("3", "a number"), ("true", "the boolean true")],
+)  # fmt: skip
+def test_a_jsonl_line_that_is_no_object_is_named_in_json_words(tmp_path, line, kind):
+    rows = [json.dumps(dict(family="f", model=m, params=1e9, task="t", item="1", target="a",
+                            output="a")) for m in ("m", "n")]  # fmt: skip
+    path = tmp_path / "x.jsonl"
+    path.write_text(f"{rows[0]}\n{rows[1]}\n{line}\n")
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value) == f"x.jsonl:3: expected a JSON object, got {kind}"
