@@ -259,7 +259,8 @@ def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], An
             )
         if entry.get("perturbation"):
             continue
-        key = (str(entry.get("instance_id")), _trial(entry, source, f"[{i}]"))
+        key = (_instance_id(entry, "instance_id", source, f"[{i}]"),
+               _trial(entry, source, f"[{i}]"))  # fmt: skip
         for j, stat in enumerate(entry["stats"]):
             if not isinstance(stat, dict):
                 raise InputError(
@@ -273,6 +274,18 @@ def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], An
                 if not math.isnan(mean) and mean != 0.5:  # 0.5: a tie between references
                     out[key] = mean > 0.5
     return out
+
+
+def _instance_id(obj: dict[str, Any], field: str, source: str, record: str) -> str:
+    """The instance id (text, or a whole number as text): the key that pairs an instance's
+    request states with its stats, so a missing one cannot be guessed."""
+    value = obj.get(field)
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise InputError(
+            f"{locate(source, record, field)}: expected the instance id (e.g. 'id4'), "
+            f"got {value!r:.60}"
+        )
+    return str(value)
 
 
 def _trial(obj: dict[str, Any], source: str, record: str) -> int:
@@ -374,7 +387,8 @@ def _items(
         inst = rs["instance"]
         if inst.get("perturbation") or rs.get("request_mode") == "calibration":
             continue
-        key = (str(inst.get("id", f"#{i}")), _trial(rs, source, f"request_states[{i}]"))
+        key = (_instance_id(inst, "id", source, f"request_states[{i}].instance"),
+               _trial(rs, source, f"request_states[{i}]"))  # fmt: skip
         groups.setdefault(key, []).append((i, rs))
     trials = {t for _, t in groups}
     rows = []
@@ -464,7 +478,7 @@ def _scores(per_instance: list[Any], base: dict[str, Any], source: str) -> list[
     for i, entry in enumerate(per_instance):
         if entry.get("perturbation"):
             continue
-        inst = str(entry.get("instance_id"))
+        inst = _instance_id(entry, "instance_id", source, f"[{i}]")
         for j, stat in enumerate(entry.get("stats", [])):
             name, split, perturbed = _stat_name(stat)
             if perturbed:

@@ -708,12 +708,23 @@ def _generated_text(filtered: Any) -> str | None:
     return filtered if isinstance(filtered, str) else None
 
 
-def _sample_correct(sample: dict[str, Any], names: tuple[str, ...]) -> bool | None:
+def _sample_correct(
+    sample: dict[str, Any], names: tuple[str, ...], where: tuple[str, Any]
+) -> bool | None:
+    """The per-sample score of the first of ``names`` the sample has, as correct or not (a
+    score in [0, 1]; lm-eval writes 0/1 or a mean over targets); None when it has none."""
     for name in names:
-        if name in sample:
-            value = to_float(sample[name])
-            if math.isfinite(value):
-                return value >= 0.5
+        if name in sample and sample[name] is not None:
+            raw = sample[name]
+            if isinstance(raw, bool):
+                return raw
+            value = to_float(raw)
+            if not 0.0 <= value <= 1.0:
+                raise InputError(
+                    f"{locate(where[0], where[1], name)}: expected a per-sample score in "
+                    f"[0, 1], got {raw!r:.60}"
+                )
+            return value >= 0.5
     return None
 
 
@@ -793,7 +804,7 @@ def _sample_row(
             target=choices[gold] if gold is not None else str(target),
             output=choices[int(np.argmax(logprobs))],
             output_picked=True,  # the highest-scoring choice, not a generated answer
-            correct=_sample_correct(sample, ("acc",)),
+            correct=_sample_correct(sample, ("acc",), (source, record)),
         )
     elif kind in ("loglikelihood", "loglikelihood_rolling") and pairs:
         logprob, greedy = pairs[0]
@@ -817,7 +828,7 @@ def _sample_row(
         row.update(
             target="" if target is None else str(target),
             output=text,
-            correct=_sample_correct(sample, ("exact_match", "acc")),
+            correct=_sample_correct(sample, ("exact_match", "acc"), (source, record)),
         )
     return row
 
@@ -880,7 +891,7 @@ def _gold_index(
     if not 0 <= as_index < len(choices):
         return as_text
     # both readings name a choice: the per-sample acc tells which one lm-eval scored against
-    acc = _sample_correct(sample, ("acc",))
+    acc = _sample_correct(sample, ("acc",), where)
     pred = int(np.argmax(logprobs))
     if acc is not None and (pred == as_text) == acc and (pred == as_index) != acc:
         return as_text

@@ -244,3 +244,16 @@ def test_bigbench_size_of_true_is_refused_not_read_as_one(tmp_path):
     msg = _err(path)
     assert "field 'flop_matched_non_embedding_params': expected a positive parameter count, " \
            "got True" in msg, msg  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [2, -1, "yes"])
+def test_lm_eval_per_sample_acc_outside_zero_one_is_one_line(tmp_path, value):
+    # it read as correct (2) or as no grade at all ("yes")
+    run = _copy_lm_run(tmp_path)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    lines = [json.loads(line) for line in samples.read_text().splitlines()]
+    lines[1]["acc"] = value
+    samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    msg = _err(run)
+    expected = f"{samples.name}:2: field 'acc': expected a per-sample score in [0, 1]"
+    assert msg.startswith(expected), msg

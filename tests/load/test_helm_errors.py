@@ -94,3 +94,22 @@ def test_a_run_name_that_is_not_text_is_one_line_naming_run_spec(tmp_path, name)
     msg = load_error(run)
     assert "run_spec.json" in msg and "field 'name': expected the run name" in msg, msg
     assert "\n" not in msg
+
+
+@pytest.mark.parametrize("value", ["drop", None, ""])
+@pytest.mark.parametrize("where", ["stats", "state"])
+def test_a_missing_instance_id_is_one_line_not_an_item_named_none(tmp_path, value, where):
+    # it became item "None" (10 items counted as 11), or "#3" that no stat could pair with
+    run = tmp_path / "v1" / HELM_RUN.name
+    shutil.copytree(HELM_RUN, run)
+    name = "per_instance_stats.json" if where == "stats" else "scenario_state.json"
+    doc = json.loads((run / name).read_text())
+    obj, field = ((doc[3], "instance_id") if where == "stats"
+                  else (doc["request_states"][3]["instance"], "id"))  # fmt: skip
+    if value == "drop":
+        del obj[field]
+    else:
+        obj[field] = value
+    (run / name).write_text(json.dumps(doc))
+    msg = load_error(run)
+    assert name in msg and f"field '{field}': expected the instance id" in msg, msg
