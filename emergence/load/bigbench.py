@@ -356,6 +356,11 @@ def _cond_log_prob(sample: dict[str, Any], source: str, record: str) -> dict[str
     if isinstance(values, dict):  # multiple choice: gold by value, never by position
         gold_scores = [to_float(values.get(t)) for t in targets]
         gold = int(np.nanargmax(gold_scores)) if not all(map(math.isnan, gold_scores)) else None
+        if gold is not None and not gold_scores[gold] > 0:
+            raise InputError(
+                f"{locate(source, record, 'target_values')}: expected a positive value for the "
+                f"correct target(s), got no value above {gold_scores[gold]:g}"
+            )
         correct = to_float(sample.get("correct"))
         return {
             "choices": str_array(targets),
@@ -440,6 +445,11 @@ def read_task(path: Path) -> pd.DataFrame:
         if isinstance(ex.get("target_scores"), dict):
             choices = list(ex["target_scores"])
             vals = [to_float(v) for v in ex["target_scores"].values()]
+            if not vals or not np.nanmax(vals) > 0:
+                raise InputError(
+                    f"{locate(path.name, f'examples[{i}]', 'target_scores')}: expected a "
+                    f"positive score for the correct choice(s), got {ex['target_scores']!r:.60}"
+                )
             gold = int(np.nanargmax(vals))
         target = ex.get("target")
         if isinstance(target, list):

@@ -380,6 +380,11 @@ def _sample_row(
             f"got {_describe(sample.get('id'))}"
         )
     epoch = sample.get("epoch", 1)
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+        at = f"{record} (id {sample['id']})"
+        raise InputError(
+            f"{locate(source, at, 'epoch')}: expected the epoch (1, 2, ...), got {_describe(epoch)}"
+        )
     where = f"{record} (id {sample['id']}, epoch {epoch})"
     target = _sample_target(sample.get("target", ""), source, where)
     first = _first_choice(sample, source, where)
@@ -418,6 +423,13 @@ def _sample_row(
         gold = _letter_index(target, len(choices))
         if gold is not None:
             row.update(correct_choice=gold, target=str(choices[gold]))
+        elif _letter_index(target, 26) is not None:
+            # one letter, but past the last choice: the gold names no option
+            last = chr(64 + len(choices))
+            raise InputError(
+                f"{locate(source, where, 'target')}: expected the letter of one of the "
+                f"{len(choices)} choices (A-{last}), got {target!r}"
+            )
         picked = _letter_index(score.get("answer") if score else None, len(choices))
         if picked is not None:
             row["output"] = str(choices[picked])

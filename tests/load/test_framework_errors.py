@@ -257,3 +257,29 @@ def test_lm_eval_per_sample_acc_outside_zero_one_is_one_line(tmp_path, value):
     msg = _err(run)
     expected = f"{samples.name}:2: field 'acc': expected a per-sample score in [0, 1]"
     assert msg.startswith(expected), msg
+
+
+def test_bigbench_multiple_choice_without_a_correct_target_is_one_line(tmp_path):
+    # every target_value 0: the gold was read as choice 0
+    log = BB.with_name("full-log_Toy_2m.json")
+    doc = json.loads(log.read_text())
+    sample = doc["queries"][0]["samples"][0]
+    sample["target_values"] = dict.fromkeys(sample["target_values"], 0.0)
+    path = tmp_path / log.name
+    path.write_text(json.dumps(doc))
+    msg = _err(path)
+    assert msg.startswith(f"{log.name}:queries[0].samples[0]: field 'target_values': expected a "
+                          "positive value for the correct target(s)"), msg  # fmt: skip
+
+
+def test_bigbench_task_example_without_a_correct_choice_is_one_line(tmp_path):
+    from emergence.load.bigbench import read_task
+
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps({"name": "t", "examples": [
+        {"input": "1+1=", "target_scores": {"2": 1, "3": 0}},
+        {"input": "2+2=", "target_scores": {"4": 0, "5": 0}},
+    ]}))  # fmt: skip
+    with pytest.raises(InputError, match=r"^task.json:examples\[1\]: field 'target_scores': "
+                                         r"expected a positive score"):  # fmt: skip
+        read_task(path)

@@ -226,3 +226,21 @@ def test_revisions_of_one_model_are_two_models(tmp_path):
     models = load(tmp_path, allow_missing_params=True).items["model"].unique()
     base = json.loads(src.read_text())["eval"]["model"]
     assert sorted(models) == sorted([base, f"{base}@step1000", f"{base}@step2000"])
+
+
+def test_a_gold_letter_past_the_last_choice_is_one_line(tmp_path):
+    def change(doc):
+        doc["samples"][0]["target"] = "Z"  # four choices: no option Z
+
+    msg = _error(_json_log(tmp_path, change))
+    assert msg.endswith(f"{S0}: field 'target': expected the letter of one of the 4 choices "
+                        "(A-D), got 'Z'"), msg  # fmt: skip
+
+
+@pytest.mark.parametrize("epoch", ["x", 0, True, 1.5])
+def test_an_epoch_that_is_no_count_is_one_line(tmp_path, epoch):
+    def change(doc):
+        doc["samples"][0]["epoch"] = epoch
+
+    msg = _error(_json_log(tmp_path, change))
+    assert ":samples[0] (id q0): field 'epoch': expected the epoch (1, 2, ...)" in msg, msg
