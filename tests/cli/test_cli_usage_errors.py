@@ -24,6 +24,11 @@ LOSSES = FIXTURES / "losses.csv"
         ["detect", str(LOSSES), "--sizes", "no-such-sizes.csv"],
         ["report", str(LOSSES), "-o", "."],
         ["detect", str(LOSSES), "--format", "xml"],
+        # NaN compares false with both bounds: no range refused it, and the stage's own check
+        # spoke instead, without the command's usage form
+        ["detect", str(LOSSES), "--alpha", "nan"],
+        ["report", str(LOSSES), "--alpha", "nan"],
+        ["rescore", str(LOSSES), "--level", "nan"],
     ],
 )
 def test_a_bad_path_or_option_value_is_one_error_line(args: list, tmp_path: Path,
