@@ -407,8 +407,9 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         table.validate(full=True)  # the reader does not check UTF-8; full validation does
     except Exception:  # noqa: BLE001 - any parse problem: re-read slowly for a precise message
         return _read_jsonl_slow(path)
-    if _has_empty_row(table):
-        # a line `null` reads as a row of nulls (as `{}` does): the slow path names the line
+    if table.num_rows == 0 or _has_empty_row(table):
+        # blank lines only (no rows), or a line `null` read as a row of nulls (as `{}` is):
+        # the slow path says the file is empty, or names the line
         return _read_jsonl_slow(path)
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 

@@ -88,3 +88,10 @@ def test_a_jsonl_line_that_is_no_object_is_named_in_json_words(tmp_path, line, k
     with pytest.raises(InputError) as err:
         load(path)
     assert str(err.value) == f"x.jsonl:3: expected a JSON object, got {kind}"
+
+
+def test_a_jsonl_file_of_blank_lines_is_empty(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text("  \n\n\t\n")
+    with pytest.raises(InputError, match=r"^x\.jsonl: empty file; expected one JSON object"):
+        load(path)
