@@ -351,6 +351,14 @@ def _cond_log_prob(sample: dict[str, Any], source: str, record: str) -> dict[str
             f"{locate(source, record, 'scores')}: expected one log-probability "
             f"per target, got {scores!r:.60}"
         )
+    field = "absolute_scores" if "absolute_scores" in sample else "scores"
+    for j, raw in enumerate(scores):
+        # a number, or BIG-bench's -Infinity (log 0) written as text; not "x" or true
+        if isinstance(raw, bool) or (raw is not None and math.isnan(to_float(raw))):
+            raise InputError(
+                f"{locate(source, record, f'{field}[{j}]')}: expected a log-probability, "
+                f"got {raw!r:.60}"
+            )
     logprobs = logprob_array([to_float(s) for s in scores])
     values = sample.get("target_values")
     if isinstance(values, dict):  # multiple choice: gold by value, never by position

@@ -283,3 +283,18 @@ def test_bigbench_task_example_without_a_correct_choice_is_one_line(tmp_path):
     with pytest.raises(InputError, match=r"^task.json:examples\[1\]: field 'target_scores': "
                                          r"expected a positive score"):  # fmt: skip
         read_task(path)
+
+
+@pytest.mark.parametrize("value", ["x", True, [1]])
+def test_bigbench_log_probability_that_is_no_number_is_named_as_written(tmp_path, value):
+    # "x" was reported as "got nan"
+    log = BB.with_name("full-log_Toy_2m.json")
+    doc = json.loads(log.read_text())
+    sample = doc["queries"][0]["samples"][0]
+    field = "absolute_scores" if "absolute_scores" in sample else "scores"
+    sample[field][1] = value
+    path = tmp_path / log.name
+    path.write_text(json.dumps(doc))
+    msg = _err(path)
+    assert msg.startswith(f"{log.name}:queries[0].samples[0]: field '{field}[1]': expected a "
+                          f"log-probability, got {value!r}"), msg  # fmt: skip
