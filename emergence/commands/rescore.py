@@ -21,6 +21,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..metrics.text import Normalisation
 
 
@@ -122,4 +124,29 @@ def rescore(
         normalisation=normalisation,
         tokenizer=tokenizer,
     )
+    if names is None or "exact_match" in names:
+        _warn_grading(tables.items, normalisation)
     emit_frame(frame, fmt, output, tables.sources)
+
+
+def _warn_grading(items: pd.DataFrame, normalisation: Normalisation | None) -> None:
+    """One warning line when exact match disagrees with the grade the source recorded for a
+    generated answer (``correct``): the exact_match rows then are not the source's numbers."""
+    if items.empty or not {"correct", "output", "target"} <= set(items.columns):
+        return
+    from ..metrics import score_items
+    from ..metrics.grading import grading_disagreement
+
+    generated = items.reset_index(drop=True)
+    if "choice_logprobs" in generated.columns:  # a pick among choices is graded as a choice
+        generated = generated[generated["choice_logprobs"].isna()].reset_index(drop=True)
+    if generated.empty or not generated["output"].notna().any():
+        return
+    exact = score_items(generated, ["exact_match"], normalisation=normalisation)
+    what = grading_disagreement(exact.column("exact_match"), generated, None, normalisation)
+    if what is not None:
+        click.echo(
+            f"warning: {what}; if the source strips, folds case or extracts the answer, "
+            "rescore with --normalise (e.g. strip,casefold) or check the outputs",
+            err=True,
+        )

@@ -62,3 +62,28 @@ def test_the_report_states_its_exact_match_and_the_command_repeats_it(padded, tm
 def _command(html: str) -> str:
     """The reproducing command in the report's header."""
     return re.search(r"<code>(emergence report [^<]*)</code>", html).group(1)
+
+
+@pytest.mark.parametrize("extra", [[], ["--normalise", "strip"], ["--metrics", "p_correct"]])
+def test_rescore_warns_once_when_exact_match_is_not_the_sources_grade(padded, tmp_path, extra):
+    out = tmp_path / "s.csv"
+    res = run("rescore", padded, "-o", out, "--bootstrap", "0", *extra)
+    assert res.exit_code == 0, res.output
+    warned = [line for line in res.stderr.splitlines() if line.startswith("warning: ")]
+    if extra:  # normalised as the source graded, or exact match not asked for
+        assert warned == []
+    else:
+        assert len(warned) == 1 and "strict exact match disagrees with the source's own " \
+            "grading (column correct) on" in warned[0]  # fmt: skip
+        assert warned[0].endswith("rescore with --normalise (e.g. strip,casefold) or check the "
+                                  "outputs")  # fmt: skip
+
+
+def test_real_framework_generations_give_no_grading_warning(tmp_path):
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    for run_dir in (fixtures / "lm-eval-0.4.13", fixtures / "helm-0.5.16"):
+        res = run("rescore", run_dir, "-o", tmp_path / f"{run_dir.name}.csv", "--bootstrap", "0")
+        assert res.exit_code == 0, res.output
+        assert "own grading" not in res.stderr, res.stderr
