@@ -41,11 +41,11 @@ class Number(click.FloatRange):
         return "X"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = super(click.FloatRange, self).convert(value, param, ctx)  # the plain float
+        number = super().convert(value, param, ctx)
         if number != number:  # NaN compares false with both bounds, so no range refuses it
             self.fail(f"{value!r} is not a number in the range {self._describe_range()}.",
                       param, ctx)  # fmt: skip
-        return super().convert(value, param, ctx)
+        return number
 
 
 SEED = Integer(min=0)  # numpy's generators take no negative seed

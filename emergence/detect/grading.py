@@ -24,6 +24,6 @@ def grading_note(
         return ""
     return (
         f" ({what}; the verdict judges exact match as computed here: if the source strips, "
-        "folds case or extracts the answer, rescore with --normalise, e.g. strip,casefold, or "
-        "check the outputs)"
+        "folds case or extracts the answer, run again with --normalise, e.g. strip,casefold "
+        "(normalisation= in Python), or check the outputs)"
     )

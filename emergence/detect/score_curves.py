@@ -51,6 +51,9 @@ def _score_curves(scores: pd.DataFrame, skip: set[tuple]) -> list[_Curve]:
             continue
         part = scores.iloc[rows]
         present = set(part["metric"].unique())
+        # Inspect's accuracy is the mean of its scorer's values, on the scorer's scale: outside
+        # [0, 1] it is no rate, so it cannot be the discontinuous metric
+        present -= {m for m in present if base_metric(m) == "accuracy" and not _is_rate(part, m)}
         disc_name = _pick_metric(present, SCORE_DISCONTINUOUS)
         comp_name = _pick_metric(present, [m for m, *_ in SCORE_COMPANIONS])
         for metric in (disc_name, comp_name, "p_correct", "target_logprob", "mean_token_logprob"):
@@ -120,13 +123,15 @@ def implied_item_counts(rate: np.ndarray, stderr: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Counts as floats; NaN where the rate is 0 or 1 or the standard error is not positive.
+        Counts as floats; NaN where the rate is 0 or 1, the standard error is not positive, or
+        it is too large for any count.
     """
     v = np.asarray(rate, dtype=float)
     se = np.asarray(stderr, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = (v > 0) & (v < 1) & (se > 0) & np.isfinite(se)
         m = np.round(np.where(ok, v * (1 - v) / se**2, np.nan))
+        ok &= m >= 1  # a standard error too large for any count (v(1 - v)/se^2 < 1/2)
 
         def whole(n: np.ndarray) -> np.ndarray:
             k = v * n
@@ -141,8 +146,7 @@ def _check_range(part: pd.DataFrame, metric: str) -> None:
     (:data:`emergence.schema.METRIC_RANGES`): an exact match of 1.7 is no rate, and the tests
     would weigh it as one. Loaded tables were checked by the loaders; a frame given directly
     was not."""
-    # Inspect's accuracy may be on any scale when loaded; detect reads it as a rate
-    bounds = metric_range(metric) or ((0.0, 1.0) if base_metric(metric) == "accuracy" else None)
+    bounds = metric_range(metric)
     if bounds is None:
         return
     lo, hi = bounds
@@ -164,4 +168,9 @@ def _check_range(part: pd.DataFrame, metric: str) -> None:
         f"{source}score {metric} of {where}: expected a value in [{lo:g}, {hi:g}], got "
         f"{value:g}{hint}"
     )
+
+
+def _is_rate(part: pd.DataFrame, metric: str) -> bool:
+    values = pd.to_numeric(part.loc[part["metric"] == metric, "value"], errors="coerce")
+    return bool(values.dropna().between(0.0, 1.0).all())
 

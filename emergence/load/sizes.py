@@ -47,7 +47,7 @@ def parse_size(value: object) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, np.generic):  # numpy scalar (an array of one is no size)
-        return float(value.item())
+        return parse_size(value.item())  # numpy's True is True
     if not isinstance(value, str):
         raise ValueError(f"expected a size, got {value!r}")
     if "," in value and not _THOUSANDS_RE.match(value.replace("_", "")):

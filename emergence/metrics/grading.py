@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from .text import Normalisation
 
 # Characters of an output or target quoted in the example.
@@ -49,7 +50,13 @@ def grading_disagreement(
     if "correct" not in items.columns:
         return None
     rows = np.arange(len(items)) if rows is None else np.asarray(rows)
-    graded = items["correct"].iloc[rows].astype("boolean")
+    try:
+        graded = items["correct"].iloc[rows].astype("boolean")
+    except (TypeError, ValueError):
+        raise InputError(
+            "column 'correct': expected true or false (the source's grade), got "
+            f"{items['correct'].iloc[rows].dropna().iloc[0]!r:.60}"
+        ) from None
     em = np.asarray(exact, dtype=float)
     both = np.isfinite(em) & graded.notna().to_numpy()
     n_both = int(both.sum())

@@ -105,3 +105,13 @@ def test_detect_names_the_disagreement_and_normalising_removes_it():
     # the discontinuous curve detect judged is now the source's own, scale by scale
     source = items.groupby("params")["correct"].mean().to_numpy()
     np.testing.assert_allclose(fixed.tasks[0].discontinuous, source, rtol=0, atol=1e-12)
+
+
+def test_a_grade_column_that_is_not_true_or_false_is_one_line():
+    import pytest
+
+    from emergence.errors import InputError
+
+    items = _items().assign(correct=["yes", "no", "yes", "no"])
+    with pytest.raises(InputError, match=r"^column 'correct': expected true or false"):
+        grading_note(_exact(items), items, np.arange(4))

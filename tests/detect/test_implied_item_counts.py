@@ -43,3 +43,9 @@ def test_lm_eval_v0_3_results_give_the_true_test_set_sizes():
     assert verdicts["family"].nunique() > 1  # final checkpoints, and each step's family
     counts = verdicts.groupby("task")["n_items"].agg(["min", "max"]).loc[tasks]
     assert counts["min"].tolist() == counts["max"].tolist() == [1172, 2376, 100, 102]
+
+
+def test_a_standard_error_too_large_for_any_count_gives_none():
+    # v (1 - v) / se^2 = 0.39: m rounds to 0, which is no count (it was returned as 0 items)
+    assert np.isnan(implied_item_counts(np.array([0.5]), np.array([0.8]))[0])
+    assert implied_item_counts(np.array([0.5]), np.array([0.5]))[0] == 2  # m = 1: n = 2

@@ -95,3 +95,10 @@ def test_a_jsonl_file_of_blank_lines_is_empty(tmp_path):
     path.write_text("  \n\n\t\n")
     with pytest.raises(InputError, match=r"^x\.jsonl: empty file; expected one JSON object"):
         load(path)
+
+
+def test_numpy_true_is_no_size():
+    from emergence.load.sizes import parse_size
+
+    with pytest.raises(ValueError):
+        parse_size(np.True_)

@@ -91,12 +91,17 @@ def test_detect_refuses_a_frame_given_directly_with_a_rate_out_of_range():
         detect(None, scores)
 
 
-def test_inspect_accuracy_loads_on_any_scale_but_detect_reads_it_as_a_rate(tmp_path):
+def test_inspect_accuracy_off_the_unit_scale_is_no_rate_and_stops_no_other_task(tmp_path):
     path = tmp_path / "s.csv"
-    rows = "".join(f"f,m{i},{i + 1}e9,t,accuracy,{v}\n" for i, v in enumerate([1, 2, 3, 4, 5, 7.5]))
-    path.write_text(HEADER + rows)  # a 1-10 model-graded scorer's mean
+    rows = "".join(
+        f"f,m{i},{i + 1}e9,graded,accuracy,{v},\nf,m{i},{i + 1}e9,good,exact_match,{e},200\n"
+        for i, (v, e) in enumerate(zip([1, 2, 3, 4, 5, 7.5], [0, .1, .2, .3, .4, .6], strict=True))
+    )  # a 1-10 model-graded scorer's mean beside a rate
+    path.write_text(HEADER.strip() + ",n_items\n" + rows)
     tables = load(path)
     assert tables.scores["value"].max() == 7.5
-    with pytest.raises(InputError, match=r"score accuracy of family f, model m1, task t: "
-                                         r"expected a value in \[0, 1\], got 2 "):  # fmt: skip
-        detect(tables)
+    verdicts = detect(tables).verdicts.set_index("task")
+    assert verdicts.loc["good", "discontinuous_metric"] == "exact_match"
+    graded = verdicts.loc["graded"]
+    assert graded["verdict"] == "underpowered" and pd.isna(graded["discontinuous_metric"])
+    assert graded["note"].startswith("no discontinuous metric")
