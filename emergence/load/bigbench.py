@@ -149,7 +149,16 @@ def _sizes(model: dict[str, Any], source: str) -> dict[str, Any]:
     return out
 
 
-def _split_task(label: str | None, task_name: str) -> tuple[str, str | None]:
+def _split_task(
+    obj: dict[str, Any], field: str, task_name: str, where: tuple[str, str]
+) -> tuple[str, str | None]:
+    """(task, subtask) from a ``task:subtask`` label in ``obj[field]`` (absent: the task)."""
+    label = obj.get(field)
+    if label is not None and not isinstance(label, str):
+        raise InputError(
+            f"{locate(where[0], where[1], field)}: expected a string such as "
+            f"'arithmetic:3_digit_addition', got {label!r:.60}"
+        )
     if not label or label == task_name:
         return task_name, None
     if ":" in label:
@@ -183,13 +192,7 @@ def _score_rows(
                 f"{locate(source, record, 'score_dict')}: expected an object of "
                 f"metric values, got {entry!r:.60}"
             )
-        label = entry.get("subtask_description")
-        if label is not None and not isinstance(label, str):
-            raise InputError(
-                f"{locate(source, record, 'subtask_description')}: expected a string such as "
-                f"'arithmetic:3_digit_addition', got {label!r:.60}"
-            )
-        task, sub = _split_task(label, task_name)
+        task, sub = _split_task(entry, "subtask_description", task_name, (source, record))
         shots = entry.get("number_of_shots")
         if shots is not None and not isinstance(shots, int):
             raise InputError(
@@ -280,13 +283,7 @@ def _group_samples(
                 f"{locate(source, qrec, 'function')}: expected "
                 f"'cond_log_prob' or 'generate_text', got {function!r}"
             )
-        label = query.get("task")
-        if label is not None and not isinstance(label, str):
-            raise InputError(
-                f"{locate(source, qrec, 'task')}: expected a string such as "
-                f"'arithmetic:3_digit_addition', got {label!r:.60}"
-            )
-        task, sub = _split_task(label, task_name)
+        task, sub = _split_task(query, "task", task_name, (source, qrec))
         shots = query.get("shots")
         key = (task, sub, shots if isinstance(shots, int) else None)
         for si, sample in enumerate(query["samples"]):
