@@ -172,7 +172,8 @@ def read(path: Path) -> Tables:
     if not isinstance(state, dict) or not isinstance(state.get("request_states"), list):
         raise InputError(
             f"{locate(src_state, None, 'request_states')}: expected a list of "
-            f"request states, got {state!r:.60}"
+            f"request states, got "
+            f"{(state.get('request_states') if isinstance(state, dict) else state)!r:.60}"
         )
     if not isinstance(stats, list):
         raise InputError(
@@ -255,7 +256,8 @@ def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], An
     for i, entry in enumerate(stats):
         if not isinstance(entry, dict) or not isinstance(entry.get("stats"), list):
             raise InputError(
-                f"{locate(source, f'[{i}]', 'stats')}: expected a list of stats, got {entry!r:.60}"
+                f"{locate(source, f'[{i}]', 'stats')}: expected a list of stats, got "
+                f"{(entry.get('stats') if isinstance(entry, dict) else entry)!r:.60}"
             )
         if entry.get("perturbation"):
             continue

@@ -113,3 +113,20 @@ def test_a_missing_instance_id_is_one_line_not_an_item_named_none(tmp_path, valu
     (run / name).write_text(json.dumps(doc))
     msg = load_error(run)
     assert name in msg and f"field '{field}': expected the instance id" in msg, msg
+
+
+def test_a_stats_or_request_states_field_of_the_wrong_kind_is_quoted_itself(tmp_path):
+    # the message quoted the whole enclosing object, not the value at fault
+    run = tmp_path / "v1" / HELM_RUN.name
+    shutil.copytree(HELM_RUN, run)
+    stats = json.loads((run / "per_instance_stats.json").read_text())
+    stats[0]["stats"] = 5
+    (run / "per_instance_stats.json").write_text(json.dumps(stats))
+    assert load_error(run).endswith("field 'stats': expected a list of stats, got 5")
+    shutil.copy(HELM_RUN / "per_instance_stats.json", run / "per_instance_stats.json")
+    state = json.loads((run / "scenario_state.json").read_text())
+    state["request_states"] = 5
+    (run / "scenario_state.json").write_text(json.dumps(state))
+    assert load_error(run).endswith(
+        "field 'request_states': expected a list of request states, got 5"
+    )
