@@ -74,11 +74,15 @@ def decode_utf8(data: bytes) -> str:
     """
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return str(memoryview(data)[skip:], "utf-8")
+        text = str(memoryview(data)[skip:], "utf-8")
     except UnicodeDecodeError as err:
         raise UnicodeDecodeError(
             "utf-8", data, err.start + skip, err.end + skip, err.reason
         ) from None
+    nul = data.find(b"\x00")  # valid UTF-8, but no text file holds one (UTF-16 holds many)
+    if nul >= 0:
+        raise UnicodeDecodeError("utf-8", data, nul, nul + 1, "a NUL byte in text")
+    return text
 
 
 # The leading bytes of binary files that a text reader may be given under a text suffix
@@ -93,6 +97,31 @@ _BINARY = (
     (b"PAR1", "a Parquet file", None),
     (b"PK\x03\x04", "a ZIP archive", "unzip -p"),
 )
+
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16's: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _wide_encoding(data: bytes) -> tuple[str, str] | None:
+    """(iconv's name, description) of UTF-16 or UTF-32 text (spreadsheets save "Unicode text"
+    as UTF-16), with or without a byte order mark, else None. Without a mark: ASCII text in
+    UTF-16 has a NUL in every other byte of its head."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name, name
+    head = data[:256]
+    if len(head) >= 8:
+        odd, even = head[1::2], head[0::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+            return "UTF-16LE", "UTF-16 (little-endian, no byte order mark)"
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+            return "UTF-16BE", "UTF-16 (big-endian, no byte order mark)"
+    return None
 
 
 def _to_text_command(tool: str, name: str | None) -> str:
@@ -122,6 +151,10 @@ def binary_problem(data: bytes, name: str | None = None) -> str | None:
         ``"a gzip-compressed file, not text; expected UTF-8 text: decompress it (gunzip -c
         s.csv > plain.csv && mv plain.csv s.csv)"``.
     """
+    wide = _wide_encoding(data)
+    if wide is not None:
+        convert = _to_text_command(f"iconv -f {wide[0]} -t UTF-8", name)
+        return f"{wide[1]} text, not UTF-8; expected UTF-8 text: convert it ({convert})"
     for magic, kind, tool in _BINARY:
         if not data.startswith(magic):
             continue
@@ -164,9 +197,15 @@ def decode_text(data: bytes, source: str, what: str = "text", name: str | None =
             raise InputError(f"{source}: {binary}") from None
         line = data.count(b"\n", 0, err.start) + 1
         raise InputError(
-            f"{locate(source, line)}: not valid UTF-8 (byte 0x{data[err.start]:02x}); "
-            f"expected UTF-8 {what}"
+            f"{locate(source, line)}: {bad_byte(data[err.start])}; expected UTF-8 {what}"
         ) from None
+
+
+def bad_byte(byte: int) -> str:
+    """What a byte that stops UTF-8 decoding is, for a message."""
+    if byte == 0:
+        return "a NUL byte (0x00), which no text file holds"
+    return f"not valid UTF-8 (byte 0x{byte:02x})"
 
 
 def read_text(path: Path, what: str = "text") -> str:

@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..schema import TABLES, detect_table
 from .framework_common import (
     JSON_SPACE,
+    bad_byte,
     binary_problem,
     decode_utf8,
     jsonl_lines,
@@ -355,7 +356,7 @@ def _decode_error(path: Path, data: bytes, err: UnicodeDecodeError) -> InputErro
     end = data.find(b"\n", err.start)
     field = _bad_field(path, data, data[start : end if end >= 0 else len(data)])
     where = f"{path.name}:{line}: " + (f"field '{field}': " if field else "")
-    return InputError(f"{where}not valid UTF-8 (byte 0x{data[err.start]:02x}); expected UTF-8 text")
+    return InputError(f"{where}{bad_byte(data[err.start])}; expected UTF-8 text")
 
 
 def _read_jsonl_slow(path: Path) -> pd.DataFrame:

@@ -150,3 +150,50 @@ def test_the_advised_command_makes_a_compressed_file_readable(tmp_path, tool, co
     subprocess.run(command, shell=True, cwd=tmp_path, check=True, capture_output=True)
     assert path.read_text() == table
     assert list(load_unsized(path).scores["value"]) == [0.1]
+
+
+WIDE = [
+    ("utf-16", "UTF-16 text", "iconv -f UTF-16 -t UTF-8"),  # with its byte order mark
+    ("utf-16-le", "UTF-16 (little-endian, no byte order mark) text", "iconv -f UTF-16LE"),
+    ("utf-16-be", "UTF-16 (big-endian, no byte order mark) text", "iconv -f UTF-16BE"),
+    ("utf-32", "UTF-32 text", "iconv -f UTF-32 -t UTF-8"),
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("encoding, kind, convert", WIDE)
+def test_a_utf16_or_utf32_file_is_named_with_the_command_that_converts_it(
+    tmp_path, suffix, encoding, kind, convert
+):
+    # a spreadsheet's "Unicode text": its field names were shown as '\udcff\udcfef a m i l y'
+    text = (SCORES_HEADER + "f,m,1e9,t,acc,0.5\n" if suffix == ".csv" else
+            '{"family": "f", "model": "m", "params": 1e9, "task": "t", "metric": "acc", '
+            '"value": 0.5}\n')  # fmt: skip
+    path = tmp_path / f"s{suffix}"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(InputError) as err:
+        load_unsized(path)
+    msg = str(err.value)
+    assert msg.startswith(f"s{suffix}: {kind}, not UTF-8; expected UTF-8 text: convert it ("), msg
+    assert convert in msg
+    # the advice works: the converted file loads
+    out = subprocess.run(["iconv", "-f", convert.split()[2], "-t", "UTF-8", str(path)],
+                         capture_output=True, check=True).stdout  # fmt: skip
+    path.write_bytes(out)
+    assert len(load_unsized(path).scores) == 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_nul_byte_in_a_text_file_names_its_line(tmp_path, suffix):
+    # valid UTF-8, but no text holds one: it was read into the model's name
+    text = (SCORES_HEADER + "f,m\x00x,1e9,t,acc,0.5\n" if suffix == ".csv" else
+            '{"family": "f", "model": "m\\u0000", "params": 1e9, "task": "t", "metric": "acc", '
+            '"value": 0.5}\n{"family": "f", "model": "m\x00x", "params": 1e9}\n')  # fmt: skip
+    path = tmp_path / f"s{suffix}"
+    path.write_bytes(text.encode())
+    with pytest.raises(InputError) as err:
+        load_unsized(path)
+    line = 2
+    assert str(err.value).startswith(f"s{suffix}:{line}: ") and "a NUL byte (0x00)" in str(
+        err.value
+    ), err.value
