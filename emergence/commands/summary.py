@@ -147,8 +147,8 @@ def summary(
     if len(missing):
         given = click.get_current_context().meta.get("emergence.sizes")
         advice = (
-            f"the --sizes mapping {given} names none of them: its keys are model names as "
-            "listed here, or family/model"
+            f"the --sizes mapping {given} has no size for them (it leaves them out, or its "
+            "size cell is empty): its keys are model names as listed here, or family/model"
             if given is not None
             else "supply them with --sizes FILE (CSV or JSON mapping model -> params)"
         )

@@ -377,7 +377,7 @@ def how_to_size(models: list[str], from_names: bool = False, mapping: bool = Fal
     from_names : bool
         ``--sizes-from-names`` was given (and read no size from these names).
     mapping : bool
-        A sizes mapping (``--sizes``) was given (and names none of these models).
+        A sizes mapping (``--sizes``) was given (and gives none of these models a size).
     """
     if from_names:
         advice = _names_gave_none(models)
@@ -400,8 +400,8 @@ def how_to_size(models: list[str], from_names: bool = False, mapping: bool = Fal
             )
     if mapping:
         advice += (
-            "; the --sizes mapping given names none of them: add them (keys are model names, "
-            "or family/model)"
+            "; the --sizes mapping given has no size for them (it leaves them out, or its size "
+            "cell is empty): add them (keys are model names, or family/model)"
         )
     return advice
 

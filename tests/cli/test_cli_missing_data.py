@@ -67,6 +67,6 @@ def test_summary_says_when_the_sizes_file_names_none_of_the_models(tmp_path):
     sizes.write_text("model,params\nm-2b,2e9\n")
     res = run("summary", items, "--sizes", sizes)
     assert res.exit_code == 0, res.output
-    assert f"the --sizes mapping {sizes} names none of them" in res.output
+    assert f"the --sizes mapping {sizes} has no size for them" in res.output
     res = run("summary", items)
     assert "supply them with --sizes FILE" in res.output

@@ -274,8 +274,11 @@ def test_names_not_tried_are_advised_only_where_they_hold_a_size(tmp_path):
         apply_sizes(tables)
 
 
-def test_a_sizes_mapping_that_names_none_of_the_models_says_so(tmp_path):
+@pytest.mark.parametrize("rows", ["other,1e9\n", "pythia-70m,\n"])
+def test_a_sizes_mapping_that_sizes_none_of_the_models_says_so(tmp_path, rows):
+    # a model left out, or listed with an empty size cell (it was said to be left out)
     sizes = tmp_path / "sizes.csv"
-    sizes.write_text("model,params\nother,1e9\n")
-    with pytest.raises(InputError, match="the --sizes mapping given names none of them"):
+    sizes.write_text("model,params\n" + rows)
+    with pytest.raises(InputError, match=r"the --sizes mapping given has no size for them \(it "
+                                         r"leaves them out, or its size cell is empty\)"):
         load(_tiny(tmp_path, ["pythia-70m"]), sizes=sizes)
