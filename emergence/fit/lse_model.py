@@ -65,10 +65,14 @@ class LSEModel:
 
     def logits(self, theta: np.ndarray, logx: np.ndarray) -> np.ndarray:
         """The log-sum-exp arguments t, shape (n, n_logits)."""
-        cols = [theta[k] - theta[self.alpha_index(k)] * logx[:, k] for k in range(self.n_terms)]
+        k, base = self.n_terms, self.n_terms + int(self.offset)
+        alphas = theta[base : base + (1 if self.tied else k)]
+        # one vectorised expression, element for element the same arithmetic as a loop over terms
+        t = np.empty((logx.shape[0], self.n_logits))
+        t[:, :k] = theta[:k] - alphas * logx[:, :k]
         if self.offset:
-            cols.append(np.full(logx.shape[0], theta[self.n_terms]))
-        return np.stack(cols, axis=1)
+            t[:, k] = theta[k]
+        return t
 
     def log_predict(self, theta: np.ndarray, logx: np.ndarray) -> np.ndarray:
         """log y_hat at log-inputs ``logx`` (shape (n, K))."""
@@ -86,11 +90,14 @@ EXACT_LOG_RESIDUAL = 1e-10
 
 def huber(r: np.ndarray, delta: float) -> np.ndarray:
     """Huber loss rho(r): 0.5 r^2 for |r| <= delta, delta (|r| - delta/2) beyond; inf delta = LS."""
-    a = np.abs(r)
-    with np.errstate(over="ignore"):  # r*r of the unused branch may overflow for wild starts
-        if not np.isfinite(delta):
+    if not np.isfinite(delta):
+        with np.errstate(over="ignore"):  # wild starts may overflow: inf, not a warning
             return 0.5 * r * r
-        return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+    a = np.abs(r)
+    # the quadratic branch on |r| clipped at delta: the same value where it is used
+    # ((0.5 a) a == (0.5 r) r), and no overflow where it is not
+    q = np.minimum(a, delta)
+    return np.where(a <= delta, 0.5 * q * q, delta * (a - 0.5 * delta))
 
 
 class HuberObjective:
