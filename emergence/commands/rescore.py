@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import numpy as np
 
 from ..errors import InputError
 from .common import (
@@ -100,6 +101,7 @@ def rescore(
     inputs (scores tables) are passed through unchanged, in scale order.
     """
     from ..metrics import rescore as run_rescore
+    from ..metrics import score_items
 
     names = _split(metrics, "--metrics", "metric names")
     # rescoring needs no model sizes: a model without one keeps an empty params cell
@@ -114,6 +116,12 @@ def rescore(
         raise InputError(f"the inputs contain no item-level results or scores to rescore ({why})")
     if names is not None and len(tables.items) == 0:
         raise InputError("--metrics given, but the inputs contain no item-level rows to rescore")
+    # scored once: the scores table and the grading check share the per-item values
+    per_item = (
+        score_items(tables.items, names, normalisation=normalisation, tokenizer=tokenizer)
+        if len(tables.items)
+        else None
+    )
     frame = run_rescore(
         tables.items,
         tables.scores,
@@ -123,27 +131,26 @@ def rescore(
         level=level,
         normalisation=normalisation,
         tokenizer=tokenizer,
+        item_scores=per_item,
     )
-    if names is None or "exact_match" in names:
-        _warn_grading(tables.items, normalisation)
+    if per_item is not None and "exact_match" in per_item.metrics:
+        _warn_grading(tables.items, per_item.column("exact_match"), normalisation)
     emit_frame(frame, fmt, output, tables.sources)
 
 
-def _warn_grading(items: pd.DataFrame, normalisation: Normalisation | None) -> None:
+def _warn_grading(
+    items: pd.DataFrame, exact: np.ndarray, normalisation: Normalisation | None
+) -> None:
     """One warning line when exact match disagrees with the grade the source recorded for a
     generated answer (``correct``): the exact_match rows then are not the source's numbers."""
-    if items.empty or not {"correct", "output", "target"} <= set(items.columns):
+    if not {"correct", "output", "target"} <= set(items.columns):
         return
-    from ..metrics import score_items
     from ..metrics.grading import grading_disagreement
 
-    generated = items.reset_index(drop=True)
-    if "choice_logprobs" in generated.columns:  # a pick among choices is graded as a choice
-        generated = generated[generated["choice_logprobs"].isna()].reset_index(drop=True)
-    if generated.empty or not generated["output"].notna().any():
-        return
-    exact = score_items(generated, ["exact_match"], normalisation=normalisation)
-    what = grading_disagreement(exact.column("exact_match"), generated, None, normalisation)
+    rows = np.arange(len(items))
+    if "choice_logprobs" in items.columns:  # a pick among choices is graded as a choice
+        rows = rows[items["choice_logprobs"].isna().to_numpy()]
+    what = grading_disagreement(exact[rows], items, rows, normalisation)
     if what is not None:
         click.echo(
             f"warning: {what}; if the source strips, folds case or extracts the answer, "
