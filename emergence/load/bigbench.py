@@ -425,16 +425,19 @@ def read_task(path: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``task``, ``item`` (0-based example index), ``input``, ``target`` (first
-        target, or the highest-scoring choice), ``choices`` and ``correct_choice``.
+        Columns ``task``, ``subtask``, ``item`` (0-based example index), ``input``, ``target``
+        (first target, or the highest-scoring choice), ``choices`` and ``correct_choice``. A
+        subtask's file (``arithmetic/3_digit_addition/task.json``, beside its parent's
+        ``arithmetic/task.json``) is task ``arithmetic``, subtask ``3_digit_addition``, as the
+        results name it (``subtask_description`` ``arithmetic:3_digit_addition``); otherwise
+        ``subtask`` is None.
     """
     path = Path(path)
-    doc = read_json(path, "BIG-bench task JSON")
-    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
-        raise InputError(
-            f"{locate(path.name, None, 'name')}: expected a BIG-bench task "
-            f"definition with a name, got {doc!r:.60}"
-        )
+    doc = _task_definition(path)
+    task, subtask = doc["name"], None
+    parent = path.parent.parent / "task.json"
+    if path.name == "task.json" and parent.is_file():
+        task, subtask = _task_definition(parent)["name"], doc["name"]
     examples = doc.get("examples", [])
     if not isinstance(examples, list):
         raise InputError(
@@ -463,7 +466,8 @@ def read_task(path: Path) -> pd.DataFrame:
             target = choices[gold]
         rows.append(
             {
-                "task": doc["name"],
+                "task": task,
+                "subtask": subtask,
                 "item": str(i),
                 "input": ex["input"],
                 "target": None if target is None else str(target),
@@ -472,5 +476,15 @@ def read_task(path: Path) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(
-        rows, columns=["task", "item", "input", "target", "choices", "correct_choice"]
+        rows, columns=["task", "subtask", "item", "input", "target", "choices", "correct_choice"]
     )
+
+
+def _task_definition(path: Path) -> dict[str, Any]:
+    doc = read_json(path, "BIG-bench task JSON")
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        raise InputError(
+            f"{locate(path.name, None, 'name')}: expected a BIG-bench task "
+            f"definition with a name, got {doc!r:.60}"
+        )
+    return doc

@@ -42,6 +42,13 @@ def test_real_task_json_files_load_and_read():
         "0",
         "0",
     )
+    # a subtask's definition is named as its results are: arithmetic:3_digit_addition is task
+    # arithmetic, subtask 3_digit_addition (it was task 3_digit_addition, joining nothing)
+    three = bb.read_task(paths[1])
+    label = bb._split_task({"task": "arithmetic:3_digit_addition"}, "task", "arithmetic",
+                           ("x", "q"))  # fmt: skip
+    assert set(zip(three["task"], three["subtask"], strict=True)) == {label}
+    assert hindu["subtask"].isna().all() and set(hindu["task"]) == {"hindu_knowledge"}
 
 
 def test_constructed_results_counts_and_sizes():
