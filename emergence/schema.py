@@ -217,3 +217,35 @@ def metric_range(metric: str) -> tuple[float, float] | None:
     when its name does not fix one."""
     return METRIC_RANGES.get(str(metric).split(",", 1)[0])
 
+
+def outside_range(metrics, values):  # noqa: ANN001, ANN201 - array-likes in, arrays out
+    """Which ``values`` lie outside the range their ``metrics`` fix (1e-9 slack for rounding).
+
+    Parameters
+    ----------
+    metrics : sequence of str
+        Metric name per value.
+    values : array_like of float
+        The scores (NaN is never outside).
+
+    Returns
+    -------
+    bad, lo, hi : numpy.ndarray
+        The mask, and each value's bounds (NaN where the name fixes none).
+    """
+    import numpy as np  # schema stays importable without numpy at CLI start-up
+
+    names, code = np.unique(np.asarray(metrics, dtype=object).astype(str), return_inverse=True)
+    bounds = np.array([metric_range(m) or (np.nan, np.nan) for m in names], dtype=float)
+    bounds = bounds.reshape(-1, 2)
+    lo, hi = bounds[code.reshape(-1), 0], bounds[code.reshape(-1), 1]
+    value = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = (value < lo - 1e-9) | (value > hi + 1e-9)
+    return bad, lo, hi
+
+
+def percentage_hint(hi: float, value: float) -> str:
+    """The advice for a rate that looks like a percentage (``""`` otherwise)."""
+    return " (a percentage? divide it by 100)" if hi == 1.0 and 1 < value <= 100 else ""
+

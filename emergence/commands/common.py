@@ -330,17 +330,25 @@ def emit_frame(frame, fmt: str, output: Path | None, inputs: tuple[str, ...] = (
 NORMALISE_OPTIONS = ("strip", "casefold", "whitespace", "nfc", "nfkc")
 
 
+def option_list(value: str | None, option: str, what: str) -> list[str] | None:
+    """The comma-separated names of ``option`` (None when not given); empty is an error."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise InputError(f"{option}: expected a comma-separated list of {what}")
+    return names
+
+
 def parse_normalisation(value: str | None) -> Normalisation | None:
     """The :class:`~emergence.metrics.text.Normalisation` a ``--normalise`` value names (None
     when not given)."""
-    from ..metrics.text import Normalisation
-
     if value is None:
         return None
-    opts = {v.strip() for v in value.split(",") if v.strip()}
-    if not opts:
-        choices = ", ".join(NORMALISE_OPTIONS)
-        raise InputError(f"--normalise: expected a comma-separated list of options ({choices})")
+    from ..metrics.text import Normalisation
+
+    what = f"options ({', '.join(NORMALISE_OPTIONS)})"
+    opts = set(option_list(value, "--normalise", what) or [])
     unknown = sorted(opts - set(NORMALISE_OPTIONS))
     if unknown:
         raise InputError(

@@ -17,6 +17,7 @@ from .common import (
     input_options,
     load_inputs,
     normalise_option,
+    option_list,
     output_options,
     resamples_help,
 )
@@ -25,16 +26,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..metrics.text import Normalisation
-
-
-def _split(value: str | None, option: str, what: str) -> list[str] | None:
-    """The comma-separated names of ``option`` (None when not given); empty is an error."""
-    if value is None:
-        return None
-    names = [v.strip() for v in value.split(",") if v.strip()]
-    if not names:
-        raise InputError(f"{option}: expected a comma-separated list of {what}")
-    return names
 
 
 @click.command(
@@ -103,7 +94,7 @@ def rescore(
     from ..metrics import rescore as run_rescore
     from ..metrics import score_items
 
-    names = _split(metrics, "--metrics", "metric names")
+    names = option_list(metrics, "--metrics", "metric names")
     # rescoring needs no model sizes: a model without one keeps an empty params cell
     tables = load_inputs(paths, input_format, renames, allow_missing_params=True)
     if len(tables.items) == 0 and len(tables.scores) == 0:

@@ -23,7 +23,7 @@ from emergence.detect.preregistered import (
 )
 from emergence.detect.task_curves import _Curve
 from emergence.errors import InputError
-from emergence.schema import metric_range
+from emergence.schema import outside_range, percentage_hint
 
 
 def _pick_metric(present: set[str], names) -> str | None:
@@ -146,27 +146,21 @@ def _check_range(part: pd.DataFrame, metric: str) -> None:
     (:data:`emergence.schema.METRIC_RANGES`): an exact match of 1.7 is no rate, and the tests
     would weigh it as one. Loaded tables were checked by the loaders; a frame given directly
     was not."""
-    bounds = metric_range(metric)
-    if bounds is None:
-        return
-    lo, hi = bounds
     rows = part[part["metric"] == metric]
     values = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        bad = (values < lo - 1e-9) | (values > hi + 1e-9)
+    bad, lo, hi = outside_range([metric] * len(values), values)
     if not bad.any():
         return
-    row = rows.iloc[int(np.flatnonzero(bad)[0])]
+    i = int(np.flatnonzero(bad)[0])
+    row = rows.iloc[i]
     where = ", ".join(
         f"{k} {row[k]}" for k in ("family", "model", "task", "subtask", "n_shots")
         if k in row.index and pd.notna(row[k])
     )
     source = f"{row['source']}: " if "source" in row.index and pd.notna(row["source"]) else ""
-    value = float(values[bad][0])
-    hint = " (a percentage? divide it by 100)" if hi == 1.0 and 1 < value <= 100 else ""
     raise InputError(
-        f"{source}score {metric} of {where}: expected a value in [{lo:g}, {hi:g}], got "
-        f"{value:g}{hint}"
+        f"{source}score {metric} of {where}: expected a value in [{lo[i]:g}, {hi[i]:g}], got "
+        f"{values[i]:g}{percentage_hint(hi[i], values[i])}"
     )
 
 

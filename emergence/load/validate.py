@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from .. import rowwise
 from ..errors import InputError, locate
-from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec, metric_range
+from ..schema import PARAMS_KINDS, TABLES, Column, TableSpec, outside_range, percentage_hint
 from .sizes import EXPONENT_AND_SUFFIX, parse_size
 
 Locator = Callable[[int], str]
@@ -441,24 +441,15 @@ def _derive_loss_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
 def _check_metric_ranges(result: pd.DataFrame, checker: _Checker) -> None:
     """A score whose name fixes its range must lie in it (an exact match of 1.7 or 87, a
     log-prob of +5): the first row that does not is the error."""
-    names = pd.unique(result["metric"])
-    bounds = {m: metric_range(m) for m in names}
-    bounds = {m: b for m, b in bounds.items() if b is not None}
-    if not bounds:
-        return
     metric = result["metric"]
-    lo = metric.map({m: b[0] for m, b in bounds.items()}).to_numpy(dtype=float, na_value=np.nan)
-    hi = metric.map({m: b[1] for m, b in bounds.items()}).to_numpy(dtype=float, na_value=np.nan)
     value = result["value"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        bad = (value < lo - 1e-9) | (value > hi + 1e-9)
+    bad, lo, hi = outside_range(metric.to_numpy(dtype=object), value)
     if not bad.any():
         return
     i = int(np.flatnonzero(bad)[0])
-    hint = " (a percentage? divide it by 100)" if hi[i] == 1.0 and 1 < value[i] <= 100 else ""
     raise checker.fail(
         i, "value", f"expected {metric.iloc[i]} in [{lo[i]:g}, {hi[i]:g}], got "
-        f"{_describe(float(value[i]))}{hint}"
+        f"{_describe(float(value[i]))}{percentage_hint(hi[i], value[i])}"
     )  # fmt: skip
 
 
