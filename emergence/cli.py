@@ -6,9 +6,14 @@ Each subcommand lives in ``emergence/commands/<name>.py`` and is imported only w
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 import click
 
@@ -214,9 +219,55 @@ def cli() -> None:
 with_quiet_option(cli)
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: raised in the main thread so that clean-up runs (temporary
+    output files removed, worker processes stopped) before the process dies of the signal.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` may swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def termination_raises() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated` (their default kills
+    the process at once and leaves a temporary output file behind); handlers restored after.
+
+    Does nothing outside the main thread, where Python cannot set signal handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, _raise_terminated) for s in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv, prog_name="emergence")
+    """Console-script entry point.
+
+    A SIGTERM or SIGHUP stops the command cleanly (no partial output, no workers left), then
+    the process dies of that signal, as its caller expects.
+    """
+    try:
+        with termination_raises():
+            cli.main(args=argv, prog_name="emergence")
+    except Terminated as stop:
+        signal.signal(stop.signum, signal.SIG_DFL)
+        os.kill(os.getpid(), stop.signum)
+        raise SystemExit(128 + stop.signum) from None  # pragma: no cover - killed above
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,6 @@ import multiprocessing
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pandas as pd
 import torch
 
 from ..output import atomic_write_text, write_frame
+from ..workers import worker_pool
 from .tasks import TASKS, held_out
 from .train import RunResult, RunSpec, train_run
 
@@ -139,7 +139,7 @@ def train_all(
             _log(f"{specs[i].name}: loss {results[i].val_loss:.4f}, {results[i].seconds:.0f} s")
     else:
         ctx = multiprocessing.get_context("spawn")  # no fork after torch initialised threads
-        with ProcessPoolExecutor(workers, ctx, _init_worker, (threads,)) as pool:
+        with worker_pool(workers, _init_worker, (threads,), ctx) as pool:
             futures = {i: pool.submit(_execute, specs[i], config.n_items) for i in order}
             for i in order:
                 results[i] = futures[i].result()

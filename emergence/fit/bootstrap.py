@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..progress import progress
+from ..workers import worker_pool
 from .results import BootstrapResult, summarise_draws
 
 RESAMPLING = ("rng", "epoch")
@@ -211,8 +212,8 @@ def run_bootstrap(
             for piece in bar:
                 rows.extend(refit(c) for c in piece)
     else:
-        with ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker,
-                                 initargs=(refit,)) as pool:
+        # on Ctrl-C or an error the pool stops at once (no waiting for the chunks in flight)
+        with worker_pool(n_jobs, _init_worker, (refit,)) as pool:
             done = _in_order(pool, pieces, 4 * n_jobs)
             with progress(done, label=label, length=n_pieces) as bar:
                 for out in bar:
