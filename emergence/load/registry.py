@@ -504,7 +504,9 @@ def load(
 ) -> Tables:
     """Read files and folders into the three tidy tables.
 
-    Folders are read recursively (in name order, so results are deterministic); files that no
+    Folders are read recursively; the files found are read in the order of their resolved
+    paths, whatever the order they were named in, so the same inputs give the same tables
+    (rows keep their order within a file: Epoch's resamples index its rows); files that no
     format recognises are skipped inside folders and are an error when named explicitly. A
     skipped data file that may hold results gets a warning line on stderr saying why it was not
     read (see :mod:`emergence.load.skipped`; the list is also in ``Tables.skipped``). A
@@ -566,6 +568,9 @@ def load(
         else:
             _check_renames(rename, [p for p, _ in headers], [cols for _, cols in headers])
     kept, involved = _read_once(found)
+    # read in one order whatever the order named: fits sum over loss runs and a bootstrap
+    # resamples them by position, so `a.csv b.csv` and `b.csv a.csv` gave other intervals
+    kept.sort(key=lambda found_file: str(_real(found_file[0])))
     # a file read with another (an empty lm-eval samples file, with its results file) was not
     # skipped, whatever the walk made of it on its own
     read_along = {_real(f) for files in involved.values() for f in files[1:]}

@@ -36,7 +36,9 @@ class Tables:
     items, scores, losses : pandas.DataFrame
         The tidy tables described in :mod:`emergence.schema`.
     sources : tuple of str
-        The files the tables were read from, in reading order.
+        The files the tables were read from, in reading order: by resolved path, whatever
+        the order they were named in (so the same inputs give the same tables; rows keep
+        their order within a file).
     skipped : tuple of (str, str)
         Files found in folders and not read, each with the reason (sorted by path; see
         :mod:`emergence.load.skipped`).
