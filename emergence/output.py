@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -111,6 +112,15 @@ def _naming(err: OSError, dest: Path) -> OSError:
     return type(err)(err.errno, err.strerror or str(err), str(dest))
 
 
+def _mode_for(dest: Path) -> int:
+    """The permissions ``dest`` should get: those of the file it replaces (a private file stays
+    private), else the usual ones for a new file (mkstemp's own 0600 would hide it)."""
+    try:
+        return stat.S_IMODE(os.stat(dest).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def _write_temp(dest: Path, data: bytes) -> str:
     """Write ``data`` to a new temporary file beside ``dest``; return its path."""
     ensure_dir(dest.parent, dest)
@@ -121,7 +131,7 @@ def _write_temp(dest: Path, data: bytes) -> str:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+        os.chmod(tmp, _mode_for(dest))
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):

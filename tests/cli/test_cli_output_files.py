@@ -197,3 +197,18 @@ def test_an_output_suffix_that_cannot_be_written_is_refused_before_loading(
     result = run(*command, "-o", tmp_path / name)
     one_error_line(result, said)
     assert not (tmp_path / name).exists()
+
+
+def test_replacing_an_output_keeps_its_permissions(tmp_path: Path) -> None:
+    private, fresh = tmp_path / "private.csv", tmp_path / "fresh.csv"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    assert run("summary", REPO / "benchmarks_data" / "trained", "-o", private).exit_code == 0
+    assert run("summary", REPO / "benchmarks_data" / "trained", "-o", fresh).exit_code == 0
+    # before: the temporary file's mode was set to the umask default, so a private file
+    # became world-readable when an output replaced it
+    assert private.stat().st_mode & 0o777 == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert private.read_bytes() == fresh.read_bytes()
