@@ -56,11 +56,30 @@ Examples:
 """
 
 
+def printable(message: str) -> str:
+    """``message`` with characters a terminal would act on or hide shown as escapes.
+
+    Messages quote what the data hold: a binary file read as CSV put raw NUL and escape bytes
+    on the terminal. Control, format and separator characters become ``\\xNN``/``\\uNNNN``;
+    bytes that were not UTF-8 (decoded as lone surrogates) become ``\\xNN`` of the byte. Line
+    breaks and tabs are kept (a message may list things on lines of its own).
+    """
+    out = []
+    for ch in message:
+        if ch.isprintable() or ch in "\n\t":
+            out.append(ch)
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # surrogateescape: the undecodable byte itself
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(repr(ch)[1:-1])
+    return "".join(out)
+
+
 class _UserError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:  # noqa: D102 - click API
-        click.echo(f"error: {self.format_message()}", err=True)
+        click.echo(f"error: {printable(self.format_message())}", err=True)
 
 
 # `emergence` or `emergence fit` alone prints the help (click >= 8.2 raises this usage error)

@@ -213,3 +213,18 @@ def test_report_without_demo_data_says_where_to_run_it(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "run `emergence report` from the repository root" in result.output
     assert not (tmp_path / "reports").exists()
+
+
+def test_control_characters_and_raw_bytes_in_the_data_are_escaped_in_the_error(tmp_path):
+    from cli_runs import one_error_line, run
+
+    binary = tmp_path / "g.csv"
+    binary.write_bytes(b"\xae\x1b[2J\x00x,y\n1,2\n")
+    line = one_error_line(run("summary", binary), "not valid UTF-8")
+    # before: the raw bytes (NUL, an escape sequence that clears the screen) went to stderr
+    assert "\\xae\\x1b[2J\\x00x" in line
+    named = tmp_path / "h.csv"
+    named.write_bytes(b"family,model\x01\xe2\x80\x8b,params\nx,y,3\n")
+    line = one_error_line(run("summary", named), "cannot tell which table")
+    assert "model\\x01\\u200b," in line  # a zero-width space shown, not hidden
+    assert line.isprintable()
