@@ -250,9 +250,32 @@ class Terminated(BaseException):
         self.signum = signum
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the clean-up short
-    raise Terminated(signum)
+#: Seconds between repeats of a termination signal that has not yet stopped the command.
+RESEND_SECONDS = 2.0
+
+
+class _Termination:
+    """The handler :func:`termination_raises` installs, and what it has seen.
+
+    Python drops an exception raised where it cannot propagate (an at-fork hook while the pool
+    starts its workers, a ``__del__``): it prints "Exception ignored" and the command runs on.
+    So after the first signal a thread sends it again every :data:`RESEND_SECONDS` until the
+    block is left, and leaving the block normally after a signal raises it there.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.done = threading.Event()
+
+    def handler(self, signum: int, frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+            threading.Thread(target=self._resend, name="resend-termination", daemon=True).start()
+        raise Terminated(signum)
+
+    def _resend(self) -> None:
+        while not self.done.wait(RESEND_SECONDS):
+            os.kill(os.getpid(), self.signum)
 
 
 @contextlib.contextmanager
@@ -265,13 +288,25 @@ def termination_raises() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    state = _Termination()
     signums = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
-    previous = {s: signal.signal(s, _raise_terminated) for s in signums}
+    previous = {s: signal.signal(s, state.handler) for s in signums}
+    previous_hook = sys.unraisablehook
+
+    def quiet(unraisable) -> None:  # a dropped Terminated is sent again: no traceback for it
+        if not isinstance(unraisable.exc_value, Terminated):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet
     try:
         yield
     finally:
+        state.done.set()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = previous_hook
+    if state.signum is not None:  # every Terminated raised was dropped: stop now
+        raise Terminated(state.signum)
 
 
 def main(argv: list[str] | None = None) -> None:

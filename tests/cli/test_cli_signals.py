@@ -78,3 +78,29 @@ def test_a_signal_while_the_output_is_written_leaves_no_temporary_file(tmp_path,
     # before: SIGTERM's default killed the process with .scores.csv.*.tmp in the folder
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+class _SignalInDel:
+    """Sends SIGTERM from ``__del__``, where Python drops the exception its handler raises
+    (as in the at-fork hook that dropped it while a pool started its workers)."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs between bytecodes, here
+            pass
+
+
+def test_a_dropped_termination_is_sent_again_until_it_stops_the_command(capsys):
+    started = time.monotonic()
+    with pytest.raises(Terminated), termination_raises():
+        _SignalInDel()  # dropped: before, the command then ran to its end, SIGTERM ignored
+        while time.monotonic() - started < 60:
+            time.sleep(0.1)
+    assert time.monotonic() - started < 60
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_leaving_the_block_after_a_dropped_termination_raises_it(monkeypatch):
+    monkeypatch.setattr("emergence.cli.RESEND_SECONDS", 3600.0)
+    with pytest.raises(Terminated), termination_raises():
+        _SignalInDel()
