@@ -160,7 +160,8 @@ def chinchilla_cmd(
     }
     tables = [
         ("parameters", _param_frame(result.params, se, {k: tuple(v) for k, v in ci.items()})),
-        ("diagnostics", _diag_frame(result, {**_loss_row(delta), **_bootstrap_rows(boot)})),
+        ("diagnostics", _diag_frame(result, {**_loss_row(delta), **_bootstrap_rows(
+            boot, result.diagnostics.dead_terms)})),
     ]
     if co_rows:
         tables.append((f"compute-optimal allocation at C = {budget:.3g} FLOP", co_rows[0]))
@@ -209,7 +210,8 @@ def power_law_cmd(
         "loss": _loss_name(delta),
         "delta": delta,
     }
-    extra = {**_curve_rows(curve), **_loss_row(delta), **_bootstrap_rows(boot)}
+    extra = {**_curve_rows(curve), **_loss_row(delta),
+             **_bootstrap_rows(boot, result.diagnostics.dead_terms)}
     tables = [
         ("parameters", _param_frame(result.params, se, {k: tuple(v) for k, v in ci.items()})),
         ("diagnostics", _diag_frame(result, extra)),
@@ -379,7 +381,7 @@ def bnsl_cmd(paths, input_format, renames, x, y, task, n_breaks, n_boot, seed, f
     extra = {
         "rmsle_train": f"{result.extra['rmsle_train']:.4g}",
         **_curve_rows(curve),
-        **_bootstrap_rows(boot),
+        **_bootstrap_rows(boot, result.diagnostics.dead_terms),
     }
     tables = [
         ("parameters", _param_frame(result.params, se, ci)),

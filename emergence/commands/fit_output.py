@@ -123,8 +123,9 @@ def _bootstrap_json(boot) -> dict[str, Any] | None:
     }
 
 
-def _bootstrap_rows(boot) -> dict[str, str]:
-    """Diagnostics-table rows for a bootstrap (failed resamples are not in se and ci)."""
+def _bootstrap_rows(boot, full_fit_dead: tuple[str, ...] = ()) -> dict[str, str]:
+    """Diagnostics-table rows for a bootstrap (failed resamples are not in se and ci);
+    ``full_fit_dead``: the full fit's own dead terms, which the degenerate refits may share."""
     if boot is None:
         return {}
     rows = {
@@ -134,8 +135,8 @@ def _bootstrap_rows(boot) -> dict[str, str]:
     if boot.degenerate_rule is not None:
         rows["bootstrap_degenerate"] = (
             f"{boot.n_degenerate or 0} ({boot.degenerate_rule}; kept in se and ci)"
-            + (" -- more than the interval's tails: the data do not pin the law, read the "
-               "intervals as such" if boot.degenerate_beyond_tails else "")
+            + (f" -- more than the interval's tails: {reading}"
+               if (reading := boot.degenerate_reading(full_fit_dead)) else "")
         )
     return rows
 

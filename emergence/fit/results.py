@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,11 +128,38 @@ class BootstrapResult:
     @property
     def degenerate_beyond_tails(self) -> bool | None:
         """More degenerate refits than either tail of the interval holds ((1 - level) / 2 of
-        the usable draws): the data do not pin the law down. None when the form has no rule."""
+        the usable draws): the data do not pin the law down, or the law sits on an edge
+        (:meth:`degenerate_reading` says which). None when the form has no rule."""
         if self.degenerate_rule is None:
             return None
         usable = self.n_boot - self.n_failed
         return bool(usable and (self.n_degenerate or 0) / usable > (1 - self.level) / 2)
+
+    def degenerate_reading(self, full_fit_dead: Sequence[str] = ()) -> str | None:
+        """How to read the intervals when :attr:`degenerate_beyond_tails`, else None.
+
+        Parameters
+        ----------
+        full_fit_dead : sequence of str
+            The full-data fit's own ``dead_terms``. When it has some, the refits mostly share
+            them: the law sits on that edge (a floor E -> 0 that the data do not need), which
+            the data can pin well (simulated with E = 0 on 30 points, the other parameters'
+            95 % intervals covered their truth 97-98 % of the time); "the data do not pin the
+            law" would overstate it.
+
+        Returns
+        -------
+        str or None
+            A clause to follow "more than the interval's tails".
+        """
+        if not self.degenerate_beyond_tails:
+            return None
+        if full_fit_dead:
+            names = ", ".join(full_fit_dead)
+            return (f"the full fit has {names} dead too: the law sits on that edge, and "
+                    f"refits that reach it count as degenerate; read the interval of {names} "
+                    "as reaching the edge (0 for a coefficient)")
+        return "the data do not pin the law down"
 
 
 def summarise_draws(

@@ -196,10 +196,11 @@ def _fit_tables(sf: ScalingFit, level: float) -> str:
             )
         if boot.n_degenerate:
             # kept in the intervals (leaving them out would cut off the tail they form)
+            reading = boot.degenerate_reading(diag.dead_terms)
             boot_note += (
                 f"; {boot.n_degenerate} converged to a law with a dead term and are kept in the "
-                "intervals" + (": more than the interval's tails, so the data do not pin the "
-                               "law down" if boot.degenerate_beyond_tails else "")
+                "intervals" + (f": more than the interval's tails; {reading}" if reading
+                               else "")
             )  # fmt: skip
     out = [
         f"<p>{fit.n_points} runs; fit {status}{extra}; {esc(boot_note)}.</p>",

@@ -203,3 +203,34 @@ def test_bootstrap_limits_are_input_errors() -> None:
     with pytest.raises(InputError, match=r"seed 4294967296: resampling 'epoch' takes a seed"):
         bootstrap_counts(5, 3, seed=2**32, resampling="epoch")
     assert bootstrap_counts(5, 3, seed=2**40).shape == (3, 5)  # numpy's Generator takes any
+
+
+def test_degenerate_reading_names_a_dead_term_the_full_fit_shares() -> None:
+    from emergence.fit.results import BootstrapResult
+
+    def result(n_degenerate: int) -> BootstrapResult:
+        return BootstrapResult(draws={}, se={}, ci={}, level=0.95, n_boot=200, n_failed=0,
+                               seed=0, resampling="rng", n_degenerate=n_degenerate,
+                               degenerate_rule="a term < 1e-06 of the fit")
+
+    assert result(5).degenerate_reading(("E",)) is None  # 5 of 200 = the tails' 2.5 %
+    assert result(6).degenerate_reading() == "the data do not pin the law down"
+    # a true floor of 0: the full fit's E is dead and 199 of 200 refits with it
+    reading = result(199).degenerate_reading(("E",))
+    assert reading.startswith("the full fit has E dead too: the law sits on that edge")
+    assert "read the interval of E as reaching the edge (0 for a coefficient)" in reading
+
+
+def test_the_fit_table_reads_a_floor_at_zero_as_an_edge(tmp_path) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from emergence.cli import cli
+
+    losses = Path(__file__).resolve().parents[2] / "benchmarks_data" / "trained" / "losses.csv"
+    args = ["-q", "fit", "chinchilla", str(losses), "--bootstrap", "40", "--jobs", "1"]
+    table = " ".join(CliRunner().invoke(cli, args).output.split())
+    # tiny-gpt's law has E = 0 (deterministic tasks): before, "the data do not pin the law"
+    assert "more than the interval's tails: the full fit has E dead too" in table
+    assert "do not pin the law" not in table

@@ -104,6 +104,12 @@ def test_fixed_tokens_per_parameter_and_dead_term_draws_are_reported():
                                         "loss": loss2}), seed=0, bootstrap=50)  # fmt: skip
     text = " ".join(_fit_tables(sf2, 0.95).split())
     assert f"{sf2.bootstrap.n_degenerate} converged to a law with a dead term" in text
-    assert "the data do not pin the law down" in text
+    # the grid's loss does not depend on D: the full fit's B is dead too, so the degenerate
+    # refits mark a law on that edge, not data that fail to pin it (which it said before)
+    assert sf2.fit.diagnostics.dead_terms == ("B",)
+    assert ("more than the interval&#x27;s tails; the full fit has B dead too: the law sits on "
+            "that edge") in text
+    assert "read the interval of B as reaching the edge (0 for a coefficient)" in text
+    assert "do not pin the law" not in text
     methods = " ".join(methods_html(0, 0.05, 50, 0.95).split())
     assert "withheld where the fit cannot identify it" in methods
