@@ -300,6 +300,12 @@ def termination_raises() -> Iterator[None]:
     sys.unraisablehook = quiet
     try:
         yield
+    except Terminated:
+        raise
+    except BaseException:  # e.g. click's SystemExit at the end of a command
+        if state.signum is None:
+            raise
+        raise Terminated(state.signum) from None  # every Terminated raised was dropped
     finally:
         state.done.set()
         for signum, handler in previous.items():

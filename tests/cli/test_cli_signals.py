@@ -100,7 +100,15 @@ def test_a_dropped_termination_is_sent_again_until_it_stops_the_command(capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_leaving_the_block_after_a_dropped_termination_raises_it(monkeypatch):
+@pytest.mark.parametrize("leave", [None, SystemExit(0)])
+def test_leaving_the_block_after_a_dropped_termination_raises_it(monkeypatch, leave):
     monkeypatch.setattr("emergence.cli.RESEND_SECONDS", 3600.0)
     with pytest.raises(Terminated), termination_raises():
         _SignalInDel()
+        if leave is not None:  # the CLI's block ends in click's sys.exit
+            raise leave
+
+
+def test_an_exception_without_a_signal_passes_through_unchanged():
+    with pytest.raises(SystemExit), termination_raises():
+        raise SystemExit(2)
