@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from report_fixtures import bundle
 from emergence.analysis import scaling_fits
 from emergence.report import figures
 from emergence.report.methods import methods_html
-from emergence.report.scaling import _fit_tables
+from emergence.report.scaling import _bound_note, _fit_tables
 
 # --- a Chinchilla parameter on its bound ------------------------------------------------------
 
@@ -36,6 +37,26 @@ def test_parameter_on_its_bound_is_flagged_where_the_fit_is_reported(no_floor):
     assert "E is effectively zero" in text and "no irreducible loss" in text
     assert "The interval of E is not a confidence interval" in text
     assert "on_bound E and dead_terms E" in text
+
+
+def test_a_floor_on_its_bound_is_read_as_a_law_without_a_floor(no_floor):
+    # E = 0 alone leaves two power laws the runs can determine: the note must agree with the
+    # bootstrap line (the law sits on that edge), not call the whole law undetermined
+    text = " ".join(_fit_tables(no_floor, 0.95).split())
+    assert "Without the floor the law is a sum of two power laws" in text
+    assert "the interval of E reads as reaching 0" in text
+    assert "do not pin down" not in text and "poorly determined" not in text
+
+
+def test_a_dead_power_law_term_is_read_as_an_undetermined_law():
+    diag = SimpleNamespace(on_bound=("A",), dead_terms=("A",))
+    text = " ".join(_bound_note({"A": "on bound"}, diag, True).split())
+    assert "A is effectively zero" in text and "does not depend on model size" in text
+    assert "poorly determined" in text and "these runs do not pin down" in text
+    assert "sum of two power laws" not in text
+    # E with another term gone is not the floor-only case
+    both = _bound_note({"E": "on bound", "A": "on bound"}, diag, False)
+    assert "poorly determined" in both and "sum of two power laws" not in both
 
 
 def test_interior_fit_has_no_bound_flag():
