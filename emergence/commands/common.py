@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 F = Callable[..., Any]
 INPUTS_KEY = "emergence.inputs"
+#: The folders named as inputs: no file already in them is replaced by ``-o``.
+INPUT_FOLDERS_KEY = "emergence.input_folders"
 
 
 class Integer(click.IntRange):
@@ -142,6 +144,7 @@ def load_inputs(
         sizes = meta.get("emergence.sizes")
         named = [p for p in paths if Path(p).is_file()]
         meta[INPUTS_KEY] = (*tables.sources, *map(str, named), *([str(sizes)] if sizes else []))
+        meta[INPUT_FOLDERS_KEY] = tuple(str(p) for p in paths if Path(p).is_dir())
         # refuse a bad -o now rather than after a long analysis
         check_output(ctx.params.get("output"))
     return tables
@@ -192,20 +195,34 @@ def check_format_agrees(output: Path | None) -> None:
 
 
 def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
-    """Refuse an ``-o`` that is one of the inputs (data or ``--sizes`` file) or not writable.
+    """Refuse an ``-o`` that is one of the inputs (data or ``--sizes`` file), that would
+    replace a file already inside an input folder, or that is not writable.
 
-    Inputs are never modified. ``inputs`` adds to the files :func:`load_inputs` recorded.
+    Inputs are never modified. A folder's files that no format reads (a run's manifest, a
+    ground-truth table, notes) are the user's too: ``-o`` may add a file to an input folder
+    but not replace one there. ``inputs`` adds to the files :func:`load_inputs` recorded.
     """
     if output is None:
         return
     check_writable_output(output)
     ctx = click.get_current_context(silent=True)
-    recorded = ctx.meta.get(INPUTS_KEY, ()) if ctx is not None else ()
+    meta = ctx.meta if ctx is not None else {}
     output = Path(output)
-    for source in (*recorded, *inputs):
+    for source in (*meta.get(INPUTS_KEY, ()), *inputs):
         if _same_file(output, Path(source)):
             raise InputError(
                 f"-o {output}: that is one of the input files; inputs are never modified"
+            )
+    if not (output.exists() or output.is_symlink()):
+        return
+    # where the write lands: the link itself is replaced, not its target
+    landing = output.parent.resolve() / output.name
+    for folder in meta.get(INPUT_FOLDERS_KEY, ()):
+        if landing.is_relative_to(Path(folder).resolve()):
+            raise InputError(
+                f"-o {output}: that file is already inside the input folder {folder} and would "
+                "be replaced; inputs are never modified (write the output elsewhere, or move "
+                "that file out first)"
             )
 
 

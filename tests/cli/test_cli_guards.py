@@ -92,6 +92,65 @@ def test_no_command_writes_over_the_sizes_file(tmp_path: Path, case: str, spelli
     assert sizes.read_bytes() == before
 
 
+# command and its options; the data go in a folder with a file no format reads
+FOLDER_CASES = {
+    "summary": ["summary"],
+    "rescore": ["rescore", "--bootstrap", "0"],
+    "detect": ["detect", "--bootstrap", "0"],
+    "report": ["report", "--bootstrap", "0"],
+    "fit": ["fit", "power-law", "--bootstrap", "0"],
+}
+
+
+def _folder_with_a_note(tmp_path: Path, case: str) -> tuple[Path, Path]:
+    folder = tmp_path / "runs"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copyfile(FIXTURES / ("losses.csv" if case == "fit" else "leading_zeros.jsonl"),
+                    folder / "sub" / ("losses.csv" if case == "fit" else "items.jsonl"))
+    note = folder / "sub" / ("manifest.html" if case == "report" else "manifest.json")
+    note.write_text('{"run": "not data"}\n')
+    return folder, note
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotdot", "symlink"])
+@pytest.mark.parametrize("case", sorted(FOLDER_CASES))
+def test_no_command_replaces_a_file_inside_an_input_folder(
+    tmp_path: Path, case: str, spelling: str
+) -> None:
+    # review: `detect benchmarks_data/simulated -o benchmarks_data/simulated/truth.csv` replaced
+    # the ground truth, which no format reads, so it was not refused as an input
+    folder, note = _folder_with_a_note(tmp_path, case)
+    before = note.read_bytes()
+    output = note
+    if spelling == "dotdot":
+        output = folder / "sub" / ".." / "sub" / note.name
+    elif spelling == "symlink":  # a link inside the folder: replacing it changes the folder
+        outside = tmp_path / f"outside{note.suffix}"
+        outside.write_text('{"mine": 1}\n')
+        output = folder / f"manifest-link{note.suffix}"  # a documentation name: no warning
+        output.symlink_to(outside)
+    args = FOLDER_CASES[case]
+    at = 2 if case == "fit" else 1
+    result = _run(*args[:at], folder, *args[at:], "-o", output)
+    _refused(result, "is already inside the input folder")
+    assert note.read_bytes() == before and output.exists()
+    assert sorted(p.name for p in folder.rglob("*")) == sorted(
+        ["sub", note.name, "losses.csv" if case == "fit" else "items.jsonl"]
+        + (["manifest-link" + note.suffix] if spelling == "symlink" else [])
+    )
+
+
+@pytest.mark.parametrize("case", sorted(FOLDER_CASES))
+def test_a_new_file_may_be_written_inside_an_input_folder(tmp_path: Path, case: str) -> None:
+    folder, _ = _folder_with_a_note(tmp_path, case)
+    output = folder / ("new.html" if case == "report" else "new.json")
+    args = FOLDER_CASES[case]
+    at = 2 if case == "fit" else 1
+    result = _run(*args[:at], folder, *args[at:], "-o", output)
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_size > 0
+
+
 @pytest.mark.parametrize(
     "command",
     [
