@@ -125,6 +125,7 @@ def load_inputs(
     emergence.load.Tables
     """
     from ..load import load
+    from ..load.registry import warn_loaded
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
@@ -139,6 +140,7 @@ def load_inputs(
         sizes_from_names=bool(meta.get("emergence.sizes_from_names")),
         size_kind=meta.get("emergence.size_kind"),
         allow_missing_params=allow_missing_params,
+        warn=False,  # below, once -o is known good: an error stays the only line
     )
     if ctx is not None:
         sizes = meta.get("emergence.sizes")
@@ -147,6 +149,7 @@ def load_inputs(
         meta[INPUT_FOLDERS_KEY] = tuple(str(p) for p in paths if Path(p).is_dir())
         # refuse a bad -o now rather than after a long analysis
         check_output(ctx.params.get("output"))
+    warn_loaded(tables)
     return tables
 
 

@@ -599,10 +599,15 @@ def load(
         _check_partly_missing_sizes(parts, tables)
         require_sizes(tables, from_names=sizes_from_names, mapping=sizes is not None)
     if warn:
-        warn_skipped(notes)  # only once the load succeeded: an error stays the only line
-        for path, note in tables.ignored:
-            click.echo(f"warning: {path}: {note}", err=True)
+        warn_loaded(tables)  # only once the load succeeded: an error stays the only line
     return tables
+
+
+def warn_loaded(tables: Tables) -> None:
+    """Print the warnings of a load: files skipped and rows ignored, one line each on stderr."""
+    warn_skipped(tables.skipped)
+    for path, note in tables.ignored:
+        click.echo(f"warning: {path}: {note}", err=True)
 
 
 def _row_origin(parts: list[Tables]) -> Callable[[str, int], str]:

@@ -140,6 +140,16 @@ def test_no_command_replaces_a_file_inside_an_input_folder(
     )
 
 
+def test_a_refused_output_is_the_only_line_even_with_a_skipped_file(tmp_path: Path) -> None:
+    # the skip warnings waited for the load, but not for the -o check that follows it
+    folder, note = _folder_with_a_note(tmp_path, "detect")
+    (folder / "broken.json").write_text("not json\n")
+    result = _run("detect", folder, "--bootstrap", "0", "-o", note)
+    _refused(result, "is already inside the input folder")
+    fine = _run("summary", folder, "-o", tmp_path / "s.csv")
+    assert fine.exit_code == 0 and "broken.json: skipped: invalid JSON" in fine.output
+
+
 @pytest.mark.parametrize("case", sorted(FOLDER_CASES))
 def test_a_new_file_may_be_written_inside_an_input_folder(tmp_path: Path, case: str) -> None:
     folder, _ = _folder_with_a_note(tmp_path, case)
