@@ -8,10 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Above this share of bootstrap resamples that could not be refitted (and are left out of the
-#: intervals) the intervals read as too narrow: the resamples lost are the ones with the fewest
-#: distinct runs, the most variable ones, so the rest understate the spread.
-FAILED_REFIT_SHARE = 0.1
+from ..fit.results import FAILED_REFIT_SHARE
+
+# FAILED_REFIT_SHARE (re-exported): above this share of bootstrap resamples that could not be
+# refitted (and are left out of the intervals) the intervals read as too narrow: the resamples
+# lost are the ones with the fewest distinct runs or a refit that ran off, so the rest
+# understate the spread.
+__all__ = ["FAILED_REFIT_SHARE", "FRONTIER_BUDGETS", "ScalingFit", "BudgetTable"]
 #: Budgets of the compute-optimal frontier tabulated, spread evenly over its grid.
 FRONTIER_BUDGETS = 5
 
@@ -159,10 +162,7 @@ class ScalingFit:
 
         The failed resamples are left out of the intervals, which then understate the spread.
         """
-        boot = self.bootstrap
-        if boot is None or not boot.n_failed:
-            return False
-        return boot.n_failed / boot.n_boot > FAILED_REFIT_SHARE
+        return self.bootstrap is not None and self.bootstrap.too_many_failed
 
     @property
     def isoflop_inside(self) -> int:

@@ -128,9 +128,13 @@ def _bootstrap_rows(boot, full_fit_dead: tuple[str, ...] = ()) -> dict[str, str]
     ``full_fit_dead``: the full fit's own dead terms, which the degenerate refits may share."""
     if boot is None:
         return {}
+    from ..fit.results import FAILED_REFIT_SHARE  # the fit stage (SciPy) loads on use only
+
     rows = {
         "bootstrap": f"{boot.n_boot} resamples, seed {boot.seed}, resampling {boot.resampling}",
-        "bootstrap_failed": f"{boot.n_failed} (left out of se and ci)",
+        "bootstrap_failed": f"{boot.n_failed} (left out of se and ci"
+        + (f"; more than {100 * FAILED_REFIT_SHARE:g} %: read the intervals as too narrow)"
+           if boot.too_many_failed else ")"),
     }
     if boot.degenerate_rule is not None:
         rows["bootstrap_degenerate"] = (

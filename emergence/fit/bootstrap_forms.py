@@ -27,7 +27,7 @@ class _RepeatRefit:
 
     ``n_design`` leading arrays locate a point (x; or N and D); a resample with fewer than
     ``n_params`` distinct points is not refitted (the law is not identified) and counts as
-    failed.
+    failed, as does a refit whose ``fit`` says ``"_failed"`` (it did not converge).
     """
 
     def __init__(self, fit, arrays: tuple[np.ndarray, ...], options: dict, n_design: int,
@@ -47,7 +47,7 @@ class _RepeatRefit:
             row = self.fit(*reps, **self.options)
         except (InputError, ValueError, np.linalg.LinAlgError):
             return {"_failed": 1.0}
-        row["_failed"] = 0.0
+        row.setdefault("_failed", 0.0)
         return row
 
 
@@ -62,13 +62,17 @@ def _isoflop_quantities(n, loss, compute, *, budget_tolerance: float) -> dict[st
 
 
 def _kaplan_quantities(n, d, loss, *, delta: float) -> dict[str, float]:
-    return dict(fit_kaplan_nd(n, d, loss, delta=delta).params)
+    fit = fit_kaplan_nd(n, d, loss, delta=delta)
+    # a refit that did not converge stopped somewhere arbitrary: failed, not a draw
+    return {**fit.params, "_failed": float(not fit.converged)}
 
 
 def _bnsl_quantities(x, y, *, n_breaks: int) -> dict[str, float]:
     fit = fit_bnsl(x, y, n_breaks=n_breaks)
-    # the single fit's dead_terms rule (DEGENERATE_RULE): such a draw is counted (and kept)
-    return {**fit.params, "_degenerate": float(bool(fit.diagnostics.dead_terms))}
+    # the single fit's dead_terms rule (DEGENERATE_RULE): such a draw is counted (and kept);
+    # one that ran out of evaluations (mostly a term running off) is failed, as elsewhere
+    return {**fit.params, "_degenerate": float(bool(fit.diagnostics.dead_terms)),
+            "_failed": float(not fit.converged)}  # fmt: skip
 
 
 def bootstrap_isoflop(

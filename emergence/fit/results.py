@@ -82,6 +82,11 @@ class FitResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: Share of failed bootstrap refits beyond which the intervals read as too narrow: the failed
+#: resamples are left out, and they are rarely a random tenth of the draws.
+FAILED_REFIT_SHARE = 0.1
+
+
 @dataclass(frozen=True)
 class BootstrapResult:
     """Percentile bootstrap over points.
@@ -124,6 +129,12 @@ class BootstrapResult:
     resampling: str
     n_degenerate: int | None = None
     degenerate_rule: str | None = None
+
+    @property
+    def too_many_failed(self) -> bool:
+        """More than :data:`FAILED_REFIT_SHARE` of the refits failed: the intervals, made
+        without them, understate the spread."""
+        return self.n_failed / self.n_boot > FAILED_REFIT_SHARE if self.n_boot else False
 
     @property
     def degenerate_beyond_tails(self) -> bool | None:

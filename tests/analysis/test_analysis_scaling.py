@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from emergence.analysis.scaling_fit import FAILED_REFIT_SHARE, ScalingFit
+from emergence.fit.results import BootstrapResult
 
 
 def _runs(flops: list[float]) -> pd.DataFrame:
@@ -21,7 +22,9 @@ def _runs(flops: list[float]) -> pd.DataFrame:
 @pytest.mark.parametrize(("failed", "narrow"), [(0, False), (10, False), (11, True), (100, True)])
 def test_intervals_read_as_too_narrow_past_a_tenth_of_failed_refits(failed, narrow):
     assert FAILED_REFIT_SHARE == 0.1
-    boot = SimpleNamespace(n_boot=100, n_failed=failed)
+    boot = BootstrapResult(draws={}, se={}, ci={}, level=0.95, n_boot=100, n_failed=failed,
+                           seed=0, resampling="rng")  # fmt: skip
+    assert boot.too_many_failed is narrow
     assert ScalingFit("f", _runs([1e20]), bootstrap=boot).intervals_too_narrow is narrow
     assert not ScalingFit("f", _runs([1e20])).intervals_too_narrow  # no bootstrap
 

@@ -225,19 +225,25 @@ def test_bnsl_degenerate_refits_are_flagged_counted_and_kept(tmp_path) -> None:
     assert fit_bnsl(x, y).diagnostics.dead_terms == ()  # the fit on all 14 points is sound
     boot = bootstrap_bnsl(x, y, n_boot=30, seed=0)
     assert boot.degenerate_rule == "a < 0 or some c_i > 10"
-    assert boot.n_failed == 0 and boot.n_degenerate == 5  # one of them has a = -2.9e5
-    assert np.isfinite(boot.draws["a"]).all() and (boot.draws["a"] < 0).sum() >= 1
+    # a sixth (a = -3.1e5, b = 3.1e5) ran out of evaluations: stopped anywhere, so failed (a
+    # third review: it was kept as a draw, though a refit that did not converge is not one)
+    unconverged = fit_bnsl(*(np.repeat(v, bootstrap_counts(14, 30, seed=0)[26]) for v in (x, y)))
+    assert not unconverged.converged and unconverged.params["a"] < -1e5
+    assert boot.n_failed == 1 and np.isnan(boot.draws["a"][26])
+    assert boot.n_degenerate == 4 and (boot.draws["a"] < 0).sum() == 4
     assert boot.ci["a"][0] < 0  # the interval keeps the negative-floor tail
-    assert _bootstrap_json(boot)["n_degenerate"] == 5  # the JSON's "bootstrap" key
+    assert _bootstrap_json(boot)["n_degenerate"] == 4  # the JSON's "bootstrap" key
     assert _bootstrap_json(boot)["degenerate_rule"] == boot.degenerate_rule
-    assert _bootstrap_json(boot)["degenerate_beyond_tails"] is True  # 5 of 30 > 2.5 %
+    assert _bootstrap_json(boot)["degenerate_beyond_tails"] is True  # 4 of 29 > 2.5 %
     # the CLI table shows the count beside bootstrap_failed, and says what 5 of 30 means
     path = tmp_path / "addition14.csv"
     path.write_text("tokens,loss,params\n" + "".join(
         f"{a!r},{b!r},1e6\n" for a, b in zip(x.tolist(), y.tolist(), strict=True)))
     args = ["fit", "bnsl", str(path), "--x", "tokens", "--bootstrap", "30", "--seed", "0"]
     table = CliRunner().invoke(cli, args).output
-    assert "bootstrap_degenerate 5 (a < 0 or some c_i > 10; kept in se and ci)" in table
+    assert "bootstrap_degenerate 4 (a < 0 or some c_i > 10; kept in se and ci)" in table
+    # 1 of 30: not enough to read the intervals as too narrow
+    assert "bootstrap_failed 1 (left out of se and ci)" in " ".join(table.split())
     assert "the data do not pin the law" in table
 
 
@@ -270,3 +276,33 @@ def test_chinchilla_and_power_law_refits_with_a_dead_term_are_counted_and_kept()
     # a well-posed law has none
     y2 = (2.0 + 50 * x**-0.25) * np.exp(rng.normal(0, 0.005, x.size))
     assert bootstrap_power_law(x, y2, n_boot=20, seed=0, n_jobs=1).n_degenerate == 0
+
+
+def test_kaplan_refits_that_do_not_converge_are_failed(monkeypatch) -> None:
+    # the BNSL refits kept unconverged end points as draws; Kaplan's did too
+    from types import SimpleNamespace
+
+    from emergence.fit import bootstrap_forms
+
+    def fake(n, d, loss, *, delta):
+        return SimpleNamespace(params={"N_c": 1.0, "alpha_N": 0.1}, converged=len(n) % 2 == 0)
+
+    monkeypatch.setattr(bootstrap_forms, "fit_kaplan_nd", fake)
+    refit = bootstrap_forms._RepeatRefit(
+        bootstrap_forms._kaplan_quantities, (np.arange(4.0), np.arange(4.0), np.ones(4)),
+        {"delta": 1e-3}, 2, 2,
+    )  # fmt: skip
+    assert refit(np.array([1, 1, 1, 1]))["_failed"] == 0.0  # 4 points: converged
+    assert refit(np.array([2, 1, 1, 1]))["_failed"] == 1.0  # 5 points: not
+
+
+@pytest.mark.parametrize(("failed", "narrow"), [(10, False), (11, True)])
+def test_the_fit_table_reads_many_failed_refits_as_too_narrow(failed: int, narrow: bool) -> None:
+    from emergence.commands.fit_output import _bootstrap_rows
+    from emergence.fit.results import BootstrapResult
+
+    boot = BootstrapResult(draws={}, se={}, ci={}, level=0.95, n_boot=100, n_failed=failed,
+                           seed=0, resampling="rng")  # fmt: skip
+    row = _bootstrap_rows(boot)["bootstrap_failed"]
+    assert row.startswith(f"{failed} (left out of se and ci")
+    assert ("more than 10 %: read the intervals as too narrow" in row) is narrow
