@@ -155,11 +155,11 @@ def load_inputs(
 
 def _same_file(a: Path, b: Path) -> bool:
     """Same file by resolved path (symlinks, ``..``) or by inode (hard links)."""
-    if a.resolve() == b.resolve():
-        return True
     try:
+        if a.resolve() == b.resolve():
+            return True
         return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet)
+    except (OSError, RuntimeError):  # one does not exist (yet), or a link loop
         return False
 
 
@@ -202,8 +202,10 @@ def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] =
     replace a file already inside an input folder, or that is not writable.
 
     Inputs are never modified. A folder's files that no format reads (a run's manifest, a
-    ground-truth table, notes) are the user's too: ``-o`` may add a file to an input folder
-    but not replace one there. ``inputs`` adds to the files :func:`load_inputs` recorded.
+    ground-truth table, notes) are the user's too: ``-o`` may add a file to an input folder,
+    or replace an earlier output of emergence there (a report, a fit, a ``detect`` or
+    ``summary`` table: :func:`emergence.load.skipped.rewritable_output`), but not replace
+    another file. ``inputs`` adds to the files :func:`load_inputs` recorded.
     """
     if output is None:
         return
@@ -218,14 +220,21 @@ def check_output(output: Path | None, inputs: Iterable[str | os.PathLike[str]] =
             )
     if not (output.exists() or output.is_symlink()):
         return
-    # where the write lands: the link itself is replaced, not its target
+    from ..load.skipped import rewritable_output
+
+    # where the write lands: the link itself is replaced, not its target; and as spelled,
+    # for a folder the walk reached through a link
     landing = output.parent.resolve() / output.name
+    spelled = Path(os.path.abspath(output))
     for folder in meta.get(INPUT_FOLDERS_KEY, ()):
-        if landing.is_relative_to(Path(folder).resolve()):
+        inside = landing.is_relative_to(Path(folder).resolve()) or spelled.is_relative_to(
+            Path(os.path.abspath(folder))
+        )
+        if inside and (output.is_symlink() or not rewritable_output(output)):
             raise InputError(
-                f"-o {output}: that file is already inside the input folder {folder} and would "
-                "be replaced; inputs are never modified (write the output elsewhere, or move "
-                "that file out first)"
+                f"-o {output}: that file is already inside the input folder {folder} and is "
+                "not an earlier output of emergence; inputs are never modified (write the "
+                "output elsewhere, or move that file out first)"
             )
 
 

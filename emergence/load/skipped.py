@@ -99,6 +99,33 @@ def _own_table(columns: Iterable[str]) -> bool:
     return any(mark <= cols for mark in _OWN_TABLES)
 
 
+#: Own tables that are results a command may write again (not simulate's ground truth).
+_REWRITABLE_TABLES = _OWN_TABLES[:2]
+_HTML_MARK = b'<meta name="generator" content="emergence'
+
+
+def rewritable_output(path: Path) -> bool:
+    """Whether ``path`` is an output emergence wrote that a later run may replace: a report
+    (its generator tag), a fit (``fit -o fit.json`` or ``fit.txt``), or a ``detect`` or
+    ``summary`` table. Not simulate's ``truth.csv``, nor any other file the user keeps."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".html", ".txt"):
+            with path.open("rb") as fh:
+                head = fh.read(4096)
+            return _HTML_MARK in head if suffix == ".html" else head.startswith(b"# parameters\n")
+        if suffix == ".json":
+            doc = _parse(path)[0]
+            if isinstance(doc, dict):
+                return _FIT_KEYS <= set(doc)
+            fields = _records(doc)
+        else:
+            fields = native.columns_of(path) if suffix in DATA_SUFFIXES else None
+    except OSError:
+        return False
+    return bool(fields) and any(mark <= set(fields) for mark in _REWRITABLE_TABLES)
+
+
 def _records(doc: Any) -> list[str] | None:
     """The fields of a JSON array of records (``None`` for any other document)."""
     if isinstance(doc, list) and doc and all(isinstance(r, dict) for r in doc):
