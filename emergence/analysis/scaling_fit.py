@@ -8,13 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..fit.results import FAILED_REFIT_SHARE
-
-# FAILED_REFIT_SHARE (re-exported): above this share of bootstrap resamples that could not be
-# refitted (and are left out of the intervals) the intervals read as too narrow: the resamples
-# lost are the ones with the fewest distinct runs or a refit that ran off, so the rest
-# understate the spread.
-__all__ = ["FAILED_REFIT_SHARE", "FRONTIER_BUDGETS", "ScalingFit", "BudgetTable"]
+#: Above this share of bootstrap resamples that could not be refitted (and are left out of the
+#: intervals) the intervals read as too narrow: the resamples lost are the ones with the fewest
+#: distinct runs or a refit that ran off, so the rest understate the spread. The value of
+#: :data:`emergence.fit.results.FAILED_REFIT_SHARE`, which ``BootstrapResult.too_many_failed``
+#: applies (a test keeps them equal); not imported, so this package loads without SciPy.
+FAILED_REFIT_SHARE = 0.1
 #: Budgets of the compute-optimal frontier tabulated, spread evenly over its grid.
 FRONTIER_BUDGETS = 5
 

@@ -2,11 +2,12 @@
 
 BNSL and Kaplan L(N, D): a resample over points is given as repeat counts per point
 (:func:`emergence.fit.bootstrap.bootstrap_counts`); the refit sees each point as many times as it
-was drawn; a resample with fewer distinct points than the law has parameters is not refitted
-and counts as failed. isoFLOP: an isoFLOP grid is a designed experiment (chosen sizes at chosen
-budgets), and resampling its runs often leaves a budget with too few distinct sizes for a
-parabola, which inflates the spread; so its residuals are resampled within each budget instead,
-keeping the design. Refits that cannot be made count as failed draws.
+was drawn; a resample with fewer distinct points than the law has parameters is not refitted and
+counts as failed, as does a refit that does not converge (it stopped wherever its evaluation budget
+ran out: not a draw of the estimate). isoFLOP: an isoFLOP grid is a designed experiment (chosen
+sizes at chosen budgets), and resampling its runs often leaves a budget with too few distinct sizes
+for a parabola, which inflates the spread; so its residuals are resampled within each budget
+instead, keeping the design. Refits that cannot be made count as failed draws.
 """
 
 from __future__ import annotations
@@ -187,7 +188,10 @@ def bootstrap_bnsl(
         Draws, SEs and percentile intervals of every BNSL parameter. A refit whose law is
         degenerate by the single fit's rule (``dead_terms``: a < 0 or some c_i > 10, see
         :func:`emergence.fit.bnsl.degenerate_terms`) is counted in ``n_degenerate`` and kept:
-        the intervals then show how poorly the data pin the law.
+        the intervals then show how poorly the data pin the law. A refit that runs out of
+        evaluations without converging (mostly a term running off) is failed: left out and
+        counted in ``n_failed`` (``too_many_failed`` past a tenth: read the intervals as too
+        narrow).
 
     Raises
     ------

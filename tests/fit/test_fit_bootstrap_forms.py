@@ -235,7 +235,7 @@ def test_bnsl_degenerate_refits_are_flagged_counted_and_kept(tmp_path) -> None:
     assert _bootstrap_json(boot)["n_degenerate"] == 4  # the JSON's "bootstrap" key
     assert _bootstrap_json(boot)["degenerate_rule"] == boot.degenerate_rule
     assert _bootstrap_json(boot)["degenerate_beyond_tails"] is True  # 4 of 29 > 2.5 %
-    # the CLI table shows the count beside bootstrap_failed, and says what 5 of 30 means
+    # the CLI table shows the count beside bootstrap_failed, and says what 4 of 29 means
     path = tmp_path / "addition14.csv"
     path.write_text("tokens,loss,params\n" + "".join(
         f"{a!r},{b!r},1e6\n" for a, b in zip(x.tolist(), y.tolist(), strict=True)))
