@@ -48,12 +48,13 @@ _COMPRESSED = {
 _DOC_NAMES = ("readme", "manifest")
 _JSON_LIMIT = 16 << 20  # larger unrecognised JSON is not parsed just to explain the skip
 
-# emergence's own output tables, by the columns that mark them
-_OWN_TABLES = (
+# emergence's own output tables, by the columns that mark them: the results a command may
+# write again, and simulate's ground truth (truth.csv), which no -o replaces
+_REWRITABLE_TABLES = (
     frozenset({"family", "task", "verdict", "n_scales"}),  # detect
     frozenset({"table", "family", "model", "params", "tasks", "rows", "metrics"}),  # summary
-    frozenset({"family", "task", "true_class"}),  # simulate: truth.csv
 )
+_OWN_TABLES = (*_REWRITABLE_TABLES, frozenset({"family", "task", "true_class"}))
 _FIT_KEYS = frozenset({"form", "params", "objective", "n_points"})  # fit -o fit.json
 _JSON_FORMATS = (
     "formats that read JSON: lm-eval results files, Inspect logs, BIG-bench scores_*.json, "
@@ -94,13 +95,11 @@ def _compressed(path: Path) -> str | None:
     return _COMPRESSED[suffixes[-1]]
 
 
-def _own_table(columns: Iterable[str]) -> bool:
+def _own_table(columns: Iterable[str], marks: tuple[frozenset[str], ...] = _OWN_TABLES) -> bool:
     cols = set(columns)
-    return any(mark <= cols for mark in _OWN_TABLES)
+    return any(mark <= cols for mark in marks)
 
 
-#: Own tables that are results a command may write again (not simulate's ground truth).
-_REWRITABLE_TABLES = _OWN_TABLES[:2]
 _HTML_MARK = b'<meta name="generator" content="emergence'
 
 
@@ -115,15 +114,11 @@ def rewritable_output(path: Path) -> bool:
                 head = fh.read(4096)
             return _HTML_MARK in head if suffix == ".html" else head.startswith(b"# parameters\n")
         if suffix == ".json":
-            doc = _parse(path)[0]
-            if isinstance(doc, dict):
-                return _FIT_KEYS <= set(doc)
-            fields = _records(doc)
-        else:
-            fields = native.columns_of(path) if suffix in DATA_SUFFIXES else None
+            return _own_json(_parse(path)[0], _REWRITABLE_TABLES)
+        columns = native.columns_of(path) if suffix in DATA_SUFFIXES else None
     except OSError:
         return False
-    return bool(fields) and any(mark <= set(fields) for mark in _REWRITABLE_TABLES)
+    return _own_table(columns or (), _REWRITABLE_TABLES)
 
 
 def _records(doc: Any) -> list[str] | None:
@@ -133,12 +128,12 @@ def _records(doc: Any) -> list[str] | None:
     return None
 
 
-def _own_json(doc: Any) -> bool:
+def _own_json(doc: Any, marks: tuple[frozenset[str], ...] = _OWN_TABLES) -> bool:
     """A fit (``fit -o fit.json``), or a table emergence wrote as a JSON array."""
     if isinstance(doc, dict):
         return _FIT_KEYS <= set(doc)
     fields = _records(doc)
-    return fields is not None and _own_table(fields)
+    return fields is not None and _own_table(fields, marks)
 
 
 def _parse(path: Path) -> tuple[Any, str | None]:
