@@ -114,6 +114,8 @@ def _bootstrap_json(boot) -> dict[str, Any] | None:
         "seed": boot.seed,
         "level": boot.level,
         "n_failed": boot.n_failed,
+        # more than FAILED_REFIT_SHARE of the refits failed: the intervals are too narrow
+        "too_many_failed": boot.too_many_failed,
         "resampling": boot.resampling,
         # refits that converged to a degenerate law (null: the form has no such rule)
         "n_degenerate": boot.n_degenerate,

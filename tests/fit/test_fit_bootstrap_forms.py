@@ -298,7 +298,7 @@ def test_kaplan_refits_that_do_not_converge_are_failed(monkeypatch) -> None:
 
 @pytest.mark.parametrize(("failed", "narrow"), [(10, False), (11, True)])
 def test_the_fit_table_reads_many_failed_refits_as_too_narrow(failed: int, narrow: bool) -> None:
-    from emergence.commands.fit_output import _bootstrap_rows
+    from emergence.commands.fit_output import _bootstrap_json, _bootstrap_rows
     from emergence.fit.results import BootstrapResult
 
     boot = BootstrapResult(draws={}, se={}, ci={}, level=0.95, n_boot=100, n_failed=failed,
@@ -306,3 +306,4 @@ def test_the_fit_table_reads_many_failed_refits_as_too_narrow(failed: int, narro
     row = _bootstrap_rows(boot)["bootstrap_failed"]
     assert row.startswith(f"{failed} (left out of se and ci")
     assert ("more than 10 %: read the intervals as too narrow" in row) is narrow
+    assert _bootstrap_json(boot)["too_many_failed"] is narrow  # the JSON says it too
