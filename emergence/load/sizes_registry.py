@@ -193,6 +193,11 @@ def _size(value: Any, source: str, record: Any, field: str, scale: float = 1.0) 
     try:
         number = parse_size(value) * scale
     except ValueError as err:
+        if scale != 1.0:  # "7B" would be refused above: name what this column takes
+            raise InputError(
+                f"{locate(source, record, field)}: expected a positive number (the header gives "
+                f"the unit), got {value!r}"
+            ) from None
         raise InputError(f"{locate(source, record, field)}: {err}") from None
     if not (math.isfinite(number) and number > 0):
         raise InputError(

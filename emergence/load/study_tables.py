@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import InputError, locate
 from .framework_common import family_from_name, head, make_tables, read_text
 from .native import check_field_counts, check_last_row
+from .sizes_registry import read_sizes
 from .tables import Tables
 
 NAME = "study-csv"
@@ -155,13 +156,14 @@ def _numbers(frame: pd.DataFrame, column: str, source: str, what: str = "a numbe
 
 
 def _study_models(folder: Path) -> dict[str, tuple[str, float]]:
+    """Family and size per model from the study's model table beside the scores, read as
+    ``--sizes`` reads it (a model given twice with two sizes, or a size that is not a positive
+    count, is an error naming the model table's line)."""
     for table in sorted(folder.glob("*.csv")):
         if _kind(table) == "meta":
-            meta = _read_csv(table)
-            sizes = _numbers(meta, "Model Size (B)", table.name, "a size in billions of parameters")
             return {
-                str(m): (str(f), float(s) * 1e9)
-                for m, f, s in zip(meta["Model"], meta["Model Family"], sizes, strict=True)
+                model: (size.family or family_from_name(model), size.params)
+                for model, size in read_sizes(table).items()
             }
     return {}
 

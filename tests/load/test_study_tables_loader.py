@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import shared_path
@@ -92,8 +93,8 @@ def _error(path: Path, **kw) -> str:
                 "wide.csv": "Model,a_2_acc\nm-7b,0.1\nm-13b,0.2\n",
                 "meta.csv": "Model,Model Family,Model Size (B)\nm-7b,m,7\nm-13b,m,thirteen\n",
             },
-            "meta.csv:3: field 'Model Size (B)': expected a size in billions of parameters, "
-            "got 'thirteen'",
+            "meta.csv:3: field 'Model Size (B)': expected a positive number (the header gives the "
+            "unit), got 'thirteen'",
         ),
         (
             {"evaluation_scores.csv": UKP_HEAD + "1,t/task.json,10,m,closed,zero,1,0.5\n"},
@@ -112,6 +113,38 @@ def test_bad_cells_name_file_line_and_column(tmp_path, files, expected):
     for name, text in files.items():
         _csv(tmp_path, name, text)
     assert _error(tmp_path / next(iter(files))).startswith(expected)
+
+
+# adversarial review: the model table beside the scores was read without the checks --sizes
+# makes (a model listed twice kept its last size; a bad size was blamed on the scores file)
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("m-7b,m,7\nm-13b,m,13\nm-13b,m,14\n",
+         "meta.csv:4: model 'm-13b' given again with params 1.4e+10, but earlier with 1.3e+10"),
+        ("m-7b,m,7\nm-13b,m,-13\n",
+         "meta.csv:3: field 'Model Size (B)': expected a positive number (the header gives the "
+         "unit), got '-13'"),
+        ("m-7b,m,7\nm-13b,m,0\n",
+         "meta.csv:3: field 'Model Size (B)': expected a positive parameter count, got '0'"),
+        ("m-7b,m,7\nm-13b,m,1e999\n",
+         "meta.csv:3: field 'Model Size (B)': expected a positive parameter count"),
+    ],
+)  # fmt: skip
+def test_the_model_table_is_checked_as_a_sizes_file(tmp_path, rows, expected):
+    _csv(tmp_path, "wide.csv", "Model,a_2_acc\nm-7b,0.1\nm-13b,0.2\n")
+    _csv(tmp_path, "meta.csv", "Model,Model Family,Model Size (B)\n" + rows)
+    assert _error(tmp_path / "wide.csv").startswith(expected)
+
+
+def test_the_model_table_gives_family_and_size(tmp_path):
+    _csv(tmp_path, "wide.csv", "Model,a_2_acc\nm-7b,0.1\nx-13b,0.2\nm-70b,0.3\n")
+    _csv(tmp_path, "meta.csv", "Model,Model Family,Model Size (B)\nm-7b,fam,7\nx-13b,,13\n")
+    scores = load(tmp_path / "wide.csv", allow_missing_params=True).scores.set_index("model")
+    assert scores.loc["m-7b", "family"] == "fam" and scores.loc["m-7b", "params"] == 7e9
+    # no family in the table: from the name, as for a model the table leaves out
+    assert scores.loc["x-13b", "family"] == "x" and scores.loc["x-13b", "params"] == 1.3e10
+    assert scores.loc["m-70b", "family"] == "m" and np.isnan(scores.loc["m-70b", "params"])
 
 
 def test_forced_study_format_on_another_csv(tmp_path):
