@@ -732,6 +732,7 @@ def _read_samples(path: Path, base: dict[str, Any], cfg: dict[str, Any]) -> list
     source = path.name
     rows: dict[str, dict[str, Any]] = {}  # doc_id -> kept row; linear in the number of lines
     kept: dict[str, str] = {}  # doc_id -> filter of the kept row
+    seen: dict[tuple[str, str], Any] = {}  # (doc_id, filter) -> its record
     for record, sample in _iter_samples(path):
         if not isinstance(sample, dict):
             raise InputError(
@@ -743,6 +744,16 @@ def _read_samples(path: Path, base: dict[str, Any], cfg: dict[str, Any]) -> list
             )
         doc_id = str(sample["doc_id"])
         filt = sample.get("filter", "none")
+        # >= 0.4.3 name each line's filter (0.4.0-0.4.2 write one unnamed line per filter)
+        first = seen.setdefault((doc_id, str(filt)), record) if "filter" in sample else record
+        if first != record:
+            # one line per (doc, filter): a second one is two runs' samples in one file (or
+            # an edit), and which of them is kept would decide the score
+            where = f"line {first}" if isinstance(first, int) else f"record {first}"
+            raise InputError(
+                f"{locate(source, record, 'doc_id')}: document {doc_id} with filter {filt!r} "
+                f"given again (first at {where}); expected one line per document and filter"
+            )
         # one line per (doc, filter): keep the "none" filter, else the first one seen
         if doc_id in kept and (kept[doc_id] == _PREFERRED_FILTER or filt != _PREFERRED_FILTER):
             continue

@@ -370,6 +370,53 @@ def test_filter_deduplication_keeps_one_row_per_doc(tmp_path):
     assert [r["output"] for r in rows] == [f"none{i}" for i in range(n)]
 
 
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_document_given_twice_for_one_filter_is_an_error(tmp_path, where):
+    # adversarial review: a second line for (doc 0, "none") with other log-likelihoods was
+    # read silently, and its place in the file decided exact match (0.5 first, 0.33 last)
+    run = tmp_path / "run"
+    shutil.copytree(FIXTURES / "tiny-neox-h32-l1", run)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    lines = samples.read_text(encoding="utf-8").splitlines()
+    other = json.loads(lines[0])
+    other["filtered_resps"][0][0] = "-0.1"
+    lines.insert(0 if where == "first" else len(lines), json.dumps(other))
+    samples.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    again = 2 if where == "first" else len(lines)
+    assert _err(run) == (
+        f"{samples.name}:{again}: field 'doc_id': document 0 with filter 'none' given again "
+        "(first at line 1); expected one line per document and filter"
+    )
+
+
+def test_a_document_id_repeated_in_place_of_another_is_named(tmp_path):
+    # was "expected the 6 documents ... got 5; the samples file is cut short"
+    run = tmp_path / "run"
+    shutil.copytree(FIXTURES / "tiny-neox-h32-l1", run)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    lines = samples.read_text(encoding="utf-8").splitlines()
+    second = json.loads(lines[1])
+    second["doc_id"] = 0
+    lines[1] = json.dumps(second)
+    samples.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _err(run).startswith(f"{samples.name}:2: field 'doc_id': document 0 with filter")
+
+
+def test_a_document_given_twice_in_a_042_array_names_its_records(tmp_path):
+    path = tmp_path / "pretrained=m_toy_gen.jsonl"  # 0.4.0-0.4.2: one JSON array
+    # an array that names each line's filter (0.4.0-0.4.2 name none: a doc's lines are then
+    # one per filter, and the first is kept, as the constructed layout above checks)
+    docs = [{"doc_id": i, "target": "4", "filtered_resps": ["4"], "filter": "none"}
+            for i in (0, 1, 0)]  # fmt: skip
+    path.write_text(json.dumps(docs, indent=2), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        lm._read_samples(path, {}, {"output_type": "generate_until"})
+    assert str(err.value) == (
+        f"{path.name}:[2]: field 'doc_id': document 0 with filter 'none' given again (first at "
+        "record [0]); expected one line per document and filter"
+    )
+
+
 @pytest.mark.parametrize("value", ["high", True])
 def test_non_numeric_metric_value_is_an_error(tmp_path, value):
     # "N/A" is lm-eval's "not computed"; another string or a bool is no score
