@@ -31,7 +31,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, locate
-from .framework_common import head, logprob_array, make_tables, read_json, str_array, to_float
+from .framework_common import (
+    head,
+    json_text,
+    logprob_array,
+    make_tables,
+    read_json,
+    str_array,
+    to_float,
+)
 from .tables import Tables
 
 NAME = "bigbench"
@@ -95,12 +103,14 @@ def read(path: Path) -> Tables:
     model = doc.get("model")
     if not isinstance(model, dict):
         raise InputError(
-            f"{locate(source, None, 'model')}: expected the model data object, got {model!r:.60}"
+            f"{locate(source, None, 'model')}: expected the model data object, got "
+            f"{json_text(model)}"
         )
     for key in ("model_family", "model_name"):
         if not isinstance(model.get(key), str) or not model[key]:
             raise InputError(
-                f"{locate(source, 'model', key)}: expected a string, got {model.get(key)!r}"
+                f"{locate(source, 'model', key)}: expected a string, got "
+                f"{json_text(model.get(key))}"
             )
     task_info = doc.get("task") if isinstance(doc.get("task"), dict) else {}
     task_name = task_info.get("task_name")
@@ -140,7 +150,7 @@ def _sizes(model: dict[str, Any], source: str) -> dict[str, Any]:
         if field in model and model[field] is not None and not (math.isfinite(value) and value > 0):
             raise InputError(
                 f"{locate(source, 'model', field)}: expected a positive "
-                f"parameter count, got {model[field]!r}"
+                f"parameter count, got {json_text(model[field])}"
             )
         value = value if math.isfinite(value) and value > 0 else math.nan
         out[f"params_{kind}"] = value

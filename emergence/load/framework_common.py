@@ -290,6 +290,13 @@ def head(path: Path, n: int = 4096) -> str:
         return ""
 
 
+def json_text(value: Any, limit: int = 60) -> str:
+    """A parsed JSON value as JSON writes it (``null``, ``true``, ``"text"``), for messages
+    about a JSON file; cut to ``limit`` characters."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def require(obj: Any, key: str, kind: type | tuple[type, ...], source: str, record: str) -> Any:
     """Return ``obj[key]`` checked against ``kind``, or raise an :class:`InputError` naming it."""
     if not isinstance(obj, dict):

@@ -31,6 +31,7 @@ from .framework_common import (
     head,
     hf_cache_model,
     is_local_path,
+    json_text,
     jsonl_lines,
     make_tables,
     model_basename,
@@ -293,8 +294,19 @@ def _parse_model_args(args: Any) -> dict[str, str]:
 
 def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, float, str | None]:
     """(model name, local model path or None, params, params kind) from a results document."""
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
-    args = _parse_model_args(config.get("model_args"))
+    config = doc.get("config", {})
+    if not isinstance(config, dict):
+        raise InputError(
+            f"{locate(source, 'config')}: expected an object (model, model_args, ...), got "
+            f"{json_text(config)}"
+        )
+    raw_args = config.get("model_args")
+    if raw_args is not None and not isinstance(raw_args, str | dict):
+        raise InputError(
+            f"{locate(source, 'config', 'model_args')}: expected the model's arguments "
+            f"(pretrained=..., a string or an object), got {json_text(raw_args)}"
+        )
+    args = _parse_model_args(raw_args)
     name = None
     for key in ("pretrained", "model", "engine", "path", "model_name"):
         if args.get(key):
@@ -302,12 +314,15 @@ def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, 
             break
     if name is None and isinstance(doc.get("model_name"), str) and doc["model_name"]:
         name = doc["model_name"]
-    if name is None and isinstance(config.get("model"), str):
-        name = config["model"]
     if not name:
+        # config.model is the backend (hf-causal, vllm, ...): never a model's name, and two
+        # models of one backend would merge into one
+        backend = config.get("model")
         raise InputError(
             f"{locate(source, 'config', 'model_args')}: expected the model's name "
-            f"(pretrained=...), got {config.get('model_args')!r}"
+            f"(pretrained=..., model=... or engine=...), got {json_text(raw_args)}"
+            + (f"; the backend {backend!r} (config.model) names no model"
+               if isinstance(backend, str) and backend else "")
         )
     # the full local path goes along, so the registry can tell two folders with one name apart
     # (not for a Hugging Face cache folder: the hub id and commit name it wherever it sits)
@@ -365,7 +380,9 @@ def _optional_number(value: Any, source: str, record: str, *, count: bool = Fals
         bad = number < 0 or number != int(number)
     if bad:
         what = "a whole number >= 0" if count else "a number"
-        raise InputError(f"{locate(source, record)}: expected {what} or \"N/A\", got {value!r}")
+        raise InputError(
+            f"{locate(source, record)}: expected {what} or \"N/A\", got {json_text(value)}"
+        )
     return number
 
 
@@ -449,7 +466,7 @@ def _read_run(results: Path, only_samples: list[Path] | None = None) -> Tables:
             ):
                 raise InputError(
                     f"{locate(source, f'results.{task}.{key}')}: expected a number or \"N/A\", "
-                    f"got {value!r}"
+                    f"got {json_text(value)}"
                 )
             stderr_key = f"{metric}_stderr,{filt}" if filt else f"{metric}_stderr"
             label = metric if filt in ("", "none") else f"{metric},{filt}"
@@ -677,7 +694,7 @@ def _pairs(
         if strict:
             raise InputError(
                 f"{locate(source, record, field)}: expected a list of [log-likelihood, "
-                f"is_greedy] responses ({output_type} task), got {_short(filtered)}"
+                f"is_greedy] responses ({output_type} task), got {json_text(filtered)}"
             )
         return None
     out = []
@@ -690,16 +707,11 @@ def _pairs(
             if strict or looks_loglik:
                 raise InputError(
                     f"{locate(source, record, f'{field}[{i}]')}: expected [log-likelihood, "
-                    f"is_greedy] with a finite log-likelihood, got {_short(resp)}"
+                    f"is_greedy] with a finite log-likelihood, got {json_text(resp)}"
                 )
             return None
         out.append((value, flag))
     return out
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _generated_text(filtered: Any) -> str | None:

@@ -34,6 +34,7 @@ from ..schema import PARAMS_KINDS
 from .framework_common import (
     NAME_SIZE_SPELLING,
     decode_utf8,
+    json_text,
     model_part,
     name_size_problem,
     size_from_name,
@@ -190,6 +191,11 @@ def _size(value: Any, source: str, record: Any, field: str, scale: float = 1.0) 
             f"{locate(source, record, field)}: expected a plain number (the header already "
             f"gives the unit), got {value!r}; drop the unit from the header or from the value"
         )
+    if isinstance(value, bool) or not isinstance(value, str | int | float | np.generic | None):
+        raise InputError(
+            f"{locate(source, record, field)}: expected a size such as 7B, 125M or 1.3e9, got "
+            f"{_shown(value)}"
+        )
     try:
         number = parse_size(value) * scale
     except ValueError as err:
@@ -201,9 +207,15 @@ def _size(value: Any, source: str, record: Any, field: str, scale: float = 1.0) 
         raise InputError(f"{locate(source, record, field)}: {err}") from None
     if not (math.isfinite(number) and number > 0):
         raise InputError(
-            f"{locate(source, record, field)}: expected a positive parameter count, got {value!r}"
+            f"{locate(source, record, field)}: expected a positive parameter count, got "
+            f"{_shown(value)}"
         )
     return number
+
+
+def _shown(value: Any) -> str:
+    """A size as its file wrote it: a CSV cell as text, a JSON value in JSON's words (null)."""
+    return repr(value) if isinstance(value, str) else json_text(value)
 
 
 def _kind(value: Any, source: str, record: Any) -> str | None:

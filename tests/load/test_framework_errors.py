@@ -73,6 +73,45 @@ def test_lm_eval_results_without_model(tmp_path):
     assert _err(path).startswith("results.json:config: field 'model_args'")
 
 
+# adversarial review: without a model in model_args the backend (config.model, e.g.
+# "hf-causal") became the model's name, and every model of that backend one model
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"model": "hf-causal"}, "expected the model's name (pretrained=..., model=... or "
+         "engine=...), got null; the backend 'hf-causal' (config.model) names no model"),
+        ({"model": "hf-causal", "model_args": ""}, "expected the model's name (pretrained=..., "
+         "model=... or engine=...), got \"\"; the backend 'hf-causal' (config.model) names no "
+         "model"),
+        ({"model": "gguf", "model_args": "base_url=http://localhost:8000"}, "expected the "
+         "model's name (pretrained=..., model=... or engine=...), got \"base_url=http://"
+         "localhost:8000\"; the backend 'gguf' (config.model) names no model"),
+        ({"model": "hf-causal", "model_args": 5}, "expected the model's arguments (pretrained="
+         "..., a string or an object), got 5"),
+    ],
+)  # fmt: skip
+def test_lm_eval_backend_is_never_the_model_name(tmp_path, config, expected):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"results": {"t": {"acc": 0.5}}, "config": config}))
+    assert _err(path) == f"results.json:config: field 'model_args': {expected}"
+
+
+def test_lm_eval_config_of_the_wrong_type(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"results": {"t": {"acc": 0.5}}, "config": "x"}))
+    assert _err(path) == (
+        "results.json:config: expected an object (model, model_args, ...), got \"x\""
+    )
+
+
+@pytest.mark.parametrize(("value", "shown"), [(None, "null"), (True, "true")])
+def test_lm_eval_messages_show_json_values_in_json_words(tmp_path, value, shown):
+    path = tmp_path / "results.json"
+    doc = {"results": {"t": {"acc": value}}, "config": {"model_args": "pretrained=m"}}
+    path.write_text(json.dumps(doc))
+    assert _err(path).endswith(f'expected a number or "N/A", got {shown}')
+
+
 def test_truncated_eval_zip(tmp_path):
     src = next((FIX / "inspect-0.3.285").glob("*.eval"))
     bad = tmp_path / src.name
@@ -243,7 +282,24 @@ def test_bigbench_size_of_true_is_refused_not_read_as_one(tmp_path):
     path.write_text(json.dumps(doc))
     msg = _err(path)
     assert "field 'flop_matched_non_embedding_params': expected a positive parameter count, " \
-           "got True" in msg, msg  # fmt: skip
+           "got true" in msg, msg  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "a positive parameter count, got null"),
+     (True, "a size such as 7B, 125M or 1.3e9, got true"),
+     ([7], "a size such as 7B, 125M or 1.3e9, got [7]"),
+     ("abc", "a size such as 7B, 125M or 1.3e9, got 'abc'")],
+)  # fmt: skip
+def test_sizes_json_values_are_shown_in_json_words(tmp_path, value, expected):
+    from emergence.load.sizes_registry import read_sizes
+
+    path = tmp_path / "sizes.json"
+    path.write_text(json.dumps({"m-7b": value}))
+    with pytest.raises(InputError) as err:
+        read_sizes(path)
+    assert str(err.value) == f"sizes.json:m-7b: field 'params': expected {expected}"
 
 
 @pytest.mark.parametrize("value", [2, -1, "yes"])
