@@ -415,7 +415,19 @@ def _sample_row(
     if score is not None:
         row["correct"] = _verdict(score.get("value"))
     choices = sample.get("choices")
-    if isinstance(choices, list) and choices:
+    # read as no choices, a multiple-choice sample would pass for a generation item
+    if choices is not None and not isinstance(choices, list):
+        raise InputError(
+            f"{locate(source, where, 'choices')}: expected a list of choice texts, got "
+            f"{_describe(choices)}"
+        )
+    if any(not isinstance(c, str) for c in choices or ()):
+        bad = next(c for c in choices if not isinstance(c, str))
+        raise InputError(
+            f"{locate(source, where, 'choices')}: expected a list of choice texts, got "
+            f"{_describe(bad)} in it"
+        )
+    if choices:
         # multiple choice is generation + letter parsing: map letters back to choice texts
         row["choices"] = str_array(choices)
         # the output is a pick (or a failed one, the raw answer): never a generated answer

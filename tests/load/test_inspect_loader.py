@@ -164,6 +164,11 @@ def test_eval_with_only_the_journal_is_refused(tmp_path):
         ("accuracy", "high", ":results.scores[0]: field 'metrics.accuracy.value': expected a"),
         ("target", {"a": 1}, f"{S0}: field 'target': expected a string"),
         ("id", None, ":samples[0]: field 'id': expected a sample id"),
+        # adversarial review: a string read as no choices, the sample as a generation item
+        ("sample_choices", "abc",
+         f"{S0}: field 'choices': expected a list of choice texts, got str 'abc'"),
+        ("sample_choices", ["a", 2],
+         f"{S0}: field 'choices': expected a list of choice texts, got int 2 in it"),
     ],
 )  # fmt: skip
 def test_wrong_types_give_one_line_errors(tmp_path, where, value, expected):
@@ -175,6 +180,8 @@ def test_wrong_types_give_one_line_errors(tmp_path, where, value, expected):
             metrics["accuracy"]["value"] = value
         elif where == "choices":
             sample["output"]["choices"] = value
+        elif where == "sample_choices":
+            sample["choices"] = value
         elif where == "message":
             sample["output"]["choices"][0]["message"] = value
             del sample["output"]["completion"]
