@@ -666,7 +666,8 @@ def _number(value: Any) -> float | None:
         number = float(value)
     except ValueError:
         return None
-    return None if number != number else number  # NaN (e.g. an fp16 overflow) is damage
+    # NaN (e.g. an fp16 overflow) and +inf are damage; -inf is a probability of 0
+    return None if number != number or number == math.inf else number
 
 
 def _pair(resp: Any, rolling: bool) -> tuple[Any, Any] | None:
@@ -707,7 +708,7 @@ def _pairs(
             if strict or looks_loglik:
                 raise InputError(
                     f"{locate(source, record, f'{field}[{i}]')}: expected [log-likelihood, "
-                    f"is_greedy] with a finite log-likelihood, got {json_text(resp)}"
+                    f"is_greedy] with a number or -inf as the log-likelihood, got {json_text(resp)}"
                 )
             return None
         out.append((value, flag))

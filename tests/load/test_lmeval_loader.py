@@ -347,12 +347,20 @@ def _damage_mc_value(tmp_path: Path, value, drop_configs: bool = False) -> tuple
     return run, samples.name
 
 
-@pytest.mark.parametrize("value", ["nan", "-5.6x", None])
+@pytest.mark.parametrize("value", ["nan", "-5.6x", None, "inf", "Infinity"])
 @pytest.mark.parametrize("drop_configs", [False, True])
 def test_damaged_loglikelihood_is_an_error_not_a_generation(tmp_path, value, drop_configs):
     run, name = _damage_mc_value(tmp_path, value, drop_configs)
     msg = _err(run)
-    assert msg.startswith(f"{name}:3: field 'filtered_resps[1]': expected [log-likelihood, ")
+    assert msg.startswith(
+        f"{name}:3: field 'filtered_resps[1]': expected [log-likelihood, is_greedy] with a "
+        "number or -inf as the log-likelihood, got "
+    )
+
+
+def test_a_loglikelihood_of_minus_infinity_is_a_probability_of_zero(tmp_path):
+    run, _ = _damage_mc_value(tmp_path, "-inf")
+    assert _mc_logprobs(load(run, allow_missing_params=True), doc="2")[1] == -np.inf
 
 
 def test_filter_deduplication_keeps_one_row_per_doc(tmp_path):
