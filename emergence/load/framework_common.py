@@ -267,6 +267,8 @@ def parse_json_text(text: str, source: str, what: str = "JSON") -> Any:
     A lone surrogate escape is refused too (:func:`reject_lone_surrogates`).
     """
     reject_lone_surrogates(text, source)
+    if not text.strip():  # not "invalid JSON at column 1 (file truncated?)"
+        raise InputError(f"{locate(source)}: empty file; expected {what}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

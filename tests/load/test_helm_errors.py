@@ -84,6 +84,17 @@ def test_helm_forced_on_another_file_says_what_a_run_folder_needs(tmp_path):
                           "per_instance_stats.json), got no scenario_state.json or")  # fmt: skip
 
 
+@pytest.mark.parametrize("member", ["per_instance_stats.json", "scenario_state.json"])
+def test_an_empty_member_of_a_run_folder_says_so(tmp_path, member):
+    # adversarial review: "invalid JSON at column 1: Expecting value (file truncated?)"
+    run = tmp_path / "v1" / HELM_RUN.name
+    shutil.copytree(HELM_RUN, run)
+    (run / member).write_text("")
+    msg = load_error(run)
+    assert msg.startswith(f"v1/{HELM_RUN.name}/{member}: empty file; expected HELM "), msg
+    assert "\n" not in msg
+
+
 @pytest.mark.parametrize("name", [5, ["mmlu"]])
 def test_a_run_name_that_is_not_text_is_one_line_naming_run_spec(tmp_path, name):
     run = tmp_path / "v1" / HELM_RUN.name
