@@ -87,8 +87,9 @@ def simulate(
     from ..simulate import check_simulation_dir, write_simulation
     from ..simulate import simulate as run
 
-    if scales[0] > scales[1] or items[0] > items[1]:
-        raise InputError("--scales/--items: expected MIN MAX with MIN <= MAX")
+    for option, (low, high) in (("--scales", scales), ("--items", items)):
+        if low > high:
+            raise InputError(f"{option} {low} {high}: expected MIN MAX with MIN <= MAX")
     check_simulation_dir(out_dir, items_format, force=force)  # a bad folder fails at once
     sim = run(
         seed=seed, n_families=families, tasks_per_class=tasks_per_class, scales=scales, items=items

@@ -55,7 +55,8 @@ def check_enough_points(n_points: int, n_params: int, form: str, source: str | N
     if n_points < n_params:
         prefix = f"{source}: " if source else ""
         raise InputError(
-            f"{prefix}{form} has {n_params} parameters but only {n_points} points were given; "
+            f"{prefix}{form} has {n_params} parameters but only {n_points} "
+            f"point{'' if n_points == 1 else 's'} {'was' if n_points == 1 else 'were'} given; "
             f"need at least {n_params}"
         )
 

@@ -241,6 +241,17 @@ def test_simulate_negative_seed_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("option", "values"), [("--items", ("50", "10")),
+                                                 ("--scales", ("9", "6"))])  # fmt: skip
+def test_simulate_names_the_range_given_backwards(tmp_path: Path, option, values) -> None:
+    result = _run("simulate", tmp_path / "out", option, *values)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.output.strip() == (
+        f"error: {option} {values[0]} {values[1]}: expected MIN MAX with MIN <= MAX"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_csv_text_columns_stay_text(tmp_path: Path) -> None:
     scores = {}
     for name in ("leading_zeros.csv", "leading_zeros.jsonl"):

@@ -301,6 +301,14 @@ def test_zero_weight_rows_are_not_points() -> None:
         fit_chinchilla(n, d, loss, weights=weights)
 
 
+@pytest.mark.parametrize(("n", "said"), [(1, "1 point was given"), (2, "2 points were given")])
+def test_too_few_points_are_counted_in_words(n: int, said: str) -> None:
+    from emergence.fit.validate import check_enough_points
+
+    with pytest.raises(InputError, match=f"has 3 parameters but only {said}; need at least 3"):
+        check_enough_points(n, 3, "the power law")
+
+
 def test_isoflop_two_budgets_say_what_it_costs_and_what_to_do() -> None:
     from emergence.fit import fit_isoflop
 
