@@ -20,6 +20,7 @@ VERDICT_COLUMNS = (
 STATISTIC_COLUMNS = (
     "family", "task", "breakthroughness", "looks_emergent", "jump_low_params",
     "jump_high_params", "psi_in_jump", "mirage_max_z", "mirage_consistent",
+    "em_width_is_bound",
 )  # fmt: skip
 
 
@@ -57,6 +58,8 @@ def detect_frames(result: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
             "looks_emergent": ev.looks_emergent, "jump_low_params": _exp10(ev.jump_region[0]),
             "jump_high_params": _exp10(ev.jump_region[1]), "psi_in_jump": ev.psi_in_jump,
             "mirage_max_z": ev.mirage_max_z, "mirage_consistent": ev.mirage_consistent,
+            # the rise fits within one gap: the width shown is that gap, an upper bound
+            "em_width_is_bound": ev.width is not None and not ev.width.resolved,
         })  # fmt: skip
         if tc.mirage_prediction is not None:
             low, high = tc.mirage_band if tc.mirage_band is not None else (None, None)

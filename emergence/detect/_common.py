@@ -14,6 +14,29 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+#: Significant digits of a p- or q-value in a note (and in the report's tables beside it).
+P_DIGITS = 3
+
+
+def p_text(value: float, level: float | None = None) -> str:
+    """A p- or q-value to :data:`P_DIGITS` significant digits, as notes write them.
+
+    ``0.0036``, ``0.144``, ``1``, ``7.01e-05``. With ``level`` (the level it is judged
+    against), digits are added until the shown value neither equals the level nor lies on its
+    other side: 0.049975 is ``0.04998`` and 0.05016 ``0.0502``, never ``0.05`` beside a level of
+    0.05.
+    """
+    text = f"{value:.{P_DIGITS}g}"
+    if level is None or value == level or not (np.isfinite(value) and np.isfinite(level)):
+        return text
+    for digits in range(P_DIGITS, 16):
+        text = f"{value:.{digits}g}"
+        shown = float(text)
+        if shown != level and (shown <= level) == (value <= level):
+            break
+    return text
+
+
 def finite_pair(x, y, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
     """Return finite 1-D float arrays of equal length or raise InputError."""
     xa = np.asarray(x, dtype=float)

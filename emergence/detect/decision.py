@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emergence.detect._common import p_text
 from emergence.detect.evidence import TaskEvidence, TaskVerdict
 from emergence.detect.multiplicity import benjamini_hochberg
 
@@ -28,11 +29,8 @@ def _above_level(p: float, level: float) -> str:
     (without a level, ``p`` alone). Digits are added until ``p`` reads differently from the
     level, so that a p just above it is not printed as equal to it."""
     if not np.isfinite(level):
-        return f"{p:.3g}"
-    digits = 3
-    while f"{p:.{digits}g}" == f"{level:.{digits}g}" and digits < 17:
-        digits += 1
-    return f"{p:.{digits}g} > {level:.3g}, the screen's level"
+        return p_text(p)
+    return f"{p_text(p, level)} > {level:.3g}, the screen's level"
 
 
 def _not_emergent(ev: TaskEvidence) -> str:
@@ -47,17 +45,19 @@ def _not_emergent(ev: TaskEvidence) -> str:
     if ev.rises is False:
         return (
             "the discontinuous metric does not rise: its highest value comes at a smaller "
-            f"scale than its lowest (screen p = {ev.screen_p:.3g})"
+            f"scale than its lowest (screen p = {p_text(ev.screen_p, ev.screen_alpha)})"
         )
     if ev.rises and not ev.screen_p <= ev.screen_alpha:
         return (
             "the discontinuous metric neither accelerates nor jumps sharply (screen p = "
             f"{_above_level(ev.screen_p, ev.screen_alpha)})"
         )
-    return f"the discontinuous metric does not look emergent (screen p = {ev.screen_p:.3g})"
+    screen_p = p_text(ev.screen_p, ev.screen_alpha)
+    return f"the discontinuous metric does not look emergent (screen p = {screen_p})"
 
 
 def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
+    q_text = p_text(q, fdr)  # never printed as equal to the rate, nor across it
     if ev.underpowered_reason is not None:
         return "underpowered", ev.underpowered_reason
     if not ev.looks_emergent:
@@ -66,28 +66,28 @@ def _decide(ev: TaskEvidence, q: float, fdr: float) -> tuple[str, str]:
         # significant, but the companion rises faster below the break than across it: neither
         # a threshold nor evidence of no break (a floor, a misfit or a genuine slow-down)
         return "ambiguous", (
-            f"break on the companion (q = {q:.3g}) at {_at(ev.psi)}, but the companion "
+            f"break on the companion (q = {q_text}) at {_at(ev.psi)}, but the companion "
             "rises faster below it than across it (a flattening, not a threshold)"
         )
     if q <= fdr and ev.sharp_enough is False:
         return "ambiguous", (
-            f"break on the companion (q = {q:.3g}) at {_at(ev.psi)}, but its rise is "
+            f"break on the companion (q = {q_text}) at {_at(ev.psi)}, but its rise is "
             f"{ev.transition_width:.2g} decades wide, wider than a sharp threshold (a steep "
             "smooth rise)"
         )
     if q <= fdr:
         if ev.psi_in_jump:
-            return "threshold", f"break on the continuous companion (q = {q:.3g}) at the jump"
+            return "threshold", f"break on the continuous companion (q = {q_text}) at the jump"
         return "ambiguous", (
-            f"break on the continuous companion (q = {q:.3g}) at {_at(ev.psi)}, outside the "
+            f"break on the continuous companion (q = {q_text}) at {_at(ev.psi)}, outside the "
             f"region where the discontinuous metric jumps ({10.0 ** ev.jump_region[0]:.3g}-"
             f"{10.0 ** ev.jump_region[1]:.3g})"
         )
-    head = f"no break on the companion (q = {q:.3g})"
+    head = f"no break on the companion (q = {q_text})"
     if np.isfinite(ev.primary_p) and ev.primary_p <= fdr < q:
         # significant alone, not after BH: the verdict depends on the other tasks loaded
-        head = (f"no break on the companion (q = {q:.3g} after Benjamini-Hochberg across the "
-                f"tasks analysed together; p = {ev.primary_p:.3g} on its own)")
+        head = (f"no break on the companion (q = {q_text} after Benjamini-Hochberg across the "
+                f"tasks analysed together; p = {p_text(ev.primary_p, fdr)} on its own)")
     if ev.powered is False and not np.isfinite(ev.jump_upper):
         return "underpowered", (
             f"{head}, but the discontinuous metric rises at the edge of the scales, where no "

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from emergence.detect._common import count
+from emergence.detect._common import count, p_text
 from emergence.detect.evidence import TaskEvidence
-from emergence.detect.preregistered import MISFIT_SCALE
+from emergence.detect.preregistered import MISFIT_SCALE, base_metric
 from emergence.detect.replication import ReplicationResult
 from emergence.detect.resampling import _replicates
 from emergence.detect.task_curves import TaskCurves, _Curve
@@ -102,12 +102,13 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
         ev = curve.verdict.evidence if curve is not None else None
         if ev is not None and ev.looks_emergent and not np.isfinite(ev.primary_p):
             # step 1 ran without a companion to test: say whether the task is worth one
+            screen_p = p_text(ev.screen_p, ev.screen_alpha)
             how = (
-                f"screen p = {ev.screen_p:.3g}"
+                f"screen p = {screen_p}"
                 if ev.screen_p <= ev.screen_alpha
                 # the jump rule passed it: the Davies p alone would say the opposite
                 else f"one step between adjacent scales is a sharp jump, though the screen p "
-                f"alone, {ev.screen_p:.3g}, is above the screen's level {ev.screen_alpha:g}"
+                f"alone, {screen_p}, is above the screen's level {ev.screen_alpha:g}"
             )
             out += f" (the discontinuous metric does look emergent: {how})"
         return out
@@ -130,6 +131,15 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
             f"{reason}: the jump is what a smoothly improving per-token probability predicts; "
             "report the continuous metric"
         )
+    if label == "ambiguous" and "no mirage prediction" in reason and curve is not None and (
+        base_metric(curve.discontinuous_metric) == "multiple_choice_grade"
+    ):
+        # log-probs cannot help here: asking for them sent users after data they had given
+        return (f"{reason}: a multiple-choice grade is an argmax over the choices, not a "
+                "product of per-token probabilities, so p^L predicts nothing for it and no "
+                "mirage can be named; the companion improves without a break (report it), "
+                "but whether it explains the grade's jump is not tested: inspect the "
+                "per-scale curves")  # fmt: skip
     if label == "ambiguous" and "no mirage prediction" in reason:
         return (f"{reason}: p^L needs the targets' log-probs at every scale (items), or a "
                 "p_correct score per scale (the mean over items of p(target), for a scores "
@@ -145,5 +155,13 @@ def _note(label: str, reason: str, curve: TaskCurves | None, rep: ReplicationRes
 
 def _width_note(ev: TaskEvidence) -> str:
     """Say why the Gompertz width columns are empty when the width check ran but gave none
-    (e.g. the power-law fit of the loss did not converge), or ''."""
-    return f" ({ev.width.reason})" if ev.width is not None and ev.width.reason else ""
+    (e.g. the power-law fit of the loss did not converge), or that ``em_width_decades`` is an
+    upper bound (the rise is narrower than the gap around it), or ''."""
+    if ev.width is None:
+        return ""
+    if ev.width.reason:
+        return f" ({ev.width.reason})"
+    if not ev.width.resolved and np.isfinite(ev.width.observed):
+        return (f" (exact match rises within one gap between scales: em_width_decades, "
+                f"{ev.width.observed:.2g}, is that gap, an upper bound on the width)")
+    return ""

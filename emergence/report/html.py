@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from ..detect._common import p_text
 from .style import size_label
 
 DASH = "\u2013"
@@ -51,29 +52,13 @@ def is_missing(value: object) -> bool:
         return False
 
 
-P_DIGITS = 3  # significant digits of a p- or q-value, as the detect stage's notes give them
 
 
 def fmt_p(value: object, level: float | None = None) -> str:
-    """A p- or q-value to three significant digits, as the detect notes write them.
-
-    ``0.0036``, ``0.144``, ``1``, ``7.01e-05``: the same text as the ``q = ...`` of a note.
-    With ``level`` (the false-discovery rate it is compared with), digits are added until the
-    shown value neither equals the level nor lies on its other side: 0.05016 is ``0.0502``,
-    never ``0.05`` beside a level of 0.05.
-    """
-    if is_missing(value):
-        return DASH
-    v = float(value)
-    text = f"{v:.{P_DIGITS}g}"
-    if level is None or v == level or not math.isfinite(v):
-        return text
-    for digits in range(P_DIGITS, 16):
-        text = f"{v:.{digits}g}"
-        shown = float(text)
-        if shown != level and (shown <= level) == (v <= level):
-            break
-    return text
+    """A p- or q-value as the detect notes write it (:func:`emergence.detect._common.p_text`):
+    three significant digits, more where fewer would round onto ``level`` or across it; a dash
+    when missing."""
+    return DASH if is_missing(value) else p_text(float(value), level)
 
 
 def fmt_num(value: object, digits: int = 3) -> str:

@@ -360,13 +360,15 @@ def _tested_on(r) -> str:
     return f"{d} / {figures.METRIC_TITLES.get(c, str(c)) if isinstance(c, str) else 'none'}"
 
 
-def _widths(r) -> str:
-    """Observed / predicted Gompertz width of the exact-match rise, or a dash."""
+def _widths(r, bound: bool = False) -> str:
+    """Observed / predicted Gompertz width of the exact-match rise, or a dash; ``bound``: the
+    observed width is the gap the rise fits in, an upper bound ("<= gap")."""
     obs = getattr(r, "em_width_decades", None)
     pred = getattr(r, "mirage_width_decades", None)
     if is_missing(obs):
         return DASH
-    return f"{fmt_num(obs, 2)} / {fmt_num(pred, 2)}"
+    at_most = "\u2264 " if bound else ""
+    return f"{at_most}{fmt_num(obs, 2)} / {fmt_num(pred, 2)}"
 
 
 def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: float) -> str:
@@ -386,13 +388,14 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: floa
             cell(r.n_scales),
             cell(_int_or_dash(r.n_items)),
             Cell(fmt_p(r.discontinuous_pvalue, SCREEN_ALPHA)),
+            Cell(fmt_p(getattr(r, "rise_pvalue", float("nan")), SCREEN_ALPHA)),
             Cell(fmt_p(r.continuous_pvalue, alpha)),
             Cell(fmt_p(r.q_value, alpha)),
             Cell(fmt_num(get("breakthroughness"))),
             Cell(fmt_interval(get("jump_low_params"), get("jump_high_params"))),
             Cell(_located(r)),
             Cell(fmt_num(get("mirage_max_z"))),
-            Cell(_widths(r)),
+            Cell(_widths(r, bool(get("em_width_is_bound")))),
         ])  # fmt: skip
     if mixed:
         d_title = "each family's discontinuous metric"
@@ -409,18 +412,21 @@ def _task_stats(verdicts: pd.DataFrame, stats: Mapping[tuple, dict], alpha: floa
         )
     header = [
         "family", "verdict", *(["tested on (screen / break)"] if mixed else []), "scales", "items",
-        "screen p", "break p", "q", "breakthrough", "jump (10-90 %)", "breakpoint [interval]",
-        "mirage max |z|", "rise width: EM / p^L",
+        "screen p", "rise p", "break p", "q", "breakthrough", "jump (10-90 %)",
+        "breakpoint [interval]", "mirage max |z|", "rise width: EM / p^L",
     ]  # fmt: skip
-    num = [False, False, *([False] if mixed else []), *[True] * 10]
+    num = [False, False, *([False] if mixed else []), *[True] * 11]
     caption = (
-        f'<p class="note">Screen p: acceleration of {esc(d_title)}; break p: upward break in '
-        f"{esc(c_title)} (linearised); breakthrough: BIG-bench breakthroughness (a straight "
-        "line scores scales - 1); jump: sizes where the discontinuous metric covers 10-90 % of "
-        "its rise; mirage max |z|: largest standardised gap between observed and predicted "
-        "exact match; rise width: 10-90 % width in decades of a Gompertz curve fitted to exact "
-        "match, and the width smooth per-token improvement predicts (1.34 / alpha of a power "
-        "law fitted to the loss; descriptive).</p>"
+        f'<p class="note">Screen p: acceleration of {esc(d_title)}; rise p: its highest value '
+        "against its lowest, in binomial noise (Fisher; with item counts step 1 needs both at "
+        f"or below {esc(f'{SCREEN_ALPHA:g}')}, or a sharp jump in place of the screen p); "
+        f"break p: upward break in {esc(c_title)} (linearised); breakthrough: BIG-bench "
+        "breakthroughness (a straight line scores scales - 1); jump: sizes where the "
+        "discontinuous metric covers 10-90 % of its rise; mirage max |z|: largest "
+        "standardised gap between observed and predicted exact match; rise width: 10-90 % "
+        "width in decades of a Gompertz curve fitted to exact match, and the width smooth "
+        "per-token improvement predicts (1.34 / alpha of a power law fitted to the loss; "
+        "descriptive).</p>"
     )
     notes = [str(n) for n in verdicts["note"].tolist()]
     body = table(header, rows, numeric=num, row_notes=notes)

@@ -380,3 +380,47 @@ def test_models_of_one_size_pooled_into_one_scale_are_named() -> None:
     ])  # fmt: skip
     note = detect_tables(None, scores).note.iloc[0]
     assert note.endswith("(models of the same size pooled into one scale: m0, m1 at 1e+08)")
+
+
+def test_a_rise_within_binomial_noise_shows_its_fisher_p_beside_the_screen_p() -> None:
+    # statistical review: 3 of 200 right at the largest scale, none below: "smooth" with the
+    # note's Fisher p = 0.124, while the only p in the table was the Davies screen's 0.0002
+    from mirage_items import mirage_items
+    from scipy import stats
+
+    items = mirage_items([5], n_items=200, seed=1)
+    right = (items["output"] == items["target"]).to_numpy()
+    top = (items["params"] == items["params"].max()).to_numpy()
+    keep = np.flatnonzero(right & top)[:3]
+    broken = right.copy()
+    broken[keep] = False
+    items.loc[broken, "output"] = "x" + items.loc[broken, "output"]
+    row = detect(items, bootstrap=0).verdicts.iloc[0]
+    fisher = stats.fisher_exact([[3, 197], [0, 200]], alternative="greater").pvalue
+    assert row["verdict"] == "smooth" and "within its binomial noise" in row["note"]
+    assert row["rise_pvalue"] == pytest.approx(fisher, rel=1e-12) and row["rise_pvalue"] > 0.01
+    assert f"Fisher p = {fisher:.3g}" in row["note"]
+
+
+def test_a_multiple_choice_task_without_a_break_is_not_told_to_add_log_probs() -> None:
+    # statistical review: the note asked for the targets' log-probs, which a multiple-choice
+    # grade can never use (no p^L prediction: an argmax, not a product)
+    rng = np.random.default_rng(5)
+    n_items, rows = 150, []
+    difficulty = rng.normal(0, 0.5, n_items)
+    for size in np.logspace(7.3, 10.8, 10):
+        for i in range(n_items):
+            gold = float(-7 + 1.2 * (np.log10(size) - 7.3) + difficulty[i] + rng.normal(0, 0.3))
+            logits = [gold, *(rng.normal(0, 0.3, 3) - 5)]
+            rows.append({
+                "family": "mc", "model": f"m{size:.3g}", "params": size, "task": "choice",
+                "item": f"i{i}", "choices": list("ABCD"), "choice_logprobs": logits,
+                "correct_choice": 0, "target": "A",
+                "target_logprobs": [gold - float(np.logaddexp.reduce(logits))],
+                "target_tokens": ["A"],
+            })  # fmt: skip
+    row = detect(pd.DataFrame(rows), bootstrap=0).verdicts.iloc[0]
+    assert row["discontinuous_metric"] == "multiple_choice_grade"
+    assert row["verdict"] == "ambiguous" and "no mirage prediction" in row["note"]
+    assert "a multiple-choice grade is an argmax over the choices" in row["note"]
+    assert "give them" not in row["note"]

@@ -78,6 +78,29 @@ def test_table_columns():
     assert 0.8 < mirage.em_width_decades / mirage.mirage_width_decades < 2.0
 
 
+def test_a_width_that_is_only_bounded_says_so_in_the_note_and_the_report():
+    # statistical review: a rise within one gap showed the gap as if it were the width
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from emergence.detect.gompertz import GompertzWidth
+    from emergence.detect.notes import _width_note
+    from emergence.report.sections import _widths
+
+    ce = _ce()
+    narrow = gompertz_width(X, 0.02 + 0.9 / (1 + np.exp(-(X - 9.6) / 0.08)), ce)
+    ev = SimpleNamespace(width=narrow)
+    assert _width_note(ev) == (
+        " (exact match rises within one gap between scales: em_width_decades, 0.5, is that "
+        "gap, an upper bound on the width)"
+    )
+    assert _width_note(SimpleNamespace(width=replace(narrow, resolved=True))) == ""
+    assert _width_note(SimpleNamespace(width=None)) == ""
+    assert isinstance(narrow, GompertzWidth)
+    row = SimpleNamespace(em_width_decades=0.5, mirage_width_decades=2.3)
+    assert _widths(row, bound=True) == "\u2264 0.5 / 2.3" and _widths(row) == "0.5 / 2.3"
+
+
 def test_too_few_scales_and_bad_input():
     few = gompertz_width(X[:4], np.r_[0.0, 0.1, 0.5, 0.9], _ce()[:4])
     assert few.n_scales == 4 and np.isnan(few.ratio)

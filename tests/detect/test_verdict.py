@@ -558,3 +558,21 @@ def test_screen_and_sharp_break_refuse_bad_arrays_by_what_is_wrong(x, y, said):
         with pytest.raises(InputError) as err:
             test(np.asarray(x), np.asarray(y))
         assert str(err.value).startswith(said), test.__name__
+
+
+def test_a_p_just_below_the_rate_is_never_printed_as_the_rate():
+    # statistical review: the note said "p = 0.05 on its own" beside 0.04998 in the table
+    from dataclasses import replace
+
+    from emergence.detect._common import p_text
+    from emergence.report.html import fmt_p
+
+    x = np.linspace(7, 11.5, 10)
+    em = np.array([0, 0, 0, 0.01, 0.02, 0.3, 0.9, 1, 1, 1])
+    ev = assess_task(x, em, -0.3 * x + 0.01 * np.sin(7 * x), n_items=200)
+    evs = [replace(ev, primary_p=0.049976), replace(ev, primary_p=0.6)]
+    first, _ = classify_tasks(evs)
+    assert first.q_value > 0.05 and "p = 0.04998 on its own" in first.reason
+    assert fmt_p(0.049976, 0.05) == p_text(0.049976, 0.05) == "0.04998"
+    assert p_text(0.05016, 0.05) == "0.0502" and p_text(0.0036, 0.05) == "0.0036"
+    assert p_text(0.05, 0.05) == "0.05" and p_text(float("nan"), 0.05) == "nan"
