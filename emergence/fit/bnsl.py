@@ -44,6 +44,9 @@ def param_names(n_breaks: int) -> list[str]:
     return names
 
 
+#: Below this sharpness f_i a break has no width left (a kink): reported as on its bound.
+SHARP_BREAK_F = 1e-6
+
 #: The rule :func:`degenerate_terms` applies, as reported with a bootstrap's degenerate draws.
 DEGENERATE_RULE = f"a < 0 or some c_i > {DEAD_EXPONENT:g}"
 
@@ -528,11 +531,17 @@ def fit_bnsl(
             notes.append(f"break d{i} = {d:.3g} lies far outside the data (x in "
                          f"[{xs.min():.3g}, {xs.max():.3g}])")
     dead, dead_notes = degenerate_terms(params)
+    # f_i -> 0 is the edge of the sharpness's domain: the break is a kink with no width,
+    # which on few points can sit on one of them and fit it alone (not degenerate: a law)
+    kinks = [f"f{i}" for i in range(1, n_breaks + 1) if params[f"f{i}"] < SHARP_BREAK_F]
+    notes += [f"{f} = {params[f]:.3g}: the break at d{f[1:]} = {params['d' + f[1:]]:.6g} is a "
+              "kink with no width (f at the edge of its domain); with few points it may fit "
+              "the points beside it alone" for f in kinks]  # fmt: skip
     # Gradient of the sum of squares / 2, summed with fsum (a BLAS matmul need not be reproducible).
     gnorm = max(abs(_sum(col * res.fun)) for col in res.jac.T)
     diag = Diagnostics(objective=mse, grad_norm=gnorm, iterations=int(res.njev),
                        n_evaluations=int(res.nfev), converged=bool(res.status > 0),
-                       message=str(res.message), dead_terms=dead,
+                       message=str(res.message), on_bound=tuple(kinks), dead_terms=dead,
                        warnings=tuple(notes) + dead_notes)
     return FitResult(form="bnsl", params=params, objective=mse, n_points=len(ys),
                      converged=diag.converged, diagnostics=diag, theta=res.x,

@@ -82,6 +82,27 @@ def test_sharp_break_does_not_overflow_to_a_cliff() -> None:
     assert np.isfinite(bnsl_predict(params | {"f1": 0.0}, x)).all()
 
 
+def test_a_break_sharpened_to_a_kink_on_a_point_is_on_its_bound() -> None:
+    # statistical review: on tiny-gpt's 7 token-edit-distance points (the `fit --help`
+    # example) f1 went to 2e-14 with d1 on the 86,160-parameter model, reported as nothing
+    x = np.array([3728.0, 15120.0, 26304.0, 86160.0, 201728.0, 450048.0, 1193216.0])
+    y = np.array([1.8666666666666667, 1.7333333333333334, 1.69, 1.49, 1.4866666666666666,
+                  1.51, 1.3233333333333333])  # fmt: skip
+    fit = fit_bnsl(x, y)
+    assert fit.params["f1"] < 1e-6 and fit.diagnostics.on_bound == ("f1",)
+    assert any(w.startswith("f1 = ") and "kink with no width" in w
+               for w in fit.diagnostics.warnings)  # fmt: skip
+    smooth = fit_bnsl(*_addition_rows())
+    assert smooth.params["f1"] > 0.05 and smooth.diagnostics.on_bound == ()
+
+
+def _addition_rows() -> tuple[np.ndarray, np.ndarray]:
+    """A noiseless smooth break: about Caballero et al.'s 4-digit addition fit (f1 = 0.06)."""
+    x = np.logspace(1, 4, 14)
+    params = {"a": 0.4, "b": 2.3, "c0": 0.06, "c1": 5.4, "d1": 600.0, "f1": 0.06}
+    return x, bnsl_predict(params, x)
+
+
 def _flat_valley_data() -> tuple[np.ndarray, np.ndarray]:
     # A noisy plain power law: a BNSL fit to it sits in flat valleys, where SciPy's MINPACK gave
     # end points that moved with the process's heap state (1e-4 relative).
