@@ -308,7 +308,8 @@ def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, 
         )
     args = _parse_model_args(raw_args)
     name = None
-    for key in ("pretrained", "model", "engine", "path", "model_name"):
+    # model_id: IBM watsonx's backend (lm-eval then writes an empty top-level model_name)
+    for key in ("pretrained", "model", "engine", "path", "model_name", "model_id"):
         if args.get(key):
             name = args[key]
             break
@@ -320,7 +321,7 @@ def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, 
         backend = config.get("model")
         raise InputError(
             f"{locate(source, 'config', 'model_args')}: expected the model's name "
-            f"(pretrained=..., model=... or engine=...), got {json_text(raw_args)}"
+            f"(pretrained=..., model=..., engine=... or model_id=...), got {json_text(raw_args)}"
             + (f"; the backend {backend!r} (config.model) names no model"
                if isinstance(backend, str) and backend else "")
         )

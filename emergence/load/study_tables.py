@@ -161,10 +161,19 @@ def _study_models(folder: Path) -> dict[str, tuple[str, float]]:
     count, is an error naming the model table's line)."""
     for table in sorted(folder.glob("*.csv")):
         if _kind(table) == "meta":
-            return {
-                model: (size.family or family_from_name(model), size.params)
-                for model, size in read_sizes(table).items()
-            }
+            sizes = read_sizes(table)
+            # every row gives its family, also one whose size is empty (read_sizes skips it)
+            meta = _read_csv(table)
+            out = {}
+            for model, family in zip(meta["Model"], meta["Model Family"], strict=True):
+                if pd.isna(model) or not str(model).strip():
+                    continue
+                name = str(model).strip()
+                size = sizes.get(name)
+                given = str(family).strip() if pd.notna(family) else ""
+                out[name] = (given or family_from_name(name),
+                             size.params if size else math.nan)  # fmt: skip
+            return out
     return {}
 
 

@@ -78,13 +78,14 @@ def test_lm_eval_results_without_model(tmp_path):
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"model": "hf-causal"}, "expected the model's name (pretrained=..., model=... or "
-         "engine=...), got null; the backend 'hf-causal' (config.model) names no model"),
+        ({"model": "hf-causal"}, "expected the model's name (pretrained=..., model=..., "
+         "engine=... or model_id=...), got null; the backend 'hf-causal' (config.model) "
+         "names no model"),
         ({"model": "hf-causal", "model_args": ""}, "expected the model's name (pretrained=..., "
-         "model=... or engine=...), got \"\"; the backend 'hf-causal' (config.model) names no "
-         "model"),
+         "model=..., engine=... or model_id=...), got \"\"; the backend 'hf-causal' "
+         "(config.model) names no model"),
         ({"model": "gguf", "model_args": "base_url=http://localhost:8000"}, "expected the "
-         "model's name (pretrained=..., model=... or engine=...), got \"base_url=http://"
+         "model's name (pretrained=..., model=..., engine=... or model_id=...), got \"base_url=http://"
          "localhost:8000\"; the backend 'gguf' (config.model) names no model"),
         ({"model": "hf-causal", "model_args": 5}, "expected the model's arguments (pretrained="
          "..., a string or an object), got 5"),
@@ -94,6 +95,16 @@ def test_lm_eval_backend_is_never_the_model_name(tmp_path, config, expected):
     path = tmp_path / "results.json"
     path.write_text(json.dumps({"results": {"t": {"acc": 0.5}}, "config": config}))
     assert _err(path) == f"results.json:config: field 'model_args': {expected}"
+
+
+def test_lm_eval_watsonx_model_id_names_the_model(tmp_path):
+    # review: IBM watsonx's backend takes model_id=, and lm-eval's model_name is then empty
+    path = tmp_path / "results.json"
+    config = {"model": "watsonx_llm", "model_args": "model_id=ibm/granite-13b-instruct-v2"}
+    path.write_text(json.dumps({"results": {"t": {"acc": 0.5}}, "config": config,
+                                "model_name": ""}))  # fmt: skip
+    scores = load(path, allow_missing_params=True, warn=False).scores
+    assert list(scores["model"]) == ["ibm/granite-13b-instruct-v2"]
 
 
 def test_lm_eval_config_of_the_wrong_type(tmp_path):

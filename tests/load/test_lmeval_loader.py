@@ -410,7 +410,7 @@ def test_a_document_id_repeated_in_place_of_another_is_named(tmp_path):
     assert _err(run).startswith(f"{samples.name}:2: field 'doc_id': document 0 with filter")
 
 
-def test_a_document_given_twice_in_a_042_array_names_its_records(tmp_path):
+def test_a_document_given_twice_in_an_array_naming_filters_names_its_records(tmp_path):
     path = tmp_path / "pretrained=m_toy_gen.jsonl"  # 0.4.0-0.4.2: one JSON array
     # an array that names each line's filter (0.4.0-0.4.2 name none: a doc's lines are then
     # one per filter, and the first is kept, as the constructed layout above checks)
