@@ -29,7 +29,7 @@ def p_text(value: float, level: float | None = None) -> str:
     text = f"{value:.{P_DIGITS}g}"
     if level is None or value == level or not (np.isfinite(value) and np.isfinite(level)):
         return text
-    for digits in range(P_DIGITS, 16):
+    for digits in range(P_DIGITS, 18):  # 17 digits tell any two doubles apart
         text = f"{value:.{digits}g}"
         shown = float(text)
         if shown != level and (shown <= level) == (value <= level):

@@ -159,9 +159,8 @@ def _width_note(ev: TaskEvidence) -> str:
     upper bound (the rise is narrower than the gap around it), or ''."""
     if ev.width is None:
         return ""
-    if ev.width.reason:
-        return f" ({ev.width.reason})"
+    parts = [ev.width.reason] if ev.width.reason else []
     if not ev.width.resolved and np.isfinite(ev.width.observed):
-        return (f" (exact match rises within one gap between scales: em_width_decades, "
-                f"{ev.width.observed:.2g}, is that gap, an upper bound on the width)")
-    return ""
+        parts.append(f"exact match rises within one gap between scales: em_width_decades, "
+                     f"{ev.width.observed:.2g}, is that gap, an upper bound on the width")
+    return f" ({'; '.join(parts)})" if parts else ""

@@ -44,7 +44,9 @@ def param_names(n_breaks: int) -> list[str]:
     return names
 
 
-#: Below this sharpness f_i a break has no width left (a kink): reported as on its bound.
+#: Below this |f_i| a break has no width left (a kink, f's edge at 0; the optimiser may
+#: cross it by rounding): reported as on its bound. Not a resolution rule: a break sharper
+#: than the spacing of the points is a law the data allow, like a Gompertz width "<= gap".
 SHARP_BREAK_F = 1e-6
 
 #: The rule :func:`degenerate_terms` applies, as reported with a bootstrap's degenerate draws.
@@ -533,7 +535,7 @@ def fit_bnsl(
     dead, dead_notes = degenerate_terms(params)
     # f_i -> 0 is the edge of the sharpness's domain: the break is a kink with no width,
     # which on few points can sit on one of them and fit it alone (not degenerate: a law)
-    kinks = [f"f{i}" for i in range(1, n_breaks + 1) if params[f"f{i}"] < SHARP_BREAK_F]
+    kinks = [f"f{i}" for i in range(1, n_breaks + 1) if abs(params[f"f{i}"]) < SHARP_BREAK_F]
     notes += [f"{f} = {params[f]:.3g}: the break at d{f[1:]} = {params['d' + f[1:]]:.6g} is a "
               "kink with no width (f at the edge of its domain); with few points it may fit "
               "the points beside it alone" for f in kinks]  # fmt: skip

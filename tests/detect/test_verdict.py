@@ -576,3 +576,5 @@ def test_a_p_just_below_the_rate_is_never_printed_as_the_rate():
     assert fmt_p(0.049976, 0.05) == p_text(0.049976, 0.05) == "0.04998"
     assert p_text(0.05016, 0.05) == "0.0502" and p_text(0.0036, 0.05) == "0.0036"
     assert p_text(0.05, 0.05) == "0.05" and p_text(float("nan"), 0.05) == "nan"
+    # review: BH's 0.025 * 6 / 3 is 0.05000000000000001 (as in R), above the rate: say so
+    assert p_text(0.025 * 6 / 3, 0.05) == "0.05000000000000001"
