@@ -156,9 +156,10 @@ def _numbers(frame: pd.DataFrame, column: str, source: str, what: str = "a numbe
 
 
 def _study_models(folder: Path) -> dict[str, tuple[str, float]]:
-    """Family and size per model from the study's model table beside the scores, read as
-    ``--sizes`` reads it (a model given twice with two sizes, or a size that is not a positive
-    count, is an error naming the model table's line)."""
+    """Family and size per model from the study's model table beside the scores: the sizes
+    read as ``--sizes`` reads them (a model given twice with two sizes, or a size that is not
+    a positive count, is an error naming the model table's line), the family from every row
+    (from the name where the row gives none)."""
     for table in sorted(folder.glob("*.csv")):
         if _kind(table) == "meta":
             sizes = read_sizes(table)

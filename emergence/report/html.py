@@ -52,8 +52,6 @@ def is_missing(value: object) -> bool:
         return False
 
 
-
-
 def fmt_p(value: object, level: float | None = None) -> str:
     """A p- or q-value as the detect notes write it (:func:`emergence.detect._common.p_text`):
     three significant digits, more where fewer would round onto ``level`` or across it; a dash
