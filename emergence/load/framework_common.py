@@ -486,6 +486,28 @@ def _strip_size(base: str) -> str:
     return re.sub(r"([-_.])[-_.]+", r"\1", stripped).strip("-_. ")
 
 
+# Tags of an adapter on a base model in a model name's state (``pythia-70m@peft:lora-a``; the
+# lm-eval loader writes them). An adapter is another model, never a checkpoint of its base.
+ADAPTER_TAGS = ("peft", "delta", "lora")
+_ADAPTER_RE = re.compile(rf"(?:^|/)(?:{'|'.join(ADAPTER_TAGS)}):")
+
+
+def is_adapter_state(state: str | None) -> bool:
+    """True when a model name's training state names an adapter (``peft:lora-a``)."""
+    return bool(state) and _ADAPTER_RE.search(state) is not None
+
+
+def _family_state(state: str) -> str:
+    """A state as the family carries it: an adapter's name without its size token, so that
+    one recipe's adapters on every size form one family (``peft:pythia-70m-lora`` ->
+    ``peft:pythia-lora``)."""
+    found = _ADAPTER_RE.search(state)
+    if found is None:
+        return state
+    adapter = state[found.end() :]
+    return state[: found.end()] + (_strip_size(adapter) or adapter)
+
+
 def family_from_name(name: str) -> str:
     """The model family implied by a model name: the name without organisation and size token.
 
@@ -496,7 +518,9 @@ def family_from_name(name: str) -> str:
     ``EleutherAI/pythia-160m-deduped@step143000`` and ``pythia-160m-deduped-step143000`` ->
     ``pythia-deduped@step143000``; ``pythia-70m/checkpoint-1000`` -> ``pythia@checkpoint-1000``
     (a ``final``/``hf`` folder is ignored; :func:`pool_single_states` drops the state again
-    when no size has two). A name without a size token is its own family
+    when no size has two). An adapter stays too, without its size token:
+    ``pythia-70m@peft:pythia-70m-lora`` -> ``pythia@peft:pythia-lora``. A name without a
+    size token is its own family
     (override with a sizes mapping that has a ``family`` column, or with ``rename``).
     """
     base, parent, state = _model_and_state(name)
@@ -506,7 +530,7 @@ def family_from_name(name: str) -> str:
         # is the Hugging Face cache prefix ("models--org--name")
         stripped = _strip_size(re.sub(r"^models--", "", parent).split("--")[-1])
     family = stripped or base
-    return f"{family}@{state}" if state else family
+    return f"{family}@{_family_state(state)}" if state else family
 
 
 def size_from_name(name: str) -> float | None:
@@ -593,8 +617,9 @@ def pool_single_states(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFram
     ``pythia-70m/checkpoint-2000``, ``pythia-160m/checkpoint-4000``), and the earlier
     checkpoints keep ``family@state``. "Last" is the largest step number in the state; when a
     model's states carry no comparable number (two revision names), none of them is taken as
-    final. Only rows whose family is the one :func:`family_from_name` derives from the model
-    name change: a family given in a table or a sizes file is left alone.
+    final. An adapter (``pythia-70m@peft:lora-a``) is another model, not a state: it keeps
+    its family. Only rows whose family is the one :func:`family_from_name` derives from the
+    model name change: a family given in a table or a sizes file is left alone.
 
     Parameters
     ----------
@@ -616,6 +641,8 @@ def pool_single_states(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFram
             if fam != family_from_name(model):
                 continue  # a family given rather than derived from the name
             base, _, state = fam.partition("@")
+            if is_adapter_state(state):
+                continue  # another model on the base, never the base's final checkpoint
             name, parent = model_part(model)
             # one model: its base family and size, or without a size its name minus the state
             who = params if np.isfinite(params) else (parent, name)

@@ -74,6 +74,9 @@ _TS_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
 _SKIP_KEYS = {"alias", "name", "sample_len", "sample_count", "samples"}
 # filters for which one item row is kept per doc, in order of preference
 _PREFERRED_FILTER = "none"
+# model_args naming an adapter on the base model, and the tag it gets in the model's name
+# (one of framework_common.ADAPTER_TAGS)
+_ADAPTER_ARGS = (("peft", "peft"), ("delta", "delta"), ("lora_local_path", "lora"))
 
 
 # --------------------------------------------------------------------------- sniffing
@@ -336,6 +339,12 @@ def _model_identity(doc: dict[str, Any], source: str) -> tuple[str, str | None, 
     revision = args.get("revision")
     if revision and revision not in {"main", "master"}:
         name = f"{name}@{revision}"
+    # an adapter on the base (HF peft= or delta=, vLLM lora_local_path=) makes another model:
+    # without it in the name, every adapter of one base would merge into the base's name.
+    # Written like a revision, it keeps the base's size and gets a family of its own
+    for key, tag in _ADAPTER_ARGS:
+        if args.get(key):
+            name += f"{'/' if '@' in name else '@'}{tag}:{model_basename(args[key])}"
     raw = config.get("model_num_parameters")
     n_params = to_float(raw)
     if isinstance(raw, bool) or (raw is not None and math.isnan(n_params)):

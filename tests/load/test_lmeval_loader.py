@@ -17,7 +17,12 @@ from emergence.cli import cli
 from emergence.errors import InputError
 from emergence.load import lm_eval as lm
 from emergence.load import load
-from emergence.load.framework_common import family_from_name, model_basename, size_from_name
+from emergence.load.framework_common import (
+    ADAPTER_TAGS,
+    family_from_name,
+    model_basename,
+    size_from_name,
+)
 from emergence.load.registry import _distinct_names, _same_folders
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lm-eval-0.4.13"
@@ -693,3 +698,57 @@ def test_a_missing_samples_file_of_one_task_is_warned_about(tmp_path, capsys):
     for path in run.glob("samples_*.jsonl"):
         path.unlink()
     assert load(run, allow_missing_params=True).ignored == ()
+
+
+def test_adapters_of_one_base_are_separate_models(tmp_path):
+    # two LoRA adapters (HF peft=, vLLM lora_local_path=) on one base once merged into the
+    # base's name: their tasks read as one model's, and a shared task as a duplicate row
+    base = "pretrained=EleutherAI/pythia-70m"
+    _v03_results(tmp_path / "a" / "r.json", f"{base},peft=/ckpt/lora-a", "arc")
+    _v03_results(tmp_path / "b" / "r.json", f"{base},lora_local_path=/ckpt/lora-b", "arc")
+    _v03_results(tmp_path / "c" / "r.json", f"{base},delta=/ckpt/delta-c,revision=step9", "arc")
+    _v03_results(tmp_path / "d" / "r.json", base, "arc")
+    scores = load(tmp_path, sizes_from_names=True).scores.sort_values("model")
+    assert list(scores["model"]) == [
+        "EleutherAI/pythia-70m",
+        "EleutherAI/pythia-70m@lora:lora-b",
+        "EleutherAI/pythia-70m@peft:lora-a",
+        "EleutherAI/pythia-70m@step9/delta:delta-c",
+    ]
+    # an adapter is a state of its base: the base's size, and beside the base its own family
+    assert set(scores["params"]) == {7e7}
+    assert list(scores["family"]) == [
+        "pythia", "pythia@lora:lora-b", "pythia@peft:lora-a", "pythia@step9/delta:delta-c"
+    ]
+    # a sizes file's entry for the base sizes its adapters
+    sizes = tmp_path / "sizes.csv"
+    sizes.write_text("model,params\nEleutherAI/pythia-70m,7.6e7\n")
+    assert set(load(tmp_path / "a", sizes=sizes).scores["params"]) == {7.6e7}
+
+
+def test_one_adapter_recipe_over_sizes_forms_one_family(tmp_path):
+    for size in ("70m", "160m", "410m"):
+        args = f"pretrained=EleutherAI/pythia-{size},peft=/out/lora-gsm8k"
+        _v03_results(tmp_path / size / "r.json", args, "gsm8k")
+    # each adapter named after its size: the family drops the size token, as from the base
+    for size in ("160m", "1b"):
+        args = f"pretrained=EleutherAI/pythia-{size},peft=/out/pythia-{size}-lora"
+        _v03_results(tmp_path / f"own-{size}" / "r.json", args, "gsm8k")
+    # the base models are not pooled with their adapters (an adapter is no checkpoint)
+    _v03_results(tmp_path / "x" / "r.json", "pretrained=EleutherAI/pythia-70m", "gsm8k")
+    _v03_results(tmp_path / "y" / "r.json", "pretrained=EleutherAI/pythia-2.8b", "gsm8k")
+    scores = load(tmp_path, sizes_from_names=True).scores.sort_values(["family", "params"])
+    sizes = scores.groupby("family", sort=True)["params"].apply(list).to_dict()
+    assert sizes == {
+        "pythia": [7e7, 2.8e9],
+        "pythia@peft:lora-gsm8k": [7e7, 1.6e8, 4.1e8],
+        "pythia@peft:pythia-lora": [1.6e8, 1e9],
+    }
+
+
+def test_adapter_tags_are_the_ones_family_rules_know():
+    assert {tag for _, tag in lm._ADAPTER_ARGS} <= set(ADAPTER_TAGS)
+    adapter = "org/pythia-70m@peft:org/pythia-70m-lora"
+    assert family_from_name(adapter) == "pythia@peft:org/pythia-lora"
+    assert family_from_name("pythia-70m@step9/lora:x-1b") == "pythia@step9/lora:x"
+    assert family_from_name("pythia-70m@peft:7b") == "pythia@peft:7b"  # nothing left: as given
