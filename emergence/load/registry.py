@@ -478,8 +478,15 @@ def _check_cross_file_duplicates(parts: list[Tables], places: list[_Locators]) -
             if here == there:  # same file name in two folders, or one file read twice
                 here = f"{here} (in {parts[owners[owner[second]]].sources[0]})"
                 there = f"{there} (in {parts[owners[owner[first]]].sources[0]})"
+            src = [parts[owners[owner[r]]].sources for r in (second, first)]
+            rerun = (
+                all(src) and src[0][0] != src[1][0]
+                and Path(src[0][0]).parent == Path(src[1][0]).parent
+            )
             raise InputError(
                 f"{here}: duplicate {name} row ({label}); first seen at {there}"
+                + ("; two runs of one evaluation in one folder? Analyse one: name its file, "
+                   "or move the other away" if rerun else "")
             )
 
 

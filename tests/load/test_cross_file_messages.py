@@ -26,8 +26,26 @@ def test_duplicate_across_files_names_the_line_in_both_files(tmp_path):
         load(folder)
     assert str(err.value) == (
         f"{folder / 'items_copy.csv'}:2: duplicate items row (family=f, model=m-1b, task=t, "
-        f"item=b); first seen at {folder / 'items.csv'}:3"
+        f"item=b); first seen at {folder / 'items.csv'}:3; two runs of one evaluation in one "
+        "folder? Analyse one: name its file, or move the other away"
     )
+
+
+def test_a_rerun_in_one_lm_eval_folder_is_named_as_such(tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(LM_RUN, run)
+    for old in run.iterdir():  # the same run again, a minute later
+        shutil.copy(old, run / old.name.replace("T18-17-00", "T18-18-00"))
+    with pytest.raises(InputError, match=r"two runs of one evaluation in one folder\? Analyse one"):
+        load(run)
+    # apart, in two folders, the same rows are a duplicate without that guess
+    other = tmp_path / "other"
+    other.mkdir()
+    for new in run.glob("*T18-18-00*"):
+        new.rename(other / new.name)
+    with pytest.raises(InputError) as err:
+        load(tmp_path)
+    assert "duplicate" in str(err.value) and "two runs" not in str(err.value)
 
 
 def test_duplicate_across_framework_files_names_the_records(tmp_path):
