@@ -16,28 +16,43 @@ from emergence.detect.task_curves import _Curve
 from emergence.errors import InputError
 from emergence.metrics import ItemScores, get_metric, instance_ids, score_items
 from emergence.metrics.fields import ItemFields
+from emergence.metrics.scoring import check_scores_match
+from emergence.metrics.table_checks import (
+    check_one_size,
+    check_unique_rows,
+    describe_row,
+    numeric_sizes,
+    sort_order,
+)
 from emergence.metrics.text import Normalisation
 
 
 def _item_curves(items: pd.DataFrame, given: ItemScores | None = None, min_items: int = 50,
                  normalisation: Normalisation | None = None) -> list[_Curve]:  # fmt: skip
-    items = items.reset_index(drop=True)
+    items = numeric_sizes(items.reset_index(drop=True))
+    if given is not None:
+        check_scores_match(items, given)  # matched by position: they must be these rows
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
     sort_keys = [k for k in (*CURVE_KEYS, "params", "model", "item") if k in items.columns]
-    order = np.lexsort([pd.factorize(items[k], sort=True)[0] for k in reversed(sort_keys)])
+    order, codes = sort_order(items, sort_keys)
     if (order != np.arange(order.size)).any():
         # float sums depend on their order: the order of the rows (of the input files) must
         # not change a digit of the output
         items = items.iloc[order].reset_index(drop=True)
-        if given is not None and len(given.values) == order.size:
+        if given is not None:
             given = ItemScores(given.metrics, given.values[order])
+    # a table built by hand has not been through the loaders' checks: a model with two sizes
+    # would make a phantom scale, an item given twice would count twice
+    check_one_size(_size_groups(items, dict(zip(sort_keys, codes, strict=True))))
+    if "item" in sort_keys:
+        check_unique_rows(codes, lambda row: describe_row(items, row))
     fields = ItemFields(items)
     avail = {m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)}
     wanted = [m for m, mask in avail.items() if mask.any()]
     if not wanted:
         raise InputError("the items support no discontinuous or continuous metric")
-    if given is not None and len(given.values) == len(items) and set(wanted) <= set(given.metrics):
+    if given is not None and set(wanted) <= set(given.metrics):
         scores = ItemScores(
             tuple(wanted), given.values[:, [given.metrics.index(m) for m in wanted]]
         )
@@ -112,6 +127,22 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None, min_items
                    grading=grading)
         )  # fmt: skip
     return curves
+
+
+def _size_groups(items: pd.DataFrame, codes: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row of ``items`` per distinct (family, model, params), from the keys' codes."""
+    cols = [codes[k] for k in ("family", "model", "params") if k in codes]
+    if "model" not in codes:
+        return items.iloc[:0]
+    names = [k for k in ("family", "model", "params") if k in items]
+    radices = [int(c.max()) + 2 for c in cols]
+    if np.prod(radices, dtype=float) >= 2.0**62:  # the mixed-radix code would overflow
+        return items[names].drop_duplicates()
+    key = np.zeros(len(items), dtype=np.int64)
+    for c, radix in zip(cols, radices, strict=True):  # + 1: a missing value's code is -1
+        key = key * radix + c + 1
+    _, first = np.unique(key, return_index=True)
+    return items.iloc[first][names]
 
 
 # The share of the best-covered scale's items below which a scale holds another item set

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..progress import progress
 from .scoring import ItemScores
+from .table_checks import check_one_size, check_unique_rows, describe_row, numeric_sizes
 
 MODEL_KEYS = ("family", "model", "params")
 BLOCK_KEYS = ("task", "subtask", "n_shots")
@@ -136,8 +137,17 @@ def _sorted_factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rank[codes], first[order]
 
 
+def _key_text(value: object) -> str:
+    """A block key as text, the same whatever numeric type holds it: ``n_shots`` 5 read as
+    a float (5.0, with a missing value beside it) seeds the same stream as the loaders'
+    integer 5."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _block_rng(spec: BootstrapSpec, key: tuple) -> np.random.Generator:
-    tag = zlib.crc32(repr(tuple(str(k) for k in key)).encode("utf-8"))
+    tag = zlib.crc32(repr(tuple(_key_text(k) for k in key)).encode("utf-8"))
     return np.random.default_rng(np.random.SeedSequence([spec.seed, tag]))
 
 
@@ -303,7 +313,7 @@ def aggregate(
         n_items < 2), [params_kind], source = ``"rescore"``. Sorted by group then metric order.
     """
     spec = bootstrap or BootstrapSpec()
-    items = items.reset_index(drop=True)
+    items = numeric_sizes(items.reset_index(drop=True))
     gkeys = _present_keys(items, GROUP_KEYS)
     ids = items["item"].astype(str) if "item" in items.columns else None
     if ids is not None:
@@ -315,6 +325,7 @@ def aggregate(
     bkeys = [k for k in RESAMPLE_KEYS if k in gkeys]
     key_codes: dict = {}
     gcode, groups = _codes(items, gkeys, key_codes)
+    check_one_size(groups)  # a table built by hand: a second size would be another scale
     n_groups = len(groups) if n_rows else 0
     # sorted ids: resample index k is the same item whatever the row order of the input
     item_ids = pd.factorize(ids, sort=True)[0] if ids is not None else None
@@ -330,6 +341,9 @@ def aggregate(
     else:
         vals = _take_rows(scores.values, perm)
         gcode, item_ids = gcode[perm], item_ids[perm]
+    if item_ids is not None:  # an item given twice would count twice
+        check_unique_rows([gcode, item_ids], lambda row: describe_row(
+            items, int(row if perm is None else perm[row])))
     ok = ~np.isnan(vals)
     col_ok = ok.all(axis=0)
     filled = vals if col_ok.all() else np.where(ok, vals, 0.0)

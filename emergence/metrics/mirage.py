@@ -20,7 +20,8 @@ import pandas as pd
 from ..errors import InputError
 from .aggregate import BLOCK_KEYS, MODEL_KEYS, _codes, _present_keys, _strip_repeats
 from .fields import ItemFields
-from .scoring import ItemScores, score_items
+from .scoring import ItemScores, check_scores_match, score_items
+from .table_checks import check_one_size, check_unique_rows, describe_row, numeric_sizes, sort_order
 
 
 def predict_exact_match(p_token: np.ndarray | float, length: np.ndarray | float) -> np.ndarray:
@@ -150,7 +151,19 @@ def mirage_curves(items: pd.DataFrame, item_scores: ItemScores | None = None) ->
     -------
     MirageCurves
     """
-    items = items.reset_index(drop=True)
+    items = numeric_sizes(items.reset_index(drop=True))
+    if item_scores is not None:
+        check_scores_match(items, item_scores)  # matched by position: they must be these rows
+    # rows in key order: float sums depend on their order, and the order of the rows (of the
+    # input files) must not change a digit of the curves (nor whether their fit converges)
+    sort_keys = [k for k in (*MODEL_KEYS, *BLOCK_KEYS, "item") if k in items.columns]
+    order, codes = sort_order(items, sort_keys)
+    if (order != np.arange(order.size)).any():
+        items = items.iloc[order].reset_index(drop=True)
+        if item_scores is not None:
+            item_scores = ItemScores(item_scores.metrics, item_scores.values[order])
+    if "item" in sort_keys:  # an item given twice would count twice
+        check_unique_rows(codes, lambda row: describe_row(items, row))
     fields = ItemFields(items)
     if not fields.has("target_logprobs"):
         raise InputError("the mirage model needs field 'target_logprobs', which no item has")
@@ -166,6 +179,7 @@ def mirage_curves(items: pd.DataFrame, item_scores: ItemScores | None = None) ->
     keys = _present_keys(items, (*MODEL_KEYS, *BLOCK_KEYS))
     cand = lp.present & (lp.lengths > 0)
     gcode, groups = _codes(items.loc[cand].reset_index(drop=True), keys)
+    check_one_size(groups)  # a second size of one model would be a phantom scale
     n_g = len(groups)
     tlp = lp.row_sum()[cand]
     # A token log-prob of -inf (probability 0 to float precision) would make the group's pooled

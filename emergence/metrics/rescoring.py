@@ -9,7 +9,7 @@ import pandas as pd
 from ..schema import SCORES
 from . import registry, text
 from .aggregate import BootstrapSpec, aggregate
-from .scoring import ItemScores, score_items
+from .scoring import ItemScores, check_scores_match, score_items
 
 # Output columns: the identifying ones first (docs/metrics.md §Aggregation), then the rest of
 # the scores table in schema order (whose required-first order puts subtask after value).
@@ -48,8 +48,9 @@ def rescore(
         Metric options (:func:`~emergence.metrics.scoring.configure`).
     item_scores : ItemScores, optional
         Per-item values already computed by :func:`~emergence.metrics.scoring.score_items` on
-        ``items`` (same rows, same order), so a caller that also runs the detect stage scores
-        the items once; ``metrics`` and the metric options are then ignored.
+        ``items`` (same rows, same order: checked, an InputError otherwise), so a caller that
+        also runs the detect stage scores the items once; ``metrics`` and the metric options
+        are then ignored.
 
     Returns
     -------
@@ -66,8 +67,8 @@ def rescore(
             per_item = score_items(
                 items, metrics, normalisation=normalisation, tokenizer=tokenizer, workers=workers
             )
-        elif per_item.values.shape[0] != len(items):
-            raise ValueError("item_scores must have one row per row of items")
+        else:
+            check_scores_match(items, per_item)
         fresh = aggregate(items, per_item, BootstrapSpec(n_boot, seed, level))
         frames.append(_in_scale_order(fresh))
     if scores is not None and len(scores):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..progress import progress
 from . import registry, text
 from .fields import ItemFields
+from .table_checks import check_answer_text
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,14 @@ class ItemScores:
         Metric names, one per column of ``values``.
     values : numpy.ndarray
         ``(n_items, n_metrics)`` float64; NaN where a row lacks the metric's fields.
+    rows : tuple or None
+        :func:`rows_fingerprint` of the items scored (None: not known), so that scores handed
+        back with the items are checked to be theirs, in their order.
     """
 
     metrics: tuple[str, ...]
     values: np.ndarray
+    rows: tuple | None = field(default=None, compare=False, repr=False)
 
     def column(self, name: str) -> np.ndarray:
         """Values of metric ``name``."""
@@ -41,6 +46,45 @@ class ItemScores:
             return frame
         base = items.reset_index(drop=True)
         return pd.concat([base, frame], axis=1)
+
+
+#: Rows sampled by :func:`rows_fingerprint`.
+FINGERPRINT_ROWS = 64
+
+
+def rows_fingerprint(items: pd.DataFrame) -> tuple:
+    """The row count and the (model, task, item) of up to 64 evenly spaced rows: enough to
+    tell other rows, or the same rows sorted another way, from the ones scored, at no cost."""
+    n = len(items)
+    at = np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ROWS)).astype(np.int64))
+    keys = [k for k in ("model", "task", "item") if k in items.columns]
+    return (n, *(tuple(str(v) for v in items[k].to_numpy()[at]) for k in keys))
+
+
+def check_scores_match(items: pd.DataFrame, scores: ItemScores) -> None:
+    """Refuse per-item scores computed on other rows, or on these rows in another order.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        The items table the scores are handed in with.
+    scores : ItemScores
+        From :func:`score_items` (scores built by hand, ``rows=None``, are checked for their
+        length only).
+
+    Raises
+    ------
+    InputError
+        The scores do not belong to these rows in this order.
+    """
+    if scores.values.shape[0] != len(items) or (
+        scores.rows is not None and scores.rows != rows_fingerprint(items)
+    ):
+        raise InputError(
+            f"item_scores: scored on other rows than these {len(items)} items, or on them in "
+            "another order (they are matched by position); pass the items they were scored "
+            "from, as they were, or leave item_scores out"
+        )
 
 
 def configure(
@@ -127,6 +171,7 @@ def score_items(
     -------
     ItemScores
     """
+    check_answer_text(items)  # a number never equals a string: exact match would be 0
     fields = ItemFields(items)
     chosen, explicit = resolve_metrics(fields, metrics)
     chosen = [
@@ -146,7 +191,7 @@ def score_items(
             unavailable = ~metric.available(fields)
             if unavailable.any():
                 values[unavailable, j] = np.nan
-    return ItemScores(tuple(m.name for m in chosen), values)
+    return ItemScores(tuple(m.name for m in chosen), values, rows_fingerprint(items))
 
 
 def long_item_scores(items: pd.DataFrame, scores: ItemScores, keys: Iterable[str]) -> pd.DataFrame:

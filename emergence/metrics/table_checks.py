@@ -1,0 +1,188 @@
+"""Checks of an items table handed to the library directly rather than read by ``emergence.load``.
+
+The loaders validate every file (``emergence.load.validate``); a table built in a notebook skips
+that. These are the mistakes that would otherwise give a wrong number without a word, checked
+where they are cheap (on dtypes, or on group codes the caller has already computed), so the
+tables the loaders give pay next to nothing:
+
+- answers that are not text (``pd.read_csv`` reads ``1141`` as a number, and a number never
+  equals a string: exact match would be 0 everywhere);
+- sizes that are not positive numbers, or a model with two sizes (a phantom extra scale);
+- an item given twice for one model (it would count twice in means, counts and SEs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+#: The text columns exact match and the edit distances compare.
+ANSWER_COLUMNS = ("target", "output")
+
+
+def _example(values: pd.Series) -> str:
+    value = values.iloc[0]
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def check_answer_text(items: pd.DataFrame, columns: tuple[str, ...] = ANSWER_COLUMNS) -> None:
+    """Refuse answer columns holding anything but strings (missing values allowed).
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Items table.
+    columns : tuple of str
+        The columns to check (those absent are skipped).
+
+    Raises
+    ------
+    InputError
+        Naming the column and a value that is not a string.
+    """
+    for name in columns:
+        if name not in items.columns:
+            continue
+        col = items[name]
+        if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
+            continue  # str / string[pyarrow]: strings by construction
+        if pd.api.types.is_object_dtype(col.dtype):
+            kind = pd.api.types.infer_dtype(col, skipna=True)
+            if kind in ("string", "empty"):
+                continue
+            values = col[col.notna()]
+            bad = values[[not isinstance(v, str) for v in values]]
+        else:
+            bad = col[col.notna()]
+            if bad.empty:
+                continue
+        raise InputError(
+            f"items: column {name!r}: expected text, got {type(bad.iloc[0]).__name__} values "
+            f"such as {_example(bad)}; answers are compared as written, so read them as text "
+            "(pandas.read_csv(..., dtype={" + repr(name) + ": str}), or emergence.load)"
+        )
+
+
+def numeric_sizes(items: pd.DataFrame) -> pd.DataFrame:
+    """``items`` with ``params`` as float, refusing sizes that are not positive numbers.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Items table; without a ``params`` column it is returned as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table (a copy only when ``params`` had to be converted).
+
+    Raises
+    ------
+    InputError
+        A size that is text (``"7B"``: :func:`emergence.load.load` reads those), zero, negative
+        or infinite, naming the model.
+    """
+    if "params" not in items.columns:
+        return items
+    col = items["params"]
+    if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        values = pd.to_numeric(col, errors="coerce")
+        bad = values.isna() & col.notna()
+        if bad.any() or pd.api.types.is_bool_dtype(col.dtype):
+            i = int(np.flatnonzero(bad.to_numpy() | col.map(type).eq(bool).to_numpy())[0])
+            raise InputError(
+                f"items: column 'params': expected parameter counts (numbers), got "
+                f"{col.iloc[i]!r:.40} for model {items['model'].iloc[i]!r:.60} "
+                "(emergence.load reads sizes written like 7B or 125M)"
+            )
+        items = items.assign(params=values.astype(float))
+    params = items["params"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(params) & ~((params > 0) & np.isfinite(params))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"items: column 'params': expected a positive parameter count, got {params[i]:g} "
+            f"for model {items['model'].iloc[i]!r:.60}"
+        )
+    return items
+
+
+def check_one_size(groups: pd.DataFrame) -> None:
+    """Refuse a (family, model) with two sizes, from a table of the distinct group keys.
+
+    Parameters
+    ----------
+    groups : pandas.DataFrame
+        One row per distinct group, with ``family`` (optional), ``model`` and ``params``.
+
+    Raises
+    ------
+    InputError
+        Naming the model and two of its sizes.
+    """
+    keys = [k for k in ("family", "model") if k in groups.columns]
+    if "model" not in keys or "params" not in groups.columns:
+        return
+    pairs = groups[[*keys, "params"]].drop_duplicates()
+    twice = pairs.duplicated(keys, keep=False)
+    if not twice.any():
+        return
+    first = pairs[twice].iloc[0]
+    sizes = pairs.loc[twice & (pairs["model"] == first["model"]), "params"].to_numpy(float)
+    where = f" (family {first['family']!r})" if "family" in keys else ""
+    raise InputError(
+        f"items: model {first['model']!r}{where} has params {sizes[0]:g} and {sizes[1]:g}; "
+        "expected one size per model (rows with another size would form a scale of their own)"
+    )
+
+
+def sort_order(items: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The row order sorting ``items`` by ``keys`` (each in sorted order of its values), and each
+    key's codes in that order.
+
+    Float sums depend on their order: summing rows in this order, not the input's, keeps the
+    output the same to the last digit whatever order the rows (of the input files) come in.
+    """
+    codes = [pd.factorize(items[k], sort=True)[0] for k in keys]
+    order = np.lexsort(codes[::-1]) if codes else np.arange(len(items))
+    return order, [c[order] for c in codes]
+
+
+def check_unique_rows(codes: list[np.ndarray], describe) -> None:
+    """Refuse a row given twice, from the codes of its keys, the rows sorted by them.
+
+    Parameters
+    ----------
+    codes : list of ndarray of int
+        Each key's code per row (the keys identify a row: group keys and the item id), the rows
+        sorted by them (:func:`sort_order`).
+    describe : callable
+        ``describe(position)`` -> text naming the row at that sorted position (model, task,
+        item) for the message.
+
+    Raises
+    ------
+    InputError
+        Naming the first repeated row.
+    """
+    if not codes or codes[0].size < 2:
+        return
+    same = np.ones(codes[0].size - 1, dtype=bool)
+    for c in codes:
+        same &= c[1:] == c[:-1]
+    if same.any():
+        raise InputError(
+            f"items: {describe(int(np.flatnonzero(same)[0]) + 1)} is given twice; expected one "
+            "row per (family, model, task, subtask, n_shots, item) (repeated evaluations of one "
+            "item are named <id>#trial<n> or <id>#epoch<n>)"
+        )
+
+
+def describe_row(items: pd.DataFrame, row: int) -> str:
+    """``item 'x' of model 'm', task 't'`` for messages."""
+    parts = [f"{k} {items[k].iat[row]!r:.60}" for k in ("item", "model", "task") if k in items]
+    return ", ".join(parts) or f"row {row + 1}"
