@@ -50,6 +50,20 @@ def finite_pair(x, y, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
     return xa, ya
 
 
+def in_x_order(xa: np.ndarray, ya: np.ndarray, *per_point) -> tuple:
+    """``xa``, ``ya`` and each per-point array (those of another length, or None, as given)
+    sorted by x, then y: Monte Carlo draws go to the points in this order, so a p-value does
+    not depend on the order the points were given in."""
+    order = np.lexsort((ya, xa))
+    if (order == np.arange(order.size)).all():
+        return (xa, ya, *per_point)
+    moved = []
+    for arr in per_point:
+        a = None if arr is None else np.asarray(arr, dtype=float)
+        moved.append(a[order] if a is not None and a.shape == xa.shape else arr)
+    return (xa[order], ya[order], *moved)
+
+
 def as_xy(x, y, *, min_n: int, what: str = "x and y") -> tuple[np.ndarray, np.ndarray]:
     """Return finite 1-D float arrays of equal length >= ``min_n`` or raise InputError."""
     xa, ya = finite_pair(x, y, what)

@@ -42,6 +42,16 @@ def _largest_rise_gap(x: np.ndarray, d: np.ndarray) -> tuple[float, float] | Non
     return (float(x[k]), float(x[k + 1])) if steps[k] >= 0.5 * rise else None
 
 
+def _per_scale(values, name: str, order: np.ndarray) -> np.ndarray | None:
+    """``values`` (one per scale, as given) in x order, or None; InputError on another length."""
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != order.shape:
+        raise InputError(f"{name} must have {order.size} values, one per scale")
+    return arr[order]
+
+
 def assess_task(
     x,
     discontinuous,
@@ -184,6 +194,12 @@ def assess_task(
     check_alternative(alternative)
     order = np.argsort(xa)
     xa, da = xa[order], da[order]
+    # every per-scale array in x order, its length checked first (a longer one would be cut)
+    weights, variances, mirage_observed, mirage_se = (
+        _per_scale(v, name, order) for v, name in (
+            (weights, "weights"), (variances, "variances"),
+            (mirage_observed, "mirage_observed"), (mirage_se, "mirage_se"))
+    )  # fmt: skip
     nan2 = (float("nan"), float("nan"))
     reason = None
     if np.unique(xa).size != xa.size:
@@ -248,12 +264,12 @@ def assess_task(
     gap = float(np.median(np.diff(xa)))
     ok = np.isfinite(z)
     xz, zz = xa[ok], z[ok]
-    w = None if weights is None else np.asarray(weights, dtype=float)[order][ok]
+    w = None if weights is None else weights[ok]
     psi, bracket, accelerates = float("nan"), nan2, None
     power = upper = upper_known = width = step_p = kink_p = noise_scale = float("nan")
     powered = sharp_enough = kind = None
     if primary == "sharp":
-        var = None if variances is None else np.asarray(variances, dtype=float)[order][ok]
+        var = None if variances is None else variances[ok]
         res = sharp_break_test(
             xz, zz, variances=var, noise_floor=noise_floor, min_jump=min_jump,
             alpha=power_alpha, seed=seed, n_sim=n_sim,
@@ -324,12 +340,10 @@ def assess_task(
         if pred.shape != (n,):
             raise InputError(f"mirage_prediction must have {n} values, one per scale")
         pred = pred[order]
-        obs = da if mirage_observed is None else np.asarray(mirage_observed, dtype=float)[order]
-        if obs.shape != (n,):
-            raise InputError(f"mirage_observed must have {n} values, one per scale")
+        obs = da if mirage_observed is None else mirage_observed
         if mirage_se is not None:
-            se = np.asarray(mirage_se, dtype=float)[order]
-            if se.shape != (n,) or np.any(~(se > 0)):
+            se = mirage_se
+            if np.any(~(se > 0)):
                 raise InputError(f"mirage_se must be {n} values > 0")
             max_z = float(np.max(np.abs(obs - pred) / se))
             # Bonferroni over scales: every scale inside its band

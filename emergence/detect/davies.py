@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from emergence.detect._common import as_weights, as_xy, check_alternative, hinge
+from emergence.detect._common import as_weights, as_xy, check_alternative, hinge, in_x_order
 from emergence.errors import InputError
 
 
@@ -68,7 +68,9 @@ class DaviesResult:
 
 def davies_grid(x: np.ndarray, k: int = 10) -> np.ndarray:
     """R's default grid: ``seq(sort(x)[2], sort(x)[n-1], length=k)``."""
-    xs = np.sort(np.asarray(x, dtype=float))
+    xs = np.sort(np.asarray(x, dtype=float).ravel())
+    if xs.size < 3:
+        raise InputError(f"the Davies grid needs at least 3 points, got {xs.size}")
     return np.linspace(xs[1], xs[-2], k)
 
 
@@ -136,9 +138,9 @@ def davies_test(
     if int(n_sim) < 0:
         raise InputError(f"n_sim must be >= 0, got {n_sim}")
     n = xa.size
-    w = as_weights(weights, n)
+    xa, ya, w = in_x_order(xa, ya, as_weights(weights, n))
     if values is None:
-        if int(k) < 2:
+        if int(k) != k or int(k) < 2:
             raise InputError(f"k must be an integer >= 2, got {k}")
         grid = davies_grid(xa, int(k))
     else:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from emergence.detect._common import check_alternative, t_p_value
+from emergence.detect._common import check_alternative, in_x_order, t_p_value
 from emergence.detect.segmented import fit_segmented
 from emergence.detect.sharp_break import sharp_break_test
 from emergence.detect.sharp_design import _sharp_break_design, _sharp_weights
@@ -89,6 +89,9 @@ def sharp_split_replication(
     yb = np.asarray(companion_b, dtype=float)
     if not (ya.shape == yb.shape == xa.shape) or not np.all(np.isfinite(ya) & np.isfinite(yb)):
         raise InputError("companion_a and companion_b must be finite, one value per scale")
+    # in x order, as the discovery on A sorts its points: the result the same to the last bit
+    # whatever order the scales come in
+    xa, ya, yb, variances_a, variances_b = in_x_order(xa, ya, yb, variances_a, variances_b)
     disc = sharp_break_test(
         xa, ya, variances=variances_a, noise_floor=noise_floor, degree=degree, kinds=kinds,
         min_side=min_side, n_sim=n_sim, seed=seed,

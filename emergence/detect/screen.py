@@ -126,6 +126,8 @@ def emergence_screen(
     xa, da = xa[order], da[order]
     if xa.size < 6 or np.unique(xa).size != xa.size:
         raise InputError("the screen needs at least 6 distinct scales")
+    if n_items is not None and not n_items > 0:
+        raise InputError(f"n_items must be a positive item count, got {n_items!r}")
     desc = describe_scaling(xa, da)
     screen_w = None
     if n_items is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergence.detect._common import finite_pair
+from emergence.detect._common import finite_pair, in_x_order
 from emergence.detect.sharp_design import (
     _max_stat,
     _mc_p,
@@ -193,7 +193,7 @@ def sharp_break_test(
     -------
     SharpBreakResult
     """
-    xa, ya = finite_pair(x, y)
+    xa, ya, variances = in_x_order(*finite_pair(x, y), variances)
     w = _sharp_weights(xa.size, variances, noise_floor)
     des = _sharp_break_design(xa, degree, kinds, min_side, w, noise_floor is not None)
     t = des.stats(ya[None, :])[0]

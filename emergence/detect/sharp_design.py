@@ -122,6 +122,8 @@ def _sharp_weights(n: int, variances, noise_floor):
     """WLS weights 1 / (sigma_i^2 + tau0^2), or None for the unweighted test."""
     if variances is None and noise_floor is None:
         return None
+    if noise_floor is not None and not float(noise_floor) >= 0:
+        raise InputError(f"noise_floor must be >= 0 (an SD), got {noise_floor!r}")
     v = np.zeros(n) if variances is None else np.asarray(variances, dtype=float)
     if v.shape != (n,) or not np.all(np.isfinite(v) & (v >= 0)):
         raise InputError("variances must be finite values >= 0, one per scale")
