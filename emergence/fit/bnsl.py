@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from ..errors import InputError
 from .lse_fit import DEAD_EXPONENT
 from .results import Diagnostics, FitResult
 from .validate import as_positive, check_enough_points, check_lengths, check_several_scales
@@ -98,15 +99,23 @@ def _predict_vec(p: np.ndarray, x: np.ndarray) -> np.ndarray:
 def bnsl_predict(params: Mapping[str, float], x) -> np.ndarray:
     """Evaluate a BNSL with any number of breaks (``params`` as returned by :func:`fit_bnsl`)."""
     n_breaks = (len(params) - 3) // 3
-    p = np.array([params[k] for k in param_names(n_breaks)], float)
+    names = param_names(max(n_breaks, 1))
+    if len(params) != len(names) or set(params) != set(names):
+        raise InputError(f"params: a BNSL needs {', '.join(names)} (as fit_bnsl returns them), "
+                         f"got {', '.join(map(str, params))}")
+    p = np.array([params[k] for k in names], float)
     with np.errstate(all="ignore"):
         return _predict_vec(p, np.asarray(x, float))
 
 
 def rmsle(y_pred, y_true) -> float:
     """Root mean squared error of natural logs (Caballero et al.'s score, no +1)."""
+    pred, true = np.asarray(y_pred, float), np.asarray(y_true, float)
+    if pred.shape != true.shape:
+        raise InputError(f"y_pred and y_true: expected the same length, got {pred.size} and "
+                         f"{true.size}")
     with np.errstate(all="ignore"):
-        d = np.ravel(np.log(np.asarray(y_pred, float)) - np.log(np.asarray(y_true, float)))
+        d = np.ravel(np.log(pred) - np.log(true))
     return math.sqrt(_sum(d * d) / d.size) if d.size else math.nan  # fsum: order-free
 
 
@@ -510,6 +519,8 @@ def fit_bnsl(
     check_enough_points(len(ys), 3 + 3 * n_breaks, f"a BNSL with {n_breaks} break(s)", source)
     check_several_scales(xs, x_name, source)
     scale = float(np.min(xs)) if x_scale is None else float(x_scale)
+    if not (scale > 0 and np.isfinite(scale)):
+        raise InputError(f"x_scale: expected a positive number, got {x_scale!r}")
     xr = xs / scale
     p = _grid_one_break(xr, ys)
     res = _lm(p, xr, ys)

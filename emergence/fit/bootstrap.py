@@ -50,6 +50,8 @@ def check_resamples(n_boot: int, seed: int | None = 0, resampling: str = "rng") 
     """
     if resampling not in RESAMPLING:
         raise ValueError(f"resampling must be one of {RESAMPLING}, got {resampling!r}")
+    if n_boot < 0:
+        raise InputError(f"n_boot {n_boot}: expected a number of resamples >= 0")
     if n_boot > MAX_BOOTSTRAP:
         raise InputError(
             f"n_boot {n_boot}: at most {MAX_BOOTSTRAP} resamples (every draw is kept for the "
@@ -201,6 +203,8 @@ def run_bootstrap(
     if n_boot < 2:
         raise ValueError("n_boot must be at least 2")
     check_resamples(n_boot, seed, resampling)
+    if not 0 < level < 1:
+        raise InputError(f"level {level!r}: expected a confidence level between 0 and 1")
     if n_jobs is None:
         n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     chunk = max(1, min(100, n_boot // (4 * max(n_jobs, 1)) or 1))

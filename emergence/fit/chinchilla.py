@@ -23,10 +23,12 @@ from .results import FitResult
 from .validate import (
     as_positive,
     check_bootstrap_points,
+    check_delta,
     check_enough_points,
     check_lengths,
     check_several_scales,
     n_distinct,
+    param_values,
     residual_df_warnings,
     weighted_rows,
 )
@@ -52,8 +54,9 @@ _MODEL_TIED = LSEModel(n_terms=2, offset=True, tied=True)
 
 def params_to_theta(params: Mapping[str, float], tied: bool = False) -> np.ndarray:
     """``{E, A, B, alpha, beta}`` -> theta ``[a, b, e, alpha(, beta)]`` (logs of coefficients)."""
-    head = [np.log(params["A"]), np.log(params["B"]), np.log(params["E"]), params["alpha"]]
-    return np.array(head if tied else [*head, params["beta"]], dtype=float)
+    names = ("E", "A", "B", "alpha") if tied else ("E", "A", "B", "alpha", "beta")
+    e, a, b, *rest = param_values(params, names, "the Chinchilla form", positive=("E", "A", "B"))
+    return np.array([np.log(a), np.log(b), np.log(e), *rest], dtype=float)
 
 
 def theta_to_params(theta: np.ndarray, tied: bool = False) -> dict[str, float]:
@@ -77,9 +80,17 @@ def chinchilla_predict(params: Mapping[str, float], n_params, n_tokens) -> np.nd
     n_params, n_tokens : array-like
         Model sizes N and training tokens D.
     """
+    e, a, b, alpha, beta = param_values(params, ("E", "A", "B", "alpha", "beta"),
+                                        "the Chinchilla form")
     n = np.asarray(n_params, float)
     d = np.asarray(n_tokens, float)
-    return params["E"] + params["A"] * n ** -params["alpha"] + params["B"] * d ** -params["beta"]
+    try:
+        np.broadcast_shapes(n.shape, d.shape)
+    except ValueError:
+        raise InputError(
+            f"n_params and n_tokens: expected the same length, got {n.size} and {d.size}"
+        ) from None
+    return e + a * n**-alpha + b * d**-beta
 
 
 def design_problem(n: np.ndarray, d: np.ndarray, n_free: int, tied: bool = False) -> str | None:
@@ -128,7 +139,7 @@ def design_problem(n: np.ndarray, d: np.ndarray, n_free: int, tied: bool = False
 CONFOUND_SPREAD = 0.1
 
 
-def confounded_design(n: np.ndarray, d: np.ndarray) -> str | None:
+def confounded_design(n: np.ndarray, d: np.ndarray, *, kaplan: bool = False) -> str | None:
     """Why the runs cannot tell the N term from the D term, or None.
 
     When every run lies (nearly) on one line in (log N, log D), D = k N^g, the runs vary
@@ -145,6 +156,8 @@ def confounded_design(n: np.ndarray, d: np.ndarray) -> str | None:
     ----------
     n, d : ndarray
         Model sizes and training tokens of the runs (positive).
+    kaplan : bool
+        Word the line for Kaplan's L(N, D) (exponents alpha_N and alpha_D, no floor).
 
     Returns
     -------
@@ -162,19 +175,20 @@ def confounded_design(n: np.ndarray, d: np.ndarray) -> str | None:
     if spread >= CONFOUND_SPREAD:
         return None
     within = "on" if spread < 1e-3 else f"within {spread:.2g} decades of"
+    exponents = ("alpha_N and alpha_D are" if kaplan
+                 else "alpha, beta and the compute-optimal allocation are")
     if slope <= 0.05:
         return (f"every run has D about proportional to N^{slope:.2g} (log10 D {within} one "
                 "line in log N, e.g. a single isoFLOP sweep): the runs vary along one "
-                "direction only, so the D term is not told apart from the N term and the floor "
-                "E, and alpha, beta and the compute-optimal allocation are not identified; add "
+                "direction only, so the D term is not told apart from the N term"
+                f"{'' if kaplan else ' and the floor E'}, and {exponents} not identified; add "
                 "runs at other token counts for the same sizes (or fit isoflop over several "
                 "budgets)")
     line = (f"tokens per parameter fixed at about {np.median(d / n):.3g}"
             if abs(slope - 1) < 0.05 else f"D about proportional to N^{slope:.2g}")
     return (f"every run has {line} (log10 D {within} one line in "
-            "log N): the N and D terms can be swapped without changing the fit, so alpha, "
-            "beta and the compute-optimal allocation are not identified; add runs at other "
-            "tokens per parameter")
+            f"log N): the N and D terms can be swapped without changing the fit, so {exponents} "
+            "not identified; add runs at other tokens per parameter")
 
 
 def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
@@ -294,6 +308,9 @@ def chinchilla_objective(
     reduction: str = "sum",
 ) -> float:
     """Huber objective of given parameters (sum or mean over points)."""
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    delta = check_delta(delta)
     r = np.log(np.asarray(loss, float)) - np.log(chinchilla_predict(params, n_params, n_tokens))
     h = huber(r, delta)
     return float(h.sum() if reduction == "sum" else h.mean())

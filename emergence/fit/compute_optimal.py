@@ -66,8 +66,11 @@ def compute_optimal(params: Mapping[str, float], compute) -> ComputeOptimal:
     c = np.atleast_1d(np.asarray(compute, dtype=float))
     if np.any(~np.isfinite(c)) or np.any(c <= 0):
         raise InputError("compute budget: expected positive finite FLOP values")
-    alpha, beta = float(params["alpha"]), float(params["beta"])
-    big_a, big_b = float(params["A"]), float(params["B"])
+    missing = [k for k in ("E", "A", "B", "alpha", "beta") if k not in params]
+    if missing:
+        raise InputError(f"params: the compute-optimal allocation needs E, A, B, alpha, beta (a "
+                         f"Chinchilla fit's params); missing {', '.join(missing)}")
+    big_a, big_b, alpha, beta = (float(params[k]) for k in ("A", "B", "alpha", "beta"))
     if not all(np.isfinite([alpha, beta, big_a, big_b])) or min(alpha, beta, big_a, big_b) <= 0:
         raise InputError(
             "compute-optimal allocation needs A, B, alpha, beta > 0 "

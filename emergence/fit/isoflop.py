@@ -148,6 +148,11 @@ def fit_allocation_law(compute, optimum, weights=None, name: str = "N*") -> Allo
     c = np.asarray(compute, float)
     y = np.asarray(optimum, float)
     w = np.ones_like(y) if weights is None else np.asarray(weights, float)
+    if not c.shape == y.shape == w.shape:
+        raise InputError(
+            f"compute, {name} and weights: expected one value per budget, got {c.size}, "
+            f"{y.size} and {w.size}"
+        )
     ok = np.isfinite(y) & np.isfinite(c) & np.isfinite(w)
     c, y, w = as_positive(c[ok], "compute"), as_positive(y[ok], name), w[ok]
     if np.unique(c).size < 2:

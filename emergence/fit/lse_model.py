@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .validate import check_delta
+
 
 @dataclass(frozen=True)
 class LSEModel:
@@ -131,7 +133,7 @@ class HuberObjective:
         self.model = model
         self.logx = np.asarray(logx, dtype=float)
         self.logy = np.asarray(logy, dtype=float)
-        self.delta = float(delta)
+        self.delta = check_delta(delta)
         w = np.ones(self.logy.shape[0]) if weights is None else np.asarray(weights, float)
         if reduction == "mean":
             w = w / w.sum()

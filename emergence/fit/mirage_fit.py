@@ -111,6 +111,8 @@ def fit_ce_power_law(x: np.ndarray, y: np.ndarray, with_floor: bool = True) -> P
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    if x.shape != y.shape:
+        raise InputError(f"x and y: expected the same length, got {x.size} and {y.size}")
     ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
     x, y = x[ok], y[ok]
     if x.size < 2 or np.unique(x).size < 2:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import least_squares
 
+from .chinchilla import confounded_design
 from .lse_fit import LSE_DEGENERATE_RULE, fit_lse, has_dead_terms, lse_diagnostics
 from .lse_model import LSEModel, huber
 from .results import Diagnostics, FitResult
@@ -229,6 +230,12 @@ def bootstrap_power_law(
 # --- Kaplan et al. 2020 joint law ----------------------------------------------------------------
 
 
+def _confounded(n: np.ndarray, d: np.ndarray) -> tuple[str, ...]:
+    """The warning of a design that cannot tell the N term from the D term, or none."""
+    problem = confounded_design(n, d, kaplan=True)
+    return (problem,) if problem else ()
+
+
 def kaplan_nd_predict(params: Mapping[str, float], n_params, n_tokens) -> np.ndarray:
     """Kaplan's ``L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D``."""
     n = np.asarray(n_params, float)
@@ -302,7 +309,8 @@ def fit_kaplan_nd(
                        n_evaluations=int(res.nfev), converged=bool(res.status > 0),
                        message=str(res.message),
                        warnings=residual_df_warnings(n_distinct(n, d), 4, y,
-                                                   kaplan_nd_predict(params, n, d), rows=len(y)))
+                                                   kaplan_nd_predict(params, n, d), rows=len(y))
+                       + _confounded(n, d))
     return FitResult(form="kaplan_nd", params=params, objective=val, n_points=len(y),
                      converged=diag.converged, diagnostics=diag, theta=res.x,
                      extra={"delta": delta})

@@ -7,6 +7,35 @@ import numpy as np
 from ..errors import InputError
 
 
+def check_delta(delta: float) -> float:
+    """``delta`` as a float, or InputError unless it is a positive Huber threshold (inf: least
+    squares). A threshold of 0 makes every residual free and the start a "converged" fit."""
+    value = float(delta)
+    if not value > 0:  # also NaN
+        raise InputError(
+            f"delta: expected a positive Huber threshold on log residuals (inf for least "
+            f"squares), got {delta!r}"
+        )
+    return value
+
+
+def param_values(params, names, form: str, *, positive=()) -> list[float]:
+    """The values of ``names`` in the mapping ``params``, as floats, or InputError naming the
+    missing keys (a mapping from another form) or a value that is not finite (positive for
+    the names in ``positive``)."""
+    missing = [k for k in names if k not in params]
+    if missing:
+        raise InputError(
+            f"params: {form} needs {', '.join(names)}; missing {', '.join(missing)}"
+        )
+    values = [float(params[k]) for k in names]
+    for k, v in zip(names, values, strict=True):
+        if not np.isfinite(v) or (k in positive and v <= 0):
+            need = "a positive number" if k in positive else "a finite number"
+            raise InputError(f"params: {form}'s {k}: expected {need}, got {v:g}")
+    return values
+
+
 def as_positive(values, name: str, source: str | None = None) -> np.ndarray:
     """Return ``values`` as a finite, strictly positive 1-D float array or raise InputError.
 
