@@ -18,6 +18,7 @@ from emergence.metrics import ItemScores, get_metric, instance_ids, score_items
 from emergence.metrics.fields import ItemFields
 from emergence.metrics.scoring import check_scores_match
 from emergence.metrics.table_checks import (
+    check_item_ids,
     check_one_size,
     check_unique_rows,
     describe_row,
@@ -34,6 +35,7 @@ def _item_curves(items: pd.DataFrame, given: ItemScores | None = None, min_items
         check_scores_match(items, given)  # matched by position: they must be these rows
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
+    check_item_ids(items)  # (rows as given, for the message)
     sort_keys = [k for k in (*CURVE_KEYS, "params", "model", "item") if k in items.columns]
     order, codes = sort_order(items, sort_keys)
     if (order != np.arange(order.size)).any():

@@ -153,7 +153,7 @@ def detect(
         discovery among m tasks, so the default is max(2000, 2 m / alpha).
     item_scores : ItemScores, optional
         Per-item values from :func:`emergence.metrics.score_items` on the items (same rows, same
-        order: checked, an InputError otherwise), so a caller that also rescores scores the
+        order: spot-checked, an InputError otherwise), so a caller that also rescores scores the
         items once; metrics it lacks are computed here.
     normalisation : Normalisation, optional
         Text normalisation of exact match (strict when omitted), as in

@@ -98,11 +98,11 @@ def _predict_vec(p: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def bnsl_predict(params: Mapping[str, float], x) -> np.ndarray:
     """Evaluate a BNSL with any number of breaks (``params`` as returned by :func:`fit_bnsl`)."""
-    n_breaks = (len(params) - 3) // 3
-    names = param_names(max(n_breaks, 1))
+    n_breaks = max((len(params) - 3) // 3, 0)  # 0: a, b, c0, a plain power law
+    names = param_names(n_breaks)
     if len(params) != len(names) or set(params) != set(names):
-        raise InputError(f"params: a BNSL needs {', '.join(names)} (as fit_bnsl returns them), "
-                         f"got {', '.join(map(str, params))}")
+        raise InputError(f"params: a BNSL with {n_breaks} break(s) needs {', '.join(names)} (as "
+                         f"fit_bnsl returns them), got {', '.join(map(str, params))}")
     p = np.array([params[k] for k in names], float)
     with np.errstate(all="ignore"):
         return _predict_vec(p, np.asarray(x, float))

@@ -21,7 +21,13 @@ import pandas as pd
 
 from ..progress import progress
 from .scoring import ItemScores
-from .table_checks import check_one_size, check_unique_rows, describe_row, numeric_sizes
+from .table_checks import (
+    check_item_ids,
+    check_one_size,
+    check_unique_rows,
+    describe_row,
+    numeric_sizes,
+)
 
 MODEL_KEYS = ("family", "model", "params")
 BLOCK_KEYS = ("task", "subtask", "n_shots")
@@ -314,6 +320,7 @@ def aggregate(
     """
     spec = bootstrap or BootstrapSpec()
     items = numeric_sizes(items.reset_index(drop=True))
+    check_item_ids(items)
     gkeys = _present_keys(items, GROUP_KEYS)
     ids = items["item"].astype(str) if "item" in items.columns else None
     if ids is not None:

@@ -21,7 +21,14 @@ from ..errors import InputError
 from .aggregate import BLOCK_KEYS, MODEL_KEYS, _codes, _present_keys, _strip_repeats
 from .fields import ItemFields
 from .scoring import ItemScores, check_scores_match, score_items
-from .table_checks import check_one_size, check_unique_rows, describe_row, numeric_sizes, sort_order
+from .table_checks import (
+    check_item_ids,
+    check_one_size,
+    check_unique_rows,
+    describe_row,
+    numeric_sizes,
+    sort_order,
+)
 
 
 def predict_exact_match(p_token: np.ndarray | float, length: np.ndarray | float) -> np.ndarray:
@@ -156,6 +163,7 @@ def mirage_curves(items: pd.DataFrame, item_scores: ItemScores | None = None) ->
         check_scores_match(items, item_scores)  # matched by position: they must be these rows
     # rows in key order: float sums depend on their order, and the order of the rows (of the
     # input files) must not change a digit of the curves (nor whether their fit converges)
+    check_item_ids(items)  # (rows as given, for the message)
     sort_keys = [k for k in (*MODEL_KEYS, *BLOCK_KEYS, "item") if k in items.columns]
     order, codes = sort_order(items, sort_keys)
     if (order != np.arange(order.size)).any():

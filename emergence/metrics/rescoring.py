@@ -48,7 +48,7 @@ def rescore(
         Metric options (:func:`~emergence.metrics.scoring.configure`).
     item_scores : ItemScores, optional
         Per-item values already computed by :func:`~emergence.metrics.scoring.score_items` on
-        ``items`` (same rows, same order: checked, an InputError otherwise), so a caller that
+        ``items`` (same rows, same order: spot-checked, an InputError otherwise), so a caller that
         also runs the detect stage scores the items once; ``metrics`` and the metric options
         are then ignored.
 

@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..progress import progress
 from . import registry, text
 from .fields import ItemFields
-from .table_checks import check_answer_text
+from .table_checks import ANSWER_COLUMNS, check_answer_text
 
 
 @dataclass(frozen=True)
@@ -49,20 +49,22 @@ class ItemScores:
 
 
 #: Rows sampled by :func:`rows_fingerprint`.
-FINGERPRINT_ROWS = 64
+FINGERPRINT_ROWS = 256
 
 
 def rows_fingerprint(items: pd.DataFrame) -> tuple:
-    """The row count and the (model, task, item) of up to 64 evenly spaced rows: enough to
-    tell other rows, or the same rows sorted another way, from the ones scored, at no cost."""
+    """The row count and the (model, task, item) of up to 256 evenly spaced rows: a spot
+    check that tells other rows, or the same rows sorted another way, from the ones scored
+    (a swap of two rows between the samples goes unseen), for the cost of reading 256 rows."""
     n = len(items)
     at = np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ROWS)).astype(np.int64))
     keys = [k for k in ("model", "task", "item") if k in items.columns]
-    return (n, *(tuple(str(v) for v in items[k].to_numpy()[at]) for k in keys))
+    return (n, *(tuple(str(v) for v in items[k].iloc[at]) for k in keys))
 
 
 def check_scores_match(items: pd.DataFrame, scores: ItemScores) -> None:
-    """Refuse per-item scores computed on other rows, or on these rows in another order.
+    """Refuse per-item scores computed on other rows, or on these rows in another order
+    (spot-checked: :func:`rows_fingerprint`).
 
     Parameters
     ----------
@@ -171,9 +173,10 @@ def score_items(
     -------
     ItemScores
     """
-    check_answer_text(items)  # a number never equals a string: exact match would be 0
     fields = ItemFields(items)
     chosen, explicit = resolve_metrics(fields, metrics)
+    # answers compared as text must be text: a number never equals a string (exact match 0)
+    check_answer_text(items, tuple(c for c in ANSWER_COLUMNS if any(c in m.fields for m in chosen)))
     chosen = [
         configure(m.name, normalisation=normalisation, tokenizer=tokenizer, workers=workers)
         if registry.metric_names().count(m.name) and m is registry.get_metric(m.name)

@@ -47,6 +47,8 @@ def check_answer_text(items: pd.DataFrame, columns: tuple[str, ...] = ANSWER_COL
         if name not in items.columns:
             continue
         col = items[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # e.g. from read_parquet: its categories
+            col = pd.Series(col.cat.categories)
         if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
             continue  # str / string[pyarrow]: strings by construction
         if pd.api.types.is_object_dtype(col.dtype):
@@ -90,12 +92,13 @@ def numeric_sizes(items: pd.DataFrame) -> pd.DataFrame:
     col = items["params"]
     if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         values = pd.to_numeric(col, errors="coerce")
-        bad = values.isna() & col.notna()
-        if bad.any() or pd.api.types.is_bool_dtype(col.dtype):
-            i = int(np.flatnonzero(bad.to_numpy() | col.map(type).eq(bool).to_numpy())[0])
+        flags = col.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+        bad = (values.isna() & col.notna()).to_numpy() | flags  # True is no parameter count
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
             raise InputError(
                 f"items: column 'params': expected parameter counts (numbers), got "
-                f"{col.iloc[i]!r:.40} for model {items['model'].iloc[i]!r:.60} "
+                f"{col.iloc[i]!r:.40}{_of_model(items, i)} "
                 "(emergence.load reads sizes written like 7B or 125M)"
             )
         items = items.assign(params=values.astype(float))
@@ -105,10 +108,36 @@ def numeric_sizes(items: pd.DataFrame) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"items: column 'params': expected a positive parameter count, got {params[i]:g} "
-            f"for model {items['model'].iloc[i]!r:.60}"
+            f"items: column 'params': expected a positive parameter count, got {params[i]:g}"
+            f"{_of_model(items, i)}"
         )
     return items
+
+
+def _of_model(items: pd.DataFrame, row: int) -> str:
+    if "model" in items.columns:
+        return f" for model {items['model'].iloc[row]!r:.60}"
+    return f" at row {row + 1}"
+
+
+def check_item_ids(items: pd.DataFrame) -> None:
+    """Refuse rows without an item id (they would all be one item, "nan").
+
+    Raises
+    ------
+    InputError
+        Naming the first such row's model and task.
+    """
+    if "item" not in items.columns:
+        return
+    missing = items["item"].isna().to_numpy()
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        where = ", ".join(f"{k} {items[k].iat[i]!r:.60}" for k in ("model", "task") if k in items)
+        raise InputError(
+            f"items: column 'item': missing id at row {i + 1}" + (f" ({where})" if where else "")
+            + "; expected every row to name its item"
+        )
 
 
 def check_one_size(groups: pd.DataFrame) -> None:

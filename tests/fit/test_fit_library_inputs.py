@@ -67,7 +67,10 @@ def test_kaplan_fit_on_a_fixed_tokens_per_parameter_suite_warns_it_is_not_identi
          "params: the Chinchilla form's E: expected a positive number, got -1"),
         (lambda: fit_chinchilla(N, D, chinchilla_predict(PARAMS, N, D), start={"E": 1}),
          "params: the Chinchilla form needs"),
-        (lambda: bnsl_predict({"a": 1.0}, X), r"params: a BNSL needs a, b, c0, c1, d1, f1"),
+        (lambda: bnsl_predict({"a": 1.0}, X), r"params: a BNSL with 0 break\(s\) needs a, b, c0"),
+        (lambda: bnsl_predict({"a": 1.0, "b": 1.0, "c0": 0.3, "c1": 1.0}, X),
+         r"params: a BNSL with 0 break\(s\) needs a, b, c0 \(as fit_bnsl returns them\), got "
+         "a, b, c0, c1"),
         (lambda: chinchilla_objective(PARAMS, N, D, N, reduction="foo"),
          "reduction must be 'sum' or 'mean'"),
         (lambda: bootstrap_power_law(X, Y, n_boot=10, level=1.5, n_jobs=1),
@@ -83,3 +86,8 @@ def test_bad_arguments_are_one_clear_error(call, message):
     with pytest.raises((InputError, ValueError), match=message) as err:
         call()
     assert err.type is InputError or "reduction" in message
+
+
+def test_bnsl_predict_takes_a_law_without_breaks():
+    # a, b, c0 alone: y = a + b x^-c0
+    assert bnsl_predict({"a": 1.0, "b": 0.2, "c0": 0.5}, [1.0, 100.0]) == pytest.approx([1.2, 1.02])

@@ -16,6 +16,7 @@ from emergence.detect import detect
 from emergence.errors import InputError
 from emergence.fit import fit_mirage
 from emergence.metrics import mirage_curves, rescore, score_items
+from emergence.metrics.table_checks import numeric_sizes
 
 TRAINED = Path(__file__).resolve().parents[2] / "benchmarks_data" / "trained"
 
@@ -135,3 +136,43 @@ def test_item_scores_of_other_rows_or_another_order_are_refused(items, stage):
         run(items.iloc[:-1], scores)
     # the same rows under another index are theirs
     run(items.set_axis(np.arange(len(items)) * 3 + 1), scores)
+
+
+def test_categorical_answers_are_text(items):
+    # read_parquet gives a column saved as categorical back as one
+    cat = items.assign(target=items["target"].astype("category"),
+                       output=items["output"].astype("category"))  # fmt: skip
+    pd.testing.assert_frame_equal(rescore(cat, n_boot=0), rescore(items, n_boot=0))
+    numbers = items.assign(target=items["target"].astype(int).astype("category"))
+    with pytest.raises(InputError, match="column 'target': expected text, got int64 values"):
+        rescore(numbers, n_boot=0)
+
+
+def test_answers_are_checked_only_for_the_metrics_that_compare_them():
+    choices = [["a", "b", "c"]] * 4
+    mc = pd.DataFrame({
+        "family": "f", "model": [f"m{k}" for k in range(4)], "params": [1e8, 1e9, 1e10, 1e11],
+        "task": "t", "item": "i0", "target": [2, 2, 2, 2], "choices": choices,
+        "choice_logprobs": [[-1.0, -2.0, -0.5], [-1.0, -0.2, -3.0], [-2.0, -1.0, -0.1],
+                            [-3.0, -2.0, -0.1]],
+        "correct_choice": 2,
+    })  # fmt: skip
+    graded = rescore(mc, metrics=["multiple_choice_grade"], n_boot=0)
+    assert graded["value"].tolist() == [1.0, 0.0, 1.0, 1.0]
+
+
+def test_rows_without_an_item_id_are_named_as_such(items):
+    missing = items.assign(item=items["item"].astype(object))
+    missing.loc[7, "item"] = None
+    for stage in STAGES.values():
+        with pytest.raises(InputError, match=r"column 'item': missing id at row 8 \(model "
+                                             r"'m1e\+06', task 'arith'\)"):
+            stage(missing)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(True, "True"), (0.0, "0")])
+def test_a_size_that_is_no_count_is_refused_also_without_a_model_column(items, value, shown):
+    bad = items.drop(columns="model").assign(params=items["params"].astype(object))
+    bad.loc[2, "params"] = value
+    with pytest.raises(InputError, match=rf"column 'params': expected .*, got {shown} at row 3"):
+        numeric_sizes(bad)
