@@ -16,39 +16,19 @@ from emergence.detect.task_curves import _Curve
 from emergence.errors import InputError
 from emergence.metrics import ItemScores, get_metric, instance_ids, score_items
 from emergence.metrics.fields import ItemFields
-from emergence.metrics.scoring import check_scores_match
-from emergence.metrics.table_checks import (
-    check_item_ids,
-    check_one_size,
-    check_unique_rows,
-    describe_row,
-    numeric_sizes,
-    sort_order,
-)
+from emergence.metrics.table_checks import check_one_size, items_in_key_order
 from emergence.metrics.text import Normalisation
 
 
 def _item_curves(items: pd.DataFrame, given: ItemScores | None = None, min_items: int = 50,
                  normalisation: Normalisation | None = None) -> list[_Curve]:  # fmt: skip
-    items = numeric_sizes(items.reset_index(drop=True))
-    if given is not None:
-        check_scores_match(items, given)  # matched by position: they must be these rows
+    items, given, sort_keys, codes = items_in_key_order(
+        items, [*CURVE_KEYS, "params", "model", "item"], given
+    )
     if items["params"].isna().any():
         raise InputError("detect needs a parameter count for every model (column 'params')")
-    check_item_ids(items)  # (rows as given, for the message)
-    sort_keys = [k for k in (*CURVE_KEYS, "params", "model", "item") if k in items.columns]
-    order, codes = sort_order(items, sort_keys)
-    if (order != np.arange(order.size)).any():
-        # float sums depend on their order: the order of the rows (of the input files) must
-        # not change a digit of the output
-        items = items.iloc[order].reset_index(drop=True)
-        if given is not None:
-            given = ItemScores(given.metrics, given.values[order])
-    # a table built by hand has not been through the loaders' checks: a model with two sizes
-    # would make a phantom scale, an item given twice would count twice
+    # a model with two sizes would make a phantom scale
     check_one_size(_size_groups(items, dict(zip(sort_keys, codes, strict=True))))
-    if "item" in sort_keys:
-        check_unique_rows(codes, lambda row: describe_row(items, row))
     fields = ItemFields(items)
     avail = {m: get_metric(m).available(fields) for m in (*ITEM_DISCONTINUOUS, *ITEM_COMPANIONS)}
     wanted = [m for m, mask in avail.items() if mask.any()]

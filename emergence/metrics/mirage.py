@@ -20,15 +20,8 @@ import pandas as pd
 from ..errors import InputError
 from .aggregate import BLOCK_KEYS, MODEL_KEYS, _codes, _present_keys, _strip_repeats
 from .fields import ItemFields
-from .scoring import ItemScores, check_scores_match, score_items
-from .table_checks import (
-    check_item_ids,
-    check_one_size,
-    check_unique_rows,
-    describe_row,
-    numeric_sizes,
-    sort_order,
-)
+from .scoring import ItemScores, score_items
+from .table_checks import check_one_size, items_in_key_order
 
 
 def predict_exact_match(p_token: np.ndarray | float, length: np.ndarray | float) -> np.ndarray:
@@ -158,20 +151,10 @@ def mirage_curves(items: pd.DataFrame, item_scores: ItemScores | None = None) ->
     -------
     MirageCurves
     """
-    items = numeric_sizes(items.reset_index(drop=True))
-    if item_scores is not None:
-        check_scores_match(items, item_scores)  # matched by position: they must be these rows
-    # rows in key order: float sums depend on their order, and the order of the rows (of the
-    # input files) must not change a digit of the curves (nor whether their fit converges)
-    check_item_ids(items)  # (rows as given, for the message)
-    sort_keys = [k for k in (*MODEL_KEYS, *BLOCK_KEYS, "item") if k in items.columns]
-    order, codes = sort_order(items, sort_keys)
-    if (order != np.arange(order.size)).any():
-        items = items.iloc[order].reset_index(drop=True)
-        if item_scores is not None:
-            item_scores = ItemScores(item_scores.metrics, item_scores.values[order])
-    if "item" in sort_keys:  # an item given twice would count twice
-        check_unique_rows(codes, lambda row: describe_row(items, row))
+    # in key order: the curves (and whether their fit converges) the same whatever the order
+    items, item_scores, _, _ = items_in_key_order(
+        items, [*MODEL_KEYS, *BLOCK_KEYS, "item"], item_scores
+    )
     fields = ItemFields(items)
     if not fields.has("target_logprobs"):
         raise InputError("the mirage model needs field 'target_logprobs', which no item has")

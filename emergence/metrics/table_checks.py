@@ -215,3 +215,42 @@ def describe_row(items: pd.DataFrame, row: int) -> str:
     """``item 'x' of model 'm', task 't'`` for messages."""
     parts = [f"{k} {items[k].iat[row]!r:.60}" for k in ("item", "model", "task") if k in items]
     return ", ".join(parts) or f"row {row + 1}"
+
+
+def items_in_key_order(items: pd.DataFrame, keys: list[str], scores=None) -> tuple:
+    """``items`` (and the per-item ``scores`` given with them) checked and sorted by ``keys``.
+
+    The checks of a table built by hand: sizes (:func:`numeric_sizes`), the scores belong to
+    these rows, every row names its item, no item twice. The order: float sums depend on
+    theirs, and the order of the rows (of the input files) must not change a digit.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Items table.
+    keys : list of str
+        Sort keys (those present); with ``item`` among them, repeated rows are refused.
+    scores : ItemScores, optional
+        Per-item values aligned with ``items`` as given.
+
+    Returns
+    -------
+    tuple
+        The sorted items (fresh index), their scores (or None), the keys present and each
+        key's codes in the new order.
+    """
+    from .scoring import ItemScores, check_scores_match  # scoring imports this module
+
+    items = numeric_sizes(items.reset_index(drop=True))
+    if scores is not None:
+        check_scores_match(items, scores)  # matched by position: they must be these rows
+    check_item_ids(items)  # on the rows as given, for the message
+    keys = [k for k in keys if k in items.columns]
+    order, codes = sort_order(items, keys)
+    if (order != np.arange(order.size)).any():
+        items = items.iloc[order].reset_index(drop=True)
+        if scores is not None:
+            scores = ItemScores(scores.metrics, scores.values[order])
+    if "item" in keys:  # an item given twice would count twice
+        check_unique_rows(codes, lambda row: describe_row(items, row))
+    return items, scores, keys, codes
