@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from .validate import require_keys
 
 FLOPS_PER_PARAM_TOKEN = 6.0
 
@@ -66,10 +67,7 @@ def compute_optimal(params: Mapping[str, float], compute) -> ComputeOptimal:
     c = np.atleast_1d(np.asarray(compute, dtype=float))
     if np.any(~np.isfinite(c)) or np.any(c <= 0):
         raise InputError("compute budget: expected positive finite FLOP values")
-    missing = [k for k in ("E", "A", "B", "alpha", "beta") if k not in params]
-    if missing:
-        raise InputError(f"params: the compute-optimal allocation needs E, A, B, alpha, beta (a "
-                         f"Chinchilla fit's params); missing {', '.join(missing)}")
+    require_keys(params, ("E", "A", "B", "alpha", "beta"), "the compute-optimal allocation")
     big_a, big_b, alpha, beta = (float(params[k]) for k in ("A", "B", "alpha", "beta"))
     if not all(np.isfinite([alpha, beta, big_a, big_b])) or min(alpha, beta, big_a, big_b) <= 0:
         raise InputError(

@@ -19,15 +19,21 @@ def check_delta(delta: float) -> float:
     return value
 
 
-def param_values(params, names, form: str, *, positive=()) -> list[float]:
-    """The values of ``names`` in the mapping ``params``, as floats, or InputError naming the
-    missing keys (a mapping from another form) or a value that is not finite (positive for
-    the names in ``positive``)."""
+def require_keys(params, names, form: str) -> None:
+    """InputError naming the keys of ``names`` the mapping ``params`` lacks (e.g. the params of
+    another form), if any."""
     missing = [k for k in names if k not in params]
     if missing:
         raise InputError(
             f"params: {form} needs {', '.join(names)}; missing {', '.join(missing)}"
         )
+
+
+def param_values(params, names, form: str, *, positive=()) -> list[float]:
+    """The values of ``names`` in the mapping ``params``, as floats, or InputError naming the
+    missing keys (a mapping from another form) or a value that is not finite (positive for
+    the names in ``positive``)."""
+    require_keys(params, names, form)
     values = [float(params[k]) for k in names]
     for k, v in zip(names, values, strict=True):
         if not np.isfinite(v) or (k in positive and v <= 0):

@@ -212,7 +212,7 @@ def check_unique_rows(codes: list[np.ndarray], describe) -> None:
 
 
 def describe_row(items: pd.DataFrame, row: int) -> str:
-    """``item 'x' of model 'm', task 't'`` for messages."""
+    """``item 'x', model 'm', task 't'`` for messages."""
     parts = [f"{k} {items[k].iat[row]!r:.60}" for k in ("item", "model", "task") if k in items]
     return ", ".join(parts) or f"row {row + 1}"
 

@@ -58,7 +58,8 @@ def test_kaplan_fit_on_a_fixed_tokens_per_parameter_suite_warns_it_is_not_identi
     ("call", "message"),
     [
         (lambda: compute_optimal({"E": 1, "A": 1}, [1e20]),
-         "params: the compute-optimal allocation needs E, A, B, alpha, beta .*missing B, alpha"),
+         "params: the compute-optimal allocation needs E, A, B, alpha, beta; missing B, alpha, "
+         "beta$"),
         (lambda: chinchilla_predict({"E": 1}, N, D),
          "params: the Chinchilla form needs E, A, B, alpha, beta; missing A, B, alpha, beta"),
         (lambda: chinchilla_predict(PARAMS, [1e9, 2e9], [1e10, 2e10, 3e10]),
