@@ -89,7 +89,8 @@ def describe_scaling(x, y, *, higher_is_better: bool = True) -> ScalingDescripti
     Parameters
     ----------
     x : array_like
-        Scale per model (e.g. log10 parameters); sorted internally, no ties.
+        Scale per model (e.g. log10 parameters); sorted internally, no ties, at least 3
+        (a median of one difference would make B the curve's sign).
     y : array_like
         Metric per model (normalisation such as BIG-bench's 100 (raw - low) / (high - low)
         does not change B, which is scale-free).
@@ -99,6 +100,12 @@ def describe_scaling(x, y, *, higher_is_better: bool = True) -> ScalingDescripti
     Returns
     -------
     ScalingDescriptives
+
+    Raises
+    ------
+    InputError
+        x and y not 1-D of one length, fewer than 3 scales, tied scales, or a value that is
+        not finite.
 
     Notes
     -----
