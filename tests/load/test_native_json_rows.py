@@ -5,6 +5,8 @@ claimed.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -88,6 +90,38 @@ def test_a_jsonl_line_that_is_no_object_is_named_in_json_words(tmp_path, line, k
     with pytest.raises(InputError) as err:
         load(path)
     assert str(err.value) == f"x.jsonl:3: expected a JSON object, got {kind}"
+
+
+@pytest.mark.parametrize(
+    "head", ["null\n", "  null\n", "\n\nnull\n", "\ufeffnull\n"],
+    ids=["first", "indented", "after-blanks", "after-bom"],
+)
+def test_a_jsonl_file_starting_with_null_is_an_error_not_a_crash(tmp_path, head):
+    # pyarrow's reader segfaults on a parse block that starts with a null line: in a child
+    # process, so that a crash fails this test instead of the whole run
+    row = json.dumps(dict(family="f", model="m", params=1e9, task="t", item="1", target="a",
+                          output="a"))  # fmt: skip
+    path = tmp_path / "x.jsonl"
+    path.write_text(head + row + "\n", encoding="utf-8")
+    line = head.count("\n")
+    code = (
+        "import sys; from emergence.errors import InputError; from emergence.load import load\n"
+        f"try: load({str(path)!r})\n"
+        "except InputError as e: print(e); sys.exit(2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    assert done.stdout.strip() == f"x.jsonl:{line}: expected a JSON object, got null"
+
+
+def test_a_null_line_anywhere_skips_the_fast_reader(tmp_path):
+    from emergence.load.native import _has_null_line
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"a": null}\n{"b": [null]}\n')
+    assert not _has_null_line(path)  # nulls inside records are fine
+    path.write_bytes(b'{"a": 1}\n \t\r\nnull\n{"a": 2}\n')
+    assert _has_null_line(path)
 
 
 def test_a_jsonl_file_of_blank_lines_is_empty(tmp_path):
