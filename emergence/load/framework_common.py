@@ -395,7 +395,9 @@ def model_basename(name: str) -> str:
 
 
 def distinct_path_name(path: str, n_parts: int) -> str:
-    """The last ``n_parts`` parts of a local path, more while the last is a checkpoint folder.
+    """The last ``n_parts`` parts of a local path, more while the last is a checkpoint folder,
+    and one more when the model's part is only a size (``/ckpt/llama/7B`` -> ``llama/7B``:
+    the folder above names the model, so that ``/ckpt/opt/7B`` stays apart from it).
 
     Parameters
     ----------
@@ -411,6 +413,8 @@ def distinct_path_name(path: str, n_parts: int) -> str:
     """
     parts = path_parts(path)
     keep = max(n_parts, _n_checkpoint_parts(parts) + 1)
+    if keep < len(parts) and not _strip_size(parts[-keep]):
+        keep += 1
     return "/".join(parts[-keep:]) if parts else path.strip()
 
 

@@ -486,6 +486,18 @@ def test_different_local_paths_never_merge_into_one_model(tmp_path):
     assert by_task == {"task_a": "run1/model", "task_b": "run2/model", "task_c": "run1/model"}
 
 
+def test_local_folders_named_only_by_size_keep_the_model_folder(tmp_path):
+    # the original LLaMA checkpoints ship as folders 7B, 13B, ...: "7B" alone named the family
+    for i, path in enumerate(["/ckpt/llama/7B", "/ckpt/llama/13B", "/ckpt/opt/7B"]):
+        _v03_results(tmp_path / str(i) / "r.json", f"pretrained={path}", "lambada_openai")
+    scores = load(tmp_path, allow_missing_params=True).scores
+    assert dict(zip(scores["model"], scores["family"], strict=True)) == {
+        "llama/7B": "llama", "llama/13B": "llama", "opt/7B": "opt",
+    }  # fmt: skip
+    assert model_basename("/ckpt/llama/7B/checkpoint-10") == "llama/7B/checkpoint-10"
+    assert model_basename("/7B") == "7B"  # no folder above to name the model
+
+
 def test_ukp_llama_folders_form_one_family():
     assert family_from_name("models--llama/7B") == "llama"
     assert size_from_name("models--llama/13B") == 1.3e10
