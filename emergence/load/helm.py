@@ -210,6 +210,7 @@ def read(path: Path) -> Tables:
     correct = _instance_correct(stats, src_stats)
     method = str(adapter.get("method", ""))
     items = _items(state["request_states"], base, correct, method, src_state)
+    _check_same_run(state["request_states"], stats, src_stats)
     scores = _scores(stats, base, src_stats)
     # the files read, not the folder: their checksums go into the report
     read = [path / _STATE, path / _STATS, *([spec_path] if spec_path.exists() else [])]
@@ -278,6 +279,20 @@ def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], An
                 if not math.isnan(mean) and mean != 0.5:  # 0.5: a tie between references
                     out[key] = mean > 0.5
     return out
+
+
+def _check_same_run(states: list[dict[str, Any]], stats: list[dict[str, Any]], source: str) -> None:
+    """Every instance of the per-instance stats must be one of the scenario state's: a stats
+    file copied from another run would otherwise lend it its scores (both are checked by now)."""
+    known = {str(rs["instance"].get("id")) for rs in states}
+    for i, entry in enumerate(stats):
+        inst = str(entry.get("instance_id"))
+        if inst not in known:
+            raise InputError(
+                f"{locate(source, f'[{i}]', 'instance_id')}: instance {inst!r} is not in "
+                f"{_STATE}; expected the per-instance stats of the same run (are the two "
+                "files from different runs?)"
+            )
 
 
 def _instance_id(obj: dict[str, Any], field: str, source: str, record: str) -> str:

@@ -141,3 +141,19 @@ def test_a_stats_or_request_states_field_of_the_wrong_kind_is_quoted_itself(tmp_
     assert load_error(run).endswith(
         "field 'request_states': expected a list of request states, got 5"
     )
+
+
+def test_helm_stats_copied_from_another_run_are_an_error(tmp_path):
+    # the per-instance stats of simple1 (instances id10-id19) in the joint MC run (id38-id87):
+    # their scores were taken as the MC run's own
+    run = tmp_path / "v1" / HELM_RUN.name
+    shutil.copytree(HELM_RUN, run)
+    other = HELM_RUN.parent / "simple1__model=simple_model1" / "per_instance_stats.json"
+    shutil.copy(other, run / "per_instance_stats.json")
+    first = json.loads(other.read_text())[0]["instance_id"]
+    message = load_error(run)
+    assert message == (
+        f"v1/{HELM_RUN.name}/per_instance_stats.json:[0]: field 'instance_id': instance "
+        f"{first!r} is not in scenario_state.json; expected the per-instance stats of the same "
+        "run (are the two files from different runs?)"
+    )
