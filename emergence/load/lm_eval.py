@@ -646,13 +646,18 @@ def _iter_samples(path: Path):
         yield lineno, sample
 
 
-def _requests(sample: dict[str, Any]) -> list[tuple[Any, Any]]:
+def _requests(sample: dict[str, Any], source: str, record: Any) -> list[tuple[Any, Any]]:
     """(context, continuation-or-gen-kwargs) per request, from either ``arguments`` shape."""
     args = sample.get("arguments")
     if isinstance(args, dict):  # >= 0.4.3: {"gen_args_0": {"arg_0": ..., "arg_1": ...}}
         out = []
         for i in range(len(args)):
             req = args.get(f"gen_args_{i}", {})
+            if not isinstance(req, dict):
+                raise InputError(
+                    f"{locate(source, record, f'arguments.gen_args_{i}')}: expected the "
+                    f"request's arguments (an object with arg_0, arg_1), got {req!r:.60}"
+                )
             out.append((req.get("arg_0"), req.get("arg_1")))
         return out
     if isinstance(args, list):
@@ -789,7 +794,7 @@ def _sample_row(
     sample: dict[str, Any], base: dict[str, Any], cfg: dict[str, Any], source: str, record: Any
 ) -> dict[str, Any]:
     output_type = cfg.get("output_type") if isinstance(cfg.get("output_type"), str) else None
-    requests = _requests(sample)
+    requests = _requests(sample, source, record)
     field = "filtered_resps" if "filtered_resps" in sample else "resps"
     filtered = sample.get(field)
     pairs = (
@@ -853,8 +858,10 @@ def _sample_row(
             target=cont,
             target_tokens=str_array([cont]),
             target_logprobs=np.array([logprob], dtype=np.float64),
-            # only is_greedy is known: the output was the continuation, or was not
+            # only is_greedy is known: the output was the continuation, or was not; like a
+            # pick among options it grades, so no edit distance is measured from it
             output=cont if greedy else "",
+            output_picked=True,
             correct=greedy,
         )
     else:

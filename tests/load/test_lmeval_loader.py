@@ -575,7 +575,22 @@ def test_choice_rows_are_marked_as_picks():
 
     items = load(FIXTURES, allow_missing_params=True).items
     picked = items.groupby("task")["output_picked"].agg(lambda s: s.fillna(False).all())
-    assert picked["toy_mc"] and not picked["toy_gen"] and not picked["toy_cloze"]
+    # a cloze (log-likelihood) output stands for is_greedy alone: a grade, like a pick
+    assert picked["toy_mc"] and not picked["toy_gen"] and picked["toy_cloze"]
+
+
+def test_loglikelihood_tasks_get_no_edit_distance():
+    # the output is the continuation when greedy and empty otherwise: its distance to the
+    # target measured the target's length (char_edit_distance 2.5 = the targets' mean length)
+    from emergence.metrics import rescore
+
+    items = load(FIXTURES, allow_missing_params=True).items
+    scores = rescore(items, n_boot=0)
+    cloze = scores[scores["task"] == "toy_cloze"]
+    assert {"exact_match", "target_logprob"} <= set(cloze["metric"])
+    assert not {"char_edit_distance", "token_edit_distance"} & set(cloze["metric"])
+    gen = scores[scores["task"] == "toy_gen"]
+    assert "char_edit_distance" in set(gen["metric"])
 
 
 # --------------------------------------------------------------------------- cut samples files
