@@ -361,6 +361,12 @@ def _cond_log_prob(sample: dict[str, Any], source: str, record: str) -> dict[str
             f"{locate(source, record, 'scores')}: expected one log-probability "
             f"per target, got {scores!r:.60}"
         )
+    for j, target in enumerate(targets):
+        if not isinstance(target, str):
+            raise InputError(
+                f"{locate(source, record, f'targets[{j}]')}: expected the target's text (a "
+                f"string), got {target!r:.60}"
+            )
     field = "absolute_scores" if "absolute_scores" in sample else "scores"
     for j, raw in enumerate(scores):
         # a number, or BIG-bench's -Infinity (log 0) written as text; not "x" or true

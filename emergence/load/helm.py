@@ -30,6 +30,17 @@ DESCRIPTION = (
 _STATE = "scenario_state.json"
 _STATS = "per_instance_stats.json"
 _CORRECT_STATS = ("exact_match", "quasi_exact_match")
+_KINDS = {dict: "an object", list: "a list", str: "a string"}
+
+
+def _typed(value: Any, kind: type, where: str, what: str, optional: bool = True) -> Any:
+    """``value`` when it is a ``kind`` (or, if ``optional``, None: then an empty one); else an
+    error naming ``where`` (a :func:`locate` prefix) and ``what`` the field should hold."""
+    if value is None and optional:
+        return kind()
+    if not isinstance(value, kind):
+        raise InputError(f"{where}: expected {what} ({_KINDS[kind]}), got {value!r:.60}")
+    return value
 
 
 def sniff(path: Path) -> bool:
@@ -180,17 +191,17 @@ def read(path: Path) -> Tables:
             f"{locate(src_stats)}: expected a list of per-instance stats, "
             f"got {type(stats).__name__}"
         )
-    adapter = (
-        (spec.get("adapter_spec") if isinstance(spec, dict) else None)
-        or state.get("adapter_spec")
-        or {}
-    )
+    spec = _typed(spec, dict, locate(spec_label), "the run spec")
+    adapter = _typed(spec.get("adapter_spec"), dict, locate(spec_label, None, "adapter_spec"),
+                     "the adapter spec") or _typed(
+        state.get("adapter_spec"), dict, locate(src_state, None, "adapter_spec"), "the adapter spec"
+    )  # fmt: skip
     model = adapter.get("model") or adapter.get("model_deployment")
     if not isinstance(model, str) or not model:
         raise InputError(
             f"{locate(src_state, 'adapter_spec', 'model')}: expected the model id, got {model!r}"
         )
-    run_name = spec.get("name") if isinstance(spec, dict) and spec.get("name") else path.name
+    run_name = spec.get("name") or path.name
     if not isinstance(run_name, str):
         raise InputError(
             f"{locate(spec_label, None, 'name')}: expected the run name (a string such as "
@@ -246,11 +257,21 @@ def _task_from_run_name(name: str) -> tuple[str, str | None]:
     return scenario, ",".join(keep) or None
 
 
-def _stat_name(stat: dict[str, Any]) -> tuple[str, str | None, bool]:
+def _stat_name(
+    stat: dict[str, Any], source: str | None = None, at: tuple[int, int] | None = None
+) -> tuple[str, str | None, bool]:
+    """(name, split, perturbed) of stat ``stats[at[1]]`` of record ``[at[0]]``."""
     name = stat.get("name") or {}
-    if not isinstance(name, dict):  # a bare name: no split, no perturbation
+    if isinstance(name, str):  # a bare name: no split, no perturbation
         name = {"name": name}
-    return str(name.get("name")), name.get("split"), bool(name.get("perturbation"))
+    if (not isinstance(name, dict) or not isinstance(name.get("name"), str)
+            or not isinstance(name.get("split"), str | None)):  # fmt: skip
+        where = locate(source, f"[{at[0]}]", f"stats[{at[1]}].name") if at else "stat name"
+        raise InputError(
+            f"{where}: expected the stat's name (an object with a string 'name' and 'split', "
+            f"or a string), got {stat.get('name')!r:.60}"
+        )
+    return name["name"], name.get("split"), bool(name.get("perturbation"))
 
 
 def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], Any]:
@@ -271,7 +292,7 @@ def _instance_correct(stats: list[Any], source: str) -> dict[tuple[str, int], An
                 raise InputError(
                     f"{locate(source, f'[{i}]', 'stats')}: expected stat objects, got {stat!r:.60}"
                 )
-            name, _, perturbed = _stat_name(stat)
+            name, _, perturbed = _stat_name(stat, source, (i, j))
             if name == "predicted_index" and not perturbed:
                 out[key + ("pred",)] = _mean(stat, source, (i, j))
             if name in _CORRECT_STATS and not perturbed and key not in out:
@@ -348,10 +369,27 @@ def _mean(stat: dict[str, Any], source: str, at: tuple[int, int], allow_nan: boo
     return number
 
 
-def _gold(instance: dict[str, Any]) -> tuple[list[str], int | None]:
-    refs = instance.get("references") or []
-    texts = [str((r.get("output") or {}).get("text", "")) for r in refs]
-    gold = next((i for i, r in enumerate(refs) if "correct" in (r.get("tags") or [])), None)
+def _gold(instance: dict[str, Any], source: str, record: str) -> tuple[list[str], int | None]:
+    """The texts of an instance's references and the index of the first tagged correct."""
+    refs = _typed(instance.get("references"), list, locate(source, record, "references"),
+                  "the instance's references")  # fmt: skip
+    texts, gold = [], None
+    for k, ref in enumerate(refs):
+        at = f"references[{k}]"
+        ref = _typed(ref, dict, locate(source, record, at), "a reference", optional=False)
+        output = _typed(ref.get("output"), dict, locate(source, record, f"{at}.output"),
+                        "the reference's output")  # fmt: skip
+        text = output.get("text", "")
+        if not isinstance(text, str):
+            raise InputError(
+                f"{locate(source, record, f'{at}.output.text')}: expected the reference text "
+                f"(a string), got {text!r:.60}"
+            )
+        tags = _typed(ref.get("tags"), list, locate(source, record, f"{at}.tags"),
+                      "the reference's tags")  # fmt: skip
+        if gold is None and "correct" in tags:
+            gold = k
+        texts.append(text)
     return texts, gold
 
 
@@ -414,7 +452,7 @@ def _items(
     for (inst_id, trial), members in groups.items():
         i, first = members[0]
         record = f"request_states[{i}]"
-        choices, gold = _gold(first["instance"])
+        choices, gold = _gold(first["instance"], source, f"{record}.instance")
         item = inst_id if len(trials) == 1 else f"{inst_id}#trial{trial}"
         row = {
             **base,
@@ -436,18 +474,29 @@ def _items(
             if predicted is not None and gold is not None and not math.isnan(predicted):
                 row["correct"] = int(predicted) == gold  # HELM's own choice, ties resolved
         else:
-            comp = _completion(first) or {}
-            text = str(comp.get("text", "")).strip()
-            mapping = first.get("output_mapping") or {}
+            comp = _completion(first, source, record) or {}
+            text = comp.get("text", "").strip()
+            where = locate(source, record, "output_mapping")
+            mapping = _typed(first.get("output_mapping"), dict, where, "the letter mapping")
             row["output"] = mapping.get(text, text)
-            tokens = comp.get("tokens")
-            if isinstance(tokens, list) and tokens:
-                row["output_tokens"] = str_array([t.get("text", "") for t in tokens])
+            where = locate(source, record, "result.completions[0].tokens")
+            tokens = _typed(comp.get("tokens"), list, where, "the tokens")
+            if tokens:
+                row["output_tokens"] = str_array([_token_text(t, source, record, k)
+                                                  for k, t in enumerate(tokens)])  # fmt: skip
             if method == "multiple_choice_joint" and choices:
                 # a picked letter mapped back to its option (or the raw answer, unmapped)
                 row.update(choices=str_array(choices), correct_choice=gold, output_picked=True)
         rows.append(row)
     return rows
+
+
+def _token_text(token: Any, source: str, record: str, k: int) -> str:
+    where = locate(source, record, f"result.completions[0].tokens[{k}]")
+    text = _typed(token, dict, where, "a token object", optional=False).get("text", "")
+    if not isinstance(text, str):
+        raise InputError(f"{where}.text: expected the token's text (a string), got {text!r:.40}")
+    return text
 
 
 def _separate_logprobs(
@@ -458,8 +507,10 @@ def _separate_logprobs(
     for i, rs in members:
         record = f"request_states[{i}]"
         ref = rs.get("reference_index")
-        comp = _completion(rs)
-        if not (isinstance(ref, int) and 0 <= ref < len(choices) and comp):
+        comp = _completion(rs, source, record)
+        if isinstance(ref, bool) or not (isinstance(ref, int) and 0 <= ref < len(choices)):
+            continue  # not a reference of this instance (true is no index)
+        if not comp:
             continue
         logps[ref] = _suffix_logprob(comp.get("tokens") or [], choices[ref], source, record)
         if math.isnan(logps[ref]):
@@ -478,12 +529,23 @@ def _separate_logprobs(
     return logps
 
 
-def _completion(rs: dict[str, Any]) -> dict[str, Any] | None:
-    result = rs.get("result")
-    if not isinstance(result, dict):
+def _completion(rs: dict[str, Any], source: str, record: str) -> dict[str, Any] | None:
+    """The request's first completion (None when the request has no result)."""
+    where = locate(source, record, "result")
+    result = _typed(rs.get("result"), dict, where, "the request's result")
+    where = locate(source, record, "result.completions")
+    comps = _typed(result.get("completions"), list, where, "the completions")
+    if not comps:
         return None
-    comps = result.get("completions") or []
-    return comps[0] if comps and isinstance(comps[0], dict) else None
+    where = locate(source, record, "result.completions[0]")
+    comp = _typed(comps[0], dict, where, "a completion", optional=False)
+    text = comp.get("text", "")
+    if not isinstance(text, str):
+        raise InputError(
+            f"{locate(source, record, 'result.completions[0].text')}: expected the completion "
+            f"text (a string), got {text!r:.60}"
+        )
+    return comp
 
 
 def _scores(per_instance: list[Any], base: dict[str, Any], source: str) -> list[dict[str, Any]]:
@@ -499,7 +561,7 @@ def _scores(per_instance: list[Any], base: dict[str, Any], source: str) -> list[
             continue
         inst = _instance_id(entry, "instance_id", source, f"[{i}]")
         for j, stat in enumerate(entry.get("stats", [])):
-            name, split, perturbed = _stat_name(stat)
+            name, split, perturbed = _stat_name(stat, source, (i, j))
             if perturbed:
                 continue
             # a NaN stat is skipped (not measured), except for the correctness stats

@@ -157,3 +157,78 @@ def test_helm_stats_copied_from_another_run_are_an_error(tmp_path):
         f"{first!r} is not in scenario_state.json; expected the per-instance stats of the same "
         "run (are the two files from different runs?)"
     )
+
+
+_SIMPLE = "simple1__model=simple_model1"
+_SEPARATE = "toy_mcqa_separate__model=simple_model1"
+
+
+@pytest.mark.parametrize(
+    ("run_name", "path", "value", "expected"),
+    [
+        (_SIMPLE, ("instance", "references", 0), None, "field 'references[0]': expected a "
+         "reference (an object), got None"),
+        (_SIMPLE, ("instance", "references", 0, "output"), 1, "field 'references[0].output': "
+         "expected the reference's output (an object), got 1"),
+        (_SIMPLE, ("instance", "references", 0, "output", "text"), ["15"],
+         "field 'references[0].output.text': expected the reference text (a string)"),
+        (_SIMPLE, ("instance", "references", 0, "tags"), "correct",
+         "field 'references[0].tags': expected the reference's tags (a list), got 'correct'"),
+        (_SIMPLE, ("result",), [], "field 'result': expected the request's result (an object)"),
+        (_SIMPLE, ("result", "completions", 0), None, "field 'result.completions[0]': expected "
+         "a completion (an object), got None"),
+        (_SIMPLE, ("result", "completions", 0, "text"), 7, "field 'result.completions[0].text': "
+         "expected the completion text (a string), got 7"),
+        (_SIMPLE, ("result", "completions", 0, "tokens"), "Output:",
+         "field 'result.completions[0].tokens': expected the tokens (a list)"),
+        (_SIMPLE, ("result", "completions", 0, "tokens", 0), None,
+         "field 'result.completions[0].tokens[0]': expected a token object (an object)"),
+        (_SEPARATE, ("reference_index",), True, "field 'reference_index': expected a request "
+         "for each of the instance's 2 references"),
+    ],
+)  # fmt: skip
+def test_helm_request_state_of_the_wrong_shape_is_one_error_line(
+    tmp_path, run_name, path, value, expected
+):
+    # a damaged scenario state gave AttributeError / TypeError tracebacks
+    run = tmp_path / "v1" / run_name
+    shutil.copytree(HELM_RUN.parent / run_name, run)
+    state = json.loads((run / "scenario_state.json").read_text())
+    node = state["request_states"][0]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    (run / "scenario_state.json").write_text(json.dumps(state))
+    message = load_error(run)
+    assert message.startswith(f"v1/{run_name}/scenario_state.json:request_states[0]"), message
+    assert expected in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "expected"),
+    [
+        ("spec", [], "run_spec.json: expected the run spec (an object), got []"),
+        ("adapter", "x", "run_spec.json: field 'adapter_spec': expected the adapter spec (an "
+         "object), got 'x'"),
+        ("stat name", 5, "per_instance_stats.json:[0]: field 'stats[0].name': expected the "
+         "stat's name"),
+        ("stat split", {"name": "exact_match", "split": 3}, "per_instance_stats.json:[0]: "
+         "field 'stats[0].name': expected the stat's name"),
+    ],
+)  # fmt: skip
+def test_helm_spec_and_stats_of_the_wrong_shape_are_one_error_line(
+    tmp_path, where, value, expected
+):
+    run = tmp_path / "v1" / _SIMPLE
+    shutil.copytree(HELM_RUN.parent / _SIMPLE, run)
+    if where in ("spec", "adapter"):
+        spec = json.loads((run / "run_spec.json").read_text())
+        spec = value if where == "spec" else {**spec, "adapter_spec": value}
+        (run / "run_spec.json").write_text(json.dumps(spec))
+    else:
+        stats = json.loads((run / "per_instance_stats.json").read_text())
+        stats[0]["stats"][0]["name"] = value
+        (run / "per_instance_stats.json").write_text(json.dumps(stats))
+    message = load_error(run)
+    assert message.startswith(f"v1/{_SIMPLE}/"), message
+    assert expected in message and "\n" not in message
