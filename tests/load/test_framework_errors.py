@@ -365,3 +365,31 @@ def test_bigbench_log_probability_that_is_no_number_is_named_as_written(tmp_path
     msg = _err(path)
     assert msg.startswith(f"{log.name}:queries[0].samples[0]: field '{field}[1]': expected a "
                           f"log-probability, got {value!r}"), msg  # fmt: skip
+
+
+def test_lm_eval_request_arguments_that_are_no_object_are_one_line(tmp_path):
+    # gen_args_1 null gave AttributeError: 'NoneType' object has no attribute 'get'
+    run = _copy_lm_run(tmp_path)
+    samples = next(run.glob("samples_toy_mc_*.jsonl"))
+    lines = samples.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["arguments"]["gen_args_1"] = None
+    samples.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    assert _err(run) == (
+        f"{samples.name}:1: field 'arguments.gen_args_1': expected the request's arguments (an "
+        "object with arg_0, arg_1), got None"
+    )
+
+
+def test_bigbench_choice_target_that_is_no_text_is_one_line(tmp_path):
+    # a target ["7"] gave TypeError: unhashable type: 'list'
+    log = BB.with_name("full-log_Toy_2m.json")
+    doc = json.loads(log.read_text())
+    sample = doc["queries"][0]["samples"][0]
+    sample["targets"][0] = [sample["targets"][0]]
+    path = tmp_path / log.name
+    path.write_text(json.dumps(doc))
+    assert _err(path).startswith(
+        f"{log.name}:queries[0].samples[0]: field 'targets[0]': expected the target's text (a "
+        "string), got ["
+    )
