@@ -107,11 +107,21 @@ def _read_one(
     return _validated(raw, path.name, True), paths, places, None
 
 
+def _too_deep(path: Path) -> InputError:
+    """The error for a file whose JSON nests deeper than Python's parser can follow."""
+    return InputError(
+        f"{path.name}: JSON nested too deeply to read (Python's parser stops at about 1000 "
+        "levels); expected the flat records of a results file"
+    )
+
+
 def _sniff(module: ModuleType, path: Path, rename) -> bool:
     try:
         return bool(native.sniff(path, rename) if module is native else module.sniff(path))
     except (OSError, ValueError):
         return False
+    except RecursionError:
+        raise _too_deep(path) from None
 
 
 def claimed_by_format(path: Path) -> ModuleType | None:
@@ -432,6 +442,8 @@ def _read_named(path: Path, module: ModuleType, rename, shared: set[str], files:
     those reading ``path`` reads."""
     try:
         return _read_one(path, module, rename)
+    except RecursionError:
+        raise _too_deep(path) from None
     except InputError as err:
         msg = str(err)
         for f in files if shared else []:

@@ -144,6 +144,10 @@ def _from_json(text: str, source: str) -> dict[str, Size]:
             f"{locate(source, err.lineno)}: expected a JSON sizes mapping, "
             f"got invalid JSON: {err.msg}"
         ) from None
+    except RecursionError:
+        raise InputError(
+            f"{locate(source)}: JSON nested too deeply to read; expected a JSON sizes mapping"
+        ) from None
     if isinstance(doc, list):
         return _from_records(doc, source)
     if not isinstance(doc, dict):

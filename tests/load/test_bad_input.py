@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -236,3 +237,17 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["summary", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+@pytest.mark.parametrize("name", ["deep.json", "deep.jsonl"])
+def test_json_nested_too_deeply_is_one_error_line(tmp_path, name):
+    # RecursionError tracebacks from the parser
+    row = {"family": "f", "model": "m", "params": 1e9, "task": "t", "item": "i", "target": "a"}
+    text = json.dumps(row)[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    path = tmp_path / name
+    path.write_text(text if name.endswith("l") else f"[{text}]")
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value).startswith(f"{name}: JSON nested too deeply to read")
+    with pytest.raises(InputError, match=f"^{name}: JSON nested too deeply"):
+        load(tmp_path)  # found in a folder too

@@ -313,6 +313,18 @@ def test_sizes_json_values_are_shown_in_json_words(tmp_path, value, expected):
     assert str(err.value) == f"sizes.json:m-7b: field 'params': expected {expected}"
 
 
+def test_sizes_json_nested_too_deeply_is_one_line(tmp_path):
+    from emergence.load.sizes_registry import read_sizes
+
+    path = tmp_path / "sizes.json"
+    path.write_text('{"m-7b": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(InputError) as err:
+        read_sizes(path)
+    assert str(err.value) == (
+        "sizes.json: JSON nested too deeply to read; expected a JSON sizes mapping"
+    )
+
+
 @pytest.mark.parametrize("value", [2, -1, "yes"])
 def test_lm_eval_per_sample_acc_outside_zero_one_is_one_line(tmp_path, value):
     # it read as correct (2) or as no grade at all ("yes")
