@@ -8,7 +8,9 @@ import json
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from load_helpers import load_error, load_unsized
 
@@ -97,6 +99,30 @@ def test_multiple_choice_rows_with_their_own_output_keep_their_convention(tmp_pa
     # without an output, spaces count as exact match counts them
     path.write_text(json.dumps(row | {"item": 2, "target": " Paris"}) + "\n")
     assert "expected choices[correct_choice] = 'Paris'" in load_error(path)
+    # with an output, a target that is another choice contradicts correct_choice: exact
+    # match and the grade scored the item two ways (1.0 and 0.0)
+    path.write_text(json.dumps(row | {"item": 3, "target": "A", "output": "A"}) + "\n"
+                    + json.dumps(row | {"item": 4, "target": "Rome", "output": "Paris"}) + "\n")
+    assert load_error(path) == (
+        "mc.jsonl:2: field 'target': expected choices[correct_choice] = 'Paris' (correct_choice "
+        "0), got 'Rome', another of the choices"
+    )
+
+
+def test_multiple_choice_targets_are_checked_alike_in_csv_and_parquet(tmp_path):
+    frame = pd.DataFrame({"family": "f", "model": "m1", "params": 1e9, "task": "t",
+                          "item": ["1", "2"], "choices": [["x", "y"], ["x", "y"]],
+                          "choice_logprobs": [[-1.0, -2.0]] * 2, "correct_choice": [0, 1],
+                          "target": ["x", "x"], "output": ["x", "y"]})  # fmt: skip
+    frame.to_parquet(tmp_path / "mc.parquet")
+    assert load_error(tmp_path / "mc.parquet").startswith(
+        "mc.parquet: row 2: field 'target': expected choices[correct_choice] = 'y'"
+    )
+    csv = frame.assign(choices=['["x", "y"]'] * 2, choice_logprobs=["[-1, -2]"] * 2)
+    csv.to_csv(tmp_path / "mc.csv", index=False)
+    assert load_error(tmp_path / "mc.csv").startswith(
+        "mc.csv:3: field 'target': expected choices[correct_choice] = 'y'"
+    )
 
 
 def test_a_column_that_resembles_a_missing_schema_column_is_warned_about(tmp_path, capsys):
@@ -118,3 +144,25 @@ def test_a_column_that_resembles_a_missing_schema_column_is_warned_about(tmp_pat
     row["notes"] = "x"
     path.write_text(json.dumps(row) + "\n")
     assert load(path).ignored == () and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow", "row-by-row"])
+def test_multiple_choice_target_check_row_by_row_agrees_with_arrow(monkeypatch, arrow):
+    from emergence.load import native
+
+    if not arrow:  # what columns Arrow cannot compare take
+        monkeypatch.setattr(native, "_contradicting_targets", lambda *args: None)
+    frame = pd.DataFrame({"choices": [["x", "y"], ["x", "y"], ["x", "y"], []],
+                          "correct_choice": [0, 1, 0, pd.NA],
+                          "target": ["x", "B", "y", "z"]})  # fmt: skip
+    where = lambda i: f"row {i + 1}"  # noqa: E731
+    arrow_lists = frame["choices"].astype(pd.ArrowDtype(pa.list_(pa.string())))
+    for choices in (frame["choices"], arrow_lists):
+        items = frame.assign(choices=choices,
+                             correct_choice=frame["correct_choice"].astype("Int64"))  # fmt: skip
+        with pytest.raises(InputError, match=r"^row 3: .*got 'y', another of the choices$"):
+            native._check_mc_target(items, np.zeros(4, dtype=bool), where)
+        # a letter target ("B") is the output's convention; filled in, it is refused
+        with pytest.raises(InputError, match=r"^row 2: .*got 'B'$"):
+            native._check_mc_target(items, np.array([False, True, False, False]), where)
+        native._check_mc_target(items.iloc[[0, 1, 3]], np.zeros(3, dtype=bool), where)
