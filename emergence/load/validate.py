@@ -453,6 +453,24 @@ def _check_metric_ranges(result: pd.DataFrame, checker: _Checker) -> None:
     )  # fmt: skip
 
 
+def _check_intervals(result: pd.DataFrame, checker: _Checker) -> None:
+    """``ci_low`` may not exceed ``ci_high`` (two columns swapped, or a width for a bound);
+    equal bounds, rounded in the last digits, pass."""
+    if not {"ci_low", "ci_high"} <= set(result.columns):
+        return
+    low = result["ci_low"].to_numpy(dtype=float, na_value=np.nan)
+    high = result["ci_high"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = low - high > 1e-12 * np.maximum(np.abs(low), np.abs(high))
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    raise checker.fail(
+        i, "ci_low", f"expected a lower bound <= ci_high ({_describe(float(high[i]))}), got "
+        f"{_describe(float(low[i]))}"
+    )  # fmt: skip
+
+
 def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
     if "params_kind" in result:
         kinds = result["params_kind"]
@@ -468,6 +486,7 @@ def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
         result["flops"] = 6.0 * result["params"] * result["tokens"]
     if table == "scores":
         _check_metric_ranges(result, checker)
+        _check_intervals(result, checker)
     if table != "items":
         return
     n = len(result)

@@ -105,3 +105,17 @@ def test_inspect_accuracy_off_the_unit_scale_is_no_rate_and_stops_no_other_task(
     graded = verdicts.loc["graded"]
     assert graded["verdict"] == "underpowered" and pd.isna(graded["discontinuous_metric"])
     assert graded["note"].startswith("no discontinuous metric")
+
+
+def test_an_interval_whose_bounds_are_swapped_names_the_line(tmp_path):
+    path = tmp_path / "s.csv"
+    head = "family,model,params,task,metric,value,ci_low,ci_high\n"
+    good = "f,a,1e9,t,exact_match,0.5,,0.6\nf,c,3e9,t,exact_match,0.5,-inf,inf\n"
+    path.write_text(head + good + "f,d,4e9,t,exact_match,0.3,0.3,0.3\n")
+    assert len(load(path).scores) == 3  # open, infinite and zero-width intervals are read
+    path.write_text(head + good + "f,b,2e9,t,exact_match,0.5,0.7,0.3\n")
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value) == (
+        "s.csv:4: field 'ci_low': expected a lower bound <= ci_high (0.3), got 0.7"
+    )
