@@ -200,7 +200,8 @@ def _key(name: str) -> str:
 
 def _alias(canonical: str, columns: list[str], table: str) -> str | None:
     """The one column that is another name for ``canonical`` (``None``: none or several)."""
-    names = _ALIASES.get(canonical, ()) + (
+    # the schema's own name in another case or with stray spaces ("Item", " target") too
+    names = (canonical, *_ALIASES.get(canonical, ())) + (
         _LOSSES_ALIASES.get(canonical, ()) if table == "losses" else ()
     )
     found = [c for c in columns if _key(c) in names]
@@ -248,6 +249,13 @@ def rename_hint(columns: list[str]) -> str:
     """
     if is_sizes_header(columns):
         return SIZES_ADVICE
+    spaced = [c for c in columns[1:] if c[:1].isspace()]
+    if len(spaced) >= 2 and len(spaced) == len(columns) - 1:
+        # "family, model, ...": the values start with a space too, which renames cannot undo
+        return (
+            "its columns after the first start with a space (written with ', ' between "
+            "fields?): remove the spaces after the commas"
+        )
     found = suggest_renames(columns)
     if found is None:
         return "rename columns to the schema's names with --rename OLD=NEW (see docs/schema.md)"

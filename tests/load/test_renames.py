@@ -67,6 +67,23 @@ def test_published_loss_tables_get_renames_that_read_them(tmp_path, header, hint
     assert not load(path, rename=dict(w.split("=") for w in words)).losses.empty
 
 
+def test_schema_names_in_another_case_get_the_renames_that_read_them(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("family,model,params,task,Item,Target,output\nf,m,1e9,t,i1,a,a\n")
+    msg = load_error(path)
+    assert msg.endswith("to read it as items: --rename Item=item --rename Target=target")
+    assert len(load(path, rename={"Item": "item", "Target": "target"}).items) == 1
+
+
+def test_a_header_with_spaces_after_its_commas_is_named(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("family, model, params, task, item, target\nf, m, 1e9, t, i1, a\n")
+    assert load_error(path).endswith(
+        "its columns after the first start with a space (written with ', ' between fields?): "
+        "remove the spaces after the commas"
+    )
+
+
 def test_a_rename_that_matches_no_column_is_an_error(tmp_path):
     data = tmp_path / "losses.csv"
     data.write_text("family,model,params,tokens,loss,loss_add\nf,m,1e6,2e7,3.0,2.5\n")
