@@ -42,8 +42,11 @@ class TaskCounts:
     def tasks_text(self, word: str = "tasks") -> str:
         """``9 tasks``, or ``15 tasks (90 with subtasks and shot counts apart)``.
 
-        ``word`` follows the numbers (``task(s)`` in the console).
+        ``word`` follows the numbers (``task(s)`` in the console); a plain plural is made
+        singular for one task (``1 task``).
         """
+        if self.names == 1 and word.endswith("s") and not word.endswith("(s)"):
+            word = word[:-1]
         text = f"{self.names} {word}"
         if self.split:
             text += f" ({self.variants} with subtasks and shot counts apart)"

@@ -72,7 +72,7 @@ def loader_of(path: Path, names: list[str]) -> str | None:
 
     table = detect_table(names)
     if table is not None:
-        return f"a {table} table"
+        return f"{'an' if table == 'items' else 'a'} {table} table"
     if is_sizes_header(names):
         return SIZES_FILE
     module = claimed_by_format(path)

@@ -139,7 +139,8 @@ def summary_text(
     over = f" over {counts.tasks_text()}" if counts is not None and counts.split else ""
     # every pair of the input gets a verdict; should one not, the line says so
     of = f" of {counts.pairs}" if counts is not None and counts.pairs != len(verdicts) else ""
-    text = f"{len(verdicts)}{of} family-task pairs{over}: {line}\n"
+    pairs = "family-task pair" + ("" if len(verdicts) == 1 and not of else "s")
+    text = f"{len(verdicts)}{of} {pairs}{over}: {line}\n"
     left = ranked.iloc[limit:]
     if left.empty:
         return text + "\n" + render_frame(shown, "table", float_format="{:.3g}")

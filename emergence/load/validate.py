@@ -37,6 +37,11 @@ STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
 INDEX_EXPECTED = "a non-negative integer (a 0-based index into 'choices')"
 
 
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an items", "a scores", "a losses"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
 def _describe(value: object) -> str:
     if isinstance(value, np.generic):
         value = value.item()
@@ -389,7 +394,7 @@ def validate(
     """
     spec = TABLES[table]
     if len(frame) == 0:
-        raise InputError(f"{source}: no records; expected a {table} table")
+        raise InputError(f"{source}: no records; expected {_a(table)} table")
     frame = frame.reset_index(drop=True)
     if table == "losses":
         frame = _derive_loss_columns(frame, source)
@@ -401,7 +406,7 @@ def validate(
         pass  # output is checked row by row below (multiple choice may omit it)
     if missing:
         raise InputError(
-            f"{locate(source, field=missing[0])}: missing required column; a {table} table needs "
+            f"{locate(source, field=missing[0])}: missing required column; {_a(table)} table needs "
             f"{', '.join(spec.required)}"
         )
     checker = _Checker(frame, spec, source, where or frame_locator(frame, source))

@@ -251,3 +251,13 @@ def test_json_nested_too_deeply_is_one_error_line(tmp_path, name):
     assert str(err.value).startswith(f"{name}: JSON nested too deeply to read")
     with pytest.raises(InputError, match=f"^{name}: JSON nested too deeply"):
         load(tmp_path)  # found in a folder too
+
+
+def test_a_header_without_rows_names_the_table_with_its_article(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("family,model,params,task,item,target\n")
+    with pytest.raises(InputError, match=r"^items\.csv: no records; expected an items table$"):
+        load(path)
+    path.write_text("family,model,params,task,metric,value\n")
+    with pytest.raises(InputError, match=r"^items\.csv: no records; expected a scores table$"):
+        load(path)

@@ -106,3 +106,12 @@ def test_without_findings_the_rows_are_not_said_to_lead_with_them():
     lines = report_cmd.summary_text(plain, limit=20).splitlines()
     assert lines[1] == "The first 20 of 26 rows by q-value (no thresholds or mirages)"
     assert not any("matter most" in line for line in lines)
+
+
+def test_one_pair_is_named_in_the_singular():
+    verdicts = pd.DataFrame({"family": ["f"], "task": ["a"], "verdict": ["smooth"],
+                             "q_value": [np.nan], "breakpoint_params": [np.nan]})  # fmt: skip
+    assert report_cmd.summary_text(verdicts).startswith("1 family-task pair: 1 smooth")
+    two = report_cmd.summary_text(verdicts, TaskCounts(1, 2, 2))
+    assert two.startswith("1 of 2 family-task pairs over 1 task (2 with subtasks and shot "
+                          "counts apart): ")
