@@ -85,6 +85,13 @@ def rescore(
     if not frames:
         return pd.DataFrame(columns=list(SCORES.required))
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for column in SCORES.columns:
+        values = out[column.name] if column.name in out.columns else None
+        if column.dtype == "int" and values is not None and values.dtype.kind == "f":
+            # a count missing from the passed-through rows made the column float (2.0)
+            known = values.dropna().to_numpy()
+            if np.array_equal(known, np.round(known)):
+                out[column.name] = values.astype("Int64")
     for name in SCORES.required:  # e.g. params of items without sizes: an empty column
         if name not in out.columns:
             out[name] = pd.Series(pd.NA, index=out.index, dtype="Float64" if name == "params"

@@ -176,6 +176,9 @@ def test_replaced_scores_lists_the_source_values_rescoring_changed(items_file):
     # the other source row is passed through, the replaced ones are not kept twice
     assert (changed["metric"] == "acc_source").sum() == 1
     assert len(changed[(changed["metric"] == "exact_match")]) == 2
+    # the passed-through row has no item count: the counts stay whole numbers (not 6.0)
+    assert str(changed["n_items"].dtype) == "Int64"
+    assert changed["n_items"].isna().tolist() == [False] * (len(changed) - 1) + [True]
 
 
 def test_rescore_warns_when_it_replaces_a_different_source_value(runner, items_file, tmp_path):
