@@ -81,7 +81,7 @@ def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: flo
     if n_boot:
         try:
             boot = bootstrap_chinchilla(
-                n, d, y, n_boot=n_boot, seed=seed, start=fit.params, n_jobs=None, level=level,
+                n, d, y, n_boot=n_boot, seed=seed, start=fit, n_jobs=None, level=level,
                 compute=float(np.max(c)),
             )  # fmt: skip
         except InputError as err:  # too few distinct runs to resample: fit without intervals

@@ -119,7 +119,7 @@ def chinchilla_cmd(
             delta=delta,
             compute=budget,
             n_jobs=jobs,
-            start=result.params,
+            start=result,
             source=label,
         )
     se, ci = _bootstrap_parts(boot, list(result.params))

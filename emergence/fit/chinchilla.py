@@ -286,9 +286,11 @@ def fit_chinchilla(
     fit = fit_lse(model, x, y, delta=delta, start=theta0, reduction=reduction, weights=weights)
     diag = lse_diagnostics(fit, x, ["A", "B", "E"], ["alpha"] if tied else ["alpha", "beta"])
     params = theta_to_params(fit.theta, tied)
+    # predicted in log space from theta: a coefficient that ran off is inf in ``params`` (its
+    # term is flagged dead), while its term, A N^-alpha, is still a finite number
+    predicted = np.exp(model.log_predict(fit.theta, np.log(x[kept])))
     few_df = residual_df_warnings(n_distinct(n[kept], d[kept]), model.n_params, y[kept],
-                                  chinchilla_predict(params, n[kept], d[kept]),
-                                  rows=int(kept.sum()))
+                                  predicted, rows=int(kept.sum()))
     confound = confounded_design(n[kept], d[kept])  # the design of the rows fitted
     diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ()))
     return FitResult(
@@ -469,11 +471,14 @@ class ChinchillaRefit:
     identify the law (:func:`design_problem`) is not refitted and counts as failed.
     """
 
-    def __init__(self, n, d, y, start: Mapping[str, float], delta: float, compute: float,
-                 tied: bool = False) -> None:
+    def __init__(self, n, d, y, start: Mapping[str, float] | FitResult, delta: float,
+                 compute: float, tied: bool = False) -> None:
         self.x = np.column_stack([n, d])
         self.y = np.asarray(y, float)
-        self.theta0 = params_to_theta(start, tied)
+        # a fit's own theta is exact where its coefficients under- or overflowed (E = 0, A = inf
+        # for a term that ran off): those are no start as a mapping
+        self.theta0 = (np.asarray(start.theta, float) if isinstance(start, FitResult)
+                       else params_to_theta(start, tied))  # fmt: skip
         self.delta = delta
         self.compute = compute
         self.tied = tied
@@ -510,7 +515,7 @@ def bootstrap_chinchilla(
     n_boot: int = 1000,
     seed: int | None = 0,
     resampling: str = "rng",
-    start: Mapping[str, float] | None = None,
+    start: Mapping[str, float] | FitResult | None = None,
     delta: float = 1e-3,
     compute: float = 5.76e23,
     n_jobs: int | None = None,
@@ -530,9 +535,11 @@ def bootstrap_chinchilla(
         Resampling seed (Epoch: 42 with ``resampling="epoch"``).
     resampling : {"rng", "epoch"}
         See :func:`emergence.fit.bootstrap.bootstrap_counts`.
-    start : mapping, optional
+    start : mapping or FitResult, optional
         Start of every refit; default the full-data fit (Epoch used Hoffmann's constants; both
-        reach the same optimum per resample).
+        reach the same optimum per resample). A :func:`fit_chinchilla` result starts from its
+        exact theta, which its ``params`` lose where a coefficient underflowed to 0 or
+        overflowed to inf.
     delta : float
         Huber threshold.
     compute : float
@@ -567,7 +574,7 @@ def bootstrap_chinchilla(
     check_bootstrap_points(n_distinct(n, d), model.n_params, "(params, tokens) pairs",
                            "the Chinchilla form", source)
     if start is None:
-        start = fit_chinchilla(n, d, y, delta=delta, tied=tied).params
+        start = fit_chinchilla(n, d, y, delta=delta, tied=tied)
     refit = ChinchillaRefit(n, d, y, start, delta, compute, tied)
     return run_bootstrap(refit, len(y), n_boot=n_boot, seed=seed, resampling=resampling,
                          n_jobs=n_jobs, level=level, label="bootstrap (chinchilla)",

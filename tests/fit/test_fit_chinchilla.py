@@ -350,3 +350,42 @@ def test_a_coefficient_that_ran_off_is_inf_without_a_warning():
         warnings.simplefilter("error")  # the quick start printed "overflow encountered in exp"
         params = theta_to_params(np.array([800.0, 1.0, 0.5, 0.3, 0.3]))
     assert params["A"] == np.inf and params["B"] == pytest.approx(np.e)
+
+
+def _weak_isoflop(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A valid isoFLOP grid whose losses hardly move (E dominates): the terms are not
+    identified and the fit runs off (a review's synthetic sweep: 12 of 300 grids)."""
+    truth = {"E": 0.67, "A": 157.0, "B": 350.0, "alpha": 0.73, "beta": 0.6}
+    rng = np.random.default_rng(seed)
+    n_budgets, n_sizes, span = rng.integers(3, 5), rng.integers(4, 7), rng.uniform(1, 4)
+    budgets = np.repeat(np.logspace(18, 21, n_budgets), n_sizes)
+    n = np.concatenate([np.sqrt(c / 120) * np.logspace(-span / 2, span / 2, n_sizes)
+                        for c in np.logspace(18, 21, n_budgets)])  # fmt: skip
+    noise = rng.choice([0.003, 0.01, 0.03])
+    d = budgets / (6 * n)
+    return n, d, chinchilla_predict(truth, n, d) * np.exp(rng.normal(0, noise, n.size))
+
+
+def test_a_fit_whose_coefficient_overflows_is_returned_with_the_term_dead():
+    # fit_chinchilla checked its own inf coefficient: "params: the Chinchilla form's A:
+    # expected a finite number, got inf", which read like a fault in the input's params
+    from emergence.fit.chinchilla import allocation_problem
+
+    n, d, y = _weak_isoflop(40)
+    fit = fit_chinchilla(n, d, y)
+    assert fit.params["A"] == np.inf and "A" in fit.diagnostics.dead_terms
+    assert "is dead" in allocation_problem(fit, n, d)
+
+
+def test_the_bootstrap_starts_from_a_fit_whose_coefficient_underflowed():
+    # the full fit's E underflowed to 0.0: the bootstrap refused its own start ("E: expected a
+    # positive number, got 0")
+    from emergence.fit import bootstrap_chinchilla
+
+    n, d, y = _weak_isoflop(4)
+    fit = fit_chinchilla(n, d, y)
+    assert fit.params["E"] == 0.0 and np.isfinite(fit.theta).all()
+    boot = bootstrap_chinchilla(n, d, y, n_boot=8, seed=0, start=fit, n_jobs=1)
+    assert boot.n_boot == 8
+    with pytest.raises(InputError, match="E: expected a positive number, got 0"):
+        bootstrap_chinchilla(n, d, y, n_boot=8, seed=0, start=fit.params, n_jobs=1)
