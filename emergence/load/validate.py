@@ -449,13 +449,10 @@ def _check_metric_ranges(result: pd.DataFrame, checker: _Checker) -> None:
     metric = result["metric"]
     value = result["value"].to_numpy(dtype=float)
     bad, lo, hi = outside_range(metric.to_numpy(dtype=object), value)
-    if not bad.any():
-        return
-    i = int(np.flatnonzero(bad)[0])
-    raise checker.fail(
-        i, "value", f"expected {metric.iloc[i]} in [{lo[i]:g}, {hi[i]:g}], got "
+    _first_bad(checker, bad, "value", lambda i: (
+        f"expected {metric.iloc[i]} in [{lo[i]:g}, {hi[i]:g}], got "
         f"{_describe(float(value[i]))}{percentage_hint(hi[i], value[i])}"
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _check_intervals(result: pd.DataFrame, checker: _Checker) -> None:
@@ -467,13 +464,10 @@ def _check_intervals(result: pd.DataFrame, checker: _Checker) -> None:
     high = result["ci_high"].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         bad = low - high > 1e-12 * np.maximum(np.abs(low), np.abs(high))
-    if not bad.any():
-        return
-    i = int(np.flatnonzero(bad)[0])
-    raise checker.fail(
-        i, "ci_low", f"expected a lower bound <= ci_high ({_describe(float(high[i]))}), got "
+    _first_bad(checker, bad, "ci_low", lambda i: (
+        f"expected a lower bound <= ci_high ({_describe(float(high[i]))}), got "
         f"{_describe(float(low[i]))}"
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:
