@@ -51,6 +51,7 @@ def _diagnostics_dict(diag) -> dict[str, Any]:
         "message": diag.message,
         "on_bound": list(diag.on_bound),
         "dead_terms": list(diag.dead_terms),
+        "unresolved_terms": list(diag.unresolved_terms),
         "warnings": list(diag.warnings),
     }
 
@@ -93,6 +94,8 @@ def _diag_frame(result, extra: dict[str, Any] | None = None) -> pd.DataFrame:
         ("on_bound", ", ".join(d.on_bound) or "-"),
         ("dead_terms", ", ".join(d.dead_terms) or "-"),
     ]
+    if result.form.startswith("chinchilla"):  # the only forms that check it
+        rows.append(("unresolved_terms", ", ".join(d.unresolved_terms) or "-"))
     rows += [(k, str(v)) for k, v in (extra or {}).items()]
     return pd.DataFrame(rows, columns=["item", "value"])
 

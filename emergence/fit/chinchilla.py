@@ -191,11 +191,76 @@ def confounded_design(n: np.ndarray, d: np.ndarray, *, kaplan: bool = False) -> 
             "not identified; add runs at other tokens per parameter")
 
 
+#: A term is unresolved when, away from the value of its variable where it is largest, it
+#: changes the predicted loss by less than this many residual scales (:func:`unresolved_terms`).
+RESOLVE_SCALES = 1.0
+_TERM_VARIABLES = (("A", "params", "alpha"), ("B", "tokens", "beta"))
+
+
+def unresolved_terms(
+    theta: np.ndarray, n: np.ndarray, d: np.ndarray, y: np.ndarray, tied: bool = False
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Terms of a Chinchilla fit whose exponent the runs do not resolve, and why.
+
+    A term ``A/N^alpha`` is seen by the data only through how much it changes between the
+    distinct N: a constant part trades with E. When it changes the prediction by less than
+    the residual scale at every N but the one where it is largest (a term that runs off to a
+    steep exponent and acts only at the smallest size, or one so flat it is a second floor),
+    its exponent is fixed by noise. In simulated grids with 0.2-4 % noise (docs/fitting.md) the
+    allocation exponent of such fits was off by 0.21 (median), that of the others by 0.03.
+
+    Parameters
+    ----------
+    theta : ndarray
+        Fitted ``[log A, log B, log E, alpha(, beta)]``.
+    n, d, y : ndarray
+        The runs fitted (sizes, tokens, losses; all > 0).
+    tied : bool
+        One exponent for both terms.
+
+    Returns
+    -------
+    names : tuple of str
+        ``"A"`` and/or ``"B"``.
+    reasons : tuple of str
+        One sentence per name. Both empty when the residual scale is 0 (an exact fit).
+    """
+    model = _MODEL_TIED if tied else _MODEL
+    logx = np.log(np.column_stack([n, d]))
+    log_pred = model.log_predict(theta, logx)
+    r = np.log(y) - log_pred
+    scale = 1.4826 * float(np.median(np.abs(r - np.median(r))))  # robust residual sd
+    if not scale > 0:
+        return (), ()
+    names: list[str] = []
+    reasons: list[str] = []
+    for k, (name, variable, exponent) in enumerate(_TERM_VARIABLES):
+        alpha = theta[model.alpha_index(k)]
+        levels = np.unique(logx[:, k])
+        with np.errstate(over="ignore", invalid="ignore"):
+            # the term at each distinct value, relative to the typical (geometric mean) loss
+            term = np.exp(theta[k] - alpha * levels - float(np.mean(log_pred)))
+            rest = np.delete(term, int(np.argmax(term)))
+            change = float(np.ptp(rest)) / scale
+        if np.isfinite(change) and change < RESOLVE_SCALES:
+            names.append(name)
+            reasons.append(
+                f"term {name}: away from the {variable} value where it is largest it changes "
+                f"the predicted loss by less than the residual scale ({scale:.2g} in log "
+                f"loss), so {'the exponent' if tied else exponent} = {alpha:.3g} is not "
+                f"identified by these runs (more {variable} values, or less noisy runs, "
+                "would resolve it)"
+            )
+    return tuple(names), tuple(reasons)
+
+
 def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
     """Why a Chinchilla fit's compute-optimal allocation means nothing, or None.
 
-    A confounded design (:func:`confounded_design`), or a dead N or D term (the law then does
-    not trade N against D at all: its "optimum" puts the whole budget on one of them).
+    A confounded design (:func:`confounded_design`), a dead N or D term (the law then does
+    not trade N against D at all: its "optimum" puts the whole budget on one of them), or an
+    unresolved one (:func:`unresolved_terms`: its exponent, which sets the allocation, is
+    fixed by noise).
 
     Parameters
     ----------
@@ -215,6 +280,12 @@ def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
     if dead:
         return (f"term {' and '.join(dead)} is dead (dead_terms): the fitted law does not "
                 "trade parameters against tokens")
+    vague = [t for t in ("A", "B") if t in fit.diagnostics.unresolved_terms]
+    if vague:
+        return (f"term {' and '.join(vague)} is unresolved (unresolved_terms): away from "
+                "one edge of the runs it changes the loss by less than the residual scale, "
+                "so its exponent, and the trade of parameters against tokens, are not "
+                "identified")
     return None
 
 
@@ -292,7 +363,11 @@ def fit_chinchilla(
     few_df = residual_df_warnings(n_distinct(n[kept], d[kept]), model.n_params, y[kept],
                                   predicted, rows=int(kept.sum()))
     confound = confounded_design(n[kept], d[kept])  # the design of the rows fitted
-    diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ()))
+    vague, why = unresolved_terms(fit.theta, n[kept], d[kept], y[kept], tied)
+    live = [i for i, name in enumerate(vague) if name not in diag.dead_terms]
+    diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ())
+                   + tuple(why[i] for i in live),
+                   unresolved_terms=tuple(vague[i] for i in live))
     return FitResult(
         form="chinchilla_tied" if tied else "chinchilla",
         params=params,

@@ -2,7 +2,11 @@
 
 The start is deterministic (variable projection): for each exponent on a grid the linear
 coefficients are solved by non-negative least squares in relative-error space, which approximates
-the log-space residuals; the best grid cell by the actual objective starts the optimiser.
+the log-space residuals. The best grid cells by the actual objective that are local minima of the
+grid with distinct values (at most :data:`MAX_STARTS`, best first) each start the optimiser, and
+the lowest optimum wins: on weakly identified data one start can stop in a local optimum (a term
+running off to a steep exponent where another basin fits better), and a single start would
+report it as a clean fit.
 
 Everything runs on y divided by the power of two nearest its geometric mean, and the coefficients
 are mapped back: the log residuals do not change, so the optimum is the same, but the start (1/y
@@ -18,6 +22,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.ndimage import minimum_filter
 from scipy.optimize import nnls
 
 from .lse_model import HuberObjective, LSEModel
@@ -29,6 +34,10 @@ from .results import Diagnostics
 EXPONENT_GRID_2D = np.linspace(0.05, 2.0, 20)
 EXPONENT_GRID_1D = np.concatenate([np.geomspace(0.005, 0.05, 8, endpoint=False),
                                    np.linspace(0.05, 3.0, 60)])
+#: Most grid cells refined from (:func:`profile_starts`).
+MAX_STARTS = 4
+#: Relative objective gap below which two grid cells (or two refined optima) count as the same.
+SAME_VALUE = 1e-9
 DEAD_SHARE = 1e-6  # a term contributing less than this fraction everywhere is switched off
 DEAD_EXPONENT = 10.0  # exponents beyond this mean the term has "run off"
 DEAD_LOG_COEF = 200.0  # |log coefficient - log unit of y| beyond this: "ran off"
@@ -113,18 +122,39 @@ def profile_start(
     Returns
     -------
     ndarray
-        theta of the best grid cell under the model's Huber objective with delta = 1e-3. The
-        grid runs on y divided by the power of two nearest its geometric mean (scale-free);
-        theta is on the scale of y.
+        theta of the best grid cell under the model's Huber objective with delta = 1e-3 (the
+        first of :func:`profile_starts`). The grid runs on y divided by the power of two
+        nearest its geometric mean (scale-free); theta is on the scale of y.
+    """
+    return profile_starts(model, x, y, weights)[0]
+
+
+def profile_starts(
+    model: LSEModel, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """The starts :func:`fit_lse` refines: the best distinct local minima of the profile grid.
+
+    Parameters
+    ----------
+    model, x, y, weights
+        As for :func:`profile_start`.
+
+    Returns
+    -------
+    list of ndarray
+        At most :data:`MAX_STARTS` thetas (on the scale of y), best grid value first: cells no
+        worse than their grid neighbours, each differing in value from the ones before by more
+        than :data:`SAME_VALUE` relative (a dead term makes whole rows of cells equal).
     """
     scaled, shift = _in_unit(y)
-    return shift_coefficients(model, _profile_start_scaled(model, x, scaled, weights), shift)
+    return [shift_coefficients(model, t, shift)
+            for t in _profile_starts_scaled(model, x, scaled, weights)]
 
 
-def _profile_start_scaled(
+def _profile_starts_scaled(
     model: LSEModel, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None
-) -> np.ndarray:
-    """:func:`profile_start` on ``y`` of order 1 (its weights 1/y then stay finite)."""
+) -> list[np.ndarray]:
+    """:func:`profile_starts` on ``y`` of order 1 (its weights 1/y then stay finite)."""
     logx = np.log(x)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     sw = np.sqrt(w) / y  # relative residuals ~ log residuals
@@ -134,8 +164,10 @@ def _profile_start_scaled(
         axis = np.linspace(0.05, 2.0, 8)
     obj = HuberObjective(model, logx, np.log(y), 1e-3, weights=w)
     tiny = 1e-10 * float(np.min(y))
-    best, best_f = None, np.inf
-    for alphas in itertools.product(axis, repeat=grid_axes):
+    values = np.full((axis.size,) * grid_axes, np.inf)
+    thetas: dict[tuple[int, ...], np.ndarray] = {}
+    for cell in itertools.product(range(axis.size), repeat=grid_axes):
+        alphas = axis[list(cell)]
         al = [alphas[0]] * model.n_terms if model.tied else list(alphas)
         cols = [np.exp(-a * logx[:, k]) for k, a in enumerate(al)]
         if model.offset:
@@ -153,11 +185,24 @@ def _profile_start_scaled(
         for k in range(model.n_terms):
             theta[model.alpha_index(k)] = al[k]
         f = obj.value(theta)
-        if f < best_f:
-            best, best_f = theta, f
-    if best is None:  # pragma: no cover - nnls failing everywhere
-        best = np.zeros(model.n_params)
-    return best
+        if np.isfinite(f):
+            values[cell] = f
+            thetas[cell] = theta
+    if not thetas:  # pragma: no cover - nnls failing everywhere
+        return [np.zeros(model.n_params)]
+    # cells no worse than any neighbour (edges repeat themselves), in grid order for ties
+    is_min = (values <= minimum_filter(values, size=3, mode="nearest")) & np.isfinite(values)
+    cells = sorted(zip(*np.nonzero(is_min), strict=True), key=lambda c: (values[c], c))
+    starts: list[np.ndarray] = []
+    kept: list[float] = []
+    for cell in cells:
+        f = float(values[cell])
+        if all(abs(f - g) > SAME_VALUE * max(abs(g), 1e-300) for g in kept):
+            starts.append(thetas[cell])
+            kept.append(f)
+        if len(starts) == MAX_STARTS:
+            break
+    return starts
 
 
 def fit_lse(
@@ -183,7 +228,8 @@ def fit_lse(
     delta : float
         Huber threshold on log residuals (``inf``: least squares).
     start : ndarray, optional
-        Start theta; default :func:`profile_start`.
+        Start theta; default every start of :func:`profile_starts`, keeping the lowest
+        optimum.
     reduction : {"sum", "mean"}
         Objective reduction; the optimum is the same, only the reported value differs.
     weights : ndarray, optional
@@ -202,11 +248,19 @@ def fit_lse(
     obj = HuberObjective(model, np.log(x), np.log(scaled), delta, weights=weights,
                          reduction=reduction)  # fmt: skip
     if start is None:
-        scaled0 = _profile_start_scaled(model, x, scaled, weights)
+        starts = _profile_starts_scaled(model, x, scaled, weights)
     else:
-        scaled0 = shift_coefficients(model, np.asarray(start, float), -shift)
-    outcome = minimize_tight(obj.value_and_grad, obj.hessian, scaled0, newton_first=warm,
-                             exact_fit=obj.exact_fit_value)
+        starts = [shift_coefficients(model, np.asarray(start, float), -shift)]
+    scaled0, outcome = None, None
+    for candidate in starts:
+        trial = minimize_tight(obj.value_and_grad, obj.hessian, candidate, newton_first=warm,
+                               exact_fit=obj.exact_fit_value)
+        # a later start must do clearly better (equal optima keep the best grid cell's fit),
+        # or reach the same value where the earlier one did not converge
+        if (outcome is None or _clearly_lower(trial.fun, outcome.fun)
+                or (trial.converged and not outcome.converged
+                    and not _clearly_lower(outcome.fun, trial.fun))):
+            scaled0, outcome = candidate, trial
     if not shift:  # y of order 1: nothing to map back (bit for bit the unscaled fit)
         return LSEFit(outcome.x, outcome, obj, scaled0, 0.0)
     theta = shift_coefficients(model, outcome.x, shift)
@@ -214,6 +268,15 @@ def fit_lse(
         model, scaled0, shift
     )
     return LSEFit(theta, replace(outcome, x=theta), obj, theta0, shift)
+
+
+def _clearly_lower(f: float, best: float) -> bool:
+    """Whether objective ``f`` beats ``best`` by more than :data:`SAME_VALUE` relative."""
+    if not np.isfinite(f):
+        return False
+    if not np.isfinite(best):
+        return True
+    return f < best - SAME_VALUE * max(abs(best), 1e-300)
 
 
 def has_dead_terms(fit: LSEFit, x: np.ndarray) -> bool:

@@ -34,6 +34,11 @@ class Diagnostics:
         degenerate and effectively has fewer terms.
     warnings : tuple of str
         Human-readable remarks (e.g. why a term is flagged).
+    unresolved_terms : tuple of str
+        Live terms whose shape the data do not resolve: at every value of their variable but
+        the one where they are largest, they change the prediction by less than the residual
+        scale, so their exponent is not identified (a Chinchilla term acting only at the edge
+        of the data, or flat across it). Chinchilla fits only.
     """
 
     objective: float
@@ -45,6 +50,7 @@ class Diagnostics:
     on_bound: tuple[str, ...] = ()
     dead_terms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    unresolved_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -371,7 +371,7 @@ def test_a_fit_whose_coefficient_overflows_is_returned_with_the_term_dead():
     # expected a finite number, got inf", which read like a fault in the input's params
     from emergence.fit.chinchilla import allocation_problem
 
-    n, d, y = _weak_isoflop(40)
+    n, d, y = _weak_isoflop(21)
     fit = fit_chinchilla(n, d, y)
     assert fit.params["A"] == np.inf and "A" in fit.diagnostics.dead_terms
     assert "is dead" in allocation_problem(fit, n, d)
