@@ -139,14 +139,14 @@ def chinchilla_cmd(
             "N_opt": float(co.n_opt[0]),
             "D_opt": float(co.d_opt[0]),
             "D_over_N": float(co.tokens_per_param[0]),
+            "n_coefficient": co.n_coefficient,
+            "d_coefficient": co.d_coefficient,
+            "loss_opt": float(co.loss_opt[0]),
         }
         dse, dci = _bootstrap_parts(boot, list(derived))
         co_json = {
             "compute": budget,
             **derived,
-            "n_coefficient": co.n_coefficient,
-            "d_coefficient": co.d_coefficient,
-            "loss_opt": float(co.loss_opt[0]),
             "se": dse,
             "ci": dci,
         }

@@ -535,14 +535,15 @@ def fit_huber_likelihood(
 
 
 _REFIT_KEYS = ("E", "A", "B", "alpha", "beta", "log_A", "log_B", "log_E", "a", "b", "N_opt",
-               "D_opt", "D_over_N")
+               "D_opt", "D_over_N", "n_coefficient", "d_coefficient", "loss_opt")
+_ALLOCATION_KEYS = _REFIT_KEYS[8:]
 
 
 class ChinchillaRefit:
     """Picklable refit of one bootstrap resample (counts as weights), warm-started.
 
     Returns the five parameters, their log-coefficients, the allocation exponents ``a`` and ``b``
-    and ``D_over_N``, ``N_opt``, ``D_opt`` at ``compute``. A resample whose design cannot
+    and their coefficients, and ``D_over_N``, ``N_opt``, ``D_opt``, ``loss_opt`` at ``compute``. A resample whose design cannot
     identify the law (:func:`design_problem`) is not refitted and counts as failed.
     """
 
@@ -573,9 +574,10 @@ class ChinchillaRefit:
         try:
             co = compute_optimal(p, self.compute)
             row.update(a=co.a, b=co.b, N_opt=float(co.n_opt[0]), D_opt=float(co.d_opt[0]),
-                       D_over_N=float(co.tokens_per_param[0]))
+                       D_over_N=float(co.tokens_per_param[0]), n_coefficient=co.n_coefficient,
+                       d_coefficient=co.d_coefficient, loss_opt=float(co.loss_opt[0]))
         except ValueError:  # a degenerate refit (non-positive exponent): no allocation
-            row.update(a=np.nan, b=np.nan, N_opt=np.nan, D_opt=np.nan, D_over_N=np.nan)
+            row.update(dict.fromkeys(_ALLOCATION_KEYS, np.nan))
         row["_failed"] = 0.0 if fit.outcome.converged else 1.0
         # the single fit's dead_terms rule: such a draw is counted (and kept)
         row["_degenerate"] = float(has_dead_terms(fit, self.x))
@@ -632,7 +634,7 @@ def bootstrap_chinchilla(
     -------
     BootstrapResult
         Draws, SEs and CIs of ``E, A, B, alpha, beta, log_A, log_B, log_E, a, b, N_opt, D_opt,
-        D_over_N``. Resamples that cannot identify the law and refits that do not converge
+        D_over_N, n_coefficient, d_coefficient, loss_opt``. Resamples that cannot identify the law and refits that do not converge
         count in ``n_failed`` and are NaN in the draws. Refits with a dead term (the single
         fit's ``dead_terms`` rule) are counted in ``n_degenerate`` and kept.
 

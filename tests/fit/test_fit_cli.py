@@ -78,6 +78,11 @@ def test_chinchilla_epoch_json(tmp_path: Path) -> None:
     co = payload["compute_optimal"]
     assert co["D_over_N"] == pytest.approx(17.9, rel=5e-3)
     assert "D_over_N" in co["se"] and len(co["ci"]["a"]) == 2
+    # every allocation key has its interval (docs/fitting.md), the optimal loss too
+    allocation = {"a", "b", "N_opt", "D_opt", "D_over_N", "n_coefficient", "d_coefficient",
+                  "loss_opt"}  # fmt: skip
+    assert set(co["se"]) == set(co["ci"]) == allocation
+    assert co["ci"]["loss_opt"][0] < co["loss_opt"] < co["ci"]["loss_opt"][1]
     assert payload["diagnostics"]["dead_terms"] == []
 
 
