@@ -100,7 +100,7 @@ def minimize_tight(
         iterations += k
         n_eval[0] += k
         if newton_msg:
-            message = f"{message}; {newton_msg}"
+            message = f"{message.rstrip('.')}; {newton_msg}"
     converged = _converged(hessian, x, f, g, scale, exact_fit)
     if converged and 0.0 <= f <= exact_fit:
         message = "converged (an exact fit: objective at or below the exact-fit floor)"
@@ -110,9 +110,11 @@ def minimize_tight(
         # BFGS may report success at its own tolerance: say what the stricter check found
         gnorm = float(np.max(np.abs(g))) / scale if g.size else 0.0
         flat = hessian is not None and not np.isfinite(_newton_decrement(hessian, x, g))
-        message = (f"{message.rstrip('.')}, but the relative gradient is {gnorm:.2g} > 1e-8"
+        # the verdict first: BFGS's own "terminated successfully" read as a contradiction
+        message = (f"the relative gradient is {gnorm:.2g} > 1e-8"
                    + (" and the Hessian is not positive definite (a flat direction: a "
-                      "parameter running off or unidentified)" if flat else ""))
+                      "parameter running off or unidentified)" if flat else "")
+                   + f" (BFGS: {message.rstrip('.')})")
     return MinimizeOutcome(x, float(f), g, iterations, n_eval[0], converged, message)
 
 

@@ -338,7 +338,8 @@ def test_a_non_converged_fit_says_why_not_just_success() -> None:
     fit = fit_chinchilla(n, d, loss)
     assert not fit.converged
     note = next(w for w in fit.diagnostics.warnings if w.startswith("not converged"))
-    assert "but the relative gradient is" in note
+    assert note.startswith("not converged: the relative gradient is")
+    assert "(BFGS: Optimization terminated successfully" in note and ".;" not in note
 
 
 def test_a_coefficient_that_ran_off_is_inf_without_a_warning():
