@@ -543,8 +543,9 @@ class ChinchillaRefit:
     """Picklable refit of one bootstrap resample (counts as weights), warm-started.
 
     Returns the five parameters, their log-coefficients, the allocation exponents ``a`` and ``b``
-    and their coefficients, and ``D_over_N``, ``N_opt``, ``D_opt``, ``loss_opt`` at ``compute``. A resample whose design cannot
-    identify the law (:func:`design_problem`) is not refitted and counts as failed.
+    and their coefficients, and ``D_over_N``, ``N_opt``, ``D_opt``, ``loss_opt`` at
+    ``compute``. A resample whose design cannot identify the law (:func:`design_problem`) is
+    not refitted and counts as failed.
     """
 
     def __init__(self, n, d, y, start: Mapping[str, float] | FitResult, delta: float,
@@ -634,9 +635,10 @@ def bootstrap_chinchilla(
     -------
     BootstrapResult
         Draws, SEs and CIs of ``E, A, B, alpha, beta, log_A, log_B, log_E, a, b, N_opt, D_opt,
-        D_over_N, n_coefficient, d_coefficient, loss_opt``. Resamples that cannot identify the law and refits that do not converge
-        count in ``n_failed`` and are NaN in the draws. Refits with a dead term (the single
-        fit's ``dead_terms`` rule) are counted in ``n_degenerate`` and kept.
+        D_over_N, n_coefficient, d_coefficient, loss_opt``. Resamples that cannot identify the
+        law and refits that do not converge count in ``n_failed`` and are NaN in the draws.
+        Refits with a dead term (the single fit's ``dead_terms`` rule) are counted in
+        ``n_degenerate`` and kept.
 
     Raises
     ------
