@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from .compute_optimal import FLOPS_PER_PARAM_TOKEN
-from .validate import as_positive, check_lengths, residual_df_warnings
+from .validate import as_positive, check_lengths, residual_df_warnings, weighted_rows
 
 #: Parameters of an allocation law log X* = log k + a log C.
 ALLOCATION_PARAMS = 2
@@ -135,9 +135,11 @@ def fit_allocation_law(compute, optimum, weights=None, name: str = "N*") -> Allo
     Parameters
     ----------
     compute, optimum : array-like
-        Budgets and optimal sizes (> 0); rows with NaN optimum are dropped.
+        Budgets (> 0) and optimal sizes (> 0); budgets whose optimum is NaN (none found) are
+        dropped.
     weights : array-like, optional
-        WLS weights (Porian et al.: ``1 / std^2`` of the log optimum).
+        WLS weights (Porian et al.: ``1 / std^2`` of the log optimum): finite and >= 0; a
+        budget of weight 0 is not fitted.
     name : str
         Field name for messages.
 
@@ -153,8 +155,10 @@ def fit_allocation_law(compute, optimum, weights=None, name: str = "N*") -> Allo
             f"compute, {name} and weights: expected one value per budget, got {c.size}, "
             f"{y.size} and {w.size}"
         )
-    ok = np.isfinite(y) & np.isfinite(c) & np.isfinite(w)
-    c, y, w = as_positive(c[ok], "compute"), as_positive(y[ok], name), w[ok]
+    # a NaN optimum is a budget without one; a NaN budget or weight is an error
+    kept = weighted_rows(w, w.size, "fit_allocation_law") & ~np.isnan(y)
+    c = as_positive(c, "compute")[kept]
+    y, w = as_positive(y[kept], name), w[kept]
     if np.unique(c).size < 2:
         raise InputError(f"field '{name}': need optima at two or more compute budgets")
     lx, ly = np.log(c), np.log(y)

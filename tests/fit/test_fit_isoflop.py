@@ -147,3 +147,13 @@ def test_jittered_budgets_are_not_pooled_into_one_parabola() -> None:
     minima, _ = isoflop_minima(n, loss, c, budget_tolerance=0.03)
     assert minima.n_points.tolist() == [5, 5]
     assert np.log10(minima.compute) == pytest.approx([19.001, 19.097], abs=1e-3)
+
+
+def test_allocation_law_skips_budgets_without_an_optimum_or_weight() -> None:
+    # a NaN optimum (no minimum found at that budget) and a weight of 0 both leave the budget
+    # out; the law through the other two is exact (SE undefined with no residual df)
+    c, y = [1e19, 1e20, 1e21], [1e8, 3e8, 1e9]
+    for law in (fit_allocation_law(c, [1e8, np.nan, 1e9]),
+                fit_allocation_law(c, y, weights=[1.0, 0.0, 1.0])):
+        assert law.n_points == 2 and law.exponent == pytest.approx(0.5, rel=1e-12)
+        assert np.isnan(law.exponent_se)

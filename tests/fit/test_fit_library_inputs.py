@@ -79,6 +79,16 @@ def test_kaplan_fit_on_a_fixed_tokens_per_parameter_suite_warns_it_is_not_identi
         (lambda: bootstrap_counts(5, -3), "n_boot -3: expected a number of resamples >= 0"),
         (lambda: fit_allocation_law([1e20, 1e21], [1e9]),
          r"compute, N\* and weights: expected one value per budget, got 2, 1 and 1"),
+        # negative and NaN weights gave a NaN SE with a RuntimeWarning or were dropped, all
+        # zero a ZeroDivisionError, a NaN budget was dropped without a word
+        (lambda: fit_allocation_law([1e19, 1e20, 1e21], [1e8, 3e8, 1e9], weights=[1, -1, 1]),
+         "fit_allocation_law: weights must be finite and >= 0"),
+        (lambda: fit_allocation_law([1e19, 1e20, 1e21], [1e8, 3e8, 1e9], weights=[1, np.nan, 1]),
+         "fit_allocation_law: weights must be finite and >= 0"),
+        (lambda: fit_allocation_law([1e19, 1e20, 1e21], [1e8, 3e8, 1e9], weights=[0, 0, 0]),
+         "fit_allocation_law: every weight is 0"),
+        (lambda: fit_allocation_law([1e19, np.nan, 1e21], [1e8, 3e8, 1e9]),
+         "field 'compute': value nan at row 2 is not finite"),
         (lambda: fit_ce_power_law(X, Y[:-1]), "x and y: expected the same length, got 8 and 7"),
         (lambda: rmsle(Y, Y[:-1]), "y_pred and y_true: expected the same length, got 8 and 7"),
     ],
