@@ -11,6 +11,7 @@ ignores Ctrl-C (the parent answers it) and, on Linux, dies with its parent.
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,14 @@ from typing import Any
 
 #: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
+
+
+def available_cores() -> int:
+    """CPUs this process may run on: its affinity mask (``taskset``, a container's cpuset),
+    not ``os.cpu_count()``, which counts the machine's and oversubscribes a pinned job."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
 
 
 def _die_with_parent() -> None:

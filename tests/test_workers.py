@@ -61,3 +61,15 @@ def test_a_normal_exit_waits_for_every_task_and_runs_the_initializer():
     with worker_pool(2, _record, ([], 1)) as pool:
         futures = [pool.submit(_nap, 0.01) for _ in range(5)]
     assert [f.result() for f in futures] == [0.01] * 5
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"), reason="no affinity API")
+def test_available_cores_follow_the_affinity_mask():
+    # the edit-distance threads used os.cpu_count(): a job pinned to one core ran as many
+    # threads as the machine has cores
+    import subprocess
+
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from emergence.workers import available_cores; print(available_cores())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"

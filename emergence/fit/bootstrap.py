@@ -8,7 +8,6 @@ those of one big draw, so the chunk size never changes a result.
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -17,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..progress import progress
-from ..workers import worker_pool
+from ..workers import available_cores, worker_pool
 from .results import BootstrapResult, summarise_draws
 
 RESAMPLING = ("rng", "epoch")
@@ -206,7 +205,7 @@ def run_bootstrap(
     if not 0 < level < 1:
         raise InputError(f"level {level!r}: expected a confidence level between 0 and 1")
     if n_jobs is None:
-        n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        n_jobs = available_cores()
     chunk = max(1, min(100, n_boot // (4 * max(n_jobs, 1)) or 1))
     rows: list[dict[str, float]] = []
     n_pieces = -(-n_boot // chunk)

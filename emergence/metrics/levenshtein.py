@@ -17,12 +17,13 @@ ignored, and padding needs no sentinel.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+
+from ..workers import available_cores
 
 MAX_PATTERN = 64
 """Longest pattern (shorter side of a pair) the kernel handles; longer pairs are left out."""
@@ -156,7 +157,7 @@ def _map(func: Callable[[Any], None], jobs: Iterable, workers: int) -> None:
     """Run ``func`` on every job, on ``workers`` threads: numpy releases the GIL inside each
     operation on a block, so blocks proceed in parallel; each job writes its own rows."""
     jobs = list(jobs)
-    n = (os.cpu_count() or 1) if workers < 1 else workers
+    n = available_cores() if workers < 1 else workers
     if n <= 1 or len(jobs) < 2:
         for job in jobs:
             func(job)
