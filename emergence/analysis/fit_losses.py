@@ -16,7 +16,8 @@ BACKTEST_QUANTILE = 0.8
 
 
 def scaling_fits(
-    losses: pd.DataFrame, seed: int = 0, bootstrap: int = 1000, level: float = 0.95
+    losses: pd.DataFrame, seed: int = 0, bootstrap: int = 1000, level: float = 0.95,
+    jobs: int | None = None,
 ) -> tuple[ScalingFit, ...]:
     """Chinchilla fit, bootstrap, compute-optimal frontier and backtest per family.
 
@@ -26,6 +27,8 @@ def scaling_fits(
         Losses table (``params, tokens, loss``; ``family`` and ``flops`` optional).
     seed, bootstrap, level
         Bootstrap seed, resamples (0: none) and confidence level.
+    jobs : int, optional
+        Worker processes for the bootstrap (default: every available core).
 
     Returns
     -------
@@ -53,12 +56,14 @@ def scaling_fits(
         frame["_split"] = np.where(several.to_numpy(bool), split, "")
     fits = []
     for (fam, split), g in frame.groupby(["family", "_split"], sort=True):
-        sf = _fit_family(str(fam), g.reset_index(drop=True), seed, bootstrap, level)
+        sf = _fit_family(str(fam), g.reset_index(drop=True), seed, bootstrap, level, jobs)
         fits.append(replace(sf, split=str(split)) if split else sf)
     return tuple(fits)
 
 
-def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: float) -> ScalingFit:
+def _fit_family(
+    family: str, g: pd.DataFrame, seed: int, n_boot: int, level: float, jobs: int | None
+) -> ScalingFit:
     from ..fit import backtest_chinchilla, bootstrap_chinchilla, chinchilla_predict
     from ..fit import compute_optimal as optimal
     from ..fit.chinchilla import allocation_problem
@@ -81,7 +86,7 @@ def _fit_family(family: str, g: pd.DataFrame, seed: int, n_boot: int, level: flo
     if n_boot:
         try:
             boot = bootstrap_chinchilla(
-                n, d, y, n_boot=n_boot, seed=seed, start=fit, n_jobs=None, level=level,
+                n, d, y, n_boot=n_boot, seed=seed, start=fit, n_jobs=jobs, level=level,
                 compute=float(np.max(c)),
             )  # fmt: skip
         except InputError as err:  # too few distinct runs to resample: fit without intervals

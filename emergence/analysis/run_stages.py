@@ -27,6 +27,7 @@ def analyse(
     bootstrap: int = 1000,
     level: float = 0.95,
     normalisation: Normalisation | None = None,
+    jobs: int | None = None,
 ) -> Analysis:
     """Rescore, fit and detect: every result the report renders.
 
@@ -46,6 +47,9 @@ def analyse(
     normalisation : emergence.metrics.text.Normalisation, optional
         Text normalisation of exact match (strict when omitted), for the rescored scores and
         the verdicts alike.
+    jobs : int, optional
+        Worker processes for the scaling-law bootstrap (default: every available core). The
+        results do not depend on it.
 
     Returns
     -------
@@ -82,7 +86,8 @@ def analyse(
         mirage=curves,
         verdicts=verdicts,
         statistics=statistics,
-        scaling=scaling_fits(tables.losses, seed=seed, bootstrap=bootstrap, level=level),
+        scaling=scaling_fits(tables.losses, seed=seed, bootstrap=bootstrap, level=level,
+                             jobs=jobs),
         settings=Settings(seed=seed, alpha=alpha, bootstrap=bootstrap, level=level,
                           normalisation=normalisation),  # fmt: skip
         task_counts=count_tasks(tables),

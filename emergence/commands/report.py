@@ -13,6 +13,7 @@ from ..errors import InputError
 from .common import (
     BOOTSTRAP,
     SEED,
+    Integer,
     Number,
     check_output,
     load_inputs,
@@ -192,6 +193,11 @@ Examples:
     help="Benjamini-Hochberg false-discovery rate across tasks for the verdicts, as in "
     "`emergence detect --alpha`.",
 )  # fmt: skip
+@click.option(
+    "--jobs", type=Integer(min=1), default=None,
+    help="Worker processes for the scaling-law bootstrap (default: all available cores); "
+    "the report does not depend on it.",
+)  # fmt: skip
 @normalise_option
 @source_options
 def report(
@@ -201,6 +207,7 @@ def report(
     seed: int,
     n_boot: int,
     alpha: float,
+    jobs: int | None,
     input_format: str | None,
     renames: tuple[str, ...],
     normalisation: Normalisation | None,
@@ -220,7 +227,7 @@ def report(
     inputs = list(paths) or [default_data()]
     tables = load_inputs(inputs, input_format, renames)
     analysis = analyse(tables, seed=seed, alpha=alpha, bootstrap=n_boot,
-                       normalisation=normalisation)  # fmt: skip
+                       normalisation=normalisation, jobs=jobs)  # fmt: skip
     meta = click.get_current_context().meta
     sizes = {k: meta.get(f"emergence.{k}") for k in ("sizes", "sizes_from_names", "size_kind")}
     if sizes["sizes"]:  # it sets sizes and families: its checksum belongs with the data's

@@ -28,6 +28,7 @@ LOSSES = FIXTURES / "losses.csv"
         # spoke instead, without the command's usage form
         ["detect", str(LOSSES), "--alpha", "nan"],
         ["report", str(LOSSES), "--alpha", "nan"],
+        ["report", str(LOSSES), "--jobs", "0"],
         ["rescore", str(LOSSES), "--level", "nan"],
     ],
 )

@@ -17,6 +17,19 @@ def test_two_runs_are_byte_identical(tmp_path):
     assert a.read_text(encoding="utf-8") == first.html
 
 
+def test_one_worker_gives_the_same_report():
+    # `emergence report --jobs 1`: the scaling-law bootstrap on one process, same bytes
+    from report_fixtures import BOOTSTRAP, SEED
+
+    import emergence
+    from emergence.analysis import analyse
+
+    first = bundle()
+    alone = analyse(emergence.load(first.data_dir), seed=SEED, bootstrap=BOOTSTRAP, jobs=1)
+    assert alone.scaling and alone.scaling[0].bootstrap is not None
+    assert render_report(alone, title="Test report", command=COMMAND) == first.html
+
+
 def test_no_timestamps_or_random_ids():
     text = bundle().html
     assert "<dc:date>" not in text and "<metadata>" not in text and "<?xml" not in text
