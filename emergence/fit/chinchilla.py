@@ -534,9 +534,9 @@ def fit_huber_likelihood(
 # --- bootstrap ---------------------------------------------------------------------------------
 
 
-_REFIT_KEYS = ("E", "A", "B", "alpha", "beta", "log_A", "log_B", "log_E", "a", "b", "N_opt",
-               "D_opt", "D_over_N", "n_coefficient", "d_coefficient", "loss_opt")
-_ALLOCATION_KEYS = _REFIT_KEYS[8:]
+_ALLOCATION_KEYS = ("a", "b", "N_opt", "D_opt", "D_over_N", "n_coefficient", "d_coefficient",
+                    "loss_opt")
+_REFIT_KEYS = ("E", "A", "B", "alpha", "beta", "log_A", "log_B", "log_E", *_ALLOCATION_KEYS)
 
 
 class ChinchillaRefit:
