@@ -144,7 +144,8 @@ def profile_starts(
     list of ndarray
         At most :data:`MAX_STARTS` thetas (on the scale of y), best grid value first: cells no
         worse than their grid neighbours, each differing in value from the ones before by more
-        than :data:`SAME_VALUE` relative (a dead term makes whole rows of cells equal).
+        than :data:`SAME_VALUE` relative (a dead term makes whole rows of cells equal); then,
+        for each of those with coefficients NNLS set to 0, the same cell with them revived.
     """
     scaled, shift = _in_unit(y)
     return [shift_coefficients(model, t, shift)
@@ -202,7 +203,31 @@ def _profile_starts_scaled(
             kept.append(f)
         if len(starts) == MAX_STARTS:
             break
-    return starts
+    return starts + _revived(model, logx, y, starts, np.log(tiny))
+
+
+def _revived(
+    model: LSEModel, logx: np.ndarray, y: np.ndarray, starts: list[np.ndarray], floor: float
+) -> list[np.ndarray]:
+    """One more start per start whose NNLS set coefficients to 0: those at 10 % of min y.
+
+    A coefficient clamped at the floor (1e-10 min y) has a gradient of ~1e-10 and never comes
+    back, so a start with a term switched off ends with it off, reported converged: a review
+    found fits 2.5-14x above the optimum that way (E = 4e-10 on a clear 36-run grid). A term
+    is revived to 10 % of min y at the geometric mean of its variable.
+    """
+    revived = []
+    for theta in starts:
+        off = np.flatnonzero(theta[: model.n_logits] <= floor + 1e-9)
+        if off.size == 0:
+            continue
+        t = theta.copy()
+        for j in off:
+            t[j] = np.log(0.1 * float(np.min(y)))
+            if j < model.n_terms:  # a term: its level at the geometric mean of its variable
+                t[j] += t[model.alpha_index(j)] * float(np.mean(logx[:, j]))
+        revived.append(t)
+    return revived
 
 
 def fit_lse(

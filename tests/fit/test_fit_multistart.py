@@ -171,3 +171,25 @@ def test_the_cli_names_the_unresolved_term_and_withholds_the_allocation(tmp_path
     assert "term B is unresolved" in out["compute_optimal"]["error"]
     table = CliRunner().invoke(cli, ["--quiet", "fit", "chinchilla", str(path)]).stdout
     assert "unresolved_terms               B" in table
+
+
+def test_a_coefficient_nnls_switched_off_gets_a_start_of_its_own():
+    # A review's clear 6 x 6 grid (0.5 % noise, least squares): NNLS sets E to 0 in the best
+    # cells, clamped at 1e-10 min y, where its gradient (~1e-10) never brings it back; the fit
+    # ended "converged" with E = 4e-10, 14x above the optimum, and printed an allocation.
+    rng = np.random.default_rng(1100)
+    u, v = (a.ravel() for a in np.meshgrid(np.linspace(7, 10, 6), np.linspace(9, 12, 6)))
+    n, d = 10.0**u, 10.0**v
+    truth = {"E": rng.uniform(1.0, 3.0), "A": 10 ** rng.uniform(2.0, 3.5),
+             "B": 10 ** rng.uniform(2.0, 3.5), "alpha": rng.uniform(0.2, 0.6),
+             "beta": rng.uniform(0.2, 0.6)}  # fmt: skip
+    y = chinchilla_predict(truth, n, d) * np.exp(rng.normal(0, 0.005, n.size))
+    x = np.column_stack([n, d])
+    switched_off = [s for s in profile_starts(_MODEL, x, y) if s[2] < np.log(1e-9 * y.min())]
+    assert switched_off, "the design no longer makes NNLS switch E off"
+    from_truth = fit_chinchilla(n, d, y, delta=np.inf, start=truth)
+    fit = fit_chinchilla(n, d, y, delta=np.inf)
+    assert fit.objective == pytest.approx(from_truth.objective, rel=1e-9)
+    assert not fit.diagnostics.dead_terms and fit.params["E"] == pytest.approx(1.37, abs=0.05)
+    clamped = fit_chinchilla(n, d, y, delta=np.inf, start=theta_to_params(switched_off[0]))
+    assert clamped.objective > 10 * fit.objective
