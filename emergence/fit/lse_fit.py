@@ -142,10 +142,11 @@ def profile_starts(
     Returns
     -------
     list of ndarray
-        At most :data:`MAX_STARTS` thetas (on the scale of y), best grid value first: cells no
-        worse than their grid neighbours, each differing in value from the ones before by more
-        than :data:`SAME_VALUE` relative (a dead term makes whole rows of cells equal); then,
-        for each of those with coefficients NNLS set to 0, the same cell with them revived.
+        Thetas on the scale of y: at most :data:`MAX_STARTS` grid cells, best value first,
+        each no worse than its grid neighbours and differing in value from the ones before by
+        more than :data:`SAME_VALUE` relative (a dead term makes whole rows of cells equal);
+        then, for each of those with coefficients NNLS set to 0, the same cell with them
+        revived (so at most twice :data:`MAX_STARTS` in all).
     """
     scaled, shift = _in_unit(y)
     return [shift_coefficients(model, t, shift)
