@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from emergence.fit import chinchilla_predict, fit_chinchilla
-from emergence.fit.chinchilla import _MODEL, allocation_problem, theta_to_params, unresolved_terms
+from emergence.fit.chinchilla import (
+    _MODEL,
+    allocation_problem,
+    residual_scale,
+    theta_to_params,
+    unresolved_terms,
+)
 from emergence.fit.lse_fit import MAX_STARTS, SAME_VALUE, profile_start, profile_starts
 
 # Two synthetic grids (our own simulation: sizes 1e7-1e10, tokens 1e9-1e12, log-normal noise)
@@ -151,6 +157,44 @@ def test_resolved_grids_are_rarely_flagged_and_faint_terms_are():
         flagged_faint += "B" in fit.diagnostics.unresolved_terms + fit.diagnostics.dead_terms
     assert flagged_clear == 0
     assert flagged_faint >= 0.9 * faint
+
+
+def test_residual_scale_leaves_out_the_runs_a_median_fit_passes_through():
+    # closed form: 1.4826 x the median |r| of all but the n_free smallest
+    r = np.array([0.0, -1e-12, 2e-13, 0.03, -0.01, 0.02, -0.05])
+    assert residual_scale(r, 3) == pytest.approx(1.4826 * 0.025, rel=1e-12)
+    assert residual_scale(r[:3], 3) == 0.0  # as many runs as parameters: no noise left
+    # Huber fits (delta 1e-3) of 7-run designs: the median fit passes through 5 runs, so the
+    # MAD of all 7 residuals reads ~0.05 of the noise sd (2 %); this reads 1.5-1.8 of it (the
+    # two runs left are the ones the fit missed), well inside a factor 2.5
+    rng = np.random.default_rng(4)
+    n, d = (10.0 ** a.ravel() for a in np.meshgrid([7.0, 8.5, 10.0], [9.0, 10.5, 12.0]))
+    truth = {"E": 1.8, "A": 900.0, "B": 700.0, "alpha": 0.35, "beta": 0.3}
+    ratios, mads = [], []
+    for _ in range(30):
+        keep = np.sort(rng.permutation(9)[:7])
+        y = chinchilla_predict(truth, n[keep], d[keep]) * np.exp(rng.normal(0, 0.02, 7))
+        fit = fit_chinchilla(n[keep], d[keep], y)
+        r = np.log(y) - _MODEL.log_predict(fit.theta, np.log(np.column_stack([n, d])[keep]))
+        ratios.append(residual_scale(r, 5) / 0.02)
+        mads.append(1.4826 * np.median(np.abs(r - np.median(r))) / 0.02)
+    assert np.median(mads) < 0.2  # the collapse this replaces
+    assert 0.5 < np.median(ratios) < 2.5
+
+
+# 6 runs of a 3 x 3 grid, 4 % noise, Huber (truth E 1.99, A 1035, B 123, alpha 0.37, beta 0.28:
+# allocation a = 0.43). The fit puts beta = 5.8 (B = 6e51) and a = 0.93; the MAD of the
+# residuals (5 of 6 ~0) was 2e-12, so the B term passed as resolved and a was printed.
+_FEW = [(7.0, 9.0), (8.5, 9.0), (10.0, 9.0), (7.0, 10.5), (7.0, 12.0), (10.0, 12.0)]
+_LOSS_FEW = [4.970508, 2.983302, 2.550239, 4.550713, 4.707946, 2.246794]
+
+
+def test_a_six_run_huber_fit_with_a_runaway_exponent_withholds_its_allocation():
+    n, d, y = _runs(_FEW, _LOSS_FEW)
+    fit = fit_chinchilla(n, d, y)
+    assert fit.params["beta"] > 3 and not fit.diagnostics.dead_terms
+    assert fit.diagnostics.unresolved_terms == ("B",)
+    assert "unresolved" in allocation_problem(fit, n, d)
 
 
 def test_the_cli_names_the_unresolved_term_and_withholds_the_allocation(tmp_path):
