@@ -262,9 +262,8 @@ def unresolved_terms(
     scale = residual_scale(np.log(y) - log_pred, model.n_params)
     if not scale > 0:
         return (), ()
-    names: list[str] = []
-    reasons: list[str] = []
-    for k, (name, variable, exponent) in enumerate(_TERM_VARIABLES):
+    vague: list[int] = []
+    for k in range(len(_TERM_VARIABLES)):
         alpha = theta[model.alpha_index(k)]
         levels = np.unique(logx[:, k])
         with np.errstate(over="ignore", invalid="ignore"):
@@ -273,15 +272,25 @@ def unresolved_terms(
             rest = np.delete(term, int(np.argmax(term)))
             change = float(np.ptp(rest)) / scale
         if np.isfinite(change) and change < RESOLVE_SCALES:
-            names.append(name)
-            reasons.append(
-                f"term {name}: away from the {variable} value where it is largest it changes "
-                f"the predicted loss by less than the residual scale ({scale:.2g} in log "
-                f"loss), so {'the exponent' if tied else exponent} = {alpha:.3g} is not "
-                f"identified by these runs (more {variable} values, or less noisy runs, "
-                "would resolve it)"
-            )
-    return tuple(names), tuple(reasons)
+            vague.append(k)
+    reasons = []
+    for k in vague:
+        name, variable, exponent = _TERM_VARIABLES[k]
+        value = theta[model.alpha_index(k)]
+        if not tied:
+            what = f"{exponent} = {value:.3g} is not identified by these runs"
+        elif len(vague) == 2:
+            what = f"the shared exponent ({value:.3g}) is not identified by these runs"
+        else:  # the other term fixes the shared exponent; this one's size is what is unknown
+            what = (f"its coefficient {name} = {np.exp(theta[k]):.3g}, and with it the "
+                    "compute-optimal N and D, is not identified by these runs (the shared "
+                    f"exponent is set by term {_TERM_VARIABLES[1 - k][0]})")
+        reasons.append(
+            f"term {name}: away from the {variable} value where it is largest it changes the "
+            f"predicted loss by less than the residual scale ({scale:.2g} in log loss), so "
+            f"{what}; more {variable} values, or less noisy runs, would resolve it"
+        )
+    return tuple(_TERM_VARIABLES[k][0] for k in vague), tuple(reasons)
 
 
 def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
@@ -290,7 +299,7 @@ def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
     A confounded design (:func:`confounded_design`), a dead N or D term (the law then does
     not trade N against D at all: its "optimum" puts the whole budget on one of them), or an
     unresolved one (:func:`unresolved_terms`: its exponent, which sets the allocation, is
-    fixed by noise).
+    fixed by noise; in the tied form, its coefficient, which sets N_opt and D_opt).
 
     Parameters
     ----------
@@ -308,15 +317,25 @@ def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
         return problem
     dead = [t for t in ("A", "B") if t in fit.diagnostics.dead_terms]
     if dead:
-        return (f"term {' and '.join(dead)} is dead (dead_terms): the fitted law does not "
-                "trade parameters against tokens")
+        return (f"{_terms(dead)} dead (dead_terms): the fitted law does not trade parameters "
+                "against tokens")
     vague = [t for t in ("A", "B") if t in fit.diagnostics.unresolved_terms]
     if vague:
-        return (f"term {' and '.join(vague)} is unresolved (unresolved_terms): away from "
-                "one edge of the runs it changes the loss by less than the residual scale, "
-                "so its exponent, and the trade of parameters against tokens, are not "
-                "identified")
+        one = len(vague) == 1
+        if fit.form != "chinchilla_tied":
+            what = "its exponent" if one else "their exponents"
+        else:
+            what = "its coefficient" if one else "the shared exponent"
+        return (f"{_terms(vague)} unresolved (unresolved_terms): away from one edge of the "
+                f"runs {'it changes' if one else 'they change'} the loss by less than the "
+                f"residual scale, so {what}, and the trade of parameters against tokens, are "
+                "not identified")
     return None
+
+
+def _terms(names: list[str]) -> str:
+    """``"term A is"`` or ``"terms A and B are"``."""
+    return f"term {names[0]} is" if len(names) == 1 else f"terms {' and '.join(names)} are"
 
 
 def _checked(n_params, n_tokens, loss, source, n_free, tied=False, weights=None):

@@ -4,6 +4,7 @@ resolve are named and withhold the compute-optimal allocation."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -119,9 +120,37 @@ def test_unresolved_terms_closed_cases():
     flat = theta.copy()
     flat[1], flat[4] = np.log(0.5), 1e-4
     assert unresolved_terms(flat, n, d, noisy)[0] == ("B",)
-    # tied: one exponent for both terms, each named by its own change
+    # tied: one exponent for both terms, each named by its own change. With A resolved the
+    # shared exponent is known; B's size (hence N_opt and D_opt) is what the runs miss
     tied = np.array([np.log(400.0), np.log(1e-3), np.log(1.7), 0.3])
-    assert unresolved_terms(tied, n, d, noisy, tied=True)[0] == ("B",)
+    names, reasons = unresolved_terms(tied, n, d, noisy, tied=True)
+    assert names == ("B",)
+    assert "its coefficient B = 0.001" in reasons[0] and "set by term A" in reasons[0]
+    both = np.array([np.log(1e-3), np.log(1e-3), np.log(1.7), 0.3])
+    names, reasons = unresolved_terms(both, n, d, noisy, tied=True)
+    assert names == ("A", "B") and all("the shared exponent (0.3)" in r for r in reasons)
+
+
+def test_allocation_problem_names_the_terms_in_plain_english():
+    n = np.repeat(np.logspace(7, 10, 4), 4)
+    d = np.tile(np.logspace(9, 12, 4), 4)
+    y = chinchilla_predict({"E": 1.7, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28}, n, d)
+    fit = fit_chinchilla(n, d, y * np.exp(np.random.default_rng(0).normal(0, 0.01, n.size)))
+    assert allocation_problem(fit, n, d) is None
+
+    def with_terms(form="chinchilla", **flags):
+        return replace(fit, form=form, diagnostics=replace(fit.diagnostics, **flags))
+
+    assert allocation_problem(with_terms(dead_terms=("A", "B")), n, d).startswith(
+        "terms A and B are dead")
+    assert allocation_problem(with_terms(dead_terms=("B", "E")), n, d).startswith(
+        "term B is dead")
+    one = allocation_problem(with_terms(unresolved_terms=("A",)), n, d)
+    assert one.startswith("term A is unresolved") and "so its exponent," in one
+    two = allocation_problem(with_terms(unresolved_terms=("A", "B")), n, d)
+    assert two.startswith("terms A and B are unresolved") and "so their exponents," in two
+    tied = allocation_problem(with_terms("chinchilla_tied", unresolved_terms=("B",)), n, d)
+    assert "so its coefficient," in tied
 
 
 def _true_change(coef, exponent, levels, loss):
