@@ -338,6 +338,16 @@ def _terms(names: list[str]) -> str:
     return f"term {names[0]} is" if len(names) == 1 else f"terms {' and '.join(names)} are"
 
 
+#: Said when the floor E is dead: a true law may have none (Kaplan's has none), so the
+#: allocation, which does not involve E, stands; what changes is the loss it predicts.
+NO_FLOOR = (
+    "E is dead: the fit finds no irreducible loss in these runs, so the predicted loss "
+    "(loss_opt) falls towards 0 as compute grows; the allocation (a, b, N_opt, D_opt) does not "
+    "involve E and stands, but if the true loss has a floor the runs do not reach, the "
+    "exponents absorb it and the law will overpredict progress beyond them"
+)
+
+
 def _checked(n_params, n_tokens, loss, source, n_free, tied=False, weights=None):
     """Validated (params, tokens, loss) and the mask of the rows fitted (weight > 0); the
     design checks see only those rows."""
@@ -414,8 +424,9 @@ def fit_chinchilla(
     confound = confounded_design(n[kept], d[kept])  # the design of the rows fitted
     vague, why = unresolved_terms(fit.theta, n[kept], d[kept], y[kept], tied)
     live = [i for i, name in enumerate(vague) if name not in diag.dead_terms]
-    diag = replace(diag, warnings=diag.warnings + few_df + ((confound,) if confound else ())
-                   + tuple(why[i] for i in live),
+    floorless = (NO_FLOOR,) if "E" in diag.dead_terms else ()
+    diag = replace(diag, warnings=diag.warnings + floorless + few_df
+                   + ((confound,) if confound else ()) + tuple(why[i] for i in live),
                    unresolved_terms=tuple(vague[i] for i in live))
     return FitResult(
         form="chinchilla_tied" if tied else "chinchilla",

@@ -206,6 +206,25 @@ def test_dead_term_is_flagged() -> None:
     assert fit.diagnostics.warnings
 
 
+def test_a_law_without_a_floor_keeps_its_allocation_and_says_what_the_dead_floor_means():
+    """Kaplan-like truth (E = 0): E is flagged dead, the allocation, which does not involve E,
+    is recovered (a = beta / (alpha + beta) = 0.4516) and not withheld; the warning says so."""
+    from emergence.fit.chinchilla import NO_FLOOR, allocation_problem
+
+    rng = np.random.default_rng(1)
+    n, d = (10.0 ** a.ravel() for a in np.meshgrid(np.linspace(7, 10, 5), np.linspace(9, 12, 5)))
+    truth = {"E": 0.0, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28}
+    loss = chinchilla_predict(truth, n, d) * np.exp(rng.normal(0, 0.01, n.size))
+    fit = fit_chinchilla(n, d, loss)
+    assert fit.diagnostics.dead_terms == ("E",)
+    assert NO_FLOOR in fit.diagnostics.warnings
+    assert allocation_problem(fit, n, d) is None
+    assert compute_optimal(fit.params, 1e23).a == pytest.approx(0.28 / 0.62, abs=0.01)
+    # a live floor: no such warning
+    fit = fit_chinchilla(n, d, chinchilla_predict({**truth, "E": 1.7}, n, d))
+    assert NO_FLOOR not in fit.diagnostics.warnings
+
+
 def test_input_errors() -> None:
     n = np.array([1e8, 2e8, 4e8, 8e8, 1.6e9, 3.2e9])
     d = np.array([1e9, 3e9, 2e9, 8e9, 5e9, 2e10])
