@@ -107,8 +107,9 @@ def fit_power_law(
                   "alpha": float(theta[2])}
     else:
         alpha = float(theta[1])
-        params = {"A": float(np.exp(theta[0])), "alpha": alpha,
-                  "x_c": float(np.exp(theta[0] / alpha)) if alpha != 0 else float("nan")}
+        with np.errstate(over="ignore"):  # a flat law (alpha -> 0) has x_c = inf, not a warning
+            x_c = float(np.exp(theta[0] / alpha)) if alpha != 0 else float("nan")
+        params = {"A": float(np.exp(theta[0])), "alpha": alpha, "x_c": x_c}
     few_df = residual_df_warnings(n_distinct(xs[kept]), model.n_params, ys[kept],
                                   power_law_predict(params, xs[kept]), rows=int(kept.sum()))
     diag = replace(diag, warnings=diag.warnings + few_df)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -68,6 +69,16 @@ def test_flat_data_flags_dead_term() -> None:
     fit = fit_power_law(x, np.full(10, 2.5))
     assert "A" in fit.diagnostics.dead_terms or fit.params["A"] < 1e-6 * 2.5
     assert fit.params["E"] == pytest.approx(2.5, rel=1e-6)
+
+
+def test_a_nearly_flat_kaplan_law_has_x_c_inf_without_a_warning() -> None:
+    # alpha ~ 1e-4: x_c = A^(1/alpha) is far beyond any float; inf, not an overflow warning
+    x = np.geomspace(1e7, 1e10, 6)
+    y = 2.0 * x**-1e-4 * np.exp(np.random.default_rng(0).normal(0, 1e-3, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_power_law(x, y, offset=False)
+    assert fit.params["x_c"] == math.inf and 0 < fit.params["alpha"] < 1e-3
 
 
 def test_power_law_input_errors() -> None:
