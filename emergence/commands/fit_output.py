@@ -25,7 +25,9 @@ def _emit(
     if fmt == "json":
         text = dumps_json(payload)
     else:
-        sections = [f"# {title}\n" + render_frame(frame, fmt) for title, frame in tables]
+        sections = [f"# {title}\n" + (_key_value_text(frame) if _is_key_value(frame, fmt)
+                                       else render_frame(frame, fmt))
+                    for title, frame in tables]
         warnings = payload.get("diagnostics", {}).get("warnings") or []
         if warnings:
             # sentences, one per line: in an aligned table one long warning pads every row
@@ -39,6 +41,19 @@ def _emit(
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _is_key_value(frame: pd.DataFrame, fmt: str) -> bool:
+    return fmt == "table" and list(frame.columns) == ["item", "value"]
+
+
+def _key_value_text(frame: pd.DataFrame) -> str:
+    """An ``item, value`` table as aligned lines with the values left-aligned: right-aligned,
+    one long value (a bootstrap's degenerate-refit reading) pushed every other one off screen."""
+    width = max(len("item"), *(len(str(k)) for k in frame["item"]))
+    lines = [f"{'item':<{width}}  value"]
+    lines += [f"{k:<{width}}  {v}" for k, v in zip(frame["item"], frame["value"], strict=True)]
+    return "\n".join(lines) + "\n"
 
 
 def _diagnostics_dict(diag) -> dict[str, Any]:

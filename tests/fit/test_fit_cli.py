@@ -366,6 +366,24 @@ def test_table_output_shows_failed_bootstrap_draws(tmp_path: Path) -> None:
     assert json.loads(res.output)["bootstrap"]["n_failed"] > 0
 
 
+def test_a_long_diagnostics_value_does_not_pad_the_others(tmp_path: Path) -> None:
+    # a law without a floor: most refits are degenerate (E dead), and that row reads a sentence
+    rng = np.random.default_rng(1)
+    n, d = (10.0 ** a.ravel() for a in np.meshgrid(np.linspace(7, 10, 5), np.linspace(9, 12, 5)))
+    loss = chinchilla_predict({"E": 0.0, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28},
+                              n, d) * np.exp(rng.normal(0, 0.01, n.size))  # fmt: skip
+    path = tmp_path / "runs.csv"
+    pd.DataFrame({"params": n, "tokens": d, "loss": loss}).to_csv(path, index=False)
+    res = _invoke(["chinchilla", str(path), "--bootstrap", "20", "--seed", "1", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    section = res.output.split("# diagnostics\n")[1].split("\n\n")[0].splitlines()
+    assert section[0] == "item                  value"
+    assert "converged             True" in section
+    degenerate = next(line for line in section if line.startswith("bootstrap_degenerate"))
+    assert len(degenerate) > 200
+    assert max(len(line) for line in section if not line.startswith("bootstrap")) < 40
+
+
 def test_budget_tolerance_must_be_a_finite_non_negative_number(tmp_path: Path) -> None:
     path = _write_losses(tmp_path)
     for bad in ("nan", "-0.1"):

@@ -243,7 +243,7 @@ def test_the_cli_names_the_unresolved_term_and_withholds_the_allocation(tmp_path
     assert out["diagnostics"]["unresolved_terms"] == ["B"]
     assert "term B is unresolved" in out["compute_optimal"]["error"]
     table = CliRunner().invoke(cli, ["--quiet", "fit", "chinchilla", str(path)]).stdout
-    assert "unresolved_terms               B" in table
+    assert "\nunresolved_terms  B\n" in table
 
 
 def test_a_coefficient_nnls_switched_off_gets_a_start_of_its_own():
