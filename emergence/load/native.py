@@ -249,6 +249,14 @@ def rename_hint(columns: list[str]) -> str:
     """
     if is_sizes_header(columns):
         return SIZES_ADVICE
+    if len(columns) == 1:
+        # one column whose name holds another separator: a semicolon CSV (a European
+        # spreadsheet's export) or a tab-separated file saved as .csv
+        found = [name for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars"))
+                 if sep in columns[0]]
+        if found:
+            return (f"its one column name holds {found[0]}: the file separates fields with "
+                    f"{found[0]}, not commas; save it as comma-separated CSV")
     spaced = [c for c in columns[1:] if c[:1].isspace()]
     if len(spaced) >= 2 and len(spaced) == len(columns) - 1:
         # "family, model, ...": the values start with a space too, which renames cannot undo

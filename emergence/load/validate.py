@@ -254,8 +254,12 @@ class _Checker:
                 try:
                     v = json.loads(v)
                 except ValueError:
+                    # Python's list repr (pandas writes lists so): ['a', 'b'], None, nan
+                    python = v.lstrip().startswith("[") and ("'" in v or "None" in v or "nan" in v)
+                    hint = (" (a Python list? JSON strings take double quotes and a missing "
+                            "value is null: [\"a\", \"b\"])") if python else ""
                     raise self.fail(
-                        i, col.name, f"expected a JSON array, got {_describe(v)}"
+                        i, col.name, f"expected a JSON array, got {_describe(v)}{hint}"
                     ) from None
             if _is_missing(v):
                 out.append(None)

@@ -168,6 +168,19 @@ CASES = {
         lambda p: (p / "x.csv").write_text("a,b\n1,2\n") and p / "x.csv",
         "x.csv: cannot tell which table this is from its columns (a, b)",
     ),
+    "a semicolon-separated CSV": (
+        lambda p: _raw(p, "s.csv", b"family;model;params;task;metric;value\nf;m;1e6;t;acc;0.5\n"),
+        "s.csv: cannot tell which table this is from its columns (family;model;params;task;"
+        "metric;value); expected items (item, target, ...), scores (metric, value, ...) or "
+        "losses (loss, params, and tokens or flops); its one column name holds semicolons: the "
+        "file separates fields with semicolons, not commas; save it as comma-separated CSV",
+    ),
+    "a Python list in a CSV list cell": (
+        lambda p: _raw(p, "i.csv", b"family,model,params,task,item,target,output,choices\n"
+                                   b"f,m,1e6,t,1,a,a,\"['a', 'b']\"\n"),  # fmt: skip
+        "i.csv:2: field 'choices': expected a JSON array, got \"['a', 'b']\" (a Python list? "
+        'JSON strings take double quotes and a missing value is null: ["a", "b"])',
+    ),
     "bad correct_choice": (
         lambda p: _jsonl(
             p,
