@@ -50,6 +50,18 @@ class Number(click.FloatRange):
         return number
 
 
+class OutputFile(click.Path):
+    """An output file path (``-o``); an empty one is refused, not read as the folder ``.``."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"expected a file name, got {value!r}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 SEED = Integer(min=0)  # numpy's generators take no negative seed
 
 
@@ -352,7 +364,7 @@ def output_options(func: F) -> F:
     func = click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=OutputFile(),
         default=None,
         callback=_frame_suffix,
         help="Write to this file (.csv, .json, .jsonl or .parquet) instead of stdout.",

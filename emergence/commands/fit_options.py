@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from .common import SEED, Integer, Number, Resamples, remember, resamples_help
+from .common import SEED, Integer, Number, OutputFile, Resamples, remember, resamples_help
 from .fit_curves import SCALE_RTOL, X_COLUMNS
 from .fit_selection import _SELECTORS, NO_VALUE, _remember_selection
 
@@ -150,7 +150,7 @@ def _format_option(func):
     func = click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=OutputFile(),
         default=None,
         callback=_fit_suffix,
         help="Write the result to this file (.json or .txt) instead of stdout.",

@@ -15,6 +15,7 @@ from .common import (
     SEED,
     Integer,
     Number,
+    OutputFile,
     check_output,
     load_inputs,
     normalise_option,
@@ -173,7 +174,7 @@ Examples:
 )
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_OUTPUT,
+    "-o", "--output", type=OutputFile(), default=DEFAULT_OUTPUT,
     show_default=True, help="Where to write the HTML report.",
 )  # fmt: skip
 @click.option(

@@ -50,7 +50,7 @@ def summarise(tables) -> pd.DataFrame:
                     "family": family,
                     "model": model,
                     "params": float(sizes[0]) if len(sizes) else np.nan,
-                    "params_kind": str(kinds[0]) if len(kinds) else "",
+                    "params_kind": str(kinds[0]) if len(kinds) else None,
                     "tasks": int(group["task"].nunique()),
                     "rows": len(group),
                     "metrics": metrics,
@@ -67,7 +67,7 @@ def summarise(tables) -> pd.DataFrame:
                     # one row per family: say which sizes the runs span (params is the least)
                     "model": _runs_label(group),
                     "params": float(group["params"].min()),
-                    "params_kind": "",
+                    "params_kind": None,  # as rescore writes a size of unknown kind
                     "tasks": 0,
                     "rows": len(group),
                     "metrics": "loss",

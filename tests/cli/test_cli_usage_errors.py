@@ -30,14 +30,21 @@ LOSSES = FIXTURES / "losses.csv"
         ["report", str(LOSSES), "--alpha", "nan"],
         ["report", str(LOSSES), "--jobs", "0"],
         ["rescore", str(LOSSES), "--level", "nan"],
+        # an empty -o read as the folder "." and was refused for its suffix ''
+        ["summary", str(LOSSES), "-o", ""],
+        ["report", str(LOSSES), "-o", ""],
+        ["fit", "chinchilla", str(LOSSES), "-o", " "],
     ],
 )
 def test_a_bad_path_or_option_value_is_one_error_line(args: list, tmp_path: Path,
                                                       monkeypatch) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
     result = run(*args)
-    line = one_error_line(result, f"error: emergence {args[0]}: invalid value for ")
-    assert line.endswith(f"; see 'emergence {args[0]} --help'")
+    command = " ".join(args[:2]) if args[0] == "fit" else args[0]
+    line = one_error_line(result, f"error: emergence {command}: invalid value for ")
+    assert line.endswith(f"; see 'emergence {command} --help'")
+    if "-o" in args and not args[-1].strip():
+        assert f"expected a file name, got {args[-1]!r}" in line
     assert sorted(os.listdir(tmp_path)) == []
 
 

@@ -84,3 +84,16 @@ def test_a_real_study_file_is_counted_alike_by_both_commands():
     assert len(a.verdicts) == pairs and a.verdicts["task"].nunique() == variants
     first = summary_text(a.verdicts, a.task_counts).splitlines()[0]
     assert first.startswith(f"{pairs} family-task pairs over 15 tasks (90 with subtasks and ")
+
+
+def test_a_size_of_unknown_kind_is_null_in_json_as_rescore_writes_it(tmp_path):
+    import json
+
+    path = tmp_path / "s.csv"
+    path.write_text("family,model,params,task,metric,value\nf,m,1e6,t,acc,0.5\n")
+    result = run("summary", path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["params_kind"] is None
+    loss = tmp_path / "l.csv"
+    loss.write_text("params,tokens,loss\n1e6,2e7,3.1\n2e6,4e7,2.9\n")
+    assert json.loads(run("summary", loss, "--format", "json").stdout)[0]["params_kind"] is None
