@@ -133,6 +133,13 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
+        with path.open("rb") as fh:
+            head = fh.read(64).lstrip()
+        if head.startswith((b"{", b"\xef\xbb\xbf{")):  # a JSON log (or one with a BOM)
+            raise InputError(
+                f"{locate(path.name)}: a JSON log under the .eval suffix (a .eval log is a zip "
+                "archive); rename it to .json, the suffix Inspect gives its JSON logs"
+            ) from None
         raise InputError(
             f"{locate(path.name)}: expected an Inspect .eval zip archive, got "
             f"{err} (file truncated?)"

@@ -37,7 +37,7 @@ from .framework_common import (
     pool_single_states,
 )
 from .sizes_registry import apply_sizes, require_sizes
-from .skipped import is_empty, skip_reason
+from .skipped import archive_reason, is_empty, skip_reason
 from .tables import Tables, concat_tables
 from .validate import Locator, frame_locator, validate
 
@@ -233,7 +233,9 @@ def _walk(
     if explicit:
         names = ", ".join(m.NAME for m in modules)
         forced = modules[0].NAME if len(modules) == 1 else None
-        why = skip_reason(path, forced, rename) if path.is_file() else None
+        why = None
+        if path.is_file():
+            why = skip_reason(path, forced, rename) or archive_reason(path)
         if why:
             raise InputError(f"{path}: not a recognised input file: {why}")
         raise InputError(

@@ -95,6 +95,29 @@ def _compressed(path: Path) -> str | None:
     return _COMPRESSED[suffixes[-1]]
 
 
+_ARCHIVES = {".zip": "unzip", ".tar": "tar -xf", ".tgz": "tar -xf", ".7z": "7z x",
+             ".rar": "unrar x"}
+
+
+def archive_reason(path: Path) -> str | None:
+    """Why a file named on the command line that no format reads is not read, when it is an
+    archive or a compressed file (``results.zip``, ``run.tar.gz``, ``x.gz``); else None.
+
+    Only for a file named directly: in a folder such files are passed over silently unless
+    they are compressed data files (:func:`skip_reason`)."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if not suffixes:
+        return None
+    if suffixes[-1] in _ARCHIVES or ".tar" in suffixes:  # x.tar.gz too: tar -xf reads it
+        tool = "tar -xf" if ".tar" in suffixes else _ARCHIVES[suffixes[-1]]
+        return (f"an archive; emergence reads files and folders, not archives: unpack it "
+                f"({tool} {path.name}) and pass the folder or the files inside")
+    if suffixes[-1] in _COMPRESSED:
+        return (f"a compressed file; emergence reads uncompressed files only: decompress it "
+                f"({_COMPRESSED[suffixes[-1]]} {path.name})")
+    return None
+
+
 def _own_table(columns: Iterable[str], marks: tuple[frozenset[str], ...] = _OWN_TABLES) -> bool:
     cols = set(columns)
     return any(mark <= cols for mark in marks)

@@ -1,5 +1,6 @@
 """Damaged Inspect ``.eval`` archives (corrupt deflate data, invalid UTF-8 in a member, a zstd
-member failing its CRC) give one line naming the archive and member.
+member failing its CRC) give one line naming the archive and member; a JSON log saved as
+``.eval``, or an archive named on the command line, is told what to rename or unpack.
 """
 
 from __future__ import annotations
@@ -71,3 +72,33 @@ def test_inspect_zstd_member_failing_its_crc_is_an_error(tmp_path):
     path.write_bytes(data.replace(packed, struct.pack("<I", crc ^ 1)))
     with pytest.raises(InputError, match=rf"^log\.eval:{member}: .*CRC-32"):
         load_unsized(path)
+
+
+def test_a_json_log_saved_as_eval_is_told_to_take_the_json_suffix(tmp_path):
+    source = next((FIXTURES / "inspect-0.3.285").glob("*.json"))
+    path = tmp_path / "log.eval"
+    shutil.copy(source, path)
+    with pytest.raises(InputError, match=r"^log\.eval: a JSON log under the \.eval suffix .*"
+                                         r"rename it to \.json"):  # fmt: skip
+        load_unsized(path)
+    renamed = path.rename(tmp_path / "log.json")
+    assert not load_unsized(renamed).items.empty  # the advice works
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [("results.zip", "an archive; emergence reads files and folders, not archives: unpack it "
+                     "(unzip results.zip)"),
+     ("run.tar.gz", "an archive; emergence reads files and folders, not archives: unpack it "
+                    "(tar -xf run.tar.gz)"),
+     ("x.gz", "a compressed file; emergence reads uncompressed files only: decompress it "
+              "(gunzip -k x.gz)")],
+)  # fmt: skip
+def test_an_archive_named_directly_is_told_to_be_unpacked(tmp_path, name, advice):
+    from emergence.load import load
+
+    path = tmp_path / name
+    shutil.copy(INSPECT_EVAL, path)  # zip bytes; the suffix is what is judged
+    with pytest.raises(InputError) as info:
+        load(path)
+    assert str(info.value).startswith(f"{path}: not a recognised input file: {advice}")
