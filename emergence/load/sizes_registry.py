@@ -16,6 +16,7 @@ Rules (never guess silently):
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
@@ -234,11 +235,30 @@ def _kind(value: Any, source: str, record: Any) -> str | None:
     return kind
 
 
+_ENTRY_KEYS = ("params", "parameters", "size", "kind", "family")  # of {"model": {...}}
+
+
+def _check_entry_keys(entry: Mapping[str, Any], source: str, model: Any) -> None:
+    """Refuse a misspelt key of a ``{"model": {...}}`` entry (it would read as a missing size
+    or kind); other keys (a URL, a note) are the user's own and pass."""
+    keys = [str(k) for k in entry]
+    for key in keys:
+        close = difflib.get_close_matches(key.lower(), _ENTRY_KEYS, n=1, cutoff=0.75)
+        if key not in _ENTRY_KEYS and close:
+            raise InputError(f"{source}:{model}: unknown key {key!r}; did you mean {close[0]!r}?")
+    if not any(k in entry for k in _ENTRY_KEYS[:3]):
+        raise InputError(
+            f"{source}:{model}: no size; expected a key params, parameters or size, got "
+            f"{', '.join(repr(k) for k in keys) or 'an empty object'}"
+        )
+
+
 def _from_mapping(doc: Mapping[str, Any], source: str) -> dict[str, Size]:
     out = {}
     for model, value in doc.items():
         if isinstance(value, Mapping):
-            raw = next((value[k] for k in ("params", "parameters", "size") if k in value), None)
+            _check_entry_keys(value, source, model)
+            raw = next((value[k] for k in _ENTRY_KEYS[:3] if k in value), None)
             out[str(model)] = Size(
                 _size(raw, source, model, "params"),
                 _kind(value.get("kind"), source, model),

@@ -130,6 +130,21 @@ BAD_SIZES = {
         b'[{"model": "m", "params": 1}, {"model": "m", "params": 2}]',
         "s.json: record 2: model 'm' given again with params 2, but earlier with 1",
     ),
+    "misspelt size key of a nested entry": (
+        "s.json",
+        b'{"m": {"parms": 1e6, "kind": "total"}}',
+        "s.json:m: unknown key 'parms'; did you mean 'params'?",
+    ),
+    "misspelt kind key of a nested entry": (
+        "s.json",
+        b'{"m": {"params": 1e6, "kindd": "total"}}',
+        "s.json:m: unknown key 'kindd'; did you mean 'kind'?",
+    ),
+    "nested entry without a size": (
+        "s.json",
+        b'{"m": {"n": 1e6}}',
+        "s.json:m: no size; expected a key params, parameters or size, got 'n'",
+    ),
     "unterminated quote": ("s.csv", b'model,params\n"m,1T\n', "s.csv:2: malformed CSV"),
     "array of non-objects": (
         "s.json",
@@ -148,6 +163,12 @@ def test_bad_sizes_files_are_one_line_errors(tmp_path, case):
         read_sizes(path)
     assert str(info.value).startswith(expected), str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_nested_entry_may_carry_keys_of_its_own(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('{"m": {"size": "7B", "kind": "total", "url": "https://example.org"}}')
+    assert read_sizes(path)["m"].params == 7e9
 
 
 def test_repeated_identical_sizes_are_fine(tmp_path):
