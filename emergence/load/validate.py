@@ -472,6 +472,26 @@ def _check_intervals(result: pd.DataFrame, checker: _Checker) -> None:
         f"expected a lower bound <= ci_high ({_describe(float(high[i]))}), got "
         f"{_describe(float(low[i]))}"
     ))  # fmt: skip
+    _check_value_in_interval(result, low, high, checker)
+
+
+def _check_value_in_interval(
+    result: pd.DataFrame, low: np.ndarray, high: np.ndarray, checker: _Checker
+) -> None:
+    """A score must lie near its own interval: a percentile interval may leave its estimate
+    out by a little, but one more than its width away is another quantity's interval (bounds
+    in percent beside a rate, or the columns of another metric)."""
+    value = result["value"].to_numpy(dtype=float, na_value=np.nan)
+    width = high - low
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(value) & np.isfinite(width) & (
+            (value < low - width) | (value > high + width))
+    _first_bad(checker, bad, "value", lambda i: (
+        f"expected a value near its interval [{low[i]:g}, {high[i]:g}] (within its width), got "
+        f"{_describe(float(value[i]))}"
+        + (" (the bounds look like percentages: divide ci_low and ci_high by 100)"
+           if low[i] - 1e-9 <= 100 * value[i] <= high[i] + 1e-9 else "")
+    ))  # fmt: skip
 
 
 def _check_rows(result: pd.DataFrame, table: str, checker: _Checker) -> None:

@@ -181,6 +181,18 @@ CASES = {
         "i.csv:2: field 'choices': expected a JSON array, got \"['a', 'b']\" (a Python list? "
         'JSON strings take double quotes and a missing value is null: ["a", "b"])',
     ),
+    "interval bounds in percent beside a rate": (
+        lambda p: _raw(p, "s.csv", b"family,model,params,task,metric,value,ci_low,ci_high\n"
+                                   b"f,m,1e6,t,acc,0.45,0.4,0.5\nf,n,2e6,t,acc,0.5,45,55\n"),
+        "s.csv:3: field 'value': expected a value near its interval [45, 55] (within its width), "
+        "got 0.5 (the bounds look like percentages: divide ci_low and ci_high by 100)",
+    ),
+    "a value far outside its own interval": (
+        lambda p: _raw(p, "s.csv", b"family,model,params,task,metric,value,ci_low,ci_high\n"
+                                   b"f,m,1e6,t,acc,0.9,0.4,0.5\n"),
+        "s.csv:2: field 'value': expected a value near its interval [0.4, 0.5] (within its "
+        "width), got 0.9",
+    ),
     "bad correct_choice": (
         lambda p: _jsonl(
             p,
@@ -274,3 +286,10 @@ def test_a_header_without_rows_names_the_table_with_its_article(tmp_path):
     path.write_text("family,model,params,task,metric,value\n")
     with pytest.raises(InputError, match=r"^items\.csv: no records; expected a scores table$"):
         load(path)
+
+
+def test_a_value_just_outside_a_percentile_interval_is_read(tmp_path):
+    # a percentile bootstrap interval may leave its estimate out by a little
+    path = _raw(tmp_path, "s.csv", b"family,model,params,task,metric,value,ci_low,ci_high\n"
+                                   b"f,m,1e6,t,acc,0.45,0.46,0.56\n")  # fmt: skip
+    assert load(path).scores["ci_low"].iloc[0] == 0.46
