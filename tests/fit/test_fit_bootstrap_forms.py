@@ -241,7 +241,7 @@ def test_bnsl_degenerate_refits_are_flagged_counted_and_kept(tmp_path) -> None:
         f"{a!r},{b!r},1e6\n" for a, b in zip(x.tolist(), y.tolist(), strict=True)))
     args = ["fit", "bnsl", str(path), "--x", "tokens", "--bootstrap", "30", "--seed", "0"]
     table = CliRunner().invoke(cli, args).output
-    assert "bootstrap_degenerate 4 (a < 0 or some c_i > 10; kept in se and ci)" in table
+    assert "\nbootstrap_degenerate  4 (a < 0 or some c_i > 10; kept in se and ci)" in table
     # 1 of 30: not enough to read the intervals as too narrow
     assert "bootstrap_failed 1 (left out of se and ci)" in " ".join(table.split())
     assert "the data do not pin the law" in table
