@@ -205,9 +205,10 @@ def residual_scale(residuals: np.ndarray, n_free: int) -> float:
     through ``n_free`` of the runs: their residuals are ~0 by construction, not noise. The MAD
     of all residuals counted them and collapsed with few runs (half the residuals 0 at 10 runs;
     median 0.15 of the true sd at 6-10 runs in simulated designs, 0.70 beyond). Leaving them
-    out reads a median 1.3-1.4 of the true sd at 6-10 runs (the runs left are the ones the fit
-    did not pass through, hence a little wide: the rule errs towards flagging) and 1.1-1.2
-    beyond, Huber or least squares; an outlier still moves it by one rank only.
+    out reads a median 1.0-1.4 of the true sd at 7-10 runs and 1.1-1.2 beyond, Huber or
+    least squares. With one or two residuals left (6 or 7 runs) it is itself noisy: least
+    squares at 6 runs reads a median 0.8 (10th percentile 0.2), and at 7 runs one outlier
+    sets half of it.
 
     Parameters
     ----------
@@ -257,9 +258,12 @@ def unresolved_terms(
         One sentence per name. Both empty when the residual scale is 0 (an exact fit).
     """
     model = _MODEL_TIED if tied else _MODEL
-    logx = np.log(np.column_stack([n, d]))
+    # a run listed twice (a bootstrap draw, a copied row) is one run: the median fit passes
+    # through it once, and counting its copies as noise-free residuals collapsed the scale
+    runs = np.unique(np.column_stack([n, d, y]).astype(float), axis=0)
+    logx = np.log(runs[:, :2])
     log_pred = model.log_predict(theta, logx)
-    scale = residual_scale(np.log(y) - log_pred, model.n_params)
+    scale = residual_scale(np.log(runs[:, 2]) - log_pred, model.n_params)
     if not scale > 0:
         return (), ()
     vague: list[int] = []
@@ -288,7 +292,8 @@ def unresolved_terms(
         reasons.append(
             f"term {name}: away from the {variable} value where it is largest it changes the "
             f"predicted loss by less than the residual scale ({scale:.2g} in log loss), so "
-            f"{what}; more {variable} values, or less noisy runs, would resolve it"
+            f"{what}; more {variable} values over a wider range, or less noisy runs, would "
+            "resolve it"
         )
     return tuple(_TERM_VARIABLES[k][0] for k in vague), tuple(reasons)
 
@@ -299,7 +304,9 @@ def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
     A confounded design (:func:`confounded_design`), a dead N or D term (the law then does
     not trade N against D at all: its "optimum" puts the whole budget on one of them), or an
     unresolved one (:func:`unresolved_terms`: its exponent, which sets the allocation, is
-    fixed by noise; in the tied form, its coefficient, which sets N_opt and D_opt).
+    fixed by noise; in the tied form, its coefficient, which sets N_opt and D_opt), or no more
+    distinct runs than parameters (no residual degrees of freedom: nothing checks the
+    exponents).
 
     Parameters
     ----------
@@ -323,13 +330,21 @@ def allocation_problem(fit: FitResult, n_params, n_tokens) -> str | None:
     if vague:
         one = len(vague) == 1
         if fit.form != "chinchilla_tied":
-            what = "its exponent" if one else "their exponents"
-        else:
-            what = "its coefficient" if one else "the shared exponent"
+            what = (f"{'its exponent' if one else 'their exponents'}, and the trade of "
+                    "parameters against tokens,")
+        else:  # the tied form fixes a = b = 1/2; the term's size sets where N_opt lies
+            what = (f"{'its coefficient' if one else 'the shared exponent'}, and with "
+                    f"{'it' if one else 'them'} N_opt, D_opt and D/N,")
+        verb = "is" if one and fit.form == "chinchilla_tied" else "are"
         return (f"{_terms(vague)} unresolved (unresolved_terms): away from one edge of the "
                 f"runs {'it changes' if one else 'they change'} the loss by less than the "
-                f"residual scale, so {what}, and the trade of parameters against tokens, are "
-                "not identified")
+                f"residual scale, so {what} {verb} not identified")
+    runs = n_distinct(np.asarray(n_params, float), np.asarray(n_tokens, float))
+    n_free = 4 if fit.form == "chinchilla_tied" else 5
+    if runs <= n_free:
+        return (f"{runs} distinct runs for {n_free} parameters: no residual degrees of "
+                "freedom, so nothing tells the noise from the law, nor whether its exponents, "
+                "which set the allocation, are resolved; add runs")
     return None
 
 
@@ -579,8 +594,10 @@ def fit_huber_likelihood(
         objective=-loglik,
         n_points=len(y),
         converged=bool(np.isfinite(loglik)),
-        diagnostics=type(diag)(
-            objective=-loglik, grad_norm=float(np.max(np.abs(nll(best.x)[1]))),
+        # the flags (dead, unresolved terms) and warnings are the Huber fit's: the likelihood
+        # moves the same law by a rescaling of the residuals, not to another basin
+        diagnostics=replace(
+            diag, objective=-loglik, grad_norm=float(np.max(np.abs(nll(best.x)[1]))),
             iterations=int(res.nit) + int(polish.nit),
             n_evaluations=int(res.nfev) + int(polish.nfev), converged=bool(np.isfinite(loglik)),
             message="BFGS + Nelder-Mead on the Huber likelihood (kinked: gradient need not vanish)",

@@ -150,7 +150,7 @@ def test_allocation_problem_names_the_terms_in_plain_english():
     two = allocation_problem(with_terms(unresolved_terms=("A", "B")), n, d)
     assert two.startswith("terms A and B are unresolved") and "so their exponents," in two
     tied = allocation_problem(with_terms("chinchilla_tied", unresolved_terms=("B",)), n, d)
-    assert "so its coefficient," in tied
+    assert "so its coefficient, and with it N_opt, D_opt and D/N, is not identified" in tied
 
 
 def _true_change(coef, exponent, levels, loss):
@@ -224,6 +224,32 @@ def test_a_six_run_huber_fit_with_a_runaway_exponent_withholds_its_allocation():
     assert fit.params["beta"] > 3 and not fit.diagnostics.dead_terms
     assert fit.diagnostics.unresolved_terms == ("B",)
     assert "unresolved" in allocation_problem(fit, n, d)
+
+
+def test_a_run_listed_twice_is_one_run_to_the_residual_scale():
+    # every run twice: the same fit, and the same flag (10 copies at ~0 had collapsed the scale)
+    n, d, y = _runs(_FEW, _LOSS_FEW)
+    twice = [np.concatenate([v, v]) for v in (n, d, y)]
+    assert fit_chinchilla(*twice).diagnostics.unresolved_terms == ("B",)
+
+
+def test_as_many_runs_as_parameters_withhold_the_allocation():
+    # five runs, five parameters: no residual degrees of freedom, nothing checks the exponents
+    n, d, y = _runs(_FEW[:5], _LOSS_FEW[:5])
+    fit = fit_chinchilla(n, d, y)
+    assert fit.diagnostics.unresolved_terms == ()
+    assert allocation_problem(fit, n, d).startswith("5 distinct runs for 5 parameters")
+    tied = fit_chinchilla(n, d, y, tied=True)  # four parameters: one run is left to check
+    assert not (allocation_problem(tied, n, d) or "").startswith("5 distinct runs")
+
+
+def test_the_huber_likelihood_fit_keeps_the_huber_fits_flags():
+    from emergence.fit import fit_huber_likelihood
+
+    n, d, y = _runs(_GRID_B, _LOSS_B)
+    fit = fit_huber_likelihood(n, d, y)
+    assert fit.diagnostics.unresolved_terms + fit.diagnostics.dead_terms
+    assert allocation_problem(fit, n, d) is not None
 
 
 def test_the_cli_names_the_unresolved_term_and_withholds_the_allocation(tmp_path):
