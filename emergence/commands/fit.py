@@ -166,7 +166,8 @@ def chinchilla_cmd(
     if co_rows:
         tables.append((f"compute-optimal allocation at C = {budget:.3g} FLOP", co_rows[0]))
     elif co_error:
-        tables.append(("compute-optimal allocation", pd.DataFrame({"not available": [co_error]})))
+        tables.append(("compute-optimal allocation",
+                       pd.DataFrame({"item": ["not available"], "value": [co_error]})))
     _emit(payload, tables, fmt, output)
 
 

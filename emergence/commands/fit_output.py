@@ -67,6 +67,7 @@ def _diagnostics_dict(diag) -> dict[str, Any]:
         "on_bound": list(diag.on_bound),
         "dead_terms": list(diag.dead_terms),
         "unresolved_terms": list(diag.unresolved_terms),
+        "allocation_se": diag.allocation_se,  # null when infinite (then said in the error)
         "warnings": list(diag.warnings),
     }
 
@@ -111,6 +112,9 @@ def _diag_frame(result, extra: dict[str, Any] | None = None) -> pd.DataFrame:
     ]
     if result.form.startswith("chinchilla"):  # the only forms that check it
         rows.append(("unresolved_terms", ", ".join(d.unresolved_terms) or "-"))
+    if result.form == "chinchilla":
+        se = d.allocation_se
+        rows.append(("allocation_se", "-" if math.isnan(se) else f"{se:.3g}"))
     rows += [(k, str(v)) for k, v in (extra or {}).items()]
     return pd.DataFrame(rows, columns=["item", "value"])
 

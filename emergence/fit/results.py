@@ -39,6 +39,11 @@ class Diagnostics:
         the one where they are largest, they change the prediction by less than the residual
         scale, so their exponent is not identified (a Chinchilla term acting only at the edge
         of the data, or flat across it). Chinchilla fits only.
+    allocation_se : float
+        Gauss-Newton standard error of the allocation exponent a = beta / (alpha + beta)
+        (:func:`emergence.fit.chinchilla.allocation_se`); inf when a moves along a direction
+        the runs do not constrain, NaN where not computed (other forms, the tied form, dead
+        terms, no residual degrees of freedom).
     """
 
     objective: float
@@ -51,6 +56,7 @@ class Diagnostics:
     dead_terms: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     unresolved_terms: tuple[str, ...] = ()
+    allocation_se: float = float("nan")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ import pytest
 from emergence.fit import chinchilla_predict, fit_chinchilla
 from emergence.fit.chinchilla import (
     _MODEL,
+    ALLOCATION_SE_LIMIT,
     allocation_problem,
+    allocation_se,
     residual_scale,
     theta_to_params,
     unresolved_terms,
@@ -250,6 +252,84 @@ def test_the_huber_likelihood_fit_keeps_the_huber_fits_flags():
     fit = fit_huber_likelihood(n, d, y)
     assert fit.diagnostics.unresolved_terms + fit.diagnostics.dead_terms
     assert allocation_problem(fit, n, d) is not None
+
+
+def _numeric_allocation_se(theta, n, d, y, step=1e-6):
+    """The same delta-method SE by central differences and a plain inverse (reference)."""
+    logx = np.log(np.column_stack([n, d]))
+    jac = np.empty((n.size, 5))
+    for j in range(5):
+        up, down = theta.copy(), theta.copy()
+        up[j] += step
+        down[j] -= step
+        jac[:, j] = (_MODEL.log_predict(up, logx) - _MODEL.log_predict(down, logx)) / (2 * step)
+    r = np.log(y) - _MODEL.log_predict(theta, logx)
+    cov = np.sum(r**2) / (n.size - 5) * np.linalg.inv(jac.T @ jac)
+    al, be = theta[3], theta[4]
+    grad = np.array([0, 0, 0, -be, al]) / (al + be) ** 2
+    return float(np.sqrt(grad @ cov @ grad))
+
+
+def test_allocation_se_matches_finite_differences_and_the_spread_of_refits():
+    rng = np.random.default_rng(5)
+    n, d = (a.ravel() for a in np.meshgrid(np.logspace(7, 10, 5), np.logspace(9, 12, 5)))
+    truth = {"E": 1.7, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28}
+    exact = chinchilla_predict(truth, n, d)
+    y = exact * np.exp(rng.normal(0, 0.02, n.size))
+    fit = fit_chinchilla(n, d, y, delta=np.inf)
+    se = allocation_se(fit.theta, n, d, y)
+    assert fit.diagnostics.allocation_se == se
+    # analytic Jacobian + SVD against central differences + inverse: 1e-5 relative
+    assert se == pytest.approx(_numeric_allocation_se(fit.theta, n, d, y), rel=1e-5)
+    # known truth: over 80 noise draws the SE (median) is within 30 % of the refits' spread
+    a_hat, ses = [], []
+    for _ in range(80):
+        y = exact * np.exp(rng.normal(0, 0.02, n.size))
+        f = fit_chinchilla(n, d, y, delta=np.inf)
+        a_hat.append(f.params["beta"] / (f.params["alpha"] + f.params["beta"]))
+        ses.append(f.diagnostics.allocation_se)
+    assert np.median(ses) == pytest.approx(np.std(a_hat, ddof=1), rel=0.3)
+
+
+def test_a_dead_floor_leaves_the_allocation_se_finite():
+    rng = np.random.default_rng(1)
+    n, d = (a.ravel() for a in np.meshgrid(np.logspace(7, 10, 5), np.logspace(9, 12, 5)))
+    truth = {"E": 0.0, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28}
+    y = chinchilla_predict(truth, n, d) * np.exp(rng.normal(0, 0.01, n.size))
+    fit = fit_chinchilla(n, d, y)
+    assert fit.diagnostics.dead_terms == ("E",)
+    assert 0 < fit.diagnostics.allocation_se < 0.05  # log E -> -inf says nothing about a
+    assert allocation_problem(fit, n, d) is None
+
+
+# 12 runs of a 5 x 4 grid, 3 % noise, least squares (truth E 2.02, A 128, B 120, alpha 0.27,
+# beta 0.32: a = 0.54). Both terms pass the unresolved rule, but a = 0.17 with SE 0.84.
+_LOOSE = [(7.75, 9.0), (8.5, 9.0), (9.25, 9.0), (10.0, 9.0), (8.5, 10.0), (7.0, 11.0),
+          (8.5, 11.0), (9.25, 11.0), (10.0, 11.0), (7.0, 12.0), (7.75, 12.0), (10.0, 12.0)]
+_LOSS_LOOSE = [3.413807, 2.896129, 2.537665, 2.478359, 2.850601, 3.746442, 2.659849, 2.580063,
+               2.226568, 3.742401, 3.070306, 2.212089]
+
+
+def test_an_allocation_with_a_large_standard_error_is_withheld(tmp_path):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from emergence.cli import cli
+
+    n, d, y = _runs(_LOOSE, _LOSS_LOOSE)
+    fit = fit_chinchilla(n, d, y, delta=np.inf)
+    assert not fit.diagnostics.unresolved_terms and not fit.diagnostics.dead_terms
+    assert fit.diagnostics.allocation_se > ALLOCATION_SE_LIMIT
+    assert "has a standard error of 0.8" in allocation_problem(fit, n, d)
+    path = tmp_path / "runs.csv"
+    pd.DataFrame({"params": n, "tokens": d, "loss": y}).to_csv(path, index=False)
+    args = ["--quiet", "fit", "chinchilla", str(path), "--delta", "inf"]
+    out = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    assert out["diagnostics"]["allocation_se"] == pytest.approx(fit.diagnostics.allocation_se)
+    assert "allocation_se" in out["compute_optimal"]["error"]
+    assert "\nallocation_se     0.8" in CliRunner().invoke(cli, args).stdout
 
 
 def test_the_cli_names_the_unresolved_term_and_withholds_the_allocation(tmp_path):
