@@ -255,7 +255,8 @@ def unresolved_terms(
     names : tuple of str
         ``"A"`` and/or ``"B"``.
     reasons : tuple of str
-        One sentence per name. Both empty when the residual scale is 0 (an exact fit).
+        One sentence per name. Both empty when the residual scale is 0 (an exact fit, or no
+        more distinct runs than parameters).
     """
     model = _MODEL_TIED if tied else _MODEL
     # a run listed twice (a bootstrap draw, a copied row) is one run: the median fit passes
@@ -286,7 +287,9 @@ def unresolved_terms(
         elif len(vague) == 2:
             what = f"the shared exponent ({value:.3g}) is not identified by these runs"
         else:  # the other term fixes the shared exponent; this one's size is what is unknown
-            what = (f"its coefficient {name} = {np.exp(theta[k]):.3g}, and with it the "
+            with np.errstate(over="ignore"):  # a coefficient that ran off reads inf
+                coef = float(np.exp(theta[k]))
+            what = (f"its coefficient {name} = {coef:.3g}, and with it the "
                     "compute-optimal N and D, is not identified by these runs (the shared "
                     f"exponent is set by term {_TERM_VARIABLES[1 - k][0]})")
         reasons.append(
