@@ -228,6 +228,13 @@ def residual_scale(residuals: np.ndarray, n_free: int) -> float:
     return 1.4826 * float(np.median(size[n_free:]))
 
 
+def _distinct_runs(n: np.ndarray, d: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows ``(N, D, loss)`` with repeats dropped: a run listed twice (a bootstrap draw, a
+    copied row) is one run; a median fit passes through it once, and its copies counted as
+    noise-free residuals collapsed the residual scale."""
+    return np.unique(np.column_stack([n, d, y]).astype(float), axis=0)
+
+
 def unresolved_terms(
     theta: np.ndarray, n: np.ndarray, d: np.ndarray, y: np.ndarray, tied: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -259,9 +266,7 @@ def unresolved_terms(
         more distinct runs than parameters).
     """
     model = _MODEL_TIED if tied else _MODEL
-    # a run listed twice (a bootstrap draw, a copied row) is one run: the median fit passes
-    # through it once, and counting its copies as noise-free residuals collapsed the scale
-    runs = np.unique(np.column_stack([n, d, y]).astype(float), axis=0)
+    runs = _distinct_runs(n, d, y)
     logx = np.log(runs[:, :2])
     log_pred = model.log_predict(theta, logx)
     scale = residual_scale(np.log(runs[:, 2]) - log_pred, model.n_params)
@@ -334,7 +339,7 @@ def allocation_se(theta: np.ndarray, n: np.ndarray, d: np.ndarray, y: np.ndarray
     float
         NaN with no more distinct runs than parameters, or alpha + beta <= 0.
     """
-    runs = np.unique(np.column_stack([n, d, y]).astype(float), axis=0)
+    runs = _distinct_runs(n, d, y)
     dof = runs.shape[0] - _MODEL.n_params
     alpha, beta = float(theta[3]), float(theta[4])
     if dof <= 0 or not alpha + beta > 0:
